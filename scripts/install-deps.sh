@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Install the Debian 12 packages clustertwin needs. Idempotent: when everything is present it
+# only runs dpkg queries and returns in well under a second.
+# Usage: scripts/install-deps.sh [--with-slurm]
+set -euo pipefail
+
+pkgs=(build-essential cmake pkg-config
+      libopenmpi-dev openmpi-bin libhdf5-openmpi-dev hdf5-tools
+      libboost-program-options-dev libyaml-cpp-dev libspdlog-dev
+      libgtest-dev libbenchmark-dev librandom123-dev
+      python3-h5py python3-numpy python3-matplotlib python3-xarray python3-h5netcdf
+      python3-netcdf4 python3-pandas netcdf-bin)
+if [[ "${1:-}" == "--with-slurm" ]]; then
+  pkgs+=(slurm-wlm munge)
+fi
+
+missing=()
+for p in "${pkgs[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+if ((${#missing[@]} == 0)); then
+  exit 0
+fi
+echo "install-deps: installing ${missing[*]}" >&2
+SUDO=""
+if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
