@@ -1,0 +1,467 @@
+#include "io/hdf5_output.hpp"
+
+#include <hdf5.h>
+#include <hdf5_hl.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+#include <stdexcept>
+
+namespace ct::io {
+
+namespace {
+
+// Any HDF5 failure is a runtime (I/O) failure: exit status 3.
+hid_t check(hid_t id, const char* what) {
+  if (id < 0) throw std::runtime_error(std::string("HDF5 error: ") + what);
+  return id;
+}
+void check_status(herr_t status, const char* what) {
+  if (status < 0) throw std::runtime_error(std::string("HDF5 error: ") + what);
+}
+
+hid_t native_type(StoreType t) {
+  switch (t) {
+    case StoreType::f64:
+      return H5T_NATIVE_DOUBLE;
+    case StoreType::f32:
+      return H5T_NATIVE_FLOAT;
+    case StoreType::i8:
+      return H5T_NATIVE_INT8;
+    case StoreType::i16:
+      return H5T_NATIVE_INT16;
+    case StoreType::i64:
+      return H5T_NATIVE_INT64;
+  }
+  return H5T_NATIVE_DOUBLE;
+}
+
+hid_t file_type(StoreType t) {
+  switch (t) {
+    case StoreType::f64:
+      return H5T_IEEE_F64LE;
+    case StoreType::f32:
+      return H5T_IEEE_F32LE;
+    case StoreType::i8:
+      return H5T_STD_I8LE;
+    case StoreType::i16:
+      return H5T_STD_I16LE;
+    case StoreType::i64:
+      return H5T_STD_I64LE;
+  }
+  return H5T_IEEE_F64LE;
+}
+
+void text_attribute(hid_t obj, const std::string& name, const std::string& value) {
+  const hid_t type = check(H5Tcopy(H5T_C_S1), "string type");
+  check_status(H5Tset_size(type, std::max<std::size_t>(value.size(), 1)), "string size");
+  check_status(H5Tset_strpad(type, H5T_STR_NULLTERM), "string pad");
+  check_status(H5Tset_cset(type, H5T_CSET_UTF8), "string charset");
+  const hid_t space = check(H5Screate(H5S_SCALAR), "scalar space");
+  const hid_t attr = check(H5Acreate2(obj, name.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT),
+                           "create attribute");
+  const std::string padded = value.empty() ? std::string(1, '\0') : value;
+  check_status(H5Awrite(attr, type, padded.data()), "write attribute");
+  H5Aclose(attr);
+  H5Sclose(space);
+  H5Tclose(type);
+}
+
+template <typename T>
+void number_attribute(hid_t obj, const std::string& name, hid_t ftype, hid_t mtype, T value) {
+  const hid_t space = check(H5Screate(H5S_SCALAR), "scalar space");
+  if (H5Aexists(obj, name.c_str()) > 0) H5Adelete(obj, name.c_str());
+  const hid_t attr = check(H5Acreate2(obj, name.c_str(), ftype, space, H5P_DEFAULT, H5P_DEFAULT),
+                           "create attribute");
+  check_status(H5Awrite(attr, mtype, &value), "write attribute");
+  H5Aclose(attr);
+  H5Sclose(space);
+}
+
+void int_array_attribute(hid_t obj, const std::string& name, hid_t ftype,
+                         const std::vector<std::int64_t>& values) {
+  const hsize_t n = values.size();
+  const hid_t space = check(H5Screate_simple(1, &n, nullptr), "attribute space");
+  const hid_t attr = check(H5Acreate2(obj, name.c_str(), ftype, space, H5P_DEFAULT, H5P_DEFAULT),
+                           "create attribute");
+  check_status(H5Awrite(attr, H5T_NATIVE_INT64, values.data()), "write attribute");
+  H5Aclose(attr);
+  H5Sclose(space);
+}
+
+hid_t group_create_plist() {
+  const hid_t gcpl = H5Pcreate(H5P_GROUP_CREATE);
+  H5Pset_link_creation_order(gcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED);
+  H5Pset_attr_creation_order(gcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED);
+  return gcpl;
+}
+
+std::string parent_of(const std::string& path) {
+  const auto slash = path.rfind('/');
+  return slash == std::string::npos ? std::string() : path.substr(0, slash);
+}
+
+}  // namespace
+
+struct OutputFile::Impl {
+  hid_t file = -1;
+  hid_t dxpl = -1;
+  hid_t time_ds = -1;
+  hid_t rack_ds = -1;
+  std::vector<hid_t> series_ds;
+  std::map<std::string, hid_t> groups;
+  std::vector<hid_t> event_ds;  // event index, then the columns
+  std::vector<StoreType> event_types;
+
+  hid_t group(const std::string& path) {
+    if (path.empty()) return file;
+    auto it = groups.find(path);
+    if (it != groups.end()) return it->second;
+    const hid_t parent = group(parent_of(path));
+    const std::string leaf = path.substr(path.rfind('/') + 1);
+    const hid_t gcpl = group_create_plist();
+    const hid_t g =
+        check(H5Gcreate2(parent, leaf.c_str(), H5P_DEFAULT, gcpl, H5P_DEFAULT), "create group");
+    H5Pclose(gcpl);
+    groups[path] = g;
+    return g;
+  }
+
+  hid_t dataset(const std::string& path, StoreType type, int rank_dims, const hsize_t* dims,
+                const hsize_t* maxdims, const hsize_t* chunk) {
+    const hid_t parent = group(parent_of(path));
+    const std::string leaf = path.substr(path.rfind('/') + 1);
+    const hid_t space = check(H5Screate_simple(rank_dims, dims, maxdims), "dataspace");
+    const hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    H5Pset_attr_creation_order(dcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED);
+    if (chunk) check_status(H5Pset_chunk(dcpl, rank_dims, chunk), "chunk");
+    const hid_t ds = check(
+        H5Dcreate2(parent, leaf.c_str(), file_type(type), space, H5P_DEFAULT, dcpl, H5P_DEFAULT),
+        "create dataset");
+    H5Pclose(dcpl);
+    H5Sclose(space);
+    return ds;
+  }
+
+  // Append `count` rows (each `width` wide, starting at column `col0` of `total_width`) to a
+  // dataset that has `rows_before` rows. Ranks with nothing to write pass count 0 / width 0.
+  void append(hid_t ds, int rank_dims, hsize_t rows_before, hsize_t rows_after, hsize_t total_width,
+              hsize_t col0, hsize_t width, hsize_t count, const void* data, StoreType type) {
+    hsize_t new_dims[2] = {rows_after, total_width};
+    check_status(H5Dset_extent(ds, new_dims), "extend dataset");
+    const hid_t fspace = check(H5Dget_space(ds), "file space");
+    hsize_t start[2] = {rows_before, col0};
+    hsize_t block[2] = {count, width};
+    hsize_t mdims[2] = {std::max<hsize_t>(count, 1), std::max<hsize_t>(width, 1)};
+    const hid_t mspace = check(H5Screate_simple(rank_dims, mdims, nullptr), "memory space");
+    if (count == 0 || (rank_dims == 2 && width == 0)) {
+      H5Sselect_none(fspace);
+      H5Sselect_none(mspace);
+    } else {
+      check_status(H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, nullptr, block, nullptr),
+                   "select");
+    }
+    check_status(H5Dwrite(ds, native_type(type), mspace, fspace, dxpl, data), "write dataset");
+    H5Sclose(mspace);
+    H5Sclose(fspace);
+  }
+};
+
+OutputFile::OutputFile(MPI_Comm comm, std::string final_path, const OutputMeta& meta,
+                       std::vector<SeriesSpec> series, RackLayout racks,
+                       std::int64_t flush_every_samples)
+    : comm_(comm),
+      final_path_(std::move(final_path)),
+      partial_path_(final_path_ + ".partial"),
+      specs_(std::move(series)),
+      racks_(std::move(racks)),
+      flush_every_(std::max<std::int64_t>(flush_every_samples, 1)),
+      impl_(new Impl) {
+  MPI_Comm_rank(comm_, &rank_);
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);  // errors become exceptions, not stderr noise
+
+  const hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+  H5Pset_fapl_mpio(fapl, comm_, MPI_INFO_NULL);
+  H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V18);
+  const hid_t fcpl = H5Pcreate(H5P_FILE_CREATE);
+  H5Pset_link_creation_order(fcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED);
+  H5Pset_attr_creation_order(fcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED);
+  impl_->file = H5Fcreate(partial_path_.c_str(), H5F_ACC_TRUNC, fcpl, fapl);
+  H5Pclose(fcpl);
+  H5Pclose(fapl);
+  if (impl_->file < 0) {
+    delete impl_;
+    impl_ = nullptr;
+    throw std::runtime_error("cannot create output file " + partial_path_);
+  }
+  impl_->dxpl = H5Pcreate(H5P_DATASET_XFER);
+  H5Pset_dxpl_mpio(impl_->dxpl, H5FD_MPIO_COLLECTIVE);
+
+  const hid_t root = impl_->file;
+  text_attribute(root, "Conventions", "CF-1.8");
+  text_attribute(root, "title", meta.title);
+  text_attribute(root, "history", meta.history);
+  number_attribute<std::int32_t>(root, "schema_version", H5T_STD_I32LE, H5T_NATIVE_INT32, 1);
+  text_attribute(root, "clustertwin_version", CLUSTERTWIN_VERSION);
+  text_attribute(root, "name", meta.scenario_name);
+  text_attribute(root, "scenario", meta.scenario_yaml);
+  number_attribute<std::uint64_t>(root, "seed", H5T_STD_U64LE, H5T_NATIVE_UINT64, meta.seed);
+  number_attribute<std::int32_t>(root, "mpi_ranks", H5T_STD_I32LE, H5T_NATIVE_INT32,
+                                 meta.mpi_ranks);
+  for (const auto& [k, v] : meta.extra_text) text_attribute(root, k, v);
+
+  // time axis
+  const hsize_t zero = 0, unlimited = H5S_UNLIMITED, time_chunk = 1024;
+  impl_->time_ds = impl_->dataset("time", StoreType::f64, 1, &zero, &unlimited, &time_chunk);
+  text_attribute(impl_->time_ds, "units", "seconds since " + meta.start_iso);
+  text_attribute(impl_->time_ds, "long_name", "time at the end of the output interval");
+  text_attribute(impl_->time_ds, "standard_name", "time");
+  text_attribute(impl_->time_ds, "calendar", "standard");
+  text_attribute(impl_->time_ds, "axis", "T");
+  check_status(H5DSset_scale(impl_->time_ds, "time"), "time scale");
+
+  // rack axis and metadata
+  const bool any_rack_series =
+      std::any_of(specs_.begin(), specs_.end(), [](const SeriesSpec& s) { return s.rack_series; });
+  const hsize_t nracks = static_cast<hsize_t>(racks_.total_racks);
+  if (any_rack_series) {
+    impl_->rack_ds = impl_->dataset("racks/rack", StoreType::i64, 1, &nracks, nullptr, nullptr);
+    text_attribute(impl_->rack_ds, "long_name", "global rack id");
+    text_attribute(impl_->rack_ds, "units", "1");
+    check_status(H5DSset_scale(impl_->rack_ds, "rack"), "rack scale");
+    std::vector<std::int64_t> ids(nracks);
+    for (hsize_t i = 0; i < nracks; ++i) ids[i] = static_cast<std::int64_t>(i);
+    const hsize_t col0 = 0;
+    auto write_meta = [&](hid_t ds, const void* data, StoreType type) {
+      const hid_t fspace = H5Dget_space(ds);
+      if (rank_ != 0) H5Sselect_none(fspace);
+      const hid_t mspace = H5Screate_simple(1, &nracks, nullptr);
+      if (rank_ != 0) H5Sselect_none(mspace);
+      (void)col0;
+      check_status(H5Dwrite(ds, native_type(type), mspace, fspace, impl_->dxpl, data),
+                   "write rack metadata");
+      H5Sclose(mspace);
+      H5Sclose(fspace);
+    };
+    write_meta(impl_->rack_ds, ids.data(), StoreType::i64);
+    const std::pair<const char*, const std::vector<std::int32_t>*> meta_sets[] = {
+        {"building", &racks_.building},
+        {"hall", &racks_.hall},
+        {"index_in_hall", &racks_.index_in_hall}};
+    const char* meta_names[] = {"building index of the rack", "global hall index of the rack",
+                                "position of the rack in its hall row"};
+    int m = 0;
+    for (const auto& [name, values] : meta_sets) {
+      const hid_t ds = impl_->dataset(std::string("racks/") + name, StoreType::i64, 1, &nracks,
+                                      nullptr, nullptr);
+      text_attribute(ds, "long_name", meta_names[m++]);
+      text_attribute(ds, "units", "1");
+      check_status(H5DSattach_scale(ds, impl_->rack_ds, 0), "attach rack scale");
+      std::vector<std::int64_t> wide(values->begin(), values->end());
+      write_meta(ds, wide.data(), StoreType::i64);
+      H5Dclose(ds);
+    }
+  }
+
+  for (const SeriesSpec& s : specs_) {
+    hid_t ds;
+    if (s.rack_series) {
+      const hsize_t dims[2] = {0, nracks};
+      const hsize_t maxd[2] = {H5S_UNLIMITED, nracks};
+      const hsize_t chunk[2] = {64, std::max<hsize_t>(1, std::min<hsize_t>(nracks, 1024))};
+      ds = impl_->dataset(s.path, s.type, 2, dims, maxd, chunk);
+    } else {
+      ds = impl_->dataset(s.path, s.type, 1, &zero, &unlimited, &time_chunk);
+    }
+    text_attribute(ds, "units", s.units);
+    text_attribute(ds, "long_name", s.long_name);
+    for (const auto& [k, v] : s.text_attributes) text_attribute(ds, k, v);
+    if (!s.flag_values.empty())
+      int_array_attribute(ds, "flag_values", file_type(s.type), s.flag_values);
+    check_status(H5DSattach_scale(ds, impl_->time_ds, 0), "attach time scale");
+    if (s.rack_series) check_status(H5DSattach_scale(ds, impl_->rack_ds, 1), "attach rack");
+    impl_->series_ds.push_back(ds);
+  }
+
+  // /events: one row per event along an extendible `event` dimension.
+  {
+    const hsize_t chunk = 256;
+    const hid_t index =
+        impl_->dataset("events/event", StoreType::i64, 1, &zero, &unlimited, &chunk);
+    text_attribute(index, "long_name", "event number");
+    text_attribute(index, "units", "1");
+    check_status(H5DSset_scale(index, "event"), "event scale");
+    impl_->event_ds.push_back(index);
+    impl_->event_types.push_back(StoreType::i64);
+    struct Column {
+      const char* name;
+      StoreType type;
+      std::string units;
+      const char* long_name;
+    };
+    const Column columns[] = {
+        {"time", StoreType::f64, "seconds since " + meta.start_iso, "time of the event"},
+        {"kind", StoreType::i8, "1", "event kind"},
+        {"component_class", StoreType::i16, "1", "failure class of the component (-1 none)"},
+        {"component_id", StoreType::i64, "1", "global id of the component (-1 none)"},
+        {"rack", StoreType::i64, "1", "global rack id (-1 none)"},
+        {"job", StoreType::i16, "1", "job index (-1 none)"},
+        {"lost_accelerator_s", StoreType::f64, "s", "accelerator-seconds of work lost"},
+    };
+    for (const Column& c : columns) {
+      const hid_t ds =
+          impl_->dataset(std::string("events/") + c.name, c.type, 1, &zero, &unlimited, &chunk);
+      text_attribute(ds, "units", c.units);
+      text_attribute(ds, "long_name", c.long_name);
+      auto flags = [&](const std::vector<std::string>& names) {
+        std::vector<std::int64_t> values;
+        std::string meanings;
+        for (std::size_t i = 0; i < names.size(); ++i) {
+          values.push_back(static_cast<std::int64_t>(i));
+          meanings += (i ? " " : "") + names[i];
+        }
+        if (!values.empty()) {
+          int_array_attribute(ds, "flag_values", file_type(c.type), values);
+          text_attribute(ds, "flag_meanings", meanings);
+        }
+      };
+      if (std::string(c.name) == "kind") flags(meta.event_kinds);
+      if (std::string(c.name) == "component_class") flags(meta.component_classes);
+      check_status(H5DSattach_scale(ds, index, 0), "attach event scale");
+      impl_->event_ds.push_back(ds);
+      impl_->event_types.push_back(c.type);
+    }
+  }
+
+  buffers_.resize(specs_.size());
+  staged_.assign(specs_.size(), 0.0);
+  staged_racks_.resize(specs_.size());
+  for (std::size_t i = 0; i < specs_.size(); ++i)
+    if (specs_[i].rack_series) staged_racks_[i].assign(racks_.rack_count, 0.0);
+  check_status(H5Fflush(impl_->file, H5F_SCOPE_GLOBAL), "flush");
+}
+
+OutputFile::~OutputFile() {
+  if (!impl_) return;
+  for (hid_t ds : impl_->series_ds) H5Dclose(ds);
+  for (hid_t ds : impl_->event_ds) H5Dclose(ds);
+  if (impl_->rack_ds >= 0) H5Dclose(impl_->rack_ds);
+  if (impl_->time_ds >= 0) H5Dclose(impl_->time_ds);
+  for (auto& [k, g] : impl_->groups) H5Gclose(g);
+  H5Pclose(impl_->dxpl);
+  H5Fclose(impl_->file);
+  delete impl_;
+  if (!committed_ && rank_ == 0) std::remove(partial_path_.c_str());
+}
+
+std::size_t OutputFile::series_index(const std::string& path) const {
+  for (std::size_t i = 0; i < specs_.size(); ++i)
+    if (specs_[i].path == path) return i;
+  throw std::logic_error("no output series " + path);
+}
+
+void OutputFile::set(std::size_t series, double value) { staged_[series] = value; }
+
+void OutputFile::set_racks(std::size_t series, const double* values) {
+  std::copy(values, values + racks_.rack_count, staged_racks_[series].begin());
+}
+
+void OutputFile::commit_sample(double time_s) {
+  time_buffer_.push_back(time_s);
+  for (std::size_t i = 0; i < specs_.size(); ++i) {
+    if (specs_[i].rack_series)
+      buffers_[i].insert(buffers_[i].end(), staged_racks_[i].begin(), staged_racks_[i].end());
+    else
+      buffers_[i].push_back(staged_[i]);
+  }
+  if (static_cast<std::int64_t>(time_buffer_.size()) >= flush_every_) flush();
+}
+
+void OutputFile::add_event(const EventRow& row) { pending_events_.push_back(row); }
+
+void OutputFile::write_pending() {
+  const auto n = static_cast<hsize_t>(time_buffer_.size());
+  const auto before = static_cast<hsize_t>(samples_on_disk_);
+  const hsize_t mine = rank_ == 0 ? n : 0;
+  if (n > 0) {
+    impl_->append(impl_->time_ds, 1, before, before + n, 1, 0, 1, mine, time_buffer_.data(),
+                  StoreType::f64);
+    for (std::size_t i = 0; i < specs_.size(); ++i) {
+      if (specs_[i].rack_series) {
+        impl_->append(
+            impl_->series_ds[i], 2, before, before + n, static_cast<hsize_t>(racks_.total_racks),
+            static_cast<hsize_t>(racks_.first_rack), static_cast<hsize_t>(racks_.rack_count),
+            racks_.rack_count > 0 ? n : 0, buffers_[i].data(), StoreType::f64);
+      } else {
+        impl_->append(impl_->series_ds[i], 1, before, before + n, 1, 0, 1, mine, buffers_[i].data(),
+                      StoreType::f64);
+      }
+      buffers_[i].clear();
+    }
+    samples_on_disk_ += static_cast<std::int64_t>(n);
+    time_buffer_.clear();
+  }
+  const auto ne = static_cast<hsize_t>(pending_events_.size());
+  if (ne > 0) {
+    const auto eb = static_cast<hsize_t>(events_on_disk_);
+    const hsize_t emine = rank_ == 0 ? ne : 0;
+    std::vector<double> col(ne);
+    auto column = [&](std::size_t c, auto getter) {
+      for (hsize_t i = 0; i < ne; ++i) col[i] = static_cast<double>(getter(pending_events_[i]));
+      impl_->append(impl_->event_ds[c], 1, eb, eb + ne, 1, 0, 1, emine, col.data(), StoreType::f64);
+    };
+    column(0, [&, k = eb](const EventRow& r) mutable {
+      (void)r;
+      return static_cast<double>(k++);
+    });
+    column(1, [](const EventRow& r) { return r.time_s; });
+    column(2, [](const EventRow& r) { return r.kind; });
+    column(3, [](const EventRow& r) { return r.component_class; });
+    column(4, [](const EventRow& r) { return r.component_id; });
+    column(5, [](const EventRow& r) { return r.rack; });
+    column(6, [](const EventRow& r) { return r.job; });
+    column(7, [](const EventRow& r) { return r.lost_accelerator_s; });
+    events_on_disk_ += static_cast<std::int64_t>(ne);
+    pending_events_.clear();
+  }
+}
+
+void OutputFile::flush() {
+  write_pending();
+  check_status(H5Fflush(impl_->file, H5F_SCOPE_GLOBAL), "flush");
+}
+
+void OutputFile::write_group_attributes(const std::string& group,
+                                        const std::vector<std::pair<std::string, double>>& values) {
+  const hid_t g = impl_->group(group);
+  for (const auto& [k, v] : values)
+    number_attribute<double>(g, k, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, v);
+}
+
+void OutputFile::write_root_attribute(const std::string& name, const std::string& value) {
+  text_attribute(impl_->file, name, value);
+}
+
+void OutputFile::commit() {
+  flush();
+  for (hid_t ds : impl_->series_ds) H5Dclose(ds);
+  for (hid_t ds : impl_->event_ds) H5Dclose(ds);
+  impl_->series_ds.clear();
+  impl_->event_ds.clear();
+  if (impl_->rack_ds >= 0) H5Dclose(impl_->rack_ds);
+  H5Dclose(impl_->time_ds);
+  for (auto& [k, g] : impl_->groups) H5Gclose(g);
+  H5Pclose(impl_->dxpl);
+  const herr_t closed = H5Fclose(impl_->file);
+  delete impl_;
+  impl_ = nullptr;
+  if (closed < 0) throw std::runtime_error("HDF5 error: closing " + partial_path_);
+  int ok = 1;
+  if (rank_ == 0 && std::rename(partial_path_.c_str(), final_path_.c_str()) != 0) ok = 0;
+  MPI_Bcast(&ok, 1, MPI_INT, 0, comm_);
+  if (!ok) throw std::runtime_error("cannot rename " + partial_path_ + " to " + final_path_);
+  committed_ = true;
+}
+
+}  // namespace ct::io

@@ -1,0 +1,114 @@
+// Parallel HDF5 output, netCDF-4 compatible (DESIGN contract §10).
+//
+// Samples are buffered in memory and written collectively at each flush: one extend and one
+// write per dataset per flush, so the output cost does not grow with the tick rate. Replicated
+// series are written by rank 0 (the others take part with empty selections); per-rack series by
+// every rank for its own block of racks. The file lives under `<output>.partial` until `commit()`
+// renames it, so a failed run never leaves a file under the output name.
+#pragma once
+
+#include <mpi.h>
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace ct::io {
+
+enum class StoreType { f64, f32, i8, i16, i64 };
+
+// A time series. `rack_series` ones have dimensions (time, rack).
+struct SeriesSpec {
+  std::string path;  // e.g. "facility/power_it_w"
+  std::string units;
+  std::string long_name;
+  StoreType type = StoreType::f64;
+  bool rack_series = false;
+  std::vector<std::pair<std::string, std::string>> text_attributes;  // e.g. flag_meanings
+  std::vector<std::int64_t> flag_values;                             // with flag_meanings
+};
+
+struct RackLayout {
+  std::int64_t total_racks = 0;
+  std::int64_t first_rack = 0;  // this rank's block
+  std::int64_t rack_count = 0;
+  std::vector<std::int32_t> building;       // all racks (replicated metadata)
+  std::vector<std::int32_t> hall;           // all racks
+  std::vector<std::int32_t> index_in_hall;  // all racks
+};
+
+// One `/events` row.
+struct EventRow {
+  double time_s = 0.0;
+  std::int8_t kind = 0;
+  std::int16_t component_class = -1;
+  std::int64_t component_id = -1;
+  std::int64_t rack = -1;
+  std::int16_t job = -1;
+  double lost_accelerator_s = 0.0;
+};
+
+struct OutputMeta {
+  std::string title;
+  std::string scenario_name;
+  std::string scenario_yaml;
+  std::string start_iso;  // time origin, for the CF units of /time
+  std::uint64_t seed = 0;
+  int mpi_ranks = 1;
+  std::string history;
+  std::vector<std::pair<std::string, std::string>> extra_text;  // more root attributes
+  std::vector<std::string> event_kinds;                         // code → name for /events/kind
+  std::vector<std::string> component_classes;  // code → name for /events/component_class
+};
+
+class OutputFile {
+ public:
+  OutputFile(MPI_Comm comm, std::string final_path, const OutputMeta& meta,
+             std::vector<SeriesSpec> series, RackLayout racks, std::int64_t flush_every_samples);
+  ~OutputFile();
+  OutputFile(const OutputFile&) = delete;
+  OutputFile& operator=(const OutputFile&) = delete;
+
+  std::size_t series_index(const std::string& path) const;
+  // Stage the values of the sample being built. Replicated series: one value (all ranks pass
+  // the same; rank 0's is stored). Rack series: this rank's rack_count values.
+  void set(std::size_t series, double value);
+  void set_racks(std::size_t series, const double* values);
+  // Close the staged sample at `time_s` (seconds since start). Flushes every N samples.
+  void commit_sample(double time_s);
+  // Replicated: every rank adds the same events.
+  void add_event(const EventRow& row);
+  void flush();
+  // Attributes on a group created on demand (e.g. "summary", "ensemble").
+  void write_group_attributes(const std::string& group,
+                              const std::vector<std::pair<std::string, double>>& values);
+  void write_root_attribute(const std::string& name, const std::string& value);
+  // Flush, close, and rename to the final path. Without it the destructor removes the file.
+  void commit();
+
+  const std::string& partial_path() const { return partial_path_; }
+  std::int64_t samples_written() const { return samples_on_disk_; }
+
+ private:
+  void write_pending();
+  struct Impl;
+  MPI_Comm comm_;
+  int rank_ = 0;
+  std::string final_path_;
+  std::string partial_path_;
+  std::vector<SeriesSpec> specs_;
+  RackLayout racks_;
+  std::int64_t flush_every_;
+  std::int64_t samples_on_disk_ = 0;
+  std::int64_t events_on_disk_ = 0;
+  std::vector<double> time_buffer_;
+  std::vector<std::vector<double>> buffers_;  // per series: pending samples (× rack_count)
+  std::vector<double> staged_;                // replicated series staging
+  std::vector<std::vector<double>> staged_racks_;
+  std::vector<EventRow> pending_events_;
+  bool committed_ = false;
+  Impl* impl_ = nullptr;
+};
+
+}  // namespace ct::io

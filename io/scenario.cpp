@@ -1,0 +1,335 @@
+// The scenario format: every key, its type, allowed range and default is declared here, once.
+#include "io/scenario.hpp"
+
+#include <cctype>
+#include <cmath>
+#include <filesystem>
+#include <span>
+
+#include "faults/failure_classes.hpp"
+#include "io/config_tree.hpp"
+#include "io/schema_binder.hpp"
+#include "thermal/weather.hpp"
+
+namespace ct::io {
+
+std::int64_t Scenario::ticks() const {
+  return static_cast<std::int64_t>(std::llround(time.duration_s / time.tick_s));
+}
+
+std::int64_t Scenario::ticks_per_output() const {
+  return static_cast<std::int64_t>(std::llround(time.output_interval_s / time.tick_s));
+}
+
+namespace {
+
+// Numeric key whose default is the field's current value (a preset's, or the struct's).
+void keep(Binder& b, const std::string& key, double& field, Range range) {
+  b.real(key, field, range, field);
+}
+void keep(Binder& b, const std::string& key, std::int32_t& field, Range range) {
+  b.integer(key, field, range, field);
+}
+
+void bind_time(Binder& b, TimeSpec& t) {
+  b.text("start", t.start_iso, std::string("2026-07-01T00:00:00Z"));
+  try {
+    t.start_unix_s = thermal::parse_iso8601_utc(t.start_iso);
+  } catch (const std::exception& e) {
+    b.fail("start",
+           std::string("not an ISO 8601 UTC time such as 2026-07-01T00:00:00Z (") + e.what() + ")");
+  }
+  b.real("duration_s", t.duration_s, Range{0.0, 3.2e8, true, false}, std::nullopt);
+  b.real("tick_s", t.tick_s, Range{0.0, 3600.0, true, false}, 1.0);
+  b.real("output_interval_s", t.output_interval_s, positive(), 60.0);
+  const double ticks_per_output = t.output_interval_s / t.tick_s;
+  if (std::fabs(ticks_per_output - std::round(ticks_per_output)) > 1e-9 * ticks_per_output)
+    b.fail("output_interval_s",
+           "must be a whole number of ticks (tick_s = " + format_real(t.tick_s) + ")");
+  const double ticks = t.duration_s / t.tick_s;
+  if (std::fabs(ticks - std::round(ticks)) > 1e-9 * ticks)
+    b.fail("duration_s",
+           "must be a whole number of ticks (tick_s = " + format_real(t.tick_s) + ")");
+  if (t.output_interval_s > t.duration_s)
+    b.fail("output_interval_s",
+           "is longer than the run (duration_s = " + format_real(t.duration_s) + ")");
+}
+
+void bind_campus(Binder& b, topology::CampusSpec& c) {
+  b.integer("nodes_per_rack", c.nodes_per_rack, closed(1, 1024), 4);
+  b.integer("accelerators_per_node", c.accelerators_per_node, closed(1, 64), 8);
+  std::string cooling;
+  c.cooling = b.choice("cooling", cooling, {"air", "liquid"}, std::string("air")) == 0
+                  ? topology::Cooling::air
+                  : topology::Cooling::liquid;
+  b.list("buildings", 1, [&](Binder& item, std::size_t i) {
+    topology::BuildingSpec bs;
+    item.text("name", bs.name, std::string("B").append(std::to_string(i + 1)));
+    std::vector<double> pos;
+    item.reals("position_m", pos, 2, closed(-1e6, 1e6), std::vector<double>{0.0, 0.0});
+    bs.x_m = pos[0];
+    bs.y_m = pos[1];
+    item.integer("halls", bs.halls, closed(1, 1000), 1);
+    item.integer("racks_per_hall", bs.racks_per_hall, closed(1, 100000), std::nullopt);
+    c.buildings.push_back(bs);
+  });
+}
+
+void bind_tier(Binder& b, topology::TierSpec& t) {
+  keep(b, "hop_latency_s", t.hop_latency_s, closed(0.0, 1e-3));
+  keep(b, "bandwidth_bytes_per_s", t.bandwidth_bytes_per_s, positive());
+  keep(b, "oversubscription", t.oversubscription, at_least(1.0));
+  keep(b, "cable_length_m", t.cable_length_m, closed(0.0, 1e6));
+  keep(b, "hops", t.hops, closed(0, 64));
+}
+
+void bind_fabric(Binder& b, topology::FabricSpec& f) {
+  std::string preset;
+  f = b.choice("preset", preset, {"h100_ndr", "gb200_nvl72"}, std::string("h100_ndr")) == 0
+          ? topology::fabric_preset_h100_ndr()
+          : topology::fabric_preset_gb200_nvl72();
+  std::string scaleup = f.scaleup == topology::ScaleupDomain::node ? "node" : "rack";
+  f.scaleup = b.choice("scaleup", scaleup, {"node", "rack"}, scaleup) == 0
+                  ? topology::ScaleupDomain::node
+                  : topology::ScaleupDomain::rack;
+  keep(b, "scaleup_bandwidth_bytes_per_s", f.scaleup_bandwidth_bytes_per_s, positive());
+  keep(b, "scaleup_latency_s", f.scaleup_latency_s, closed(0.0, 1e-3));
+  keep(b, "nic_latency_s", f.nic_latency_s, closed(0.0, 1e-3));
+  keep(b, "campus_route_factor", f.campus_route_factor, closed(1.0, 10.0));
+  b.section("leaf", [&](Binder& s) { bind_tier(s, f.leaf); });
+  b.section("spine", [&](Binder& s) { bind_tier(s, f.spine); });
+  b.section("core", [&](Binder& s) { bind_tier(s, f.core); });
+  b.section("campus", [&](Binder& s) { bind_tier(s, f.campus); });
+}
+
+void bind_job(Binder& b, workload::JobSpec& j, std::size_t index) {
+  b.text("name", j.name, std::string("job").append(std::to_string(index)));
+  for (char c : j.name)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-'))
+      b.fail("name", "'" + j.name + "' may only contain letters, digits, '_' and '-'");
+  b.section(
+      "model",
+      [&](Binder& m) {
+        m.real("parameters", j.model.parameters, Range{0.0, 1e15, true, false}, std::nullopt);
+        m.real("active_parameters", j.model.active_parameters, Range{0.0, 1e15, true, false},
+               j.model.parameters);
+        if (j.model.active_parameters > j.model.parameters)
+          m.fail("active_parameters",
+                 "exceeds parameters (" + format_real(j.model.parameters) + ")");
+        m.real("sequence_length", j.model.sequence_length, closed(1.0, 1e8), 8192.0);
+        m.real("global_batch_tokens", j.model.global_batch_tokens, closed(1.0, 1e12), std::nullopt);
+        m.integer("layers", j.model.layers, closed(1, 100000), std::nullopt);
+        m.real("hidden_size", j.model.hidden_size, closed(1.0, 1e7), std::nullopt);
+      },
+      true);
+  b.section(
+      "parallel",
+      [&](Binder& p) {
+        p.integer("tp", j.parallel.tp, closed(1, 1 << 20), 1);
+        p.integer("pp", j.parallel.pp, closed(1, 1 << 20), 1);
+        p.integer("dp", j.parallel.dp, closed(1, 1 << 24), 1);
+        p.integer("ep", j.parallel.ep, closed(1, 1 << 20), 1);
+        p.integer("microbatches", j.parallel.microbatches, closed(1, 1 << 20), 1);
+        std::string schedule;
+        j.parallel.schedule =
+            p.choice("schedule", schedule, {"1f1b", "interleaved"}, std::string("1f1b")) == 0
+                ? workload::ParallelSpec::one_f_one_b
+                : workload::ParallelSpec::interleaved;
+        p.integer("virtual_stages", j.parallel.virtual_stages, closed(1, 1024), 1);
+        if (j.parallel.dp % j.parallel.ep != 0) p.fail("ep", "must divide dp");
+      },
+      true);
+  keep(b, "efficiency", j.efficiency, Range{0.0, 1.0, true, false});
+  keep(b, "dp_overlap_fraction", j.dp_overlap_fraction, unit_interval());
+  keep(b, "tp_exposed_fraction", j.tp_exposed_fraction, unit_interval());
+  keep(b, "pp_exposed_fraction", j.pp_exposed_fraction, unit_interval());
+  keep(b, "ep_exposed_fraction", j.ep_exposed_fraction, unit_interval());
+  keep(b, "bytes_per_gradient_element", j.bytes_per_gradient_element, closed(0.5, 16.0));
+  keep(b, "bytes_per_activation_element", j.bytes_per_activation_element, closed(0.5, 16.0));
+  b.section("placement", [&](Binder& p) {
+    std::string order;
+    j.order = p.choice("order", order, {"compact", "spread_buildings"}, std::string("compact")) == 0
+                  ? workload::Placement::compact
+                  : workload::Placement::spread_buildings;
+    p.integer("spare_nodes", j.spare_nodes, closed(0, 1 << 24), 0);
+  });
+}
+
+std::vector<std::string> names_of(std::span<const std::string_view> names) {
+  return {names.begin(), names.end()};
+}
+
+void bind_accelerator(Binder& b, thermal::AcceleratorSpec& a, double& power_cap_w) {
+  std::string preset;
+  const auto names = names_of(thermal::accelerator_preset_names());
+  b.choice("preset", preset, names, std::string("h100_sxm"));
+  a = *thermal::find_accelerator_preset(preset);
+  keep(b, "peak_dense_bf16_flops", a.peak_dense_bf16_flops, positive());
+  keep(b, "tdp_w", a.tdp_w, Range{0.0, 1e5, true, false});
+  keep(b, "idle_w", a.idle_w, Range{0.0, a.tdp_w, false, true});
+  keep(b, "power_exponent", a.power_exponent, closed(1.0, 4.0));
+  keep(b, "slowdown_temperature_c", a.slowdown_temperature_c, closed(20.0, 150.0));
+  keep(b, "shutdown_temperature_c", a.shutdown_temperature_c,
+       Range{a.slowdown_temperature_c, 200.0, true, false});
+  keep(b, "thermal_resistance_k_per_w", a.thermal_resistance_k_per_w,
+       Range{0.0, 10.0, true, false});
+  keep(b, "resistance_sigma", a.resistance_sigma, closed(0.0, 1.0));
+  keep(b, "time_constant_s", a.time_constant_s, Range{0.0, 1e5, true, false});
+  keep(b, "min_clock_ratio", a.min_clock_ratio, Range{0.0, 1.0, true, false});
+  keep(b, "node_overhead_idle_w", a.node_overhead_idle_w, non_negative());
+  keep(b, "node_overhead_max_w", a.node_overhead_max_w, at_least(a.node_overhead_idle_w));
+  b.real("power_cap_w", power_cap_w, Range{a.idle_w, a.tdp_w, true, false}, a.tdp_w);
+}
+
+void bind_cooling(Binder& b, Scenario& sc) {
+  std::string preset;
+  const auto names = names_of(thermal::cooling_plant_preset_names());
+  const bool liquid = sc.campus.cooling == topology::Cooling::liquid;
+  b.choice("plant", preset, names, std::string(liquid ? "liquid_dry_cooler" : "air_chiller_tower"));
+  thermal::CoolingPlantSpec& p = sc.plant;
+  p = *thermal::find_cooling_plant_preset(preset);
+  if ((p.cooling == thermal::PlantCooling::liquid) != liquid)
+    b.fail("plant", "plant '" + preset + "' is for " + (liquid ? "air" : "liquid") +
+                        " cooling but campus.cooling is " + (liquid ? "liquid" : "air"));
+  keep(b, "supply_min_c", p.supply_min_c, closed(0.0, 70.0));
+  keep(b, "supply_max_c", p.supply_max_c, closed(p.supply_min_c, 70.0));
+  keep(b, "economizer_approach_k", p.economizer_approach_k, closed(0.0, 30.0));
+  keep(b, "chiller_cop_reference", p.chiller_cop_reference, closed(1.0, 20.0));
+  keep(b, "chiller_cop_slope_per_k", p.chiller_cop_slope_per_k, closed(0.0, 2.0));
+  keep(b, "air_handler_fan_fraction", p.air_handler_fan_fraction, closed(0.0, 0.5));
+  keep(b, "pump_fraction", p.pump_fraction, closed(0.0, 0.5));
+  keep(b, "distribution_loss_fraction", p.distribution_loss_fraction, closed(0.0, 0.5));
+  keep(b, "cycles_of_concentration", p.cycles_of_concentration, Range{1.0, 100.0, true, false});
+  b.section("air_rack", [&](Binder& r) {
+    keep(r, "cooling_capacity_w", sc.air_rack.cooling_capacity_w, positive());
+    keep(r, "recirculation_top_k", sc.air_rack.recirculation_top_k, closed(0.0, 30.0));
+    keep(r, "row_end_k", sc.air_rack.row_end_k, closed(0.0, 30.0));
+    keep(r, "design_air_rise_k", sc.air_rack.design_air_rise_k, closed(0.0, 60.0));
+  });
+  b.section("liquid_rack", [&](Binder& r) {
+    keep(r, "coolant_flow_kg_per_s", sc.liquid_rack.coolant_flow_kg_per_s, positive());
+    keep(r, "coolant_heat_capacity_j_per_kg_k", sc.liquid_rack.coolant_heat_capacity_j_per_kg_k,
+         positive());
+  });
+}
+
+void bind_weather(Binder& b, WeatherSpec& w, const std::string& scenario_path) {
+  std::string source;
+  w.from_csv = b.choice("source", source, {"synthetic", "csv"}, std::string("synthetic")) == 1;
+  std::string climate;
+  b.choice("climate", climate, names_of(thermal::climate_preset_names()), std::string("temperate"));
+  w.climate = *thermal::find_climate_preset(climate);
+  keep(b, "annual_mean_dry_bulb_c", w.climate.annual_mean_dry_bulb_c, closed(-60.0, 60.0));
+  keep(b, "annual_amplitude_k", w.climate.annual_amplitude_k, closed(0.0, 40.0));
+  keep(b, "diurnal_amplitude_k", w.climate.diurnal_amplitude_k, closed(0.0, 30.0));
+  keep(b, "wet_bulb_depression_mean_k", w.climate.wet_bulb_depression_mean_k, closed(0.0, 40.0));
+  keep(b, "utc_offset_h", w.climate.utc_offset_h, closed(-14.0, 14.0));
+  b.text("csv_file", w.csv_path, std::string());
+  if (w.from_csv) {
+    if (w.csv_path.empty()) b.fail("csv_file", "required when source is csv");
+    std::filesystem::path p(w.csv_path);
+    if (p.is_relative()) p = std::filesystem::path(scenario_path).parent_path() / p;
+    if (!std::filesystem::exists(p)) b.fail("csv_file", "file not found: " + p.string());
+    w.csv_path = p.string();
+  }
+}
+
+void bind_faults(Binder& b, FaultSpec& f) {
+  b.boolean("enabled", f.enabled, true);
+  f.model = faults::h100_failure_model();
+  keep(b, "rate_scale", f.model.rate_scale, non_negative());
+  b.boolean("arrhenius", f.model.arrhenius_enabled, true);
+  b.boolean("thermal_cycling", f.model.cycling_enabled, true);
+  keep(b, "hazard_update_s", f.hazard_update_s, positive());
+  keep(b, "cycle_hysteresis_k", f.cycle_hysteresis_k, positive());
+  keep(b, "detection_s", f.recovery.detection_s, non_negative());
+  keep(b, "restart_s", f.recovery.restart_s, non_negative());
+  std::vector<std::string> names;
+  for (int c = 0; c < faults::kFailureClassCount; ++c)
+    names.emplace_back(faults::failure_class_name(static_cast<faults::FailureClass>(c)));
+  b.named_sections("classes", names, [&](Binder& c, const std::string& name) {
+    faults::FailureClassSpec& spec = *faults::find_class(f.model, name);
+    if (c.has("mtbf_s") && c.has("rate_per_s"))
+      c.fail("mtbf_s", "give either mtbf_s or rate_per_s, not both");
+    double mtbf_s = spec.base_rate_per_s > 0 ? 1.0 / spec.base_rate_per_s : 0.0;
+    if (c.has("mtbf_s")) {
+      c.real("mtbf_s", mtbf_s, positive(), std::nullopt);
+      spec.base_rate_per_s = 1.0 / mtbf_s;
+    }
+    keep(c, "rate_per_s", spec.base_rate_per_s, non_negative());
+    keep(c, "weibull_shape", spec.weibull_shape, closed(0.1, 10.0));
+    keep(c, "activation_energy_ev", spec.activation_energy_ev, closed(0.0, 3.0));
+    keep(c, "reference_temperature_c", spec.reference_temperature_c, closed(-50.0, 200.0));
+    keep(c, "cycling_fraction", spec.cycling_fraction, unit_interval());
+    keep(c, "mttr_s", spec.mttr_s, non_negative());
+  });
+}
+
+void bind_checkpoint(Binder& b, faults::CheckpointPolicy& c) {
+  std::string policy;
+  c.policy = static_cast<faults::CheckpointIntervalPolicy>(
+      b.choice("interval", policy, {"none", "fixed_s", "fixed_steps", "young", "daly"},
+               std::string("daly")));
+  keep(b, "interval_s", c.interval_s, positive());
+  b.integer("interval_steps", c.interval_steps, closed(1, 1e12), c.interval_steps);
+  b.boolean("asynchronous", c.asynchronous, true);
+  keep(b, "bytes_per_parameter", c.bytes_per_parameter, closed(1.0, 64.0));
+  keep(b, "storage_write_bandwidth_bytes_per_s", c.storage_write_bandwidth_bytes_per_s, positive());
+  keep(b, "storage_read_bandwidth_bytes_per_s", c.storage_read_bandwidth_bytes_per_s, positive());
+  keep(b, "snapshot_bandwidth_bytes_per_s", c.snapshot_bandwidth_bytes_per_s, positive());
+}
+
+}  // namespace
+
+Scenario load_scenario(const std::string& path, const LoadOptions& options) {
+  ConfigPtr root = load_with_extends(path);
+  for (const auto& s : options.sets) apply_set(*root, s);
+
+  Scenario sc;
+  sc.source_file = path;
+  ConfigNode resolved;
+  Binder b(root.get(), "", root->origin, &resolved);
+
+  std::int32_t schema = 0;
+  if (!b.has("schema_version"))
+    throw ScenarioError(root->origin.describe() +
+                        ": missing required key 'schema_version' (allowed: 1)");
+  b.integer("schema_version", schema, closed(1, 1), std::nullopt);
+  b.text("name", sc.name, std::string("scenario"));
+  b.seed("seed", sc.seed, 1);
+  b.integer("replicas", sc.replicas, closed(1, 100000), 1);
+  b.section(
+      "time", [&](Binder& s) { bind_time(s, sc.time); }, true);
+  b.section("output", [&](Binder& s) {
+    s.real("flush_interval_s", sc.output.flush_interval_s, positive(), 3600.0);
+  });
+  b.section(
+      "campus", [&](Binder& s) { bind_campus(s, sc.campus); }, true);
+  b.section("accelerator", [&](Binder& s) { bind_accelerator(s, sc.accelerator, sc.power_cap_w); });
+  if (sc.accelerator.accelerators_per_node != sc.campus.accelerators_per_node)
+    sc.accelerator.accelerators_per_node = sc.campus.accelerators_per_node;
+  b.section("activity", [&](Binder& s) {
+    keep(s, "communicating", sc.activity.communicating, unit_interval());
+    keep(s, "stalled", sc.activity.stalled, unit_interval());
+  });
+  b.section("cooling", [&](Binder& s) { bind_cooling(s, sc); });
+  b.section("weather", [&](Binder& s) { bind_weather(s, sc.weather, path); });
+  b.section("fabric", [&](Binder& s) { bind_fabric(s, sc.fabric); });
+  b.section("faults", [&](Binder& s) { bind_faults(s, sc.faults); });
+  b.list("jobs", 0, [&](Binder& s, std::size_t i) {
+    workload::JobSpec job;
+    job.peak_flops_per_accelerator = sc.accelerator.peak_dense_bf16_flops;
+    faults::CheckpointPolicy checkpoint;
+    bind_job(s, job, i);
+    s.section("checkpoint", [&](Binder& c) { bind_checkpoint(c, checkpoint); });
+    sc.checkpoints.push_back(checkpoint);
+    for (const auto& other : sc.jobs)
+      if (other.name == job.name) s.fail("name", "duplicate job name '" + job.name + "'");
+    sc.jobs.push_back(job);
+  });
+  b.finish();
+  sc.resolved_yaml = emit_yaml(resolved);
+  return sc;
+}
+
+}  // namespace ct::io

@@ -1,0 +1,85 @@
+// The compiled scenario: every model's parameters in plain structs, after `extends:`, `--set`
+// and defaults. Built by load_scenario() from YAML; nothing downstream sees YAML.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "faults/failure_classes.hpp"
+#include "faults/recovery_policy.hpp"
+#include "thermal/accelerator_catalog.hpp"
+#include "thermal/cooling_plant.hpp"
+#include "thermal/rack_inlet.hpp"
+#include "thermal/weather.hpp"
+#include "topology/campus.hpp"
+#include "topology/fabric.hpp"
+#include "workload/training_job.hpp"
+
+namespace ct::io {
+
+struct TimeSpec {
+  std::string start_iso = "2026-07-01T00:00:00Z";
+  double start_unix_s = 0.0;
+  double duration_s = 0.0;
+  double tick_s = 1.0;
+  double output_interval_s = 60.0;
+};
+
+struct OutputSpec {
+  double flush_interval_s = 3600.0;  // simulated seconds between flushes to disk
+};
+
+struct WeatherSpec {
+  bool from_csv = false;
+  thermal::SyntheticClimate climate;
+  std::string csv_path;  // resolved relative to the scenario file
+};
+
+// How busy an accelerator is outside its compute phases (P = P_idle + (P_max − P_idle)·a·φ^k).
+struct ActivitySpec {
+  double communicating = 0.3;  // bubble, exposed communication, straggler wait
+  double stalled = 0.0;        // checkpoint stall, recovery, waiting, unallocated
+};
+
+struct FaultSpec {
+  bool enabled = true;
+  faults::FailureModel model;
+  faults::RecoveryPolicy recovery;
+  double hazard_update_s = 60.0;    // hazards re-evaluated (temperatures, wear) this often
+  double cycle_hysteresis_k = 5.0;  // smallest junction swing counted as a large cycle
+};
+
+struct Scenario {
+  std::string source_file;
+  std::string name;
+  std::uint64_t seed = 0;
+  std::int32_t replicas = 1;
+  TimeSpec time;
+  OutputSpec output;
+  topology::CampusSpec campus;
+  topology::FabricSpec fabric;
+  thermal::AcceleratorSpec accelerator;
+  double power_cap_w = 0.0;  // per accelerator; defaults to the TDP
+  ActivitySpec activity;
+  thermal::AirRackSpec air_rack;
+  thermal::LiquidRackSpec liquid_rack;
+  thermal::CoolingPlantSpec plant;
+  WeatherSpec weather;
+  FaultSpec faults;
+  std::vector<workload::JobSpec> jobs;
+  std::vector<faults::CheckpointPolicy> checkpoints;  // one per job
+  std::string resolved_yaml;                          // the complete scenario, defaults included
+
+  std::int64_t ticks() const;
+  std::int64_t ticks_per_output() const;
+};
+
+struct LoadOptions {
+  std::vector<std::string> sets;  // key.path=value overrides, applied in order
+};
+
+// Throws ScenarioError (exit status 2) on any bad input.
+Scenario load_scenario(const std::string& path, const LoadOptions& options = {});
+
+}  // namespace ct::io

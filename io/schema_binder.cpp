@@ -1,0 +1,350 @@
+#include "io/schema_binder.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <memory>
+
+namespace ct::io {
+
+bool Range::contains(double v) const {
+  if (std::isnan(v)) return false;
+  if (lo_open ? !(v > lo) : !(v >= lo)) return false;
+  if (hi_open ? !(v < hi) : !(v <= hi)) return false;
+  return true;
+}
+
+std::string Range::describe(const std::string& key) const {
+  const bool has_lo = std::isfinite(lo);
+  const bool has_hi = std::isfinite(hi);
+  std::string s;
+  if (has_lo) s += format_real(lo) + (lo_open ? " < " : " <= ");
+  s += key;
+  if (has_hi) s += std::string(hi_open ? " < " : " <= ") + format_real(hi);
+  if (!has_lo && !has_hi) s += " any number";
+  return s;
+}
+
+std::string format_real(double v) {
+  char buf[64];
+  auto res = std::to_chars(buf, buf + sizeof buf, v);
+  std::string s(buf, res.ptr);
+  if (s.find_first_of(".eEn") == std::string::npos) s += ".0";
+  return s;
+}
+
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t sub = prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, sub});
+    }
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+Binder::Binder(const ConfigNode* node, std::string path, Origin where, ConfigNode* resolved)
+    : node_(node), path_(std::move(path)), where_(std::move(where)), resolved_(resolved) {
+  if (resolved_) resolved_->kind = ConfigNode::Kind::map;
+  if (node_ && node_->kind != ConfigNode::Kind::map && node_->kind != ConfigNode::Kind::null)
+    throw ScenarioError(node_->origin.describe() + ": key '" + path_ + "': expected a map of keys");
+}
+
+std::string Binder::key_path(const std::string& key) const {
+  return path_.empty() ? key : path_ + "." + key;
+}
+
+const ConfigNode* Binder::value_of(const std::string& key) {
+  declared_.push_back(key);
+  if (!node_ || node_->kind != ConfigNode::Kind::map) return nullptr;
+  const ConfigNode* v = node_->find(key);
+  if (v && v->kind == ConfigNode::Kind::null) {
+    // `key:` with nothing after it: treat as absent for sections, an error for values.
+    return v;
+  }
+  return v;
+}
+
+bool Binder::has(const std::string& key) const {
+  return node_ && node_->kind == ConfigNode::Kind::map && node_->find(key) != nullptr;
+}
+
+const Origin& Binder::origin_of(const std::string& key) const {
+  if (node_ && node_->kind == ConfigNode::Kind::map)
+    if (const ConfigNode* v = node_->find(key)) return v->origin;
+  return where_;
+}
+
+void Binder::fail(const std::string& key, const std::string& message) const {
+  throw ScenarioError(origin_of(key).describe() + ": key '" + key_path(key) + "': " + message);
+}
+
+double Binder::parse_number(const std::string& key, const ConfigNode& node) const {
+  if (node.kind != ConfigNode::Kind::scalar || node.quoted)
+    fail(key, "expected a number, got " + (node.kind == ConfigNode::Kind::scalar
+                                               ? "'" + node.scalar + "'"
+                                               : std::string("a list or map")));
+  const std::string& s = node.scalar;
+  double v = 0.0;
+  const char* begin = s.data();
+  if (!s.empty() && s[0] == '+') ++begin;
+  auto res = std::from_chars(begin, s.data() + s.size(), v);
+  if (res.ec != std::errc() || res.ptr != s.data() + s.size() || s.empty())
+    fail(key, "expected a number, got '" + s + "'");
+  return v;
+}
+
+void Binder::record(const std::string& key, const std::string& scalar, bool quoted) {
+  if (!resolved_) return;
+  auto n = std::make_shared<ConfigNode>();
+  n->kind = ConfigNode::Kind::scalar;
+  n->scalar = scalar;
+  n->quoted = quoted;
+  resolved_->set(key, n, Origin{});
+}
+
+void Binder::real(const std::string& key, double& out, Range range,
+                  std::optional<double> fallback) {
+  const ConfigNode* v = value_of(key);
+  if (!v) {
+    if (!fallback) fail(key, "missing required key (allowed: " + range.describe(key) + ")");
+    out = *fallback;
+  } else {
+    out = parse_number(key, *v);
+    if (!range.contains(out))
+      fail(key, "value " + v->scalar + " is out of range (allowed: " + range.describe(key) + ")");
+  }
+  record(key, format_real(out));
+}
+
+void Binder::integer(const std::string& key, std::int64_t& out, Range range,
+                     std::optional<std::int64_t> fallback) {
+  const ConfigNode* v = value_of(key);
+  if (!v) {
+    if (!fallback) fail(key, "missing required key (allowed: integer " + range.describe(key) + ")");
+    out = *fallback;
+  } else {
+    const double d = parse_number(key, *v);
+    if (d != std::floor(d) || std::fabs(d) > 9.0e15)
+      fail(key, "expected an integer, got '" + v->scalar + "'");
+    if (!range.contains(d))
+      fail(key, "value " + v->scalar + " is out of range (allowed: integer " + range.describe(key) +
+                    ")");
+    out = static_cast<std::int64_t>(d);
+  }
+  record(key, std::to_string(out));
+}
+
+void Binder::integer(const std::string& key, std::int32_t& out, Range range,
+                     std::optional<std::int32_t> fallback) {
+  std::int64_t wide = out;
+  range.lo = std::max(range.lo, -2147483648.0);
+  range.hi = std::min(range.hi, 2147483647.0);
+  integer(key, wide, range, fallback ? std::optional<std::int64_t>(*fallback) : std::nullopt);
+  out = static_cast<std::int32_t>(wide);
+}
+
+void Binder::seed(const std::string& key, std::uint64_t& out, std::uint64_t fallback) {
+  const ConfigNode* v = value_of(key);
+  if (!v) {
+    out = fallback;
+  } else {
+    if (v->kind != ConfigNode::Kind::scalar || v->quoted)
+      fail(key, "expected a non-negative integer seed");
+    auto res = std::from_chars(v->scalar.data(), v->scalar.data() + v->scalar.size(), out);
+    if (res.ec != std::errc() || res.ptr != v->scalar.data() + v->scalar.size())
+      fail(key, "expected a non-negative integer seed (0 <= seed < 2^64), got '" + v->scalar + "'");
+  }
+  record(key, std::to_string(out));
+}
+
+void Binder::boolean(const std::string& key, bool& out, std::optional<bool> fallback) {
+  const ConfigNode* v = value_of(key);
+  if (!v) {
+    if (!fallback) fail(key, "missing required key (allowed: true or false)");
+    out = *fallback;
+  } else {
+    if (v->kind != ConfigNode::Kind::scalar || v->quoted ||
+        (v->scalar != "true" && v->scalar != "false"))
+      fail(key, "expected true or false, got '" + v->scalar + "'");
+    out = v->scalar == "true";
+  }
+  record(key, out ? "true" : "false");
+}
+
+void Binder::text(const std::string& key, std::string& out, std::optional<std::string> fallback) {
+  const ConfigNode* v = value_of(key);
+  if (!v) {
+    if (!fallback) fail(key, "missing required key (a text value)");
+    out = *fallback;
+  } else {
+    if (v->kind != ConfigNode::Kind::scalar) fail(key, "expected a text value");
+    out = v->scalar;
+  }
+  record(key, out, true);
+}
+
+std::size_t Binder::choice(const std::string& key, std::string& out,
+                           const std::vector<std::string>& allowed,
+                           std::optional<std::string> fallback) {
+  std::string list;
+  for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+  const ConfigNode* v = value_of(key);
+  if (!v) {
+    if (!fallback) fail(key, "missing required key (allowed: " + list + ")");
+    out = *fallback;
+  } else {
+    if (v->kind != ConfigNode::Kind::scalar) fail(key, "expected one of: " + list);
+    out = v->scalar;
+  }
+  const auto it = std::find(allowed.begin(), allowed.end(), out);
+  if (it == allowed.end()) {
+    std::string hint;
+    std::size_t best = 3;
+    for (const auto& a : allowed) {
+      const auto d = edit_distance(out, a);
+      if (d < best) best = d, hint = " — did you mean '" + a + "'?";
+    }
+    fail(key, "'" + out + "' is not allowed (allowed: " + list + ")" + hint);
+  }
+  record(key, out);
+  return static_cast<std::size_t>(it - allowed.begin());
+}
+
+void Binder::reals(const std::string& key, std::vector<double>& out, std::size_t count, Range range,
+                   std::optional<std::vector<double>> fallback) {
+  const ConfigNode* v = value_of(key);
+  if (!v) {
+    if (!fallback)
+      fail(key, "missing required key (a list of " + std::to_string(count) + " numbers)");
+    out = *fallback;
+  } else {
+    if (v->kind != ConfigNode::Kind::sequence || v->items.size() != count)
+      fail(key, "expected a list of " + std::to_string(count) + " numbers");
+    out.clear();
+    for (const auto& item : v->items) {
+      const double d = parse_number(key, *item);
+      if (!range.contains(d))
+        fail(key,
+             "value " + item->scalar + " is out of range (allowed: " + range.describe(key) + ")");
+      out.push_back(d);
+    }
+  }
+  if (resolved_) {
+    auto n = std::make_shared<ConfigNode>();
+    n->kind = ConfigNode::Kind::sequence;
+    for (double d : out) {
+      auto item = std::make_shared<ConfigNode>();
+      item->kind = ConfigNode::Kind::scalar;
+      item->scalar = format_real(d);
+      n->items.push_back(item);
+    }
+    resolved_->set(key, n, Origin{});
+  }
+}
+
+void Binder::section(const std::string& key, const std::function<void(Binder&)>& bind,
+                     bool required) {
+  const ConfigNode* v = value_of(key);
+  if (!v && required) fail(key, "missing required section");
+  if (v && v->kind != ConfigNode::Kind::map && v->kind != ConfigNode::Kind::null)
+    fail(key, "expected a map of keys");
+  std::shared_ptr<ConfigNode> out;
+  if (resolved_) {
+    out = std::make_shared<ConfigNode>();
+    resolved_->set(key, out, Origin{});
+  }
+  Binder child(v, key_path(key), v ? v->origin : where_, out.get());
+  bind(child);
+  child.finish();
+}
+
+void Binder::list(const std::string& key, std::size_t min_items,
+                  const std::function<void(Binder&, std::size_t)>& bind) {
+  const ConfigNode* v = value_of(key);
+  if (!v) {
+    if (min_items > 0)
+      fail(key, "missing required list (at least " + std::to_string(min_items) + " items)");
+    return;
+  }
+  if (v->kind != ConfigNode::Kind::sequence) fail(key, "expected a list");
+  if (v->items.size() < min_items)
+    fail(key, "needs at least " + std::to_string(min_items) + " items, has " +
+                  std::to_string(v->items.size()));
+  std::shared_ptr<ConfigNode> out;
+  if (resolved_) {
+    out = std::make_shared<ConfigNode>();
+    out->kind = ConfigNode::Kind::sequence;
+    resolved_->set(key, out, Origin{});
+  }
+  for (std::size_t i = 0; i < v->items.size(); ++i) {
+    std::shared_ptr<ConfigNode> item_out;
+    if (out) {
+      item_out = std::make_shared<ConfigNode>();
+      out->items.push_back(item_out);
+    }
+    Binder child(v->items[i].get(), key_path(key) + "[" + std::to_string(i) + "]",
+                 v->items[i]->origin, item_out.get());
+    bind(child, i);
+    child.finish();
+  }
+}
+
+void Binder::named_sections(const std::string& key, const std::vector<std::string>& names,
+                            const std::function<void(Binder&, const std::string&)>& bind) {
+  const ConfigNode* v = value_of(key);
+  if (!v || v->kind == ConfigNode::Kind::null) return;
+  if (v->kind != ConfigNode::Kind::map) fail(key, "expected a map of names");
+  std::shared_ptr<ConfigNode> out;
+  if (resolved_) {
+    out = std::make_shared<ConfigNode>();
+    out->kind = ConfigNode::Kind::map;
+    resolved_->set(key, out, Origin{});
+  }
+  for (std::size_t i = 0; i < v->entries.size(); ++i) {
+    const auto& [name, item] = v->entries[i];
+    if (std::find(names.begin(), names.end(), name) == names.end()) {
+      std::string hint, all;
+      std::size_t best = 4;
+      for (const auto& n : names) {
+        all += (all.empty() ? "" : ", ") + n;
+        const auto d = edit_distance(name, n);
+        if (d < best) best = d, hint = " — did you mean '" + n + "'?";
+      }
+      throw ScenarioError(v->key_origins[i].describe() + ": unknown name '" + key_path(key) + "." +
+                          name + "'" + hint + " (valid: " + all + ")");
+    }
+    std::shared_ptr<ConfigNode> item_out;
+    if (out) {
+      item_out = std::make_shared<ConfigNode>();
+      out->set(name, item_out, Origin{});
+    }
+    Binder child(item.get(), key_path(key) + "." + name, item->origin, item_out.get());
+    bind(child, name);
+    child.finish();
+  }
+}
+
+void Binder::finish() {
+  if (!node_ || node_->kind != ConfigNode::Kind::map) return;
+  for (std::size_t i = 0; i < node_->entries.size(); ++i) {
+    const std::string& key = node_->entries[i].first;
+    if (std::find(declared_.begin(), declared_.end(), key) != declared_.end()) continue;
+    std::string hint;
+    std::size_t best = std::max<std::size_t>(3, key.size() / 3 + 1);
+    for (const auto& d : declared_) {
+      const auto dist = edit_distance(key, d);
+      if (dist < best) best = dist, hint = " — did you mean '" + key_path(d) + "'?";
+    }
+    std::string valid;
+    for (const auto& d : declared_) valid += (valid.empty() ? "" : ", ") + d;
+    throw ScenarioError(node_->key_origins[i].describe() + ": unknown key '" + key_path(key) + "'" +
+                        hint + " (valid keys here: " + valid + ")");
+  }
+}
+
+}  // namespace ct::io

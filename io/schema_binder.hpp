@@ -1,0 +1,91 @@
+// Binds a ConfigNode tree to C++ structs, one declaration per key: type, allowed range and
+// default live next to the field they fill. Everything the scenario format accepts is declared
+// this way, so an undeclared key is an error with a "did you mean", a bad value names its key,
+// origin and allowed range, and the binder records the fully resolved scenario (defaults
+// included) as it goes.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "io/config_tree.hpp"
+
+namespace ct::io {
+
+// Allowed interval of a numeric key.
+struct Range {
+  double lo = -std::numeric_limits<double>::infinity();
+  double hi = std::numeric_limits<double>::infinity();
+  bool lo_open = false;  // lo itself not allowed
+  bool hi_open = false;
+  bool contains(double v) const;
+  std::string describe(const std::string& key) const;
+};
+inline Range positive() { return Range{0.0, std::numeric_limits<double>::infinity(), true, false}; }
+inline Range non_negative() { return Range{0.0, std::numeric_limits<double>::infinity()}; }
+inline Range at_least(double lo) { return Range{lo, std::numeric_limits<double>::infinity()}; }
+inline Range closed(double lo, double hi) { return Range{lo, hi}; }
+inline Range unit_interval() { return Range{0.0, 1.0}; }
+
+class Binder {
+ public:
+  // `node` may be null (absent optional section: every key takes its default).
+  Binder(const ConfigNode* node, std::string path, Origin where, ConfigNode* resolved);
+
+  void real(const std::string& key, double& out, Range range, std::optional<double> fallback);
+  void integer(const std::string& key, std::int64_t& out, Range range,
+               std::optional<std::int64_t> fallback);
+  void integer(const std::string& key, std::int32_t& out, Range range,
+               std::optional<std::int32_t> fallback);
+  void seed(const std::string& key, std::uint64_t& out, std::uint64_t fallback);
+  void boolean(const std::string& key, bool& out, std::optional<bool> fallback);
+  void text(const std::string& key, std::string& out, std::optional<std::string> fallback);
+  // One of `allowed`; returns the index of the chosen value.
+  std::size_t choice(const std::string& key, std::string& out,
+                     const std::vector<std::string>& allowed, std::optional<std::string> fallback);
+  // A fixed-length list of numbers, e.g. position_m: [x, y].
+  void reals(const std::string& key, std::vector<double>& out, std::size_t count, Range range,
+             std::optional<std::vector<double>> fallback);
+
+  // Nested map. Absent → the callback still runs (defaults), unless `required`.
+  void section(const std::string& key, const std::function<void(Binder&)>& bind,
+               bool required = false);
+  // List of maps; each item bound by `bind(item, index)`.
+  void list(const std::string& key, std::size_t min_items,
+            const std::function<void(Binder&, std::size_t)>& bind);
+  // Map of name → map (e.g. per-class overrides): each present entry's name must be in `names`.
+  void named_sections(const std::string& key, const std::vector<std::string>& names,
+                      const std::function<void(Binder&, const std::string&)>& bind);
+
+  // Is the key present in the input (not defaulted)?
+  bool has(const std::string& key) const;
+  // Errors for keys that were not declared. Called by section()/list(); call it on the root.
+  void finish();
+
+  // Error at the key's value (or the section when the key is absent).
+  [[noreturn]] void fail(const std::string& key, const std::string& message) const;
+  const std::string& path() const { return path_; }
+  std::string key_path(const std::string& key) const;
+
+ private:
+  const ConfigNode* value_of(const std::string& key);
+  const Origin& origin_of(const std::string& key) const;
+  double parse_number(const std::string& key, const ConfigNode& node) const;
+  void record(const std::string& key, const std::string& scalar, bool quoted = false);
+
+  const ConfigNode* node_;
+  std::string path_;
+  Origin where_;
+  ConfigNode* resolved_;
+  std::vector<std::string> declared_;
+};
+
+std::string format_real(double v);
+// Levenshtein distance, for "did you mean".
+std::size_t edit_distance(const std::string& a, const std::string& b);
+
+}  // namespace ct::io

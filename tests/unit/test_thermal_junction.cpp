@@ -1,0 +1,185 @@
+// Junction RC model, square-wave swing, per-unit resistance spread, thermal-cycle counter.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <vector>
+
+#include "thermal/accelerator_catalog.hpp"
+#include "thermal/junction.hpp"
+#include "thermal/thermal_cycles.hpp"
+
+namespace ct::thermal {
+namespace {
+
+double analytic_c(double t0_c, double steady_c, double t_s, double tau_s) {
+  return steady_c + (t0_c - steady_c) * std::exp(-t_s / tau_s);
+}
+
+// Stepping with 0.1 s and 60 s ticks lands on the analytic response at every checked time.
+TEST(ThermalJunction, ExactStepMatchesAnalyticForAnyTick) {
+  const double tau_s = 12.5;
+  const double t0_c = 30.0;
+  const double steady_c = steady_temperature_c(25.0, 0.07, 700.0);  // 74 °C
+  for (const double tick_s : {0.1, 60.0}) {
+    const double decay = rc_decay(tick_s, tau_s);
+    double t_c = t0_c;
+    long step = 0;
+    for (const double check_s : {60.0, 120.0, 600.0, 1800.0}) {
+      const long steps = std::lround(check_s / tick_s);
+      for (; step < steps; ++step) t_c = junction_step_c(t_c, steady_c, decay);
+      const double expected = analytic_c(t0_c, steady_c, check_s, tau_s);
+      EXPECT_NEAR(t_c, expected, 1e-12 * std::abs(expected))
+          << "tick " << tick_s << " s, t = " << check_s << " s";
+    }
+  }
+  // Short times too (cooling from above steady state), with the fine tick.
+  const double decay = rc_decay(0.1, tau_s);
+  double t_c = 95.0;
+  for (int step = 1; step <= 50; ++step) {
+    t_c = junction_step_c(t_c, 40.0, decay);
+    if (step % 10 == 0) {
+      const double expected = analytic_c(95.0, 40.0, step * 0.1, tau_s);
+      EXPECT_NEAR(t_c, expected, 1e-12 * expected);
+    }
+  }
+}
+
+// Periodic steady state of τ dT/dt = R·P(t) − T by RK4 with fine steps: peak-to-peak swing.
+double rk4_square_wave_swing_k(double power_swing_w, double resistance_k_per_w, double tau_s,
+                               double period_s, double duty) {
+  const int substeps_per_phase = 2000;
+  const double high_s = duty * period_s;
+  const double low_s = (1.0 - duty) * period_s;
+  auto run_phase = [&](double& t_c, double power_w, double length_s, double& lo, double& hi) {
+    const double h = length_s / substeps_per_phase;
+    auto f = [&](double x) { return (resistance_k_per_w * power_w - x) / tau_s; };
+    for (int i = 0; i < substeps_per_phase; ++i) {
+      const double k1 = f(t_c);
+      const double k2 = f(t_c + 0.5 * h * k1);
+      const double k3 = f(t_c + 0.5 * h * k2);
+      const double k4 = f(t_c + h * k3);
+      t_c += h / 6.0 * (k1 + 2 * k2 + 2 * k3 + k4);
+      lo = std::min(lo, t_c);
+      hi = std::max(hi, t_c);
+    }
+  };
+  // Enough periods to forget the initial condition (e^{-40} of it is left).
+  const int periods = static_cast<int>(std::ceil(40.0 * tau_s / period_s)) + 2;
+  double t_c = 0.0;
+  double lo = 0.0;
+  double hi = 0.0;
+  for (int p = 0; p < periods; ++p) {
+    lo = 1e300;
+    hi = -1e300;
+    run_phase(t_c, power_swing_w, high_s, lo, hi);
+    run_phase(t_c, 0.0, low_s, lo, hi);
+  }
+  return hi - lo;
+}
+
+TEST(ThermalJunction, SquareWaveSwingMatchesNumericalIntegration) {
+  struct Case {
+    double tau_s, period_s, duty;
+  };
+  for (const Case c : {Case{10.0, 5.0, 0.8}, Case{5.0, 8.0, 0.5}, Case{15.0, 60.0, 0.9},
+                       Case{2.0, 1.0, 0.3}, Case{20.0, 200.0, 0.1}, Case{8.0, 0.5, 0.95}}) {
+    const double formula = square_wave_swing_k(400.0, 0.07, c.tau_s, c.period_s, c.duty);
+    const double numeric = rk4_square_wave_swing_k(400.0, 0.07, c.tau_s, c.period_s, c.duty);
+    EXPECT_NEAR(formula, numeric, 0.01 * numeric)
+        << "tau " << c.tau_s << " period " << c.period_s << " duty " << c.duty;
+  }
+}
+
+TEST(ThermalJunction, SquareWaveLimits) {
+  // Slow wave: the RC follows it fully.
+  EXPECT_NEAR(square_wave_shape(1.0, 1000.0, 0.5), 1.0, 1e-12);
+  // Fast wave: triangle of amplitude d(1−d)P/τ.
+  const double fast = square_wave_shape(100.0, 0.01, 0.3);
+  EXPECT_NEAR(fast, 0.3 * 0.7 * 0.01 / 100.0, 1e-6 * fast);
+  // No alternation.
+  EXPECT_EQ(square_wave_shape(10.0, 5.0, 0.0), 0.0);
+  EXPECT_EQ(square_wave_shape(10.0, 5.0, 1.0), 0.0);
+  // Half swing per W of dynamic power = half of the swing for ΔP = Δa·1 W.
+  EXPECT_NEAR(half_swing_k_per_w(0.07, 15.0, 6.0, 0.8, 1.0, 0.3) * 625.0,
+              0.5 * square_wave_swing_k(625.0 * 0.7, 0.07, 15.0, 6.0, 0.8), 1e-15);
+}
+
+TEST(ThermalJunction, ResistanceSpreadIsLognormalKeyedById) {
+  const AcceleratorSpec& spec = *find_accelerator_preset("h100_sxm");
+  const std::uint64_t seed = 20260701;
+  const int n = 100000;
+  std::vector<double> logs(n);
+  for (int i = 0; i < n; ++i) {
+    logs[i] = std::log(unit_resistance_k_per_w(spec, seed, static_cast<std::uint64_t>(i)) /
+                       spec.thermal_resistance_k_per_w);
+  }
+  const double sigma = spec.resistance_sigma;
+  const double mean = std::accumulate(logs.begin(), logs.end(), 0.0) / n;
+  double ss = 0.0;
+  for (const double x : logs) ss += (x - mean) * (x - mean);
+  const double sd = std::sqrt(ss / (n - 1));
+  std::nth_element(logs.begin(), logs.begin() + n / 2, logs.end());
+  const double median_log = logs[n / 2];
+  // Standard errors: mean σ/√n, median 1.2533σ/√n, sd σ/√(2n); tolerances 5 SE.
+  EXPECT_NEAR(mean, 0.0, 5 * sigma / std::sqrt(n));
+  EXPECT_NEAR(median_log, 0.0, 5 * 1.2533 * sigma / std::sqrt(n));
+  EXPECT_NEAR(sd, sigma, 5 * sigma / std::sqrt(2.0 * n));
+
+  // Same (seed, id) → same value whatever the order of evaluation; other ids/seeds differ.
+  const double r7 = unit_resistance_k_per_w(spec, seed, 7);
+  EXPECT_EQ(unit_resistance_k_per_w(spec, seed, 123456789),
+            unit_resistance_k_per_w(spec, seed, 123456789));
+  EXPECT_EQ(unit_resistance_k_per_w(spec, seed, 7), r7);
+  EXPECT_NE(unit_resistance_k_per_w(spec, seed, 8), r7);
+  EXPECT_NE(unit_resistance_k_per_w(spec, seed + 1, 7), r7);
+}
+
+TEST(ThermalCycles, CountsHalfCyclesOfLargeSwingsOnly) {
+  const double hysteresis_k = 2.0;
+  CycleState state = make_cycle_state(40.0);
+  std::vector<float> swings;
+  std::vector<double> peaks;
+  auto feed = [&](double t_c) {
+    const float swing = observe(state, t_c, hysteresis_k);
+    if (swing > 0.0f) {
+      swings.push_back(swing);
+      peaks.push_back(last_half_cycle_peak_c(state, swing));
+    }
+  };
+  // Small wiggles before any real move: nothing.
+  for (int i = 0; i < 20; ++i) feed(40.0 + ((i % 2) ? 1.5 : -1.5));
+  // Warm up to 80 with noise of ±0.8 K riding on it.
+  for (int i = 0; i <= 400; ++i) feed(40.0 + 0.1 * i + ((i % 2) ? 0.8 : -0.8));
+  for (int i = 0; i < 100; ++i) feed(80.0 + ((i % 2) ? 0.8 : -0.8));  // steady training
+  EXPECT_TRUE(swings.empty());
+  // Checkpoint stall: cool to 45, then resume to 82, then a failure drops to 30.
+  for (int i = 1; i <= 35; ++i) feed(80.8 - i);
+  for (int i = 1; i <= 37; ++i) feed(45.8 - 0.8 + i);
+  for (int i = 0; i < 50; ++i) feed(82.0 + ((i % 2) ? 0.5 : -0.5));
+  for (int i = 1; i <= 52; ++i) feed(82.5 - i);
+
+  // Legs: 40 → 80.8 → 45.8 → 82.5 → falling (not yet closed).
+  ASSERT_EQ(swings.size(), 3u);
+  EXPECT_NEAR(swings[1], 80.8 - 45.8, 1e-4);
+  EXPECT_NEAR(swings[2], 82.5 - 45.8, 1e-4);
+  EXPECT_NEAR(peaks[1], 80.8, 1e-4);
+  EXPECT_NEAR(peaks[2], 82.5, 1e-4);
+  // First leg: from the starting point 40 (direction committed beyond the hysteresis) to 80.8.
+  EXPECT_NEAR(swings[0], 80.8 - 40.0, 1e-4);
+  EXPECT_NEAR(peaks[0], 80.8, 1e-4);
+}
+
+TEST(ThermalCycles, FallingFirstLegAndPeakOfAFallingHalfCycle) {
+  CycleState state = make_cycle_state(70.0);
+  EXPECT_EQ(observe(state, 60.0, 3.0), 0.0f);  // committed falling
+  EXPECT_EQ(observe(state, 50.0, 3.0), 0.0f);
+  EXPECT_EQ(observe(state, 52.0, 3.0), 0.0f);  // within hysteresis
+  const float swing = observe(state, 56.0, 3.0);
+  EXPECT_FLOAT_EQ(swing, 20.0f);
+  EXPECT_DOUBLE_EQ(last_half_cycle_peak_c(state, swing), 70.0);
+}
+
+}  // namespace
+}  // namespace ct::thermal

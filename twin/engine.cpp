@@ -1,0 +1,841 @@
+#include "twin/engine.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <queue>
+#include <stdexcept>
+
+#include "common/random.hpp"
+#include "faults/checkpoint.hpp"
+#include "faults/failure_sampler.hpp"
+#include "faults/hazard.hpp"
+#include "io/config_tree.hpp"
+#include "thermal/accelerator_power.hpp"
+#include "thermal/dvfs_governor.hpp"
+#include "thermal/junction.hpp"
+#include "thermal/rack_inlet.hpp"
+#include "thermal/thermal_cycles.hpp"
+#include "twin/accounting.hpp"
+#include "twin/engine_state.hpp"
+#include "twin/job_runtime.hpp"
+#include "twin/tick_reduction.hpp"
+#include "workload/placement.hpp"
+#include "workload/step_time.hpp"
+
+namespace ct::twin {
+
+Engine::Engine(const io::Scenario& scenario, MPI_Comm comm, std::uint64_t seed)
+    : s_(std::make_unique<State>(scenario, comm, seed)) {
+  s_->setup();
+}
+
+Engine::~Engine() = default;
+
+const RunStatistics& Engine::statistics() const { return s_->stats; }
+
+std::vector<std::string> Engine::event_kind_names() {
+  return {"failure",      "checkpoint_start", "checkpoint_end",
+          "recovery_end", "repair",           "thermal_trip"};
+}
+
+std::vector<std::string> Engine::component_class_names() {
+  std::vector<std::string> names;
+  for (int c = 0; c < faults::kFailureClassCount; ++c)
+    names.emplace_back(faults::failure_class_name(static_cast<faults::FailureClass>(c)));
+  return names;
+}
+
+io::RackLayout Engine::rack_layout() const {
+  io::RackLayout l;
+  l.total_racks = s_->campus.racks();
+  l.first_rack = s_->block.first_rack;
+  l.rack_count = s_->block.rack_count;
+  for (std::int64_t r = 0; r < l.total_racks; ++r) {
+    l.building.push_back(s_->campus.building_of_rack(r));
+    l.hall.push_back(s_->campus.hall_of_rack(r));
+    l.index_in_hall.push_back(s_->campus.index_in_hall(r));
+  }
+  return l;
+}
+
+std::vector<io::SeriesSpec> Engine::series() const {
+  using io::SeriesSpec;
+  using io::StoreType;
+  std::vector<SeriesSpec> v;
+  auto f = [&](const char* name, const char* units, const char* long_name) {
+    v.push_back(SeriesSpec{
+        std::string("facility/") + name, units, long_name, StoreType::f64, false, {}, {}});
+  };
+  f("power_it_w", "W", "IT power (accelerators and node overhead), interval mean");
+  f("power_cooling_w", "W", "cooling plant power (chillers, fans, pumps), interval mean");
+  f("power_distribution_loss_w", "W", "power distribution losses, interval mean");
+  f("power_facility_w", "W", "facility power drawn from the grid, interval mean");
+  f("pue", "1", "power usage effectiveness over the interval");
+  f("outdoor_temperature_c", "degC", "outdoor dry-bulb temperature, interval mean");
+  f("outdoor_wet_bulb_c", "degC", "outdoor wet-bulb temperature, interval mean");
+  f("supply_temperature_c", "degC", "cooling supply temperature (air or facility water)");
+  f("water_l_per_s", "L s-1", "make-up water of evaporative heat rejection, interval mean");
+  f("energy_it_j", "J", "IT energy since the start (cumulative)");
+  f("energy_facility_j", "J", "facility energy since the start (cumulative)");
+  for (int c = 0; c < kCategoryCount; ++c) {
+    v.push_back(
+        SeriesSpec{"accelerator_time/" + std::string(kCategoryNames[c]),
+                   "s",
+                   "accelerator-seconds in the interval: " + std::string(kCategoryLongNames[c]),
+                   StoreType::f64,
+                   false,
+                   {},
+                   {}});
+    v.push_back(SeriesSpec{"accelerator_energy/" + std::string(kCategoryNames[c]),
+                           "J",
+                           "energy in the interval: " + std::string(kCategoryLongNames[c]),
+                           StoreType::f64,
+                           false,
+                           {},
+                           {}});
+  }
+  for (const auto& job : s_->jobs) {
+    const std::string g = "jobs/" + job.spec.name + "/";
+    v.push_back(SeriesSpec{g + "state",
+                           "1",
+                           "job phase at the end of the interval",
+                           StoreType::i8,
+                           false,
+                           {{"flag_meanings", std::string(kJobPhaseMeanings)}},
+                           {0, 1, 2, 3, 4, 5}});
+    v.push_back(SeriesSpec{g + "iterations",
+                           "1",
+                           "durable training iterations (cumulative)",
+                           StoreType::f64,
+                           false,
+                           {},
+                           {}});
+    v.push_back(SeriesSpec{g + "progress_iterations",
+                           "1",
+                           "training iterations including work not yet checkpointed",
+                           StoreType::f64,
+                           false,
+                           {},
+                           {}});
+    v.push_back(SeriesSpec{g + "tokens",
+                           "1",
+                           "tokens of durable progress (cumulative)",
+                           StoreType::f64,
+                           false,
+                           {},
+                           {}});
+    v.push_back(SeriesSpec{g + "step_time_s",
+                           "s",
+                           "mean step time while running in the interval (0 if not running)",
+                           StoreType::f64,
+                           false,
+                           {},
+                           {}});
+    v.push_back(SeriesSpec{g + "slowest_clock_ratio",
+                           "1",
+                           "clock ratio of the slowest participant at the end of the interval",
+                           StoreType::f64,
+                           false,
+                           {},
+                           {}});
+  }
+  auto r = [&](const char* name, const char* units, const char* long_name) {
+    v.push_back(
+        SeriesSpec{std::string("racks/") + name, units, long_name, StoreType::f32, true, {}, {}});
+  };
+  r("power_w", "W", "rack IT power, interval mean");
+  r("inlet_temperature_c", "degC", "rack inlet (air or coolant) temperature, interval mean");
+  r("max_junction_temperature_c", "degC", "hottest accelerator junction in the interval");
+  r("throttled_fraction", "1", "share of accelerator-ticks clock-throttled in the interval");
+  return v;
+}
+
+void Engine::State::setup() {
+  MPI_Comm_rank(comm, &rank);
+  MPI_Comm_size(comm, &ranks);
+  apn = campus.accelerators_per_node();
+  npr = campus.nodes_per_rack();
+  apr = apn * npr;
+  block = topology::rack_block(campus.racks(), ranks, rank);
+  first_node = block.first_rack * npr;
+  local_nodes = block.rack_count * npr;
+  first_acc = first_node * apn;
+  local_accs = local_nodes * apn;
+  dt = sc.time.tick_s;
+  ticks = sc.ticks();
+  ticks_per_output = sc.ticks_per_output();
+  hazard_every = std::max<std::int64_t>(
+      1, static_cast<std::int64_t>(std::llround(sc.faults.hazard_update_s / dt)));
+  stats.local_accelerators = local_accs;
+
+  if (sc.weather.from_csv)
+    csv_weather.emplace(thermal::HourlyWeather::load_csv(sc.weather.csv_path));
+
+  place_jobs();
+
+  const faults::FailureModel& model = sc.faults.model;
+  acc_table = faults::make_scope_hazard_table(model, faults::Scope::accelerator);
+  node_table = faults::make_scope_hazard_table(model, faults::Scope::node);
+  rack_table = faults::make_scope_hazard_table(model, faults::Scope::rack_leaf_switch);
+  spine_table = faults::make_scope_hazard_table(model, faults::Scope::spine_switch);
+  job_table = faults::make_scope_hazard_table(model, faults::Scope::job);
+  scratch_rates.resize(faults::kFailureClassCount);
+
+  // Initial conditions: plant at idle load, junctions at their idle steady state.
+  double dry = 0, wet = 0;
+  dry = weather_dry_c(0.0, &wet);
+  const double idle_it_w =
+      static_cast<double>(campus.accelerators()) * sc.accelerator.idle_w +
+      static_cast<double>(campus.nodes()) * sc.accelerator.node_overhead_idle_w;
+  plant = thermal::plant_output(sc.plant, idle_it_w, dry, wet);
+  supply_c = plant.supply_temperature_c;
+
+  junction_c.resize(local_accs);
+  resistance_k_per_w.resize(local_accs);
+  clock_ratio.assign(local_accs, 1.0);
+  cycles.resize(local_accs);
+  cycle_turn_s.assign(local_accs, 0.0f);
+  cycle_damage_ref_s.assign(local_accs, 0.0f);
+  acc_hazard.assign(local_accs, 0.0);
+  acc_threshold.resize(local_accs);
+  acc_life.assign(local_accs, 0);
+  for (std::int64_t i = 0; i < local_accs; ++i) {
+    const auto id = static_cast<std::uint64_t>(first_acc + i);
+    resistance_k_per_w[i] = thermal::unit_resistance_k_per_w(sc.accelerator, seed, id);
+    junction_c[i] = supply_c + resistance_k_per_w[i] * sc.accelerator.idle_w;
+    cycles[i] = thermal::make_cycle_state(junction_c[i]);
+    acc_threshold[i] =
+        faults::failure_threshold(seed, faults::component_key(faults::Scope::accelerator, id), 0);
+  }
+  node_hazard.assign(local_nodes, 0.0);
+  node_threshold.resize(local_nodes);
+  node_life.assign(local_nodes, 0);
+  for (std::int64_t n = 0; n < local_nodes; ++n)
+    node_threshold[n] = faults::failure_threshold(
+        seed,
+        faults::component_key(faults::Scope::node, static_cast<std::uint64_t>(first_node + n)), 0);
+  rack_hazard.assign(block.rack_count, 0.0);
+  rack_threshold.resize(block.rack_count);
+  rack_life.assign(block.rack_count, 0);
+  for (std::int64_t r = 0; r < block.rack_count; ++r)
+    rack_threshold[r] = faults::failure_threshold(
+        seed,
+        faults::component_key(faults::Scope::rack_leaf_switch,
+                              static_cast<std::uint64_t>(block.first_rack + r)),
+        0);
+  rack_power_w.assign(block.rack_count, 0.0);
+  rack_inlet_c.assign(block.rack_count, supply_c);
+  racc_power.assign(block.rack_count, 0.0);
+  racc_inlet.assign(block.rack_count, 0.0);
+  racc_max_junction.assign(block.rack_count, -kInf);
+  racc_throttled.assign(block.rack_count, 0.0);
+
+  // Spine switches: constant-rate channels (no temperature source), replicated.
+  spine_rate_per_s = 0.0;
+  for (int k = 0; k < spine_table.count; ++k)
+    spine_rate_per_s += spine_table.steady_rate_per_s[k] + spine_table.cycling_rate_per_s[k];
+  spine_next_s.assign(campus.halls(), kInf);
+  spine_life.assign(campus.halls(), 0);
+  if (sc.faults.enabled && spine_rate_per_s > 0)
+    for (std::int64_t h = 0; h < campus.halls(); ++h)
+      spine_next_s[h] =
+          faults::failure_threshold(
+              seed,
+              faults::component_key(faults::Scope::spine_switch, static_cast<std::uint64_t>(h)),
+              0) /
+          spine_rate_per_s;
+  job_step_interval.assign(jobs.size(), 0.0);
+  job_running_interval.assign(jobs.size(), 0.0);
+}
+
+void Engine::State::place_jobs() {
+  node_job.assign(campus.nodes(), -1);
+  node_role.assign(campus.nodes(), NodeRole::free);
+  std::vector<std::int8_t> taken(campus.nodes(), 0);
+  for (std::size_t j = 0; j < sc.jobs.size(); ++j) {
+    Job job;
+    job.spec = sc.jobs[j];
+    job.checkpoint = sc.checkpoints[j];
+    try {
+      workload::validate(job.spec);
+      job.placement = workload::place_job(campus, sc.fabric, job.spec, taken);
+    } catch (const std::invalid_argument& e) {
+      throw io::ScenarioError(sc.source_file + ": jobs[" + std::to_string(j) + "] '" +
+                              job.spec.name + "': " + e.what());
+    }
+    for (std::int64_t n : job.placement.nodes) {
+      node_job[n] = static_cast<std::int16_t>(j);
+      node_role[n] = NodeRole::active;
+    }
+    for (std::int64_t n : job.placement.spares) {
+      node_job[n] = static_cast<std::int16_t>(j);
+      node_role[n] = NodeRole::spare;
+    }
+    job.breakdown = workload::step_breakdown(job.spec, job.placement, campus, sc.fabric);
+    job.tokens_per_step = workload::tokens_per_step(job.spec);
+    set_job_timings(job, j);
+    job.threshold =
+        faults::failure_threshold(seed, faults::component_key(faults::Scope::job, j), 0);
+    jobs.push_back(std::move(job));
+  }
+}
+
+// Checkpoint size and times, the job's expected MTBF at nominal conditions, and the interval.
+void Engine::State::set_job_timings(Job& job, std::size_t) {
+  const auto& cp = job.checkpoint;
+  const double size_bytes =
+      faults::checkpoint_size_bytes(job.spec.model.parameters, cp.bytes_per_parameter);
+  const double write_s =
+      faults::checkpoint_write_time_s(size_bytes, cp.storage_write_bandwidth_bytes_per_s);
+  const double acc = static_cast<double>(job.spec.accelerators());
+  const double snapshot_s = size_bytes / acc / cp.snapshot_bandwidth_bytes_per_s;
+  JobTimings t;
+  t.step_s = workload::step_time_s(job.breakdown, 1.0);
+  t.asynchronous = cp.asynchronous;
+  t.checkpoint_stall_s = cp.asynchronous ? snapshot_s : write_s;
+  t.checkpoint_write_s = cp.asynchronous ? write_s : 0.0;
+  t.detection_s = sc.faults.recovery.detection_s;
+  t.restart_s = sc.faults.recovery.restart_s;
+  t.load_s = size_bytes / cp.storage_read_bandwidth_bytes_per_s;
+  // Expected MTBF of the job: the unplanned rates of the components it uses.
+  faults::ComponentCounts counts;
+  counts.accelerators = job.spec.accelerators();
+  counts.nodes = static_cast<std::int64_t>(job.placement.nodes.size());
+  std::vector<std::int8_t> seen_rack(campus.racks(), 0), seen_hall(campus.halls(), 0);
+  for (std::int64_t n : job.placement.nodes) {
+    const std::int64_t r = campus.rack_of_node(n);
+    if (!seen_rack[r]) ++counts.racks, seen_rack[r] = 1;
+    const std::int64_t h = campus.hall_of_rack(r);
+    if (!seen_hall[h]) ++counts.spine_switches, seen_hall[h] = 1;
+  }
+  counts.job_accelerators = counts.accelerators;
+  const double rate =
+      sc.faults.enabled ? faults::expected_failure_rate_per_s(sc.faults.model, counts) : 0.0;
+  job.mtbf_s = rate > 0 ? 1.0 / rate : kInf;
+  job.checkpoint_s = t.checkpoint_stall_s + (cp.asynchronous ? 0.0 : 0.0);
+  const double delta = cp.asynchronous ? snapshot_s : write_s;
+  double interval = 0.0;
+  switch (cp.policy) {
+    case faults::CheckpointIntervalPolicy::none:
+      break;
+    case faults::CheckpointIntervalPolicy::fixed_s:
+      interval = cp.interval_s;
+      break;
+    case faults::CheckpointIntervalPolicy::fixed_steps:
+      t.checkpoint_interval_steps = cp.interval_steps;
+      break;
+    case faults::CheckpointIntervalPolicy::young:
+      interval = std::isfinite(job.mtbf_s) ? faults::young_interval_s(delta, job.mtbf_s) : 0.0;
+      break;
+    case faults::CheckpointIntervalPolicy::daly:
+      interval = std::isfinite(job.mtbf_s) ? faults::daly_interval_s(delta, job.mtbf_s) : 0.0;
+      break;
+  }
+  // An asynchronous write must finish before the next snapshot.
+  if (interval > 0 && cp.asynchronous) interval = std::max(interval, write_s);
+  t.checkpoint_interval_s = interval;
+  job.interval_s = interval;
+  job.runtime = JobRuntime(t);
+}
+
+double Engine::State::weather_dry_c(double t, double* wet) const {
+  const double unix_s = sc.time.start_unix_s + t;
+  const thermal::WeatherSample w = sc.weather.from_csv
+                                       ? csv_weather->sample(unix_s)
+                                       : thermal::sample(sc.weather.climate, unix_s);
+  *wet = w.wet_bulb_c;
+  return w.dry_bulb_c;
+}
+
+void Engine::State::recompute_breakdown(Job& job) {
+  job.breakdown = workload::step_breakdown(job.spec, job.placement, campus, sc.fabric);
+}
+
+void Engine::State::emit_event(double t, EventKind kind, int cls, std::int64_t id,
+                               std::int64_t rack, int job, double lost) {
+  if (!out) return;
+  io::EventRow row;
+  row.time_s = t;
+  row.kind = kind;
+  row.component_class = static_cast<std::int16_t>(cls);
+  row.component_id = id;
+  row.rack = rack;
+  row.job = static_cast<std::int16_t>(job);
+  row.lost_accelerator_s = lost;
+  out->add_event(row);
+}
+
+// The failed component starts a new life (repaired or replaced): fresh hazard and threshold.
+// Every rank calls this; only the owner of a distributed component changes anything.
+void Engine::State::reset_component(std::int64_t key, double time_s) {
+  const auto ukey = static_cast<std::uint64_t>(key);
+  const faults::Scope scope = faults::scope_of_key(ukey);
+  const auto index = static_cast<std::int64_t>(faults::index_of_key(ukey));
+  std::erase_if(pending, [&](const Pending& p) { return p.key == key; });
+  auto fresh = [&](double& hazard, double& threshold, std::uint32_t& life, float& start) {
+    ++life;
+    hazard = 0.0;
+    threshold = faults::failure_threshold(seed, ukey, life);
+    start = static_cast<float>(time_s);
+  };
+  switch (scope) {
+    case faults::Scope::accelerator:
+      if (index >= first_acc && index < first_acc + local_accs) {
+        const std::int64_t i = index - first_acc;
+        fresh(acc_hazard[i], acc_threshold[i], acc_life[i], acc_life_start_s[i]);
+      }
+      break;
+    case faults::Scope::node:
+      if (index >= first_node && index < first_node + local_nodes) {
+        const std::int64_t n = index - first_node;
+        fresh(node_hazard[n], node_threshold[n], node_life[n], node_life_start_s[n]);
+      }
+      break;
+    case faults::Scope::rack_leaf_switch:
+      if (index >= block.first_rack && index < block.first_rack + block.rack_count) {
+        const std::int64_t r = index - block.first_rack;
+        fresh(rack_hazard[r], rack_threshold[r], rack_life[r], rack_life_start_s[r]);
+      }
+      break;
+    case faults::Scope::spine_switch:
+      ++spine_life[index];
+      spine_next_s[index] =
+          time_s + faults::failure_threshold(seed, ukey, spine_life[index]) / spine_rate_per_s;
+      break;
+    case faults::Scope::job: {
+      Job& job = jobs[index];
+      ++job.life;
+      job.hazard = 0.0;
+      job.threshold = faults::failure_threshold(seed, ukey, job.life);
+      break;
+    }
+  }
+}
+
+namespace {
+
+void replace_node(workload::JobPlacement& p, std::size_t slot, std::int64_t replacement) {
+  const std::int64_t old = p.nodes[slot];
+  p.nodes[slot] = replacement;
+  for (auto& n : p.dp_ring_nodes)
+    if (n == old) n = replacement;
+  for (auto& b : p.pp_boundaries) {
+    if (b.from == old) b.from = replacement;
+    if (b.to == old) b.to = replacement;
+  }
+}
+
+}  // namespace
+
+void Engine::State::apply_failure(const Candidate& c, double tick_end_s) {
+  const auto ukey = static_cast<std::uint64_t>(c.key);
+  const faults::Scope scope = faults::scope_of_key(ukey);
+  const auto index = static_cast<std::int64_t>(faults::index_of_key(ukey));
+  const auto cls = static_cast<faults::FailureClass>(c.failure_class);
+  const faults::FailureClassSpec& spec = sc.faults.model[cls];
+  ++failures_total;
+  ++failures_by_class[c.failure_class];
+  const double t = c.time_s;
+
+  // What leaves service, and which jobs are interrupted.
+  std::vector<std::int64_t> drained;
+  std::vector<int> hit;
+  std::int64_t event_rack = -1;
+  auto add_rack_nodes = [&](std::int64_t rack) {
+    for (std::int64_t k = 0; k < npr; ++k) drained.push_back(rack * npr + k);
+  };
+  switch (scope) {
+    case faults::Scope::accelerator:
+    case faults::Scope::node: {
+      const std::int64_t node = scope == faults::Scope::accelerator ? index / apn : index;
+      event_rack = campus.rack_of_node(node);
+      if (spec.takes_down == faults::TakesDown::rack)
+        add_rack_nodes(event_rack);
+      else if (spec.takes_down != faults::TakesDown::job_only &&
+               spec.takes_down != faults::TakesDown::bandwidth_only)
+        drained.push_back(node);
+      else if (node_role[node] == NodeRole::active)
+        hit.push_back(node_job[node]);
+      break;
+    }
+    case faults::Scope::rack_leaf_switch:
+      event_rack = index;
+      add_rack_nodes(index);
+      break;
+    case faults::Scope::spine_switch:
+      // Bandwidth only: nothing is drained; the jobs with nodes in the hall restart.
+      for (std::size_t j = 0; j < jobs.size(); ++j)
+        for (std::int64_t n : jobs[j].placement.nodes)
+          if (campus.hall_of_rack(campus.rack_of_node(n)) == index) {
+            hit.push_back(static_cast<int>(j));
+            break;
+          }
+      break;
+    case faults::Scope::job:
+      hit.push_back(static_cast<int>(index));
+      break;
+  }
+
+  for (std::int64_t n : drained) {
+    if (node_role[n] == NodeRole::repairing) continue;
+    const NodeRole was = node_role[n];
+    node_role[n] = NodeRole::repairing;
+    repairs.emplace(t + spec.mttr_s, n);
+    if (was != NodeRole::active) continue;
+    const int j = node_job[n];
+    Job& job = jobs[j];
+    if (std::find(hit.begin(), hit.end(), j) == hit.end()) hit.push_back(j);
+    const auto slot = static_cast<std::size_t>(
+        std::find(job.placement.nodes.begin(), job.placement.nodes.end(), n) -
+        job.placement.nodes.begin());
+    auto spare = std::find_if(job.placement.spares.begin(), job.placement.spares.end(),
+                              [&](std::int64_t s) { return node_role[s] == NodeRole::spare; });
+    if (spare != job.placement.spares.end()) {
+      const std::int64_t replacement = *spare;
+      *spare = n;  // the failed node becomes a spare of the job once repaired
+      node_role[replacement] = NodeRole::active;
+      replace_node(job.placement, slot, replacement);
+    } else {
+      job.missing_slots.push_back(slot);
+      job.placement.spares.push_back(n);
+    }
+  }
+  std::sort(hit.begin(), hit.end());
+  hit.erase(std::unique(hit.begin(), hit.end()), hit.end());
+
+  const std::int64_t component_id = index;
+  if (hit.empty()) {
+    emit_event(t, ev_failure, c.failure_class, component_id, event_rack, -1, 0.0);
+  }
+  for (int j : hit) {
+    Job& job = jobs[j];
+    if (!drained.empty()) recompute_breakdown(job);
+    const JobRuntime::Loss loss =
+        job.runtime.fail(t, spec.planned, spec.mttr_s, !job.missing_slots.empty());
+    // Work thrown away moves from compute to lost (DESIGN §4).
+    cat_time_interval[compute] -= loss.accelerator_s;
+    cat_time_interval[lost] += loss.accelerator_s;
+    cat_energy_interval[compute] -= loss.energy_j;
+    cat_energy_interval[lost] += loss.energy_j;
+    cat_time_total[compute] -= loss.accelerator_s;
+    cat_time_total[lost] += loss.accelerator_s;
+    cat_energy_total[compute] -= loss.energy_j;
+    cat_energy_total[lost] += loss.energy_j;
+    ++interruptions;
+    ++job.interruptions;
+    if (!spec.planned) ++interruptions_unplanned;
+    emit_event(t, ev_failure, c.failure_class, component_id, event_rack, j, loss.accelerator_s);
+  }
+  (void)tick_end_s;
+  reset_component(c.key, t);
+  // Components of drained nodes are swapped out with them: drop their pending failures.
+  if (!drained.empty()) {
+    for (auto it = pending.begin(); it != pending.end();) {
+      const auto pk = static_cast<std::uint64_t>(it->key);
+      const auto ps = faults::scope_of_key(pk);
+      const auto pi = static_cast<std::int64_t>(faults::index_of_key(pk));
+      const std::int64_t node = ps == faults::Scope::accelerator ? pi / apn
+                                : ps == faults::Scope::node      ? pi
+                                                                 : -1;
+      if (node >= 0 && node_role[node] == NodeRole::repairing) {
+        const std::int64_t key = it->key;
+        it = pending.erase(it);
+        reset_component(key, t);
+        it = pending.begin();
+      } else {
+        ++it;
+      }
+    }
+  }
+}
+
+void Engine::State::complete_repairs(double until_s) {
+  while (!repairs.empty() && repairs.top().first <= until_s) {
+    const auto [t, n] = repairs.top();
+    repairs.pop();
+    const int j = node_job[n];
+    node_role[n] = j >= 0 ? NodeRole::spare : NodeRole::free;
+    emit_event(t, ev_repair, -1, n, campus.rack_of_node(n), j, 0.0);
+    if (j < 0) continue;
+    Job& job = jobs[j];
+    if (job.missing_slots.empty()) continue;
+    const std::size_t slot = job.missing_slots.back();
+    job.missing_slots.pop_back();
+    std::erase(job.placement.spares, n);
+    node_role[n] = NodeRole::active;
+    replace_node(job.placement, slot, n);
+    // The node that failed in this slot (maybe n itself) is a spare once repaired.
+    if (job.missing_slots.empty()) {
+      recompute_breakdown(job);
+      job.runtime.spares_ready(t);
+    }
+  }
+}
+
+Figures Engine::run(io::OutputFile* out, const ProgressOptions& progress) {
+  State& s = *s_;
+  s.out = out;
+  const SumLayout sl{static_cast<int>(s.jobs.size())};
+  const MaxLayout ml{static_cast<int>(s.jobs.size())};
+  TickReduction red(sl.count(), ml.count(), static_cast<int>(s.jobs.size()) + 1);
+  s.job_min_clock.assign(s.jobs.size(), kInf);
+  s.rack_job_time.assign(s.jobs.size(), 0.0);
+  s.rack_job_energy.assign(s.jobs.size(), 0.0);
+  s.acc_life_start_s.assign(s.local_accs, 0.0f);
+  s.node_life_start_s.assign(s.local_nodes, 0.0f);
+  s.rack_life_start_s.assign(s.block.rack_count, 0.0f);
+  const double wall0 = MPI_Wtime();
+  double last_log = wall0;
+  const double interval_s = static_cast<double>(s.ticks_per_output) * s.dt;
+  const auto n_jobs = s.jobs.size();
+  std::vector<double> job_rates(n_jobs, 0.0);
+  for (std::size_t j = 0; j < n_jobs; ++j) {
+    double per_acc = 0.0;
+    for (int k = 0; k < s.job_table.count; ++k)
+      per_acc += s.job_table.steady_rate_per_s[k] + s.job_table.cycling_rate_per_s[k];
+    job_rates[j] =
+        s.sc.faults.enabled ? per_acc * static_cast<double>(s.jobs[j].spec.accelerators()) : 0.0;
+  }
+  std::vector<Candidate> candidates;
+
+  for (std::int64_t k = 0; k < s.ticks; ++k) {
+    const double t0 = static_cast<double>(k) * s.dt;
+    const double t1 = t0 + s.dt;
+    double wet = 0.0;
+    const double dry = s.weather_dry_c(t0 + 0.5 * s.dt, &wet);
+
+    // Replicated control: each job's phases over the tick.
+    for (std::size_t j = 0; j < n_jobs; ++j) {
+      State::Job& job = s.jobs[j];
+      const double step_s = workload::step_time_s(job.breakdown, job.slowest_clock);
+      job.runtime.set_step_s(step_s);
+      const JobTickShare share = job.runtime.advance(t0, t1);
+      JobTick& jt = job.tick;
+      jt.run_f = share.running_s / s.dt;
+      jt.checkpoint_f = share.checkpoint_s / s.dt;
+      jt.recovery_f = share.recovery_s / s.dt;
+      jt.waiting_f = share.waiting_s / s.dt;
+      jt.slowest_clock = job.slowest_clock;
+      jt.step_s = step_s;
+      jt.compute_f = job.breakdown.compute_s / job.slowest_clock / step_s;
+      jt.bubble_f = job.breakdown.bubble_s / job.slowest_clock / step_s;
+      jt.comm_f = job.breakdown.exposed_comm_s / step_s;
+      jt.half_swing_per_r =
+          thermal::half_swing_k_per_w(1.0, s.sc.accelerator.time_constant_s, step_s, jt.compute_f,
+                                      1.0, s.sc.activity.communicating);
+      s.job_step_interval[j] += step_s * share.running_s;
+      s.job_running_interval[j] += share.running_s;
+      const JobRuntime::Marks marks = job.runtime.take_marks();
+      if (marks.checkpoint_starts)
+        s.emit_event(marks.last_checkpoint_start_s, ev_checkpoint_start, -1, -1, -1,
+                     static_cast<int>(j), 0.0);
+      if (marks.checkpoint_ends)
+        s.emit_event(marks.last_checkpoint_end_s, ev_checkpoint_end, -1, -1, -1,
+                     static_cast<int>(j), 0.0);
+      if (marks.recovery_ends)
+        s.emit_event(marks.last_recovery_end_s, ev_recovery_end, -1, -1, -1, static_cast<int>(j),
+                     0.0);
+    }
+
+    if (k % s.hazard_every == 0) s.hazard_update(t0);
+    red.clear();
+    s.kernel(red, t0);
+    red.allreduce(s.comm);
+
+    // --- replicated from here: every rank has the same reduced values ---
+    const std::int64_t* sums = red.sums();
+    const double* maxima = red.maxima();
+    const double it_w = from_fixed(sums[sl.it_power()], kWattScale);
+    s.plant = thermal::plant_output(s.sc.plant, it_w, dry, wet);
+    s.supply_c = s.plant.supply_temperature_c;
+    for (int c = 0; c < kCategoryCount; ++c) {
+      const double ts = from_fixed(sums[sl.cat_time(c)], kSecondScale);
+      const double ej = from_fixed(sums[sl.cat_energy(c)], kJouleScale);
+      s.cat_time_interval[c] += ts;
+      s.cat_time_total[c] += ts;
+      s.cat_energy_interval[c] += ej;
+      s.cat_energy_total[c] += ej;
+    }
+    s.throttled_acc_ticks += static_cast<double>(sums[sl.throttled()]);
+    s.thermal_trips += sums[sl.trips()];
+    s.max_junction_c = std::max(s.max_junction_c, maxima[ml.max_junction()]);
+    const double it_j = it_w * s.dt;
+    s.energy_it_j += it_j;
+    s.energy_facility_j += s.plant.facility_power_w * s.dt;
+    s.energy_cooling_j += s.plant.cooling_power_w * s.dt;
+    s.water_l += s.plant.water_l_per_s * s.dt;
+    s.interval_it_j += it_j;
+    s.interval_cooling_j += s.plant.cooling_power_w * s.dt;
+    s.interval_facility_j += s.plant.facility_power_w * s.dt;
+    s.interval_water_l += s.plant.water_l_per_s * s.dt;
+    s.interval_outdoor += dry * s.dt;
+    s.interval_wet += wet * s.dt;
+
+    candidates.clear();
+    for (std::size_t j = 0; j < n_jobs; ++j) {
+      State::Job& job = s.jobs[j];
+      job.runtime.settle_tick(
+          from_fixed(sums[sl.job_compute_time(static_cast<int>(j))], kSecondScale),
+          from_fixed(sums[sl.job_compute_energy(static_cast<int>(j))], kJouleScale));
+      const double neg = maxima[ml.neg_clock(static_cast<int>(j))];
+      if (std::isfinite(neg)) job.slowest_clock = -neg;
+      // Job-scope failures (software, planned maintenance) accrue while the job runs.
+      const double run_s = job.tick.run_f * s.dt;
+      if (job_rates[j] > 0 && run_s > 0) {
+        const double before = job.hazard;
+        job.hazard += job_rates[j] * run_s;
+        if (job.hazard >= job.threshold) {
+          const double frac = (job.threshold - before) / (job_rates[j] * run_s);
+          double* rates = s.scratch_rates.data();
+          for (int c = 0; c < s.job_table.count; ++c)
+            rates[c] = s.job_table.steady_rate_per_s[c] + s.job_table.cycling_rate_per_s[c];
+          const auto key = faults::component_key(faults::Scope::job, j);
+          const auto cls =
+              faults::choose_cause(rates, s.job_table.classes.data(), s.job_table.count,
+                                   faults::cause_uniform(s.seed, key, job.life));
+          candidates.push_back(Candidate{t0 + frac * s.dt, static_cast<std::int64_t>(key),
+                                         static_cast<std::int32_t>(cls)});
+        }
+      }
+    }
+    for (std::int64_t h = 0; h < static_cast<std::int64_t>(s.spine_next_s.size()); ++h)
+      if (s.spine_next_s[h] < t1)
+        candidates.push_back(
+            Candidate{s.spine_next_s[h],
+                      static_cast<std::int64_t>(faults::component_key(
+                          faults::Scope::spine_switch, static_cast<std::uint64_t>(h))),
+                      static_cast<std::int32_t>(faults::FailureClass::spine_switch)});
+    const FailureSlot* slots = red.slots();
+    for (std::size_t j = 0; j <= n_jobs; ++j)
+      if (std::isfinite(slots[j].time_s))
+        candidates.push_back(Candidate{slots[j].time_s, slots[j].key, slots[j].failure_class});
+    std::sort(candidates.begin(), candidates.end(), [](const Candidate& a, const Candidate& b) {
+      return a.time_s != b.time_s ? a.time_s < b.time_s : a.key < b.key;
+    });
+    for (const Candidate& c : candidates) s.apply_failure(c, t1);
+    s.complete_repairs(t1);
+
+    // Output interval.
+    if ((k + 1) % s.ticks_per_output == 0) {
+      const double ws0 = MPI_Wtime();
+      if (out) {
+        auto set = [&](const char* path, double v) { out->set(out->series_index(path), v); };
+        set("facility/power_it_w", s.interval_it_j / interval_s);
+        set("facility/power_cooling_w", s.interval_cooling_j / interval_s);
+        const double loss_j = s.interval_facility_j - s.interval_it_j - s.interval_cooling_j;
+        set("facility/power_distribution_loss_w", loss_j / interval_s);
+        set("facility/power_facility_w", s.interval_facility_j / interval_s);
+        set("facility/pue", s.interval_it_j > 0 ? s.interval_facility_j / s.interval_it_j : 0.0);
+        set("facility/outdoor_temperature_c", s.interval_outdoor / interval_s);
+        set("facility/outdoor_wet_bulb_c", s.interval_wet / interval_s);
+        set("facility/supply_temperature_c", s.supply_c);
+        set("facility/water_l_per_s", s.interval_water_l / interval_s);
+        set("facility/energy_it_j", s.energy_it_j);
+        set("facility/energy_facility_j", s.energy_facility_j);
+        for (int c = 0; c < kCategoryCount; ++c) {
+          set(("accelerator_time/" + std::string(kCategoryNames[c])).c_str(),
+              s.cat_time_interval[c]);
+          set(("accelerator_energy/" + std::string(kCategoryNames[c])).c_str(),
+              s.cat_energy_interval[c]);
+        }
+        for (std::size_t j = 0; j < n_jobs; ++j) {
+          const State::Job& job = s.jobs[j];
+          const std::string g = "jobs/" + job.spec.name + "/";
+          set((g + "state").c_str(), static_cast<double>(job.runtime.phase()));
+          set((g + "iterations").c_str(), job.runtime.durable_iterations());
+          set((g + "progress_iterations").c_str(), job.runtime.iterations());
+          set((g + "tokens").c_str(), job.runtime.durable_iterations() * job.tokens_per_step);
+          set((g + "step_time_s").c_str(), s.job_running_interval[j] > 0
+                                               ? s.job_step_interval[j] / s.job_running_interval[j]
+                                               : 0.0);
+          set((g + "slowest_clock_ratio").c_str(), job.slowest_clock);
+        }
+        const double n_ticks = static_cast<double>(s.ticks_per_output);
+        std::vector<double> rv(s.block.rack_count);
+        auto racks = [&](const char* path, const std::vector<double>& acc, double div) {
+          for (std::int64_t r = 0; r < s.block.rack_count; ++r) rv[r] = acc[r] / div;
+          out->set_racks(out->series_index(path), rv.data());
+        };
+        racks("racks/power_w", s.racc_power, n_ticks);
+        racks("racks/inlet_temperature_c", s.racc_inlet, n_ticks);
+        racks("racks/max_junction_temperature_c", s.racc_max_junction, 1.0);
+        racks("racks/throttled_fraction", s.racc_throttled, n_ticks);
+        out->commit_sample(t1);
+      }
+      s.cat_time_interval.fill(0.0);
+      s.cat_energy_interval.fill(0.0);
+      s.interval_it_j = s.interval_cooling_j = s.interval_facility_j = s.interval_water_l = 0.0;
+      s.interval_outdoor = s.interval_wet = 0.0;
+      std::fill(s.job_step_interval.begin(), s.job_step_interval.end(), 0.0);
+      std::fill(s.job_running_interval.begin(), s.job_running_interval.end(), 0.0);
+      std::fill(s.racc_power.begin(), s.racc_power.end(), 0.0);
+      std::fill(s.racc_inlet.begin(), s.racc_inlet.end(), 0.0);
+      std::fill(s.racc_max_junction.begin(), s.racc_max_junction.end(), -kInf);
+      std::fill(s.racc_throttled.begin(), s.racc_throttled.end(), 0.0);
+      s.stats.output_s += MPI_Wtime() - ws0;
+    }
+
+    if (s.rank == 0 && !progress.quiet) {
+      const double now = MPI_Wtime();
+      if (now - last_log >= progress.log_interval_wall_s || k + 1 == s.ticks) {
+        last_log = now;
+        const double wall = now - wall0;
+        const double done = static_cast<double>(k + 1) / static_cast<double>(s.ticks);
+        const double speed = t1 / std::max(wall, 1e-9);
+        const double eta = wall / done - wall;
+        spdlog::info("t = {:.2f} d ({:5.1f}%)  {:.0f} simulated s per wall s  ETA {:.0f} s",
+                     t1 / 86400.0, 100.0 * done, speed, eta);
+      }
+    }
+  }
+  s.stats.ticks = s.ticks;
+  s.stats.wall_s = MPI_Wtime() - wall0;
+  s.stats.mpi_reduce_s = red.seconds_in_mpi();
+
+  // Summary figures (DESIGN §10).
+  Figures f;
+  const double sim_s = static_cast<double>(s.ticks) * s.dt;
+  const double n_acc = static_cast<double>(s.campus.accelerators());
+  double iterations = 0.0, tokens = 0.0;
+  for (const auto& job : s.jobs) {
+    iterations += job.runtime.durable_iterations();
+    tokens += job.runtime.durable_iterations() * job.tokens_per_step;
+  }
+  const double allocated = n_acc * sim_s - s.cat_time_total[unallocated];
+  f.emplace_back("simulated_s", sim_s);
+  f.emplace_back("accelerators", n_acc);
+  f.emplace_back("energy_it_j", s.energy_it_j);
+  f.emplace_back("energy_cooling_j", s.energy_cooling_j);
+  f.emplace_back("energy_facility_j", s.energy_facility_j);
+  f.emplace_back("pue_mean", s.energy_it_j > 0 ? s.energy_facility_j / s.energy_it_j : 0.0);
+  f.emplace_back("water_l", s.water_l);
+  f.emplace_back("wue_l_per_kwh", s.energy_it_j > 0 ? s.water_l / (s.energy_it_j / 3.6e6) : 0.0);
+  f.emplace_back("interruptions", static_cast<double>(s.interruptions));
+  f.emplace_back("interruptions_unplanned", static_cast<double>(s.interruptions_unplanned));
+  f.emplace_back("failures", static_cast<double>(s.failures_total));
+  f.emplace_back("mtbf_observed_s", s.interruptions_unplanned > 0
+                                        ? sim_s / static_cast<double>(s.interruptions_unplanned)
+                                        : sim_s);
+  f.emplace_back("thermal_trips", static_cast<double>(s.thermal_trips));
+  f.emplace_back("ettr", allocated > 0 ? s.cat_time_total[compute] / allocated : 0.0);
+  f.emplace_back("iterations", iterations);
+  f.emplace_back("tokens", tokens);
+  f.emplace_back("joules_per_token", tokens > 0 ? s.energy_facility_j / tokens : 0.0);
+  f.emplace_back("throttled_fraction",
+                 s.throttled_acc_ticks / (n_acc * static_cast<double>(s.ticks)));
+  f.emplace_back("max_junction_temperature_c", s.max_junction_c);
+  for (int c = 0; c < kCategoryCount; ++c)
+    f.emplace_back("accelerator_s_" + std::string(kCategoryNames[c]), s.cat_time_total[c]);
+  for (int c = 0; c < kCategoryCount; ++c)
+    f.emplace_back("energy_j_" + std::string(kCategoryNames[c]), s.cat_energy_total[c]);
+  for (int c = 0; c < faults::kFailureClassCount; ++c)
+    f.emplace_back(
+        "failures_" + std::string(faults::failure_class_name(static_cast<faults::FailureClass>(c))),
+        static_cast<double>(s.failures_by_class[c]));
+  return f;
+}
+
+}  // namespace ct::twin

@@ -1,0 +1,57 @@
+// The simulation engine: distributed state (racks of accelerators, struct-of-arrays, block
+// distributed over MPI ranks), replicated control (jobs, facility, weather), one fixed-size
+// Allreduce per tick. The only module that talks MPI besides io/'s parallel HDF5 writer.
+#pragma once
+
+#include <mpi.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "io/hdf5_output.hpp"
+#include "io/scenario.hpp"
+
+namespace ct::twin {
+
+struct ProgressOptions {
+  bool quiet = false;
+  double log_interval_wall_s = 5.0;
+};
+
+// Summary figures of one run, in the order they are written to /summary.
+using Figures = std::vector<std::pair<std::string, double>>;
+
+struct RunStatistics {
+  double wall_s = 0.0;
+  double mpi_reduce_s = 0.0;
+  double output_s = 0.0;
+  std::int64_t ticks = 0;
+  std::int64_t local_accelerators = 0;
+};
+
+class Engine {
+ public:
+  Engine(const io::Scenario& scenario, MPI_Comm comm, std::uint64_t seed);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Run to the end. `out` may be null (ensemble replicas whose series are not stored).
+  Figures run(io::OutputFile* out, const ProgressOptions& progress);
+  const RunStatistics& statistics() const;
+
+  // What the engine writes: the series, rack layout of this rank, and the code tables.
+  std::vector<io::SeriesSpec> series() const;
+  io::RackLayout rack_layout() const;
+  static std::vector<std::string> event_kind_names();
+  static std::vector<std::string> component_class_names();
+
+ private:
+  struct State;
+  std::unique_ptr<State> s_;
+};
+
+}  // namespace ct::twin

@@ -1,0 +1,319 @@
+// The per-tick kernel over this rank's accelerators (struct-of-arrays, no allocation), and the
+// periodic hazard update that turns temperatures and thermal cycles into failure times.
+#include <algorithm>
+#include <cmath>
+
+#include "faults/failure_sampler.hpp"
+#include "faults/hazard.hpp"
+#include "thermal/accelerator_power.hpp"
+#include "thermal/dvfs_governor.hpp"
+#include "thermal/junction.hpp"
+#include "thermal/rack_inlet.hpp"
+#include "thermal/thermal_cycles.hpp"
+#include "twin/engine_state.hpp"
+
+namespace ct::twin {
+
+namespace {
+
+// Row ends recirculate more (DESIGN §5): weight 1 at both ends of a hall's row.
+double row_end_weight(const topology::Campus& campus, std::int64_t rack) {
+  const auto& b = campus.spec().buildings[campus.building_of_rack(rack)];
+  const std::int32_t i = campus.index_in_hall(rack);
+  return (i == 0 || i == b.racks_per_hall - 1) ? 1.0 : 0.0;
+}
+
+// Sum of per-class rates with their Weibull age factors (all-exponential tables skip this).
+double with_age(const faults::ScopeHazardTable& t, const faults::FailureModel& model, double* rates,
+                double age_s, double total) {
+  if (t.all_exponential) return total;
+  total = 0.0;
+  for (int k = 0; k < t.count; ++k) {
+    rates[k] *= faults::weibull_age_factor(std::max(age_s, 1.0), t.weibull_shape[k],
+                                           model.weibull_reference_age_s);
+    total += rates[k];
+  }
+  return total;
+}
+
+}  // namespace
+
+void Engine::State::hazard_update(double t0_s) {
+  if (!sc.faults.enabled) return;
+  const faults::FailureModel& model = sc.faults.model;
+  const double window_s = static_cast<double>(hazard_every) * dt;
+  const double full_w = sc.accelerator.tdp_w - sc.accelerator.idle_w;
+  const bool air = campus.spec().cooling == topology::Cooling::air;
+  double* rates = scratch_rates.data();
+  double cycling_total = 0.0;  // Σ cycling rates of the accelerator classes
+  for (int k = 0; k < acc_table.count; ++k) cycling_total += acc_table.cycling_rate_per_s[k];
+
+  // Schedules the failure of one component if its hazard crosses the threshold in the window.
+  auto integrate = [&](double& hazard, double threshold, double rate_per_s, double extra,
+                       std::int64_t key, const faults::ScopeHazardTable& table,
+                       std::uint32_t life) {
+    if (!std::isfinite(hazard)) return;  // already scheduled
+    const double h = hazard + extra;
+    if (h + rate_per_s * window_s < threshold) {
+      hazard = h + rate_per_s * window_s;
+      return;
+    }
+    const double at = h >= threshold ? t0_s : t0_s + (threshold - h) / rate_per_s;
+    const faults::FailureClass cls =
+        faults::choose_cause(rates, table.classes.data(), table.count,
+                             faults::cause_uniform(seed, static_cast<std::uint64_t>(key), life));
+    pending.push_back(Pending{at, key, static_cast<std::int32_t>(cls)});
+    hazard = kInf;
+  };
+
+  for (std::int64_t r = 0; r < block.rack_count; ++r) {
+    const std::int64_t grack = block.first_rack + r;
+    const double rack_inlet = rack_inlet_c[r];
+    double rack_damage = 0.0;
+    for (std::int64_t k = 0; k < npr; ++k) {
+      const std::int64_t ln = r * npr + k;
+      const std::int64_t node = first_node + ln;
+      if (node_role[node] == NodeRole::repairing) continue;
+      const bool running =
+          node_role[node] == NodeRole::active && jobs[node_job[node]].tick.run_f > 0;
+      const JobTick* jt = running ? &jobs[node_job[node]].tick : nullptr;
+      const double inlet =
+          air ? thermal::air_inlet_c(sc.air_rack, supply_c,
+                                     (static_cast<double>(k) + 0.5) / static_cast<double>(npr),
+                                     rack_power_w[r], row_end_weight(campus, grack))
+              : rack_inlet;
+      double node_max_c = -kInf, node_damage = 0.0;
+      for (std::int64_t a = 0; a < apn; ++a) {
+        const std::int64_t i = ln * apn + a;
+        // In-iteration cycling: ΔT_pp at the current clock, one cycle per step.
+        double damage = 0.0;
+        if (jt && model.cycling_enabled) {
+          const double dyn_w = full_w * std::pow(clock_ratio[i], sc.accelerator.power_exponent);
+          const double swing_k = 2.0 * jt->half_swing_per_r * resistance_k_per_w[i] * dyn_w;
+          damage = jt->run_f * faults::relative_damage_rate(swing_k, 1.0 / jt->step_s,
+                                                            junction_c[i] + 0.5 * swing_k,
+                                                            model.cycling_reference, model.fatigue);
+        }
+        node_max_c = std::max(node_max_c, junction_c[i]);
+        node_damage += damage;
+        double rate = faults::scope_hazard_rate_per_s(acc_table, junction_c[i], inlet,
+                                                      model.cycling_enabled ? damage : 1.0, rates);
+        rate = with_age(acc_table, model, rates, t0_s - acc_life_start_s[i], rate);
+        const double extra = model.cycling_enabled ? cycling_total * cycle_damage_ref_s[i] : 0.0;
+        cycle_damage_ref_s[i] = 0.0f;
+        integrate(acc_hazard[i], acc_threshold[i], rate, extra,
+                  static_cast<std::int64_t>(faults::component_key(
+                      faults::Scope::accelerator, static_cast<std::uint64_t>(first_acc + i))),
+                  acc_table, acc_life[i]);
+      }
+      node_damage /= static_cast<double>(apn);
+      rack_damage += node_damage;
+      double rate = faults::scope_hazard_rate_per_s(
+          node_table, node_max_c, inlet, model.cycling_enabled ? node_damage : 1.0, rates);
+      rate = with_age(node_table, model, rates, t0_s - node_life_start_s[ln], rate);
+      integrate(node_hazard[ln], node_threshold[ln], rate, 0.0,
+                static_cast<std::int64_t>(
+                    faults::component_key(faults::Scope::node, static_cast<std::uint64_t>(node))),
+                node_table, node_life[ln]);
+    }
+    double rate = faults::scope_hazard_rate_per_s(
+        rack_table, rack_inlet, rack_inlet,
+        model.cycling_enabled ? rack_damage / static_cast<double>(npr) : 1.0, rates);
+    rate = with_age(rack_table, model, rates, t0_s - rack_life_start_s[r], rate);
+    integrate(rack_hazard[r], rack_threshold[r], rate, 0.0,
+              static_cast<std::int64_t>(faults::component_key(faults::Scope::rack_leaf_switch,
+                                                              static_cast<std::uint64_t>(grack))),
+              rack_table, rack_life[r]);
+  }
+}
+
+void Engine::State::kernel(TickReduction& red, double t0_s) {
+  const thermal::AcceleratorSpec& spec = sc.accelerator;
+  const double decay = thermal::rc_decay(dt, spec.time_constant_s);
+  const double a_comm = sc.activity.communicating;
+  const double a_stall = sc.activity.stalled;
+  const bool air = campus.spec().cooling == topology::Cooling::air;
+  const double hysteresis = sc.faults.cycle_hysteresis_k;
+  const double t1_s = t0_s + dt;
+  const SumLayout sl{static_cast<int>(jobs.size())};
+  const MaxLayout ml{static_cast<int>(jobs.size())};
+  std::int64_t* sums = red.sums();
+  double* maxima = red.maxima();
+  const JobTick idle_tick{};
+  std::fill(job_min_clock.begin(), job_min_clock.end(), kInf);
+  double max_junction = -kInf;
+  std::int64_t trips = 0;
+
+  std::array<double, kCategoryCount> rack_time{}, rack_energy{}, node_time{}, node_energy{};
+  for (std::int64_t r = 0; r < block.rack_count; ++r) {
+    const std::int64_t grack = block.first_rack + r;
+    rack_time.fill(0.0);
+    rack_energy.fill(0.0);
+    const double prev_power_w = rack_power_w[r];
+    const double liquid_inlet =
+        air ? 0.0 : thermal::liquid_inlet_c(sc.liquid_rack, supply_c, prev_power_w);
+    const double row_end = air ? row_end_weight(campus, grack) : 0.0;
+    double rack_p = 0.0, inlet_sum = 0.0, rack_max_c = -kInf;
+    std::int64_t throttled = 0;
+    for (std::int64_t k = 0; k < npr; ++k) {
+      const std::int64_t ln = r * npr + k;
+      const std::int64_t node = first_node + ln;
+      const double inlet =
+          air ? thermal::air_inlet_c(sc.air_rack, supply_c,
+                                     (static_cast<double>(k) + 0.5) / static_cast<double>(npr),
+                                     prev_power_w, row_end)
+              : liquid_inlet;
+      inlet_sum += inlet;
+      const NodeRole role = node_role[node];
+      if (role == NodeRole::repairing) {
+        // Powered off for repair: cools toward the inlet, counts as unallocated.
+        for (std::int64_t a = 0; a < apn; ++a) {
+          const std::int64_t i = ln * apn + a;
+          junction_c[i] = thermal::junction_step_c(junction_c[i], inlet, decay);
+          rack_max_c = std::max(rack_max_c, junction_c[i]);
+        }
+        rack_time[unallocated] += static_cast<double>(apn) * dt;
+        continue;
+      }
+      const bool in_job = role == NodeRole::active;
+      const int j = in_job ? node_job[node] : -1;
+      const JobTick& jt = in_job ? jobs[j].tick : idle_tick;
+      node_time.fill(0.0);
+      node_energy.fill(0.0);
+      double acc_power_sum = 0.0;
+      for (std::int64_t a = 0; a < apn; ++a) {
+        const std::int64_t i = ln * apn + a;
+        const double r_k_per_w = resistance_k_per_w[i];
+        // Activity from the previous clock (the governor's input), then the new clock.
+        double share_c = jt.compute_f * std::min(1.0, jt.slowest_clock / clock_ratio[i]);
+        const double a_mean =
+            jt.run_f * (share_c + (jt.compute_f - share_c + jt.bubble_f + jt.comm_f) * a_comm) +
+            (1.0 - jt.run_f) * a_stall;
+        const thermal::GovernorInput gi{
+            a_mean, jt.run_f > 0.0 ? 1.0 : a_stall, inlet, r_k_per_w, sc.power_cap_w, junction_c[i],
+            decay,  jt.half_swing_per_r * r_k_per_w};
+        const thermal::GovernorResult g = thermal::governor_clock_ratio(spec, gi);
+        const double phi = g.clock_ratio;
+        const double d_w = g.dynamic_power_w;
+        share_c = jt.compute_f * std::min(1.0, jt.slowest_clock / phi);
+        const double p_compute_w = spec.idle_w + d_w;
+        const double p_comm_w = spec.idle_w + a_comm * d_w;
+        const double p_stall_w = spec.idle_w + a_stall * d_w;
+        double energy_j;
+        if (in_job) {
+          const double run_s = jt.run_f * dt;
+          const double t_c = run_s * share_c, t_s = run_s * (jt.compute_f - share_c);
+          const double t_b = run_s * jt.bubble_f, t_e = run_s * jt.comm_f;
+          const double t_ck = jt.checkpoint_f * dt, t_rec = jt.recovery_f * dt,
+                       t_w = jt.waiting_f * dt;
+          node_time[compute] += t_c;
+          node_time[straggler_wait] += t_s;
+          node_time[pipeline_bubble] += t_b;
+          node_time[exposed_comm] += t_e;
+          node_time[checkpoint] += t_ck;
+          node_time[recovery] += t_rec;
+          node_time[waiting] += t_w;
+          node_energy[compute] += p_compute_w * t_c;
+          node_energy[straggler_wait] += p_comm_w * t_s;
+          node_energy[pipeline_bubble] += p_comm_w * t_b;
+          node_energy[exposed_comm] += p_comm_w * t_e;
+          node_energy[checkpoint] += p_stall_w * t_ck;
+          node_energy[recovery] += p_stall_w * t_rec;
+          node_energy[waiting] += p_stall_w * t_w;
+          energy_j =
+              p_compute_w * t_c + p_comm_w * (t_s + t_b + t_e) + p_stall_w * (t_ck + t_rec + t_w);
+          if (jt.run_f > 0.0) job_min_clock[j] = std::min(job_min_clock[j], phi);
+        } else {
+          node_time[unallocated] += dt;
+          node_energy[unallocated] += p_stall_w * dt;
+          energy_j = p_stall_w * dt;
+        }
+        const double power_w = energy_j / dt;
+        acc_power_sum += power_w;
+        const double t_new = thermal::junction_step_c(
+            junction_c[i], thermal::steady_temperature_c(inlet, r_k_per_w, power_w), decay);
+        junction_c[i] = t_new;
+        clock_ratio[i] = phi;
+        throttled += g.throttled() ? 1 : 0;
+        rack_max_c = std::max(rack_max_c, t_new);
+        // Large cycles (stalls, failures, restarts): Norris–Landzberg damage per half-cycle.
+        const float swing_k = thermal::observe(cycles[i], t_new, hysteresis);
+        if (swing_k > 0.0f) {
+          const double half_cycle_s = std::max(t1_s - static_cast<double>(cycle_turn_s[i]), dt);
+          cycle_turn_s[i] = static_cast<float>(t1_s);
+          cycle_damage_ref_s[i] += static_cast<float>(faults::half_cycle_damage_reference_s(
+              swing_k, half_cycle_s, thermal::last_half_cycle_peak_c(cycles[i], swing_k),
+              sc.faults.model.cycling_reference, sc.faults.model.fatigue));
+        }
+        if (t_new > spec.shutdown_temperature_c && std::isfinite(acc_hazard[i])) {
+          // Hardware protection trips the unit: a failure of its thermal path.
+          ++trips;
+          acc_hazard[i] = kInf;
+          pending.push_back(
+              Pending{t1_s,
+                      static_cast<std::int64_t>(faults::component_key(
+                          faults::Scope::accelerator, static_cast<std::uint64_t>(first_acc + i))),
+                      static_cast<std::int32_t>(faults::FailureClass::thermal_interface)});
+        }
+      }
+      // Node overhead (CPUs, fans, NICs) shared out by time, so categories sum to IT energy.
+      const double node_w = thermal::node_power_w(spec, acc_power_sum);
+      const double overhead_j = (node_w - acc_power_sum) * dt;
+      const double per_second = overhead_j / (static_cast<double>(apn) * dt);
+      for (int c = 0; c < kCategoryCount; ++c) {
+        const double e = node_energy[c] + per_second * node_time[c];
+        rack_time[c] += node_time[c];
+        rack_energy[c] += e;
+      }
+      if (in_job) {
+        if (rack_job_time[j] == 0.0 && rack_job_energy[j] == 0.0) rack_jobs_touched.push_back(j);
+        rack_job_time[j] += node_time[compute];
+        rack_job_energy[j] += node_energy[compute] + per_second * node_time[compute];
+      }
+      rack_p += node_w;
+    }
+    rack_power_w[r] = rack_p;
+    rack_inlet_c[r] = inlet_sum / static_cast<double>(npr);
+    max_junction = std::max(max_junction, rack_max_c);
+    // Fixed point per rack: the cross-rank sum is then exact and decomposition-independent.
+    sums[sl.it_power()] += to_fixed(rack_p, kWattScale);
+    for (int c = 0; c < kCategoryCount; ++c) {
+      sums[sl.cat_time(c)] += to_fixed(rack_time[c], kSecondScale);
+      sums[sl.cat_energy(c)] += to_fixed(rack_energy[c], kJouleScale);
+    }
+    for (int j : rack_jobs_touched) {
+      sums[sl.job_compute_time(j)] += to_fixed(rack_job_time[j], kSecondScale);
+      sums[sl.job_compute_energy(j)] += to_fixed(rack_job_energy[j], kJouleScale);
+      rack_job_time[j] = 0.0;
+      rack_job_energy[j] = 0.0;
+    }
+    rack_jobs_touched.clear();
+    sums[sl.throttled()] += throttled;
+    racc_power[r] += rack_p;
+    racc_inlet[r] += rack_inlet_c[r];
+    racc_max_junction[r] = std::max(racc_max_junction[r], rack_max_c);
+    racc_throttled[r] += static_cast<double>(throttled) / static_cast<double>(apr);
+  }
+  sums[sl.trips()] += trips;
+  maxima[ml.max_junction()] = max_junction;
+  for (std::size_t j = 0; j < jobs.size(); ++j)
+    maxima[ml.neg_clock(static_cast<int>(j))] =
+        std::isfinite(job_min_clock[j]) ? -job_min_clock[j] : -kInf;
+
+  // Failures due by the end of the tick, offered per job (spares and free nodes: last slot).
+  for (const Pending& p : pending) {
+    if (p.time_s >= t1_s) continue;
+    const auto scope = faults::scope_of_key(static_cast<std::uint64_t>(p.key));
+    const auto index =
+        static_cast<std::int64_t>(faults::index_of_key(static_cast<std::uint64_t>(p.key)));
+    std::int64_t node = -1;
+    if (scope == faults::Scope::accelerator) node = index / apn;
+    if (scope == faults::Scope::node) node = index;
+    if (scope == faults::Scope::rack_leaf_switch) node = index * npr;
+    int slot = static_cast<int>(jobs.size());
+    if (node >= 0 && node_role[node] == NodeRole::active) slot = node_job[node];
+    red.offer(slot, p.time_s, p.key, p.failure_class);
+  }
+}
+
+}  // namespace ct::twin

@@ -1,0 +1,259 @@
+// clustertwin: command line (DESIGN §8). Exit status 0 success, 2 bad input, 3 runtime failure.
+#include <mpi.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/program_options.hpp>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "common/random.hpp"
+#include "faults/ensemble_stats.hpp"
+#include "io/config_tree.hpp"
+#include "io/hdf5_output.hpp"
+#include "io/scenario.hpp"
+#include "twin/engine.hpp"
+#include "twin/info.hpp"
+
+namespace po = boost::program_options;
+
+namespace {
+
+constexpr int kOk = 0, kBadInput = 2, kRuntime = 3;
+
+const char* kUsage =
+    "usage: clustertwin <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  run SCENARIO.yaml [-o OUT.h5]   simulate and write HDF5 output\n"
+    "  validate SCENARIO.yaml          check a scenario and print it fully resolved\n"
+    "  info SCENARIO.yaml              derived figures (counts, fabric, step time, MTBF,\n"
+    "                                  checkpoint interval) without simulating\n"
+    "\n"
+    "Run 'clustertwin <command> --help' for the options of a command.\n"
+    "Exit status: 0 success, 2 bad input (scenario or arguments), 3 runtime failure.\n";
+
+struct BadArguments : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+po::options_description scenario_options() {
+  po::options_description o("scenario options");
+  o.add_options()("help,h", "show this help")(
+      "set", po::value<std::vector<std::string>>()->composing(),
+      "override a scenario key: --set key.path=value (repeatable; list items by index, "
+      "e.g. campus.buildings.0.halls=2)");
+  return o;
+}
+
+struct Parsed {
+  po::variables_map vm;
+  std::string scenario;
+};
+
+Parsed parse(const std::string& command, const po::options_description& opts, int argc, char** argv,
+             const char* synopsis) {
+  po::options_description all(opts);
+  all.add_options()("scenario", po::value<std::string>(), "scenario file");
+  po::positional_options_description pos;
+  pos.add("scenario", 1);
+  Parsed p;
+  try {
+    po::store(po::command_line_parser(argc - 1, argv + 1).options(all).positional(pos).run(), p.vm);
+    po::notify(p.vm);
+  } catch (const po::error& e) {
+    throw BadArguments("clustertwin " + command + ": " + e.what() + " (see 'clustertwin " +
+                       command + " --help')");
+  }
+  if (p.vm.count("help")) {
+    std::cout << "usage: clustertwin " << command << " " << synopsis << "\n\n" << opts << "\n";
+    std::exit(kOk);
+  }
+  if (!p.vm.count("scenario"))
+    throw BadArguments("clustertwin " + command + ": missing SCENARIO.yaml (see 'clustertwin " +
+                       command + " --help')");
+  p.scenario = p.vm["scenario"].as<std::string>();
+  return p;
+}
+
+ct::io::LoadOptions load_options(const po::variables_map& vm) {
+  ct::io::LoadOptions o;
+  if (vm.count("set")) o.sets = vm["set"].as<std::vector<std::string>>();
+  return o;
+}
+
+int cmd_validate(int argc, char** argv) {
+  auto opts = scenario_options();
+  const Parsed p = parse("validate", opts, argc, argv, "SCENARIO.yaml [--set key=value]...");
+  const ct::io::Scenario sc = ct::io::load_scenario(p.scenario, load_options(p.vm));
+  std::cout << "# " << p.scenario << ": valid\n" << sc.resolved_yaml;
+  return kOk;
+}
+
+int cmd_info(int argc, char** argv) {
+  auto opts = scenario_options();
+  const Parsed p = parse("info", opts, argc, argv, "SCENARIO.yaml [--set key=value]...");
+  const ct::io::Scenario sc = ct::io::load_scenario(p.scenario, load_options(p.vm));
+  try {
+    ct::twin::print_info(sc, std::cout);
+  } catch (const std::invalid_argument& e) {
+    throw ct::io::ScenarioError(p.scenario + ": " + e.what());
+  }
+  return kOk;
+}
+
+std::string now_iso() {
+  const std::time_t t = std::time(nullptr);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return buf;
+}
+
+int cmd_run(int argc, char** argv, int rank, int ranks) {
+  auto opts = scenario_options();
+  opts.add_options()("output,o", po::value<std::string>(), "output file (default NAME.h5)")(
+      "seed", po::value<std::uint64_t>(), "random seed (overrides the scenario's seed)")(
+      "replicas", po::value<int>(), "number of ensemble realizations (overrides replicas)")(
+      "quiet,q", "no progress messages")("log-level",
+                                         po::value<std::string>()->default_value("info"),
+                                         "trace, debug, info, warn, error or off");
+  const Parsed p = parse("run", opts, argc, argv, "SCENARIO.yaml [-o OUT.h5] [options]");
+  const std::string level = p.vm["log-level"].as<std::string>();
+  const auto lvl = spdlog::level::from_str(level);
+  if (lvl == spdlog::level::off && level != "off")
+    throw BadArguments("clustertwin run: --log-level '" + level +
+                       "' is not one of trace, debug, info, warn, error, off");
+  spdlog::set_level(rank == 0 ? lvl : spdlog::level::off);
+  spdlog::set_pattern("[%H:%M:%S] %v");
+
+  ct::io::LoadOptions lo = load_options(p.vm);
+  if (p.vm.count("seed"))
+    lo.sets.push_back("seed=" + std::to_string(p.vm["seed"].as<std::uint64_t>()));
+  if (p.vm.count("replicas"))
+    lo.sets.push_back("replicas=" + std::to_string(p.vm["replicas"].as<int>()));
+  const ct::io::Scenario sc = ct::io::load_scenario(p.scenario, lo);
+  const ct::topology::Campus campus(sc.campus);
+  if (ranks > campus.racks())
+    throw ct::io::ScenarioError(
+        "clustertwin run: " + std::to_string(ranks) + " MPI ranks but the campus has only " +
+        std::to_string(campus.racks()) + " racks (allowed: 1 to " + std::to_string(campus.racks()) +
+        " ranks; racks are the unit of decomposition)");
+  const std::string out_path =
+      p.vm.count("output") ? p.vm["output"].as<std::string>() : sc.name + ".h5";
+
+  ct::twin::Engine first(sc, MPI_COMM_WORLD, sc.seed);
+  spdlog::info("{}: {} accelerators in {} racks on {} ranks, {} ticks of {} s, {} replica(s)",
+               sc.name, campus.accelerators(), campus.racks(), ranks, sc.ticks(), sc.time.tick_s,
+               sc.replicas);
+
+  ct::io::OutputMeta meta;
+  meta.title = "clustertwin simulation: " + sc.name;
+  meta.scenario_name = sc.name;
+  meta.scenario_yaml = sc.resolved_yaml;
+  meta.start_iso = sc.time.start_iso;
+  meta.seed = sc.seed;
+  meta.mpi_ranks = ranks;
+  meta.history = now_iso() + " clustertwin " + CLUSTERTWIN_VERSION + " run " + p.scenario;
+  meta.event_kinds = ct::twin::Engine::event_kind_names();
+  meta.component_classes = ct::twin::Engine::component_class_names();
+  std::string job_names;
+  for (const auto& j : sc.jobs) job_names += (job_names.empty() ? "" : " ") + j.name;
+  meta.extra_text.emplace_back("jobs", job_names);
+  const auto flush_every = std::max<std::int64_t>(
+      1, static_cast<std::int64_t>(sc.output.flush_interval_s / sc.time.output_interval_s));
+  ct::io::OutputFile out(MPI_COMM_WORLD, out_path, meta, first.series(), first.rack_layout(),
+                         flush_every);
+
+  ct::twin::ProgressOptions progress;
+  progress.quiet = p.vm.count("quiet") > 0;
+  const ct::twin::Figures figures = first.run(&out, progress);
+  out.write_group_attributes("summary", figures);
+  if (sc.replicas > 1) {
+    std::vector<ct::twin::Figures> all{figures};
+    for (int r = 1; r < sc.replicas; ++r) {
+      spdlog::info("replica {}/{}", r + 1, sc.replicas);
+      ct::twin::Engine replica(sc, MPI_COMM_WORLD,
+                               ct::rng::replica_seed(sc.seed, static_cast<std::uint32_t>(r)));
+      all.push_back(replica.run(nullptr, progress));
+    }
+    ct::twin::Figures ensemble;
+    for (std::size_t i = 0; i < figures.size(); ++i) {
+      std::vector<double> samples;
+      for (const auto& f : all) samples.push_back(f[i].second);
+      const auto m = ct::faults::mean_ci95(samples);
+      ensemble.emplace_back(figures[i].first + "_mean", m.mean);
+      ensemble.emplace_back(figures[i].first + "_ci95", m.ci95_half_width);
+    }
+    ensemble.emplace_back("replicas", static_cast<double>(sc.replicas));
+    out.write_group_attributes("ensemble", ensemble);
+  }
+  out.commit();
+
+  if (rank == 0) {
+    const auto& st = first.statistics();
+    auto fig = [&](const char* name) {
+      for (const auto& [k, v] : figures)
+        if (k == name) return v;
+      return 0.0;
+    };
+    std::printf("\n%s: %.2f days simulated in %.1f s wall (%.0f simulated s per wall s)\n",
+                sc.name.c_str(), fig("simulated_s") / 86400.0, st.wall_s,
+                fig("simulated_s") / std::max(st.wall_s, 1e-9));
+    std::printf("  accelerators %.0f   IT energy %.3f MWh   facility energy %.3f MWh   PUE %.3f\n",
+                fig("accelerators"), fig("energy_it_j") / 3.6e9, fig("energy_facility_j") / 3.6e9,
+                fig("pue_mean"));
+    std::printf(
+        "  ETTR %.4f   iterations %.1f   interruptions %.0f (%.0f unplanned)   throttled %.4f\n",
+        fig("ettr"), fig("iterations"), fig("interruptions"), fig("interruptions_unplanned"),
+        fig("throttled_fraction"));
+    std::printf("  output: %s\n", std::filesystem::absolute(out_path).c_str());
+  }
+  return kOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::string command = argc > 1 ? argv[1] : "";
+  if (command.empty() || command == "--help" || command == "-h" || command == "help") {
+    std::cout << kUsage;
+    return command.empty() ? kBadInput : kOk;
+  }
+  if (command == "--version") {
+    std::cout << "clustertwin " << CLUSTERTWIN_VERSION << "\n";
+    return kOk;
+  }
+  if (command != "run" && command != "validate" && command != "info") {
+    std::cerr << "clustertwin: unknown command '" << command << "'\n\n" << kUsage;
+    return kBadInput;
+  }
+  int rank = 0, ranks = 1;
+  const bool mpi = command == "run";
+  if (mpi) {
+    MPI_Init(&argc, &argv);
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &ranks);
+  }
+  int status = kOk;
+  try {
+    if (command == "validate") status = cmd_validate(argc, argv);
+    if (command == "info") status = cmd_info(argc, argv);
+    if (command == "run") status = cmd_run(argc, argv, rank, ranks);
+  } catch (const BadArguments& e) {
+    if (rank == 0) std::cerr << e.what() << "\n";
+    status = kBadInput;
+  } catch (const ct::io::ScenarioError& e) {
+    if (rank == 0) std::cerr << "error: " << e.what() << "\n";
+    status = kBadInput;
+  } catch (const std::exception& e) {
+    std::cerr << "clustertwin: runtime failure on rank " << rank << ": " << e.what() << "\n";
+    if (mpi && ranks > 1) MPI_Abort(MPI_COMM_WORLD, kRuntime);
+    status = kRuntime;
+  }
+  if (mpi) MPI_Finalize();
+  return status;
+}

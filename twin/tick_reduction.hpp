@@ -1,0 +1,66 @@
+// The one Allreduce per tick. Every rank contributes a fixed-size buffer:
+//   - int64 sums in fixed point (so the cross-rank sum is exact and independent of the rank
+//     count and order),
+//   - double maxima (max is exact),
+//   - failure slots: the earliest (time, component key) failure per job, compared
+//     lexicographically (so ties resolve identically for any decomposition).
+// A user-defined MPI operation combines all three in one call.
+#pragma once
+
+#include <mpi.h>
+
+#include <cstdint>
+#include <vector>
+
+namespace ct::twin {
+
+struct FailureSlot {
+  double time_s;     // +inf when empty
+  std::int64_t key;  // faults::component_key
+  std::int32_t failure_class;
+  std::int32_t pad;
+};
+
+class TickReduction {
+ public:
+  TickReduction(int sums, int maxima, int slots);
+  ~TickReduction();
+  TickReduction(const TickReduction&) = delete;
+  TickReduction& operator=(const TickReduction&) = delete;
+
+  void clear();
+  std::int64_t* sums() { return reinterpret_cast<std::int64_t*>(buffer_.data()); }
+  double* maxima() { return reinterpret_cast<double*>(buffer_.data() + sums_bytes()); }
+  FailureSlot* slots() {
+    return reinterpret_cast<FailureSlot*>(buffer_.data() + sums_bytes() + maxima_bytes());
+  }
+  // Offer a failure to slot s; keeps the earliest (time, key).
+  void offer(int slot, double time_s, std::int64_t key, std::int32_t failure_class);
+
+  // In place; collective over `comm`.
+  void allreduce(MPI_Comm comm);
+  double seconds_in_mpi() const { return mpi_seconds_; }
+
+ private:
+  std::size_t sums_bytes() const { return static_cast<std::size_t>(n_sums_) * 8; }
+  std::size_t maxima_bytes() const { return static_cast<std::size_t>(n_maxima_) * 8; }
+  int n_sums_, n_maxima_, n_slots_;
+  std::vector<unsigned char> buffer_;  // 8-byte aligned by construction (sizes are multiples)
+  MPI_Op op_ = MPI_OP_NULL;
+  MPI_Datatype type_ = MPI_DATATYPE_NULL;
+  double mpi_seconds_ = 0.0;
+};
+
+// Fixed-point scales of the int64 sums.
+inline constexpr double kWattScale = 1e3;    // mW
+inline constexpr double kJouleScale = 1e3;   // mJ
+inline constexpr double kSecondScale = 1e6;  // µs (accelerator-seconds)
+
+inline std::int64_t to_fixed(double value, double scale) {
+  return static_cast<std::int64_t>(value * scale + (value >= 0 ? 0.5 : -0.5));
+}
+inline double from_fixed(std::int64_t value, double scale) {
+  return static_cast<double>(value) / scale;
+}
+
+}  // namespace ct::twin
