@@ -13,7 +13,7 @@ namespace {
 //    the median R start to throttle. A synchronous job runs at the pace of its slowest member,
 //    which among 16k units is ≈+3.8σ (R ≈ 1.2·median), so on a warm summer afternoon, with the
 //    supply air floating with the weather (air_evaporative plant, warm_summer climate, top of a
-//    32 kW rack: inlet ≈27 °C at night, ≈30–31 °C in the afternoon) the job runs at full clock
+//    32 kW rack: inlet ≈26 °C at night, ≈30 °C in the afternoon) the job runs at full clock
 //    at night and ≈1.8% slower in the afternoon: the published 1–2% diurnal swing
 //    (tests/unit/test_thermal_calibration.cpp).
 // σ = 5% reflects heat-sink mounting and thermal-interface variation ("a few percent",

@@ -11,7 +11,7 @@ std::array<CoolingPlantSpec, 4> make_presets() {
   // with a water-side economizer. Supply air 18–24 °C (inside the ASHRAE A1 recommended 18–27 °C,
   // DESIGN.md §5). Approach 12 K = tower 4 K + plate heat exchanger 1.5 K + CRAH coil 6.5 K
   // (typical design values). COP 5 at 20 °C wet bulb, −0.15/K: plant-level water-cooled chiller
-  // (assumed). Month-mean PUE ≈1.35 in a desert July, ≈1.29 in a temperate July, ≈1.16 in
+  // (assumed). Month-mean PUE ≈1.41 in a warm_summer July, ≈1.29 in a temperate July, ≈1.16 in
   // winter; WUE ≈1.6–1.9 L/kWh.
   CoolingPlantSpec air;
   air.name = "air_chiller_tower";
@@ -55,7 +55,7 @@ std::array<CoolingPlantSpec, 4> make_presets() {
   // coolers, trim chiller. Supply 25–35 °C (ASHRAE W32/W40 classes, DESIGN.md §5; held at 35
   // to keep cold-plate throttle margin). Approach 6 K over dry bulb = dry cooler 4 K + CDU 2 K.
   // Residual air-cooled heat (≈15% of the rack) keeps some air-handler fan power. Month-mean PUE
-  // ≈1.19 in a desert July (trim chiller ≈half the time), ≈1.10 elsewhere; WUE 0.
+  // ≈1.14 in a warm_summer July (trim chiller part of the time), ≈1.10 elsewhere; WUE 0.
   CoolingPlantSpec liquid;
   liquid.name = "liquid_dry_cooler";
   liquid.cooling = PlantCooling::liquid;

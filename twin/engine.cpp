@@ -315,7 +315,7 @@ void Engine::State::set_job_timings(Job& job, std::size_t) {
   const double rate =
       sc.faults.enabled ? faults::expected_failure_rate_per_s(sc.faults.model, counts) : 0.0;
   job.mtbf_s = rate > 0 ? 1.0 / rate : kInf;
-  job.checkpoint_s = t.checkpoint_stall_s + (cp.asynchronous ? 0.0 : 0.0);
+  job.checkpoint_s = t.checkpoint_stall_s;
   const double delta = cp.asynchronous ? snapshot_s : write_s;
   double interval = 0.0;
   switch (cp.policy) {
@@ -667,6 +667,8 @@ Figures Engine::run(io::OutputFile* out, const ProgressOptions& progress) {
     s.energy_facility_j += s.plant.facility_power_w * s.dt;
     s.energy_cooling_j += s.plant.cooling_power_w * s.dt;
     s.water_l += s.plant.water_l_per_s * s.dt;
+    s.heat_removed_j += s.plant.heat_removed_from_it_w * s.dt;
+    s.heat_rejected_j += s.plant.heat_rejected_w * s.dt;
     s.interval_it_j += it_j;
     s.interval_cooling_j += s.plant.cooling_power_w * s.dt;
     s.interval_facility_j += s.plant.facility_power_w * s.dt;
@@ -811,6 +813,8 @@ Figures Engine::run(io::OutputFile* out, const ProgressOptions& progress) {
   f.emplace_back("energy_cooling_j", s.energy_cooling_j);
   f.emplace_back("energy_facility_j", s.energy_facility_j);
   f.emplace_back("pue_mean", s.energy_it_j > 0 ? s.energy_facility_j / s.energy_it_j : 0.0);
+  f.emplace_back("heat_removed_j", s.heat_removed_j);
+  f.emplace_back("heat_rejected_j", s.heat_rejected_j);
   f.emplace_back("water_l", s.water_l);
   f.emplace_back("wue_l_per_kwh", s.energy_it_j > 0 ? s.water_l / (s.energy_it_j / 3.6e6) : 0.0);
   f.emplace_back("interruptions", static_cast<double>(s.interruptions));

@@ -130,6 +130,7 @@ struct Engine::State {
   std::array<double, kCategoryCount> cat_time_interval{}, cat_energy_interval{};
   std::array<double, kCategoryCount> cat_time_total{}, cat_energy_total{};
   double energy_it_j = 0, energy_facility_j = 0, energy_cooling_j = 0, water_l = 0;
+  double heat_removed_j = 0, heat_rejected_j = 0;
   double interval_it_j = 0, interval_cooling_j = 0, interval_facility_j = 0, interval_water_l = 0;
   double interval_outdoor = 0, interval_wet = 0;
   double throttled_acc_ticks = 0;

@@ -51,10 +51,11 @@ class TickReduction {
   double mpi_seconds_ = 0.0;
 };
 
-// Fixed-point scales of the int64 sums.
-inline constexpr double kWattScale = 1e3;    // mW
-inline constexpr double kJouleScale = 1e3;   // mJ
-inline constexpr double kSecondScale = 1e6;  // µs (accelerator-seconds)
+// Fixed-point scales of the int64 sums: one tick of 10^6 accelerators at 1 kW over a 60 s tick
+// stays far below 2^63 ≈ 9.2e18.
+inline constexpr double kWattScale = 1e6;    // µW
+inline constexpr double kJouleScale = 1e6;   // µJ
+inline constexpr double kSecondScale = 1e9;  // ns (accelerator-seconds)
 
 inline std::int64_t to_fixed(double value, double scale) {
   return static_cast<std::int64_t>(value * scale + (value >= 0 ? 0.5 : -0.5));
