@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
-#include <set>
+#include <map>
 #include <sstream>
 
 namespace ct::io {
@@ -149,15 +149,20 @@ void merge_into(ConfigNode& base, const ConfigNode& over) {
 
 namespace {
 
-ConfigPtr load_chain(const std::string& path, std::set<std::string>& seen) {
+// `chain`: canonical path → origin of its `extends` key, for the files being loaded.
+ConfigPtr load_chain(const std::string& path, std::map<std::string, Origin>& chain,
+                     const Origin* extended_from) {
   std::error_code ec;
   const auto canonical = std::filesystem::weakly_canonical(path, ec).string();
-  if (!seen.insert(canonical).second)
-    throw ScenarioError(path + ": 'extends' forms a cycle through this file");
+  if (auto it = chain.find(canonical); it != chain.end())
+    throw ScenarioError(it->second.describe() +
+                        ": key 'extends': cycle of extended files through " + path +
+                        " (closed at " + (extended_from ? extended_from->describe() : path) + ")");
   auto node = load_yaml_file(path);
   const ConfigNode* ext = node->find("extends");
   if (!ext) return node;
   const Origin where = *node->key_origin("extends");
+  chain[canonical] = where;
   if (ext->kind != ConfigNode::Kind::scalar || ext->scalar.empty())
     throw ScenarioError(where.describe() + ": key 'extends' must be a file name");
   std::filesystem::path base_path(ext->scalar);
@@ -165,7 +170,7 @@ ConfigPtr load_chain(const std::string& path, std::set<std::string>& seen) {
   if (!std::filesystem::exists(base_path))
     throw ScenarioError(where.describe() + ": key 'extends': base file '" + ext->scalar +
                         "' not found (looked for " + base_path.string() + ")");
-  auto base = load_chain(base_path.string(), seen);
+  auto base = load_chain(base_path.string(), chain, &where);
   node->erase("extends");
   merge_into(*base, *node);
   return base;
@@ -193,8 +198,8 @@ bool is_index(const std::string& s) {
 }  // namespace
 
 ConfigPtr load_with_extends(const std::string& path) {
-  std::set<std::string> seen;
-  return load_chain(path, seen);
+  std::map<std::string, Origin> chain;
+  return load_chain(path, chain, nullptr);
 }
 
 void apply_set(ConfigNode& root, const std::string& assignment) {

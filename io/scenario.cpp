@@ -10,6 +10,7 @@
 #include "io/config_tree.hpp"
 #include "io/schema_binder.hpp"
 #include "thermal/weather.hpp"
+#include "workload/placement.hpp"
 
 namespace ct::io {
 
@@ -224,13 +225,23 @@ void bind_weather(Binder& b, WeatherSpec& w, const std::string& scenario_path) {
   keep(b, "diurnal_amplitude_k", w.climate.diurnal_amplitude_k, closed(0.0, 30.0));
   keep(b, "wet_bulb_depression_mean_k", w.climate.wet_bulb_depression_mean_k, closed(0.0, 40.0));
   keep(b, "utc_offset_h", w.climate.utc_offset_h, closed(-14.0, 14.0));
+  // Resolved against the scenario file's directory before it is recorded, so the stored
+  // scenario loads from anywhere.
   b.text("csv_file", w.csv_path, std::string());
-  if (w.from_csv) {
-    if (w.csv_path.empty()) b.fail("csv_file", "required when source is csv");
+  if (!w.csv_path.empty()) {
     std::filesystem::path p(w.csv_path);
     if (p.is_relative()) p = std::filesystem::path(scenario_path).parent_path() / p;
-    if (!std::filesystem::exists(p)) b.fail("csv_file", "file not found: " + p.string());
-    w.csv_path = p.string();
+    w.csv_path = std::filesystem::absolute(p).lexically_normal().string();
+    b.record("csv_file", w.csv_path, true);
+  }
+  if (w.from_csv) {
+    if (w.csv_path.empty()) b.fail("csv_file", "required when source is csv");
+    if (!std::filesystem::exists(w.csv_path)) b.fail("csv_file", "file not found: " + w.csv_path);
+    try {
+      (void)thermal::HourlyWeather::load_csv(w.csv_path);
+    } catch (const std::exception& e) {
+      b.fail("csv_file", std::string("bad weather file: ") + e.what());
+    }
   }
 }
 
@@ -316,6 +327,8 @@ Scenario load_scenario(const std::string& path, const LoadOptions& options) {
   b.section("weather", [&](Binder& s) { bind_weather(s, sc.weather, path); });
   b.section("fabric", [&](Binder& s) { bind_fabric(s, sc.fabric); });
   b.section("faults", [&](Binder& s) { bind_faults(s, sc.faults); });
+  const topology::Campus campus(sc.campus);
+  std::vector<std::int8_t> taken(campus.nodes(), 0);
   b.list("jobs", 0, [&](Binder& s, std::size_t i) {
     workload::JobSpec job;
     job.peak_flops_per_accelerator = sc.accelerator.peak_dense_bf16_flops;
@@ -325,6 +338,18 @@ Scenario load_scenario(const std::string& path, const LoadOptions& options) {
     sc.checkpoints.push_back(checkpoint);
     for (const auto& other : sc.jobs)
       if (other.name == job.name) s.fail("name", "duplicate job name '" + job.name + "'");
+    // The job must fit the campus next to the jobs before it.
+    try {
+      workload::validate(job);
+      (void)workload::place_job(campus, sc.fabric, job, taken);
+    } catch (const std::invalid_argument& e) {
+      const std::string what = e.what();
+      const bool tp = what.find("TP") != std::string::npos || what.find("tp") != std::string::npos;
+      s.fail_nested({"parallel", tp ? "tp" : "dp"}, "tp " + std::to_string(job.parallel.tp) +
+                                                        " x pp " + std::to_string(job.parallel.pp) +
+                                                        " x dp " + std::to_string(job.parallel.dp) +
+                                                        " does not fit the campus: " + what);
+    }
     sc.jobs.push_back(job);
   });
   b.finish();

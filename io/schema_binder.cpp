@@ -8,19 +8,27 @@
 namespace ct::io {
 
 bool Range::contains(double v) const {
-  if (std::isnan(v)) return false;
+  if (!std::isfinite(v)) return false;
   if (lo_open ? !(v > lo) : !(v >= lo)) return false;
   if (hi_open ? !(v < hi) : !(v <= hi)) return false;
   return true;
 }
 
+namespace {
+// Whole numbers print without a fraction (1 <= halls <= 1000, not 1.0 <= ... <= 1e+03).
+std::string bound(double v) {
+  if (v == std::floor(v) && std::fabs(v) < 1e15) return std::to_string(static_cast<long long>(v));
+  return format_real(v);
+}
+}  // namespace
+
 std::string Range::describe(const std::string& key) const {
   const bool has_lo = std::isfinite(lo);
   const bool has_hi = std::isfinite(hi);
   std::string s;
-  if (has_lo) s += format_real(lo) + (lo_open ? " < " : " <= ");
+  if (has_lo) s += bound(lo) + (lo_open ? " < " : " <= ");
   s += key;
-  if (has_hi) s += std::string(hi_open ? " < " : " <= ") + format_real(hi);
+  if (has_hi) s += std::string(hi_open ? " < " : " <= ") + bound(hi);
   if (!has_lo && !has_hi) s += " any number";
   return s;
 }
@@ -79,11 +87,49 @@ const Origin& Binder::origin_of(const std::string& key) const {
   return where_;
 }
 
+void Binder::fail_no_value(const std::string& key, const std::string& expected) const {
+  const Origin* at = node_ ? node_->key_origin(key) : nullptr;
+  throw ScenarioError((at ? *at : where_).describe() + ": key '" + key_path(key) +
+                      "' has no value (expected " + expected + ")");
+}
+
+std::string Binder::misspelling_hint(const std::string& key) const {
+  if (!node_ || node_->kind != ConfigNode::Kind::map) return "";
+  std::size_t best = std::max<std::size_t>(3, key.size() / 3 + 1);
+  std::string hint;
+  for (std::size_t i = 0; i < node_->entries.size(); ++i) {
+    const std::string& other = node_->entries[i].first;
+    if (other == key) continue;
+    const auto d = edit_distance(key, other);
+    if (d < best) {
+      best = d;
+      hint = " — did you mean '" + key_path(key) + "' instead of '" + other + "' at " +
+             node_->key_origins[i].describe() + "?";
+    }
+  }
+  return hint;
+}
+
+void Binder::fail_nested(const std::vector<std::string>& keys, const std::string& message) const {
+  const ConfigNode* node = node_;
+  const Origin* at = &where_;
+  std::string path = path_;
+  for (const std::string& k : keys) {
+    path += (path.empty() ? "" : ".") + k;
+    const ConfigNode* next = node && node->kind == ConfigNode::Kind::map ? node->find(k) : nullptr;
+    if (!next) break;
+    at = &next->origin;
+    node = next;
+  }
+  throw ScenarioError(at->describe() + ": key '" + path + "': " + message);
+}
+
 void Binder::fail(const std::string& key, const std::string& message) const {
   throw ScenarioError(origin_of(key).describe() + ": key '" + key_path(key) + "': " + message);
 }
 
 double Binder::parse_number(const std::string& key, const ConfigNode& node) const {
+  if (node.kind == ConfigNode::Kind::null) fail_no_value(key, "a number");
   if (node.kind != ConfigNode::Kind::scalar || node.quoted)
     fail(key, "expected a number, got " + (node.kind == ConfigNode::Kind::scalar
                                                ? "'" + node.scalar + "'"
@@ -111,7 +157,9 @@ void Binder::real(const std::string& key, double& out, Range range,
                   std::optional<double> fallback) {
   const ConfigNode* v = value_of(key);
   if (!v) {
-    if (!fallback) fail(key, "missing required key (allowed: " + range.describe(key) + ")");
+    if (!fallback)
+      fail(key,
+           "missing required key (allowed: " + range.describe(key) + ")" + misspelling_hint(key));
     out = *fallback;
   } else {
     out = parse_number(key, *v);
@@ -125,7 +173,9 @@ void Binder::integer(const std::string& key, std::int64_t& out, Range range,
                      std::optional<std::int64_t> fallback) {
   const ConfigNode* v = value_of(key);
   if (!v) {
-    if (!fallback) fail(key, "missing required key (allowed: integer " + range.describe(key) + ")");
+    if (!fallback)
+      fail(key, "missing required key (allowed: integer " + range.describe(key) + ")" +
+                    misspelling_hint(key));
     out = *fallback;
   } else {
     const double d = parse_number(key, *v);
@@ -168,6 +218,7 @@ void Binder::boolean(const std::string& key, bool& out, std::optional<bool> fall
     if (!fallback) fail(key, "missing required key (allowed: true or false)");
     out = *fallback;
   } else {
+    if (v->kind == ConfigNode::Kind::null) fail_no_value(key, "true or false");
     if (v->kind != ConfigNode::Kind::scalar || v->quoted ||
         (v->scalar != "true" && v->scalar != "false"))
       fail(key, "expected true or false, got '" + v->scalar + "'");
@@ -182,6 +233,7 @@ void Binder::text(const std::string& key, std::string& out, std::optional<std::s
     if (!fallback) fail(key, "missing required key (a text value)");
     out = *fallback;
   } else {
+    if (v->kind == ConfigNode::Kind::null) fail_no_value(key, "a text value");
     if (v->kind != ConfigNode::Kind::scalar) fail(key, "expected a text value");
     out = v->scalar;
   }
@@ -198,6 +250,7 @@ std::size_t Binder::choice(const std::string& key, std::string& out,
     if (!fallback) fail(key, "missing required key (allowed: " + list + ")");
     out = *fallback;
   } else {
+    if (v->kind == ConfigNode::Kind::null) fail_no_value(key, "one of: " + list);
     if (v->kind != ConfigNode::Kind::scalar) fail(key, "expected one of: " + list);
     out = v->scalar;
   }
@@ -223,6 +276,8 @@ void Binder::reals(const std::string& key, std::vector<double>& out, std::size_t
       fail(key, "missing required key (a list of " + std::to_string(count) + " numbers)");
     out = *fallback;
   } else {
+    if (v->kind == ConfigNode::Kind::null)
+      fail_no_value(key, "a list of " + std::to_string(count) + " numbers");
     if (v->kind != ConfigNode::Kind::sequence || v->items.size() != count)
       fail(key, "expected a list of " + std::to_string(count) + " numbers");
     out.clear();
@@ -250,7 +305,7 @@ void Binder::reals(const std::string& key, std::vector<double>& out, std::size_t
 void Binder::section(const std::string& key, const std::function<void(Binder&)>& bind,
                      bool required) {
   const ConfigNode* v = value_of(key);
-  if (!v && required) fail(key, "missing required section");
+  if (!v && required) fail(key, "missing required section" + misspelling_hint(key));
   if (v && v->kind != ConfigNode::Kind::map && v->kind != ConfigNode::Kind::null)
     fail(key, "expected a map of keys");
   std::shared_ptr<ConfigNode> out;
@@ -268,7 +323,8 @@ void Binder::list(const std::string& key, std::size_t min_items,
   const ConfigNode* v = value_of(key);
   if (!v) {
     if (min_items > 0)
-      fail(key, "missing required list (at least " + std::to_string(min_items) + " items)");
+      fail(key, "missing required list (at least " + std::to_string(min_items) + " items)" +
+                    misspelling_hint(key));
     return;
   }
   if (v->kind != ConfigNode::Kind::sequence) fail(key, "expected a list");

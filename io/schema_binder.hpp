@@ -61,6 +61,8 @@ class Binder {
   void named_sections(const std::string& key, const std::vector<std::string>& names,
                       const std::function<void(Binder&, const std::string&)>& bind);
 
+  // Replace the resolved value of a key already bound (e.g. a path made absolute).
+  void record(const std::string& key, const std::string& scalar, bool quoted = false);
   // Is the key present in the input (not defaulted)?
   bool has(const std::string& key) const;
   // Errors for keys that were not declared. Called by section()/list(); call it on the root.
@@ -68,6 +70,12 @@ class Binder {
 
   // Error at the key's value (or the section when the key is absent).
   [[noreturn]] void fail(const std::string& key, const std::string& message) const;
+  // Error at a nested key (e.g. {"parallel", "dp"}), or the deepest part of it present.
+  [[noreturn]] void fail_nested(const std::vector<std::string>& keys,
+                                const std::string& message) const;
+  [[noreturn]] void fail_no_value(const std::string& key, const std::string& expected) const;
+  // " — is 'tmie' at f:3:1 a misspelling?" for an undeclared sibling close to `key`.
+  std::string misspelling_hint(const std::string& key) const;
   const std::string& path() const { return path_; }
   std::string key_path(const std::string& key) const;
 
@@ -75,7 +83,6 @@ class Binder {
   const ConfigNode* value_of(const std::string& key);
   const Origin& origin_of(const std::string& key) const;
   double parse_number(const std::string& key, const ConfigNode& node) const;
-  void record(const std::string& key, const std::string& scalar, bool quoted = false);
 
   const ConfigNode* node_;
   std::string path_;

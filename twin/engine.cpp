@@ -660,6 +660,10 @@ Figures Engine::run(io::OutputFile* out, const ProgressOptions& progress) {
       s.cat_energy_total[c] += ej;
     }
     s.throttled_acc_ticks += static_cast<double>(sums[sl.throttled()]);
+    s.swing_k_s += from_fixed(sums[sl.swing_time()], kSecondScale);
+    s.running_acc_s += from_fixed(sums[sl.running_time()], kSecondScale);
+    s.large_cycles += sums[sl.large_cycles()];
+    s.large_swing_k += from_fixed(sums[sl.large_swing()], kSecondScale);
     s.thermal_trips += sums[sl.trips()];
     s.max_junction_c = std::max(s.max_junction_c, maxima[ml.max_junction()]);
     const double it_j = it_w * s.dt;
@@ -831,6 +835,11 @@ Figures Engine::run(io::OutputFile* out, const ProgressOptions& progress) {
   f.emplace_back("throttled_fraction",
                  s.throttled_acc_ticks / (n_acc * static_cast<double>(s.ticks)));
   f.emplace_back("max_junction_temperature_c", s.max_junction_c);
+  f.emplace_back("iteration_swing_k_mean",
+                 s.running_acc_s > 0 ? s.swing_k_s / s.running_acc_s : 0.0);
+  f.emplace_back("large_cycles", static_cast<double>(s.large_cycles));
+  f.emplace_back("large_cycle_swing_k_mean",
+                 s.large_cycles > 0 ? s.large_swing_k / static_cast<double>(s.large_cycles) : 0.0);
   for (int c = 0; c < kCategoryCount; ++c)
     f.emplace_back("accelerator_s_" + std::string(kCategoryNames[c]), s.cat_time_total[c]);
   for (int c = 0; c < kCategoryCount; ++c)

@@ -134,6 +134,8 @@ struct Engine::State {
   double interval_it_j = 0, interval_cooling_j = 0, interval_facility_j = 0, interval_water_l = 0;
   double interval_outdoor = 0, interval_wet = 0;
   double throttled_acc_ticks = 0;
+  double swing_k_s = 0, running_acc_s = 0, large_swing_k = 0;
+  std::int64_t large_cycles = 0;
   std::int64_t interruptions = 0, interruptions_unplanned = 0, thermal_trips = 0;
   std::int64_t failures_total = 0;
   std::array<std::int64_t, faults::kFailureClassCount> failures_by_class{};
@@ -172,9 +174,13 @@ struct SumLayout {
   int cat_energy(int c) const { return 1 + kCategoryCount + c; }
   int throttled() const { return 1 + 2 * kCategoryCount; }
   int trips() const { return 2 + 2 * kCategoryCount; }
-  int job_compute_time(int j) const { return 3 + 2 * kCategoryCount + 2 * j; }
-  int job_compute_energy(int j) const { return 4 + 2 * kCategoryCount + 2 * j; }
-  int count() const { return 3 + 2 * kCategoryCount + 2 * jobs; }
+  int swing_time() const { return 3 + 2 * kCategoryCount; }    // Σ ΔT_pp·running s (K·s)
+  int running_time() const { return 4 + 2 * kCategoryCount; }  // Σ running accelerator-s
+  int large_cycles() const { return 5 + 2 * kCategoryCount; }  // count of large half-cycles
+  int large_swing() const { return 6 + 2 * kCategoryCount; }   // Σ their swings (K)
+  int job_compute_time(int j) const { return 7 + 2 * kCategoryCount + 2 * j; }
+  int job_compute_energy(int j) const { return 8 + 2 * kCategoryCount + 2 * j; }
+  int count() const { return 7 + 2 * kCategoryCount + 2 * jobs; }
 };
 struct MaxLayout {
   int jobs = 0;

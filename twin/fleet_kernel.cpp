@@ -154,7 +154,8 @@ void Engine::State::kernel(TickReduction& red, double t0_s) {
         air ? 0.0 : thermal::liquid_inlet_c(sc.liquid_rack, supply_c, prev_power_w);
     const double row_end = air ? row_end_weight(campus, grack) : 0.0;
     double rack_p = 0.0, inlet_sum = 0.0, rack_max_c = -kInf;
-    std::int64_t throttled = 0;
+    std::int64_t throttled = 0, rack_large_cycles = 0;
+    double rack_swing_k_s = 0.0, rack_running_s = 0.0, rack_large_swing_k = 0.0;
     for (std::int64_t k = 0; k < npr; ++k) {
       const std::int64_t ln = r * npr + k;
       const std::int64_t node = first_node + ln;
@@ -223,6 +224,10 @@ void Engine::State::kernel(TickReduction& red, double t0_s) {
           energy_j =
               p_compute_w * t_c + p_comm_w * (t_s + t_b + t_e) + p_stall_w * (t_ck + t_rec + t_w);
           if (jt.run_f > 0.0) job_min_clock[j] = std::min(job_min_clock[j], phi);
+          // In-iteration peak-to-peak swing (closed form for the compute/communication square
+          // wave), weighted by running time.
+          rack_swing_k_s += 2.0 * jt.half_swing_per_r * r_k_per_w * d_w * run_s;
+          rack_running_s += run_s;
         } else {
           node_time[unallocated] += dt;
           node_energy[unallocated] += p_stall_w * dt;
@@ -239,6 +244,8 @@ void Engine::State::kernel(TickReduction& red, double t0_s) {
         // Large cycles (stalls, failures, restarts): Norris–Landzberg damage per half-cycle.
         const float swing_k = thermal::observe(cycles[i], t_new, hysteresis);
         if (swing_k > 0.0f) {
+          ++rack_large_cycles;
+          rack_large_swing_k += swing_k;
           const double half_cycle_s = std::max(t1_s - static_cast<double>(cycle_turn_s[i]), dt);
           cycle_turn_s[i] = static_cast<float>(t1_s);
           cycle_damage_ref_s[i] += static_cast<float>(faults::half_cycle_damage_reference_s(
@@ -289,6 +296,10 @@ void Engine::State::kernel(TickReduction& red, double t0_s) {
     }
     rack_jobs_touched.clear();
     sums[sl.throttled()] += throttled;
+    sums[sl.swing_time()] += to_fixed(rack_swing_k_s, kSecondScale);
+    sums[sl.running_time()] += to_fixed(rack_running_s, kSecondScale);
+    sums[sl.large_cycles()] += rack_large_cycles;
+    sums[sl.large_swing()] += to_fixed(rack_large_swing_k, kSecondScale);
     racc_power[r] += rack_p;
     racc_inlet[r] += rack_inlet_c[r];
     racc_max_junction[r] = std::max(racc_max_junction[r], rack_max_c);
