@@ -210,6 +210,8 @@ OutputFile::OutputFile(MPI_Comm comm, std::string final_path, const OutputMeta& 
   number_attribute<std::int32_t>(root, "mpi_ranks", H5T_STD_I32LE, H5T_NATIVE_INT32,
                                  meta.mpi_ranks);
   for (const auto& [k, v] : meta.extra_text) text_attribute(root, k, v);
+  for (const auto& [k, v] : meta.extra_int)
+    number_attribute<std::int64_t>(root, k, H5T_STD_I64LE, H5T_NATIVE_INT64, v);
 
   // time axis
   const hsize_t zero = 0, unlimited = H5S_UNLIMITED, time_chunk = 1024;

@@ -58,7 +58,8 @@ struct OutputMeta {
   int mpi_ranks = 1;
   std::string history;
   std::vector<std::pair<std::string, std::string>> extra_text;  // more root attributes
-  std::vector<std::string> event_kinds;                         // code → name for /events/kind
+  std::vector<std::pair<std::string, std::int64_t>> extra_int;
+  std::vector<std::string> event_kinds;        // code → name for /events/kind
   std::vector<std::string> component_classes;  // code → name for /events/component_class
 };
 

@@ -4,11 +4,14 @@
 #include <cctype>
 #include <cmath>
 #include <filesystem>
+#include <limits>
 #include <span>
+#include <sstream>
 
 #include "faults/failure_classes.hpp"
 #include "io/config_tree.hpp"
 #include "io/schema_binder.hpp"
+#include "io/sweep.hpp"
 #include "thermal/weather.hpp"
 #include "workload/placement.hpp"
 
@@ -251,6 +254,8 @@ void bind_faults(Binder& b, FaultSpec& f) {
   keep(b, "rate_scale", f.model.rate_scale, non_negative());
   b.boolean("arrhenius", f.model.arrhenius_enabled, true);
   b.boolean("thermal_cycling", f.model.cycling_enabled, true);
+  double mttr_scale = 1.0;
+  b.real("mttr_scale", mttr_scale, non_negative(), 1.0);
   keep(b, "hazard_update_s", f.hazard_update_s, positive());
   keep(b, "cycle_hysteresis_k", f.cycle_hysteresis_k, positive());
   keep(b, "detection_s", f.recovery.detection_s, non_negative());
@@ -274,6 +279,7 @@ void bind_faults(Binder& b, FaultSpec& f) {
     keep(c, "cycling_fraction", spec.cycling_fraction, unit_interval());
     keep(c, "mttr_s", spec.mttr_s, non_negative());
   });
+  for (auto& spec : f.model.classes) spec.mttr_s *= mttr_scale;
 }
 
 void bind_checkpoint(Binder& b, faults::CheckpointPolicy& c) {
@@ -290,10 +296,120 @@ void bind_checkpoint(Binder& b, faults::CheckpointPolicy& c) {
   keep(b, "snapshot_bandwidth_bytes_per_s", c.snapshot_bandwidth_bytes_per_s, positive());
 }
 
+// "HH:MM" (UTC) → seconds since midnight.
+double parse_clock(Binder& b, const std::string& key, const std::string& text) {
+  int h = -1, m = -1;
+  char colon = 0;
+  std::istringstream in(text);
+  in >> h >> colon >> m;
+  if (!in || colon != ':' || h < 0 || h > 24 || m < 0 || m > 59 || (h == 24 && m != 0) || !in.eof())
+    b.fail(key, "'" + text + "' is not a UTC time of day HH:MM (00:00 to 24:00)");
+  return h * 3600.0 + m * 60.0;
+}
+
+void bind_signal(Binder& b, SignalSpec& sig, const std::string& units, double lo, double hi,
+                 double default_mean, const std::string& scenario_path,
+                 const std::vector<std::string>& presets) {
+  std::string source;
+  const std::size_t kind =
+      b.choice("source", source, {"constant", "daily", "csv", "preset"}, std::string("constant"));
+  std::string preset;
+  if (!presets.empty()) {
+    b.choice("preset", preset, presets, presets.front());
+  }
+  const power::CarbonPreset* p = presets.empty() ? nullptr : power::find_carbon_preset(preset);
+  if (kind == 3 && !p) b.fail("source", "'preset' is only available for carbon");
+  sig.shape = kind == 3 ? p->shape : power::DailyShape{default_mean, 0.0, 12.0};
+  sig.source = kind == 0   ? SignalSpec::Source::constant
+               : kind == 2 ? SignalSpec::Source::csv
+                           : SignalSpec::Source::daily;
+  b.real("mean_" + units, sig.shape.mean, Range{lo, hi}, sig.shape.mean);
+  b.real("amplitude_" + units, sig.shape.amplitude, closed(0.0, hi), sig.shape.amplitude);
+  b.real("peak_hour_utc", sig.shape.peak_hour_utc, Range{0.0, 24.0, false, true},
+         sig.shape.peak_hour_utc);
+  b.text("csv_file", sig.csv_path, std::string());
+  if (!sig.csv_path.empty()) {
+    std::filesystem::path path(sig.csv_path);
+    if (path.is_relative()) path = std::filesystem::path(scenario_path).parent_path() / path;
+    sig.csv_path = std::filesystem::absolute(path).lexically_normal().string();
+    b.record("csv_file", sig.csv_path, true);
+  }
+  if (sig.source == SignalSpec::Source::csv) {
+    if (sig.csv_path.empty()) b.fail("csv_file", "required when source is csv");
+    if (!std::filesystem::exists(sig.csv_path))
+      b.fail("csv_file", "file not found: " + sig.csv_path);
+    try {
+      (void)(units == "g_per_kwh" ? power::load_carbon_csv(sig.csv_path)
+                                  : power::load_price_csv(sig.csv_path));
+    } catch (const std::exception& e) {
+      b.fail("csv_file", std::string("bad file: ") + e.what());
+    }
+  }
+}
+
+void bind_grid(Binder& b, GridSpec& g, const std::string& scenario_path) {
+  power::GridPolicy& p = g.policy;
+  double capacity_w = 0.0;
+  b.real("site_capacity_w", capacity_w, non_negative(), 0.0);
+  p.site_capacity_w = capacity_w > 0 ? capacity_w : std::numeric_limits<double>::infinity();
+  std::string policy;
+  p.kind = static_cast<power::PolicyKind>(
+      b.choice("policy", policy, {"none", "carbon_aware", "power_smoothing"}, std::string("none")));
+  double threshold = 0.0;
+  b.real("carbon_threshold_g_per_kwh", threshold, non_negative(), 0.0);
+  p.carbon_threshold_g_per_kwh =
+      threshold > 0 ? threshold : std::numeric_limits<double>::infinity();
+  keep(b, "carbon_cap_fraction", p.carbon_cap_fraction, Range{0.0, 1.0, true, false});
+  b.real("smoothing_floor_fraction", p.smoothing_floor_fraction, unit_interval(), 0.8);
+  if (p.kind == power::PolicyKind::carbon_aware && !std::isfinite(p.site_capacity_w))
+    b.fail("policy", "carbon_aware capping needs grid.site_capacity_w");
+  if (p.kind == power::PolicyKind::carbon_aware && !std::isfinite(p.carbon_threshold_g_per_kwh))
+    b.fail("policy", "carbon_aware capping needs grid.carbon_threshold_g_per_kwh");
+  keep(b, "swing_window_s", g.swing_window_s, positive());
+  std::vector<std::string> presets;
+  for (const auto& c : power::carbon_presets()) presets.emplace_back(c.name);
+  b.section("carbon", [&](Binder& c) {
+    bind_signal(c, g.carbon, "g_per_kwh", 0.0, 3000.0, 400.0, scenario_path, presets);
+  });
+  b.section("price", [&](Binder& c) {
+    bind_signal(c, g.price, "usd_per_mwh", -10000.0, 100000.0, 50.0, scenario_path, {});
+  });
+  b.list("demand_response", 0, [&](Binder& w, std::size_t) {
+    power::DemandResponseWindow win;
+    bool daily = true;
+    w.boolean("daily", daily, true);
+    std::string start, end;
+    w.text("start", start, std::nullopt);
+    w.text("end", end, std::nullopt);
+    if (daily) {
+      win = power::daily_window(parse_clock(w, "start", start), parse_clock(w, "end", end), 0.0);
+    } else {
+      try {
+        win = power::once_window(thermal::parse_iso8601_utc(start), thermal::parse_iso8601_utc(end),
+                                 0.0);
+      } catch (const std::exception& e) {
+        w.fail("start", std::string("start/end must be ISO 8601 UTC times when daily is false (") +
+                            e.what() + ")");
+      }
+      if (win.end_s <= win.start_s) w.fail("end", "must be after start");
+    }
+    double cap_w = 0.0, fraction = 0.0;
+    w.real("cap_w", cap_w, non_negative(), 0.0);
+    w.real("cap_fraction", fraction, unit_interval(), 0.0);
+    if ((cap_w > 0) == (fraction > 0))
+      w.fail("cap_w", "give exactly one of cap_w (W) or cap_fraction (of grid.site_capacity_w)");
+    if (fraction > 0 && !std::isfinite(p.site_capacity_w))
+      w.fail("cap_fraction", "needs grid.site_capacity_w");
+    win.cap_w = cap_w > 0 ? cap_w : fraction * p.site_capacity_w;
+    p.windows.push_back(win);
+  });
+}
+
 }  // namespace
 
 Scenario load_scenario(const std::string& path, const LoadOptions& options) {
   ConfigPtr root = load_with_extends(path);
+  extract_sweep(*root);  // checked here; variants are applied by `run --sweep-index`
   for (const auto& s : options.sets) apply_set(*root, s);
 
   Scenario sc;
@@ -327,6 +443,7 @@ Scenario load_scenario(const std::string& path, const LoadOptions& options) {
   b.section("weather", [&](Binder& s) { bind_weather(s, sc.weather, path); });
   b.section("fabric", [&](Binder& s) { bind_fabric(s, sc.fabric); });
   b.section("faults", [&](Binder& s) { bind_faults(s, sc.faults); });
+  b.section("grid", [&](Binder& s) { bind_grid(s, sc.grid, path); });
   const topology::Campus campus(sc.campus);
   std::vector<std::int8_t> taken(campus.nodes(), 0);
   b.list("jobs", 0, [&](Binder& s, std::size_t i) {

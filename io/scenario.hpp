@@ -8,6 +8,8 @@
 
 #include "faults/failure_classes.hpp"
 #include "faults/recovery_policy.hpp"
+#include "power/grid_cap.hpp"
+#include "power/grid_signal.hpp"
 #include "thermal/accelerator_catalog.hpp"
 #include "thermal/cooling_plant.hpp"
 #include "thermal/rack_inlet.hpp"
@@ -50,6 +52,20 @@ struct FaultSpec {
   double cycle_hysteresis_k = 5.0;  // smallest junction swing counted as a large cycle
 };
 
+// A grid time series: constant, a daily sinusoid, or an hourly CSV file.
+struct SignalSpec {
+  enum class Source { constant, daily, csv } source = Source::constant;
+  power::DailyShape shape;  // constant: shape.mean
+  std::string csv_path;     // resolved
+};
+
+struct GridSpec {
+  power::GridPolicy policy;
+  SignalSpec carbon;  // gCO2/kWh
+  SignalSpec price;   // $/MWh
+  double swing_window_s = 60.0;
+};
+
 struct Scenario {
   std::string source_file;
   std::string name;
@@ -67,6 +83,7 @@ struct Scenario {
   thermal::CoolingPlantSpec plant;
   WeatherSpec weather;
   FaultSpec faults;
+  GridSpec grid;
   std::vector<workload::JobSpec> jobs;
   std::vector<faults::CheckpointPolicy> checkpoints;  // one per job
   std::string resolved_yaml;                          // the complete scenario, defaults included

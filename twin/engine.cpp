@@ -13,6 +13,8 @@
 #include "faults/failure_sampler.hpp"
 #include "faults/hazard.hpp"
 #include "io/config_tree.hpp"
+#include "power/cap_controller.hpp"
+#include "power/grid_cap.hpp"
 #include "thermal/accelerator_power.hpp"
 #include "thermal/dvfs_governor.hpp"
 #include "thermal/junction.hpp"
@@ -78,6 +80,12 @@ std::vector<io::SeriesSpec> Engine::series() const {
   f("outdoor_wet_bulb_c", "degC", "outdoor wet-bulb temperature, interval mean");
   f("supply_temperature_c", "degC", "cooling supply temperature (air or facility water)");
   f("water_l_per_s", "L s-1", "make-up water of evaporative heat rejection, interval mean");
+  f("power_facility_max_w", "W", "highest tick facility power in the interval");
+  f("power_cap_w", "W", "lowest facility power cap in force in the interval (NaN: none)");
+  f("accelerator_power_cap_w", "W", "lowest per-accelerator power cap in the interval");
+  f("carbon_g_per_s", "g s-1", "CO2 emission rate of the facility's grid power, interval mean");
+  f("cost_usd_per_s", "USD s-1", "electricity cost rate, interval mean");
+  f("price_usd_per_mwh", "USD MWh-1", "energy-weighted electricity price in the interval");
   f("energy_it_j", "J", "IT energy since the start (cumulative)");
   f("energy_facility_j", "J", "facility energy since the start (cumulative)");
   for (int c = 0; c < kCategoryCount; ++c) {
@@ -173,6 +181,23 @@ void Engine::State::setup() {
 
   if (sc.weather.from_csv)
     csv_weather.emplace(thermal::HourlyWeather::load_csv(sc.weather.csv_path));
+
+  auto make_signal = [](const io::SignalSpec& spec, bool carbon) {
+    switch (spec.source) {
+      case io::SignalSpec::Source::constant:
+        return power::GridSignal::constant(spec.shape.mean);
+      case io::SignalSpec::Source::daily:
+        return power::GridSignal::daily(spec.shape);
+      case io::SignalSpec::Source::csv:
+        break;
+    }
+    return power::GridSignal::series(carbon ? power::load_carbon_csv(spec.csv_path)
+                                            : power::load_price_csv(spec.csv_path));
+  };
+  carbon_signal.emplace(make_signal(sc.grid.carbon, true));
+  price_signal.emplace(make_signal(sc.grid.price, false));
+  swing.emplace(dt, sc.grid.swing_window_s);
+  accelerator_cap_w = sc.power_cap_w;
 
   place_jobs();
 
@@ -352,6 +377,42 @@ double Engine::State::weather_dry_c(double t, double* wet) const {
 
 void Engine::State::recompute_breakdown(Job& job) {
   job.breakdown = workload::step_breakdown(job.spec, job.placement, campus, sc.fabric);
+}
+
+// The cap in force, and the per-accelerator cap that keeps the worst-case facility power under
+// it (every powered accelerator at the cap, node overheads at that load, the plant's facility
+// power at that IT power in this tick's weather). The governors then keep each accelerator's
+// compute-phase power under it, so the measured facility power cannot exceed the cap.
+void Engine::State::grid_tick(double t0_s, double dry_c, double wet_c) {
+  const double unix_s = sc.time.start_unix_s + t0_s;
+  const double carbon = carbon_signal->mean_over(unix_s, unix_s + dt);
+  facility_cap_w = power::cap_in_force_w(sc.grid.policy, unix_s + 0.5 * dt, carbon);
+  accelerator_cap_w = sc.power_cap_w;
+  if (std::isfinite(facility_cap_w)) {
+    power::CapInputs in;
+    power::set_accelerator(in, sc.accelerator);
+    const auto powered_nodes = campus.nodes() - static_cast<std::int64_t>(repairs.size());
+    in.facility_cap_w = facility_cap_w;
+    in.nodes = powered_nodes;
+    in.accelerators = powered_nodes * apn;
+    in.accelerator_tdp_w = sc.power_cap_w;
+    in.facility_w_of_it = [&](double it_w) {
+      return thermal::plant_output(sc.plant, it_w, dry_c, wet_c).facility_power_w;
+    };
+    accelerator_cap_w =
+        std::min(sc.power_cap_w, power::solve_accelerator_cap(in).accelerator_cap_w);
+  }
+  // Power smoothing: stalled accelerators keep a floor of their running activity.
+  for (Job& job : jobs) {
+    JobTick& jt = job.tick;
+    jt.stall_activity = sc.activity.stalled;
+    if (sc.grid.policy.kind == power::PolicyKind::power_smoothing) {
+      const double running_activity =
+          jt.compute_f + (1.0 - jt.compute_f) * sc.activity.communicating;
+      jt.stall_activity =
+          std::max(jt.stall_activity, sc.grid.policy.smoothing_floor_fraction * running_activity);
+    }
+  }
 }
 
 void Engine::State::emit_event(double t, EventKind kind, int cls, std::int64_t id,
@@ -640,6 +701,7 @@ Figures Engine::run(io::OutputFile* out, const ProgressOptions& progress) {
                      0.0);
     }
 
+    s.grid_tick(t0, dry, wet);
     if (k % s.hazard_every == 0) s.hazard_update(t0);
     red.clear();
     s.kernel(red, t0);
@@ -678,6 +740,22 @@ Figures Engine::run(io::OutputFile* out, const ProgressOptions& progress) {
     s.interval_facility_j += s.plant.facility_power_w * s.dt;
     s.interval_water_l += s.plant.water_l_per_s * s.dt;
     s.interval_outdoor += dry * s.dt;
+    {
+      const double unix_s = s.sc.time.start_unix_s + t0;
+      const double carbon = s.carbon_signal->mean_over(unix_s, unix_s + s.dt);
+      const double price = s.price_signal->mean_over(unix_s, unix_s + s.dt);
+      const power::TickGridRates rates =
+          s.ledger.add(s.plant.facility_power_w, s.dt, carbon, price);
+      s.interval_carbon_g += rates.carbon_g_per_s * s.dt;
+      s.interval_cost_usd += rates.cost_usd_per_s * s.dt;
+      s.interval_price_j += price * s.plant.facility_power_w * s.dt;
+      s.swing->observe(s.plant.facility_power_w);
+      s.cap_exceedance_w =
+          std::max(s.cap_exceedance_w, s.plant.facility_power_w - s.facility_cap_w);
+      s.interval_cap_min_w = std::min(s.interval_cap_min_w, s.facility_cap_w);
+      s.interval_acc_cap_min_w = std::min(s.interval_acc_cap_min_w, s.accelerator_cap_w);
+      s.interval_facility_max_w = std::max(s.interval_facility_max_w, s.plant.facility_power_w);
+    }
     s.interval_wet += wet * s.dt;
 
     candidates.clear();
@@ -739,6 +817,14 @@ Figures Engine::run(io::OutputFile* out, const ProgressOptions& progress) {
         set("facility/outdoor_wet_bulb_c", s.interval_wet / interval_s);
         set("facility/supply_temperature_c", s.supply_c);
         set("facility/water_l_per_s", s.interval_water_l / interval_s);
+        set("facility/power_facility_max_w", s.interval_facility_max_w);
+        set("facility/power_cap_w",
+            std::isfinite(s.interval_cap_min_w) ? s.interval_cap_min_w : std::nan(""));
+        set("facility/accelerator_power_cap_w", s.interval_acc_cap_min_w);
+        set("facility/carbon_g_per_s", s.interval_carbon_g / interval_s);
+        set("facility/cost_usd_per_s", s.interval_cost_usd / interval_s);
+        set("facility/price_usd_per_mwh",
+            s.interval_facility_j > 0 ? s.interval_price_j / s.interval_facility_j : 0.0);
         set("facility/energy_it_j", s.energy_it_j);
         set("facility/energy_facility_j", s.energy_facility_j);
         for (int c = 0; c < kCategoryCount; ++c) {
@@ -775,6 +861,9 @@ Figures Engine::run(io::OutputFile* out, const ProgressOptions& progress) {
       s.cat_energy_interval.fill(0.0);
       s.interval_it_j = s.interval_cooling_j = s.interval_facility_j = s.interval_water_l = 0.0;
       s.interval_outdoor = s.interval_wet = 0.0;
+      s.interval_carbon_g = s.interval_cost_usd = s.interval_price_j = 0.0;
+      s.interval_cap_min_w = s.interval_acc_cap_min_w = kInf;
+      s.interval_facility_max_w = 0.0;
       std::fill(s.job_step_interval.begin(), s.job_step_interval.end(), 0.0);
       std::fill(s.job_running_interval.begin(), s.job_running_interval.end(), 0.0);
       std::fill(s.racc_power.begin(), s.racc_power.end(), 0.0);
@@ -806,9 +895,10 @@ Figures Engine::run(io::OutputFile* out, const ProgressOptions& progress) {
   const double sim_s = static_cast<double>(s.ticks) * s.dt;
   const double n_acc = static_cast<double>(s.campus.accelerators());
   double iterations = 0.0, tokens = 0.0;
+  // Progress at the end of the run: failures have already rolled back what they lost.
   for (const auto& job : s.jobs) {
-    iterations += job.runtime.durable_iterations();
-    tokens += job.runtime.durable_iterations() * job.tokens_per_step;
+    iterations += job.runtime.iterations();
+    tokens += job.runtime.iterations() * job.tokens_per_step;
   }
   const double allocated = n_acc * sim_s - s.cat_time_total[unallocated];
   f.emplace_back("simulated_s", sim_s);
@@ -817,6 +907,13 @@ Figures Engine::run(io::OutputFile* out, const ProgressOptions& progress) {
   f.emplace_back("energy_cooling_j", s.energy_cooling_j);
   f.emplace_back("energy_facility_j", s.energy_facility_j);
   f.emplace_back("pue_mean", s.energy_it_j > 0 ? s.energy_facility_j / s.energy_it_j : 0.0);
+  f.emplace_back("carbon_kg", s.ledger.carbon_kg());
+  f.emplace_back("cost_usd", s.ledger.cost_usd());
+  f.emplace_back("peak_demand_w", s.swing->peak_w());
+  f.emplace_back("largest_swing_w", s.swing->largest_window_swing_w());
+  f.emplace_back("largest_step_w", s.swing->largest_step_w());
+  f.emplace_back("largest_ramp_w_per_s", s.swing->largest_ramp_w_per_s());
+  f.emplace_back("cap_exceedance_w", s.cap_exceedance_w);
   f.emplace_back("heat_removed_j", s.heat_removed_j);
   f.emplace_back("heat_rejected_j", s.heat_rejected_j);
   f.emplace_back("water_l", s.water_l);

@@ -15,6 +15,9 @@
 #include "faults/recovery_policy.hpp"
 #include "io/hdf5_output.hpp"
 #include "io/scenario.hpp"
+#include "power/energy_ledger.hpp"
+#include "power/grid_signal.hpp"
+#include "power/swing_meter.hpp"
 #include "thermal/cooling_plant.hpp"
 #include "thermal/thermal_cycles.hpp"
 #include "thermal/weather.hpp"
@@ -50,6 +53,7 @@ struct JobTick {
   double bubble_f = 0.0, comm_f = 0.0;
   double slowest_clock = 1.0;
   double half_swing_per_r = 0.0;  // half in-iteration swing per (R · W of dynamic power)
+  double stall_activity = 0.0;    // activity while stalled (raised by power smoothing)
   double step_s = 1.0;
 };
 
@@ -120,6 +124,17 @@ struct Engine::State {
   std::vector<Pending> pending;
   // per-rack output-interval accumulators
   std::vector<double> racc_power, racc_inlet, racc_max_junction, racc_throttled;
+
+  // --- grid (replicated) ---
+  std::optional<power::GridSignal> carbon_signal, price_signal;
+  std::optional<power::SwingMeter> swing;
+  power::EnergyLedger ledger;
+  double accelerator_cap_w = 0.0;   // per accelerator this tick (spec cap, lowered by the grid)
+  double facility_cap_w = kInf;     // facility cap in force this tick
+  double cap_exceedance_w = -kInf;  // max over ticks of facility power − cap in force
+  double interval_carbon_g = 0, interval_cost_usd = 0, interval_price_j = 0;
+  double interval_cap_min_w = kInf, interval_acc_cap_min_w = kInf, interval_facility_max_w = 0;
+  void grid_tick(double t0_s, double dry_c, double wet_c);
 
   // --- facility (replicated) ---
   std::optional<thermal::HourlyWeather> csv_weather;

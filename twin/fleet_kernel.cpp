@@ -45,8 +45,6 @@ void Engine::State::hazard_update(double t0_s) {
   const double full_w = sc.accelerator.tdp_w - sc.accelerator.idle_w;
   const bool air = campus.spec().cooling == topology::Cooling::air;
   double* rates = scratch_rates.data();
-  double cycling_total = 0.0;  // Σ cycling rates of the accelerator classes
-  for (int k = 0; k < acc_table.count; ++k) cycling_total += acc_table.cycling_rate_per_s[k];
 
   // Schedules the failure of one component if its hazard crosses the threshold in the window.
   auto integrate = [&](double& hazard, double threshold, double rate_per_s, double extra,
@@ -99,9 +97,18 @@ void Engine::State::hazard_update(double t0_s) {
         double rate = faults::scope_hazard_rate_per_s(acc_table, junction_c[i], inlet,
                                                       model.cycling_enabled ? damage : 1.0, rates);
         rate = with_age(acc_table, model, rates, t0_s - acc_life_start_s[i], rate);
-        const double extra = model.cycling_enabled ? cycling_total * cycle_damage_ref_s[i] : 0.0;
+        // Damage of the large cycles counted since the last update (in reference-seconds)
+        // adds hazard to the cycling classes only: spread it over the window as extra rate of
+        // those classes, so a failure it causes is attributed to them.
+        if (model.cycling_enabled && cycle_damage_ref_s[i] > 0.0f) {
+          const double per_s = static_cast<double>(cycle_damage_ref_s[i]) / window_s;
+          for (int c = 0; c < acc_table.count; ++c) {
+            rates[c] += acc_table.cycling_rate_per_s[c] * per_s;
+            rate += acc_table.cycling_rate_per_s[c] * per_s;
+          }
+        }
         cycle_damage_ref_s[i] = 0.0f;
-        integrate(acc_hazard[i], acc_threshold[i], rate, extra,
+        integrate(acc_hazard[i], acc_threshold[i], rate, 0.0,
                   static_cast<std::int64_t>(faults::component_key(
                       faults::Scope::accelerator, static_cast<std::uint64_t>(first_acc + i))),
                   acc_table, acc_life[i]);
@@ -131,7 +138,6 @@ void Engine::State::kernel(TickReduction& red, double t0_s) {
   const thermal::AcceleratorSpec& spec = sc.accelerator;
   const double decay = thermal::rc_decay(dt, spec.time_constant_s);
   const double a_comm = sc.activity.communicating;
-  const double a_stall = sc.activity.stalled;
   const bool air = campus.spec().cooling == topology::Cooling::air;
   const double hysteresis = sc.faults.cycle_hysteresis_k;
   const double t1_s = t0_s + dt;
@@ -139,7 +145,8 @@ void Engine::State::kernel(TickReduction& red, double t0_s) {
   const MaxLayout ml{static_cast<int>(jobs.size())};
   std::int64_t* sums = red.sums();
   double* maxima = red.maxima();
-  const JobTick idle_tick{};
+  JobTick idle_tick{};
+  idle_tick.stall_activity = sc.activity.stalled;
   std::fill(job_min_clock.begin(), job_min_clock.end(), kInf);
   double max_junction = -kInf;
   std::int64_t trips = 0;
@@ -189,17 +196,22 @@ void Engine::State::kernel(TickReduction& red, double t0_s) {
         double share_c = jt.compute_f * std::min(1.0, jt.slowest_clock / clock_ratio[i]);
         const double a_mean =
             jt.run_f * (share_c + (jt.compute_f - share_c + jt.bubble_f + jt.comm_f) * a_comm) +
-            (1.0 - jt.run_f) * a_stall;
-        const thermal::GovernorInput gi{
-            a_mean, jt.run_f > 0.0 ? 1.0 : a_stall, inlet, r_k_per_w, sc.power_cap_w, junction_c[i],
-            decay,  jt.half_swing_per_r * r_k_per_w};
+            (1.0 - jt.run_f) * jt.stall_activity;
+        const thermal::GovernorInput gi{a_mean,
+                                        jt.run_f > 0.0 ? 1.0 : jt.stall_activity,
+                                        inlet,
+                                        r_k_per_w,
+                                        accelerator_cap_w,
+                                        junction_c[i],
+                                        decay,
+                                        jt.half_swing_per_r * r_k_per_w};
         const thermal::GovernorResult g = thermal::governor_clock_ratio(spec, gi);
         const double phi = g.clock_ratio;
         const double d_w = g.dynamic_power_w;
         share_c = jt.compute_f * std::min(1.0, jt.slowest_clock / phi);
         const double p_compute_w = spec.idle_w + d_w;
         const double p_comm_w = spec.idle_w + a_comm * d_w;
-        const double p_stall_w = spec.idle_w + a_stall * d_w;
+        const double p_stall_w = spec.idle_w + jt.stall_activity * d_w;
         double energy_j;
         if (in_job) {
           const double run_s = jt.run_f * dt;

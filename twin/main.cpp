@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -16,6 +17,8 @@
 #include "io/config_tree.hpp"
 #include "io/hdf5_output.hpp"
 #include "io/scenario.hpp"
+#include "io/summarize.hpp"
+#include "io/sweep.hpp"
 #include "twin/engine.hpp"
 #include "twin/info.hpp"
 
@@ -33,6 +36,8 @@ const char* kUsage =
     "  validate SCENARIO.yaml          check a scenario and print it fully resolved\n"
     "  info SCENARIO.yaml              derived figures (counts, fabric, step time, MTBF,\n"
     "                                  checkpoint interval) without simulating\n"
+    "  sweep STUDY.yaml --count|--list the variants of a what-if study\n"
+    "  summarize A.h5 B.h5 ... [-o T.csv]  one CSV row per run: swept parameters, summary\n"
     "\n"
     "Run 'clustertwin <command> --help' for the options of a command.\n"
     "Exit status: 0 success, 2 bad input (scenario or arguments), 3 runtime failure.\n";
@@ -118,6 +123,8 @@ int cmd_run(int argc, char** argv, int rank, int ranks) {
   opts.add_options()("output,o", po::value<std::string>(), "output file (default NAME.h5)")(
       "seed", po::value<std::uint64_t>(), "random seed (overrides the scenario's seed)")(
       "replicas", po::value<int>(), "number of ensemble realizations (overrides replicas)")(
+      "sweep-index", po::value<long long>(),
+      "run variant I of the study's sweep: section (see 'clustertwin sweep --list')")(
       "quiet,q", "no progress messages")("log-level",
                                          po::value<std::string>()->default_value("info"),
                                          "trace, debug, info, warn, error or off");
@@ -131,6 +138,13 @@ int cmd_run(int argc, char** argv, int rank, int ranks) {
   spdlog::set_pattern("[%H:%M:%S] %v");
 
   ct::io::LoadOptions lo = load_options(p.vm);
+  const ct::io::SweepVariant* variant = nullptr;
+  std::vector<ct::io::SweepVariant> variants;
+  if (p.vm.count("sweep-index")) {
+    variants = ct::io::load_sweep_variants(p.scenario);
+    variant = &ct::io::select_variant(variants, p.vm["sweep-index"].as<long long>(), p.scenario);
+    lo.sets.insert(lo.sets.begin(), variant->sets.begin(), variant->sets.end());
+  }
   if (p.vm.count("seed"))
     lo.sets.push_back("seed=" + std::to_string(p.vm["seed"].as<std::uint64_t>()));
   if (p.vm.count("replicas"))
@@ -163,6 +177,10 @@ int cmd_run(int argc, char** argv, int rank, int ranks) {
   std::string job_names;
   for (const auto& j : sc.jobs) job_names += (job_names.empty() ? "" : " ") + j.name;
   meta.extra_text.emplace_back("jobs", job_names);
+  if (variant) {
+    meta.extra_text.emplace_back("sweep_parameters", ct::io::parameters_json(*variant));
+    meta.extra_int.emplace_back("sweep_index", p.vm["sweep-index"].as<long long>());
+  }
   const auto flush_every = std::max<std::int64_t>(
       1, static_cast<std::int64_t>(sc.output.flush_interval_s / sc.time.output_interval_s));
   ct::io::OutputFile out(MPI_COMM_WORLD, out_path, meta, first.series(), first.rack_layout(),
@@ -215,6 +233,78 @@ int cmd_run(int argc, char** argv, int rank, int ranks) {
   return kOk;
 }
 
+int cmd_sweep(int argc, char** argv) {
+  po::options_description opts("sweep options");
+  opts.add_options()("help,h", "show this help")("count", "print the number of variants")(
+      "list", "print one line per variant: index, then its key.path=value settings");
+  const Parsed p = parse("sweep", opts, argc, argv, "STUDY.yaml --count | --list");
+  const bool count = p.vm.count("count") > 0, list = p.vm.count("list") > 0;
+  if (count == list)
+    throw BadArguments("clustertwin sweep: give exactly one of --count and --list");
+  const auto variants = ct::io::load_sweep_variants(p.scenario);
+  if (count) std::cout << variants.size() << "\n";
+  for (std::size_t i = 0; list && i < variants.size(); ++i)
+    std::cout << i << "\t" << ct::io::describe_variant(variants[i]) << "\n";
+  return kOk;
+}
+
+int cmd_summarize(int argc, char** argv) {
+  po::options_description opts("summarize options");
+  opts.add_options()("help,h", "show this help")("output,o", po::value<std::string>(),
+                                                 "CSV file to write (default: standard output)");
+  po::options_description all(opts);
+  all.add_options()("files", po::value<std::vector<std::string>>(), "output files");
+  po::positional_options_description pos;
+  pos.add("files", -1);
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(argc - 1, argv + 1).options(all).positional(pos).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw BadArguments(std::string("clustertwin summarize: ") + e.what() +
+                       " (see 'clustertwin summarize --help')");
+  }
+  if (vm.count("help")) {
+    std::cout << "usage: clustertwin summarize A.h5 B.h5 ... [-o table.csv]\n\n" << opts << "\n";
+    return kOk;
+  }
+  if (!vm.count("files"))
+    throw BadArguments(
+        "clustertwin summarize: no input files (see 'clustertwin summarize --help')");
+  const auto files = vm["files"].as<std::vector<std::string>>();
+  // Unreadable inputs are bad input (exit 2, the message names the file); failing to write
+  // the table is a runtime failure (exit 3).
+  auto run = [&files](std::ostream& csv) {
+    try {
+      ct::io::summarize(files, csv);
+    } catch (const std::runtime_error& e) {
+      throw ct::io::ScenarioError(std::string("clustertwin summarize: ") + e.what());
+    }
+  };
+  if (!vm.count("output")) {
+    run(std::cout);
+    return kOk;
+  }
+  // Write next to the target and rename, so a failure leaves no half-written table.
+  const std::string out = vm["output"].as<std::string>();
+  const std::string tmp = out + ".partial";
+  {
+    std::ofstream csv(tmp);
+    if (!csv) throw std::runtime_error(out + ": cannot open for writing");
+    try {
+      run(csv);
+    } catch (...) {
+      csv.close();
+      std::filesystem::remove(tmp);
+      throw;
+    }
+    csv.close();
+    if (!csv) throw std::runtime_error(out + ": write failed");
+  }
+  std::filesystem::rename(tmp, out);
+  return kOk;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -227,7 +317,8 @@ int main(int argc, char** argv) {
     std::cout << "clustertwin " << CLUSTERTWIN_VERSION << "\n";
     return kOk;
   }
-  if (command != "run" && command != "validate" && command != "info") {
+  if (command != "run" && command != "validate" && command != "info" && command != "sweep" &&
+      command != "summarize") {
     std::cerr << "clustertwin: unknown command '" << command << "'\n\n" << kUsage;
     return kBadInput;
   }
@@ -243,6 +334,8 @@ int main(int argc, char** argv) {
     if (command == "validate") status = cmd_validate(argc, argv);
     if (command == "info") status = cmd_info(argc, argv);
     if (command == "run") status = cmd_run(argc, argv, rank, ranks);
+    if (command == "sweep") status = cmd_sweep(argc, argv);
+    if (command == "summarize") status = cmd_summarize(argc, argv);
   } catch (const BadArguments& e) {
     if (rank == 0) std::cerr << e.what() << "\n";
     status = kBadInput;
