@@ -445,8 +445,7 @@ void OutputFile::write_root_attribute(const std::string& name, const std::string
   text_attribute(impl_->file, name, value);
 }
 
-void OutputFile::commit() {
-  flush();
+void OutputFile::close_handles() {
   for (hid_t ds : impl_->series_ds) H5Dclose(ds);
   for (hid_t ds : impl_->event_ds) H5Dclose(ds);
   impl_->series_ds.clear();
@@ -459,11 +458,87 @@ void OutputFile::commit() {
   delete impl_;
   impl_ = nullptr;
   if (closed < 0) throw std::runtime_error("HDF5 error: closing " + partial_path_);
+}
+
+void OutputFile::commit() {
+  flush();
+  close_handles();
   int ok = 1;
   if (rank_ == 0 && std::rename(partial_path_.c_str(), final_path_.c_str()) != 0) ok = 0;
   MPI_Bcast(&ok, 1, MPI_INT, 0, comm_);
   if (!ok) throw std::runtime_error("cannot rename " + partial_path_ + " to " + final_path_);
   committed_ = true;
+}
+
+void OutputFile::close_keep() {
+  flush();
+  close_handles();
+  committed_ = true;  // keep the partial file
+}
+
+OutputFile::OutputFile(MPI_Comm comm, std::string final_path, std::vector<SeriesSpec> series,
+                       RackLayout racks, std::int64_t flush_every_samples, Reopen at)
+    : comm_(comm),
+      final_path_(std::move(final_path)),
+      partial_path_(final_path_ + ".partial"),
+      specs_(std::move(series)),
+      racks_(std::move(racks)),
+      flush_every_(std::max<std::int64_t>(flush_every_samples, 1)),
+      samples_on_disk_(at.samples),
+      events_on_disk_(at.events),
+      impl_(new Impl) {
+  MPI_Comm_rank(comm_, &rank_);
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  const hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+  H5Pset_fapl_mpio(fapl, comm_, MPI_INFO_NULL);
+  impl_->file = H5Fopen(partial_path_.c_str(), H5F_ACC_RDWR, fapl);
+  H5Pclose(fapl);
+  if (impl_->file < 0) {
+    delete impl_;
+    impl_ = nullptr;
+    throw std::runtime_error("cannot reopen the interrupted run's output " + partial_path_);
+  }
+  committed_ = true;  // never delete the user's partial file on a failed resume
+  impl_->dxpl = H5Pcreate(H5P_DATASET_XFER);
+  H5Pset_dxpl_mpio(impl_->dxpl, H5FD_MPIO_COLLECTIVE);
+  auto open = [&](const std::string& path) {
+    return check(H5Dopen2(impl_->file, path.c_str(), H5P_DEFAULT), path.c_str());
+  };
+  // Cut anything flushed after the restart point.
+  auto truncate = [&](hid_t ds, hsize_t rows) {
+    const hid_t space = H5Dget_space(ds);
+    hsize_t dims[2] = {0, 0};
+    const int rank_dims = H5Sget_simple_extent_dims(space, dims, nullptr);
+    H5Sclose(space);
+    if (dims[0] < rows)
+      throw std::runtime_error(partial_path_ +
+                               " has fewer samples than the "
+                               "restart file expects");
+    dims[0] = rows;
+    (void)rank_dims;
+    check_status(H5Dset_extent(ds, dims), "truncate");
+  };
+  impl_->time_ds = open("time");
+  truncate(impl_->time_ds, static_cast<hsize_t>(at.samples));
+  if (H5Lexists(impl_->file, "racks", H5P_DEFAULT) > 0) impl_->rack_ds = open("racks/rack");
+  for (const SeriesSpec& spec : specs_) {
+    impl_->series_ds.push_back(open(spec.path));
+    truncate(impl_->series_ds.back(), static_cast<hsize_t>(at.samples));
+  }
+  for (const char* name : {"event", "time", "kind", "component_class", "component_id", "rack",
+                           "job", "lost_accelerator_s"}) {
+    impl_->event_ds.push_back(open(std::string("events/") + name));
+    truncate(impl_->event_ds.back(), static_cast<hsize_t>(at.events));
+  }
+  for (const char* group : {"summary", "ensemble"})
+    if (H5Lexists(impl_->file, group, H5P_DEFAULT) > 0)
+      impl_->groups[group] = H5Gopen2(impl_->file, group, H5P_DEFAULT);
+  buffers_.resize(specs_.size());
+  staged_.assign(specs_.size(), 0.0);
+  staged_racks_.resize(specs_.size());
+  for (std::size_t i = 0; i < specs_.size(); ++i)
+    if (specs_[i].rack_series) staged_racks_[i].assign(racks_.rack_count, 0.0);
+  committed_ = false;
 }
 
 }  // namespace ct::io

@@ -67,6 +67,13 @@ class OutputFile {
  public:
   OutputFile(MPI_Comm comm, std::string final_path, const OutputMeta& meta,
              std::vector<SeriesSpec> series, RackLayout racks, std::int64_t flush_every_samples);
+  // Reopen the `.partial` file of an interrupted run and continue after `samples` samples and
+  // `events` events (anything flushed after the restart point is cut off).
+  struct Reopen {
+    std::int64_t samples = 0, events = 0;
+  };
+  OutputFile(MPI_Comm comm, std::string final_path, std::vector<SeriesSpec> series,
+             RackLayout racks, std::int64_t flush_every_samples, Reopen at);
   ~OutputFile();
   OutputFile(const OutputFile&) = delete;
   OutputFile& operator=(const OutputFile&) = delete;
@@ -87,12 +94,16 @@ class OutputFile {
   void write_root_attribute(const std::string& name, const std::string& value);
   // Flush, close, and rename to the final path. Without it the destructor removes the file.
   void commit();
+  // Flush and close, keeping the `.partial` file for a later resume.
+  void close_keep();
 
   const std::string& partial_path() const { return partial_path_; }
   std::int64_t samples_written() const { return samples_on_disk_; }
+  std::int64_t events_written() const { return events_on_disk_; }
 
  private:
   void write_pending();
+  void close_handles();
   struct Impl;
   MPI_Comm comm_;
   int rank_ = 0;

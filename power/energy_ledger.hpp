@@ -34,6 +34,10 @@ class CompensatedSum {
     sum_ = t;
   }
   double value() const { return sum_ + compensation_; }
+  template <class Archive>
+  void serialize(Archive& ar) {  // restart files
+    ar(sum_, compensation_);
+  }
 
  private:
   double sum_ = 0.0;
@@ -72,6 +76,11 @@ class EnergyLedger {
   double mean_price_usd_per_mwh() const {
     const double e = energy_j();
     return e > 0.0 ? cost_usd() * kJPerMwh / e : 0.0;
+  }
+
+  template <class Archive>
+  void serialize(Archive& ar) {  // restart files
+    ar(energy_j_, carbon_g_, cost_usd_, duration_s_);
   }
 
  private:

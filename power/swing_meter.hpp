@@ -55,6 +55,11 @@ class SwingMeter {
   double largest_step_w() const { return largest_step_w_; }
   double largest_ramp_w_per_s() const { return largest_step_w_ / tick_s_; }
   double largest_window_swing_w() const { return largest_window_swing_w_; }
+  template <class Archive>
+  void serialize(Archive& ar) {  // restart files
+    ar(max_queue_, min_queue_, ticks_, last_w_, peak_w_, min_w_, largest_step_w_,
+       largest_window_swing_w_);
+  }
 
  private:
   static std::size_t window_sample_count(double tick_s, double window_s) {
@@ -83,6 +88,10 @@ class SwingMeter {
       ++count_;
     }
     double front_value() const { return values_[head_]; }
+    template <class Archive>
+    void serialize(Archive& ar) {
+      ar(ticks_, values_, head_, count_);
+    }
 
    private:
     std::size_t back() const { return (head_ + count_ - 1) % ticks_.size(); }

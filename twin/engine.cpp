@@ -251,6 +251,9 @@ void Engine::State::setup() {
         faults::component_key(faults::Scope::rack_leaf_switch,
                               static_cast<std::uint64_t>(block.first_rack + r)),
         0);
+  acc_life_start_s.assign(local_accs, 0.0f);
+  node_life_start_s.assign(local_nodes, 0.0f);
+  rack_life_start_s.assign(block.rack_count, 0.0f);
   rack_power_w.assign(block.rack_count, 0.0);
   rack_inlet_c.assign(block.rack_count, supply_c);
   racc_power.assign(block.rack_count, 0.0);
@@ -636,7 +639,8 @@ void Engine::State::complete_repairs(double until_s) {
   }
 }
 
-Figures Engine::run(io::OutputFile* out, const ProgressOptions& progress) {
+Figures Engine::run(io::OutputFile* out, const ProgressOptions& progress,
+                    const RunControl& control) {
   State& s = *s_;
   s.out = out;
   const SumLayout sl{static_cast<int>(s.jobs.size())};
@@ -645,9 +649,6 @@ Figures Engine::run(io::OutputFile* out, const ProgressOptions& progress) {
   s.job_min_clock.assign(s.jobs.size(), kInf);
   s.rack_job_time.assign(s.jobs.size(), 0.0);
   s.rack_job_energy.assign(s.jobs.size(), 0.0);
-  s.acc_life_start_s.assign(s.local_accs, 0.0f);
-  s.node_life_start_s.assign(s.local_nodes, 0.0f);
-  s.rack_life_start_s.assign(s.block.rack_count, 0.0f);
   const double wall0 = MPI_Wtime();
   double last_log = wall0;
   const double interval_s = static_cast<double>(s.ticks_per_output) * s.dt;
@@ -662,7 +663,8 @@ Figures Engine::run(io::OutputFile* out, const ProgressOptions& progress) {
   }
   std::vector<Candidate> candidates;
 
-  for (std::int64_t k = 0; k < s.ticks; ++k) {
+  double last_save = wall0;
+  for (std::int64_t k = s.start_tick; k < s.ticks; ++k) {
     const double t0 = static_cast<double>(k) * s.dt;
     const double t1 = t0 + s.dt;
     double wet = 0.0;
@@ -705,6 +707,13 @@ Figures Engine::run(io::OutputFile* out, const ProgressOptions& progress) {
     if (k % s.hazard_every == 0) s.hazard_update(t0);
     red.clear();
     s.kernel(red, t0);
+    // Stop and save requests ride on the tick's reduction, so every rank acts on the same tick.
+    if ((control.stop_flag && *control.stop_flag) ||
+        (control.stop_after_s > 0 && t1 >= control.stop_after_s))
+      red.maxima()[ml.stop()] = 1.0;
+    if (s.rank == 0 && control.restart_every_wall_s > 0 &&
+        MPI_Wtime() - last_save >= control.restart_every_wall_s)
+      red.maxima()[ml.save()] = 1.0;
     red.allreduce(s.comm);
 
     // --- replicated from here: every rank has the same reduced values ---
@@ -855,7 +864,9 @@ Figures Engine::run(io::OutputFile* out, const ProgressOptions& progress) {
         racks("racks/inlet_temperature_c", s.racc_inlet, n_ticks);
         racks("racks/max_junction_temperature_c", s.racc_max_junction, 1.0);
         racks("racks/throttled_fraction", s.racc_throttled, n_ticks);
-        out->commit_sample(t1);
+        // Exact multiples of the output interval (k·tick accumulates rounding for ticks like 0.1
+        // s).
+        out->commit_sample(static_cast<double>((k + 1) / s.ticks_per_output) * interval_s);
       }
       s.cat_time_interval.fill(0.0);
       s.cat_energy_interval.fill(0.0);
@@ -873,14 +884,26 @@ Figures Engine::run(io::OutputFile* out, const ProgressOptions& progress) {
       s.stats.output_s += MPI_Wtime() - ws0;
     }
 
+    const bool stop = red.maxima()[ml.stop()] > 0.0;
+    if (!control.restart_path.empty() && (stop || red.maxima()[ml.save()] > 0.0)) {
+      s.write_restart(control.restart_path, k + 1);
+      last_save = MPI_Wtime();
+      spdlog::info("restart file written at t = {:.0f} s: {}", t1, control.restart_path);
+    }
+    if (stop) {
+      s.interrupted = true;
+      break;
+    }
     if (s.rank == 0 && !progress.quiet) {
       const double now = MPI_Wtime();
       if (now - last_log >= progress.log_interval_wall_s || k + 1 == s.ticks) {
         last_log = now;
         const double wall = now - wall0;
         const double done = static_cast<double>(k + 1) / static_cast<double>(s.ticks);
-        const double speed = t1 / std::max(wall, 1e-9);
-        const double eta = wall / done - wall;
+        const double run_done =
+            static_cast<double>(k + 1 - s.start_tick) / static_cast<double>(s.ticks - s.start_tick);
+        const double speed = (t1 - static_cast<double>(s.start_tick) * s.dt) / std::max(wall, 1e-9);
+        const double eta = wall / run_done - wall;
         spdlog::info("t = {:.2f} d ({:5.1f}%)  {:.0f} simulated s per wall s  ETA {:.0f} s",
                      t1 / 86400.0, 100.0 * done, speed, eta);
       }
@@ -926,6 +949,14 @@ Figures Engine::run(io::OutputFile* out, const ProgressOptions& progress) {
                                         : sim_s);
   f.emplace_back("thermal_trips", static_cast<double>(s.thermal_trips));
   f.emplace_back("ettr", allocated > 0 ? s.cat_time_total[compute] / allocated : 0.0);
+  // Time in training steps (compute and the bubbles inside steps) over allocated time: the
+  // "effective training time" of published reports, which count the pipeline bubble as training.
+  f.emplace_back("training_time_fraction",
+                 allocated > 0
+                     ? (s.cat_time_total[compute] + s.cat_time_total[pipeline_bubble] +
+                        s.cat_time_total[exposed_comm] + s.cat_time_total[straggler_wait]) /
+                           allocated
+                     : 0.0);
   f.emplace_back("iterations", iterations);
   f.emplace_back("tokens", tokens);
   f.emplace_back("joules_per_token", tokens > 0 ? s.energy_facility_j / tokens : 0.0);

@@ -24,6 +24,15 @@ struct ProgressOptions {
 // Summary figures of one run, in the order they are written to /summary.
 using Figures = std::vector<std::pair<std::string, double>>;
 
+// How a run may stop early: a signal (agreed by all ranks at a tick boundary) writes a restart
+// file and ends the run; restart files may also be written every `restart_every_wall_s`.
+struct RunControl {
+  const volatile int* stop_flag = nullptr;  // set asynchronously (signal handler)
+  double restart_every_wall_s = 0.0;        // 0: never
+  double stop_after_s = 0.0;                // > 0: stop (with a restart file) at this time
+  std::string restart_path;                 // where restart files go ("" = none)
+};
+
 struct RunStatistics {
   double wall_s = 0.0;
   double mpi_reduce_s = 0.0;
@@ -40,7 +49,17 @@ class Engine {
   Engine& operator=(const Engine&) = delete;
 
   // Run to the end. `out` may be null (ensemble replicas whose series are not stored).
-  Figures run(io::OutputFile* out, const ProgressOptions& progress);
+  Figures run(io::OutputFile* out, const ProgressOptions& progress, const RunControl& control = {});
+  // True when run() ended early on a stop signal after writing a restart file.
+  bool interrupted() const;
+  // Load the state saved in a restart file (after construction, before run()). Returns the
+  // number of output samples and events the saved run had flushed. Collective.
+  struct Resume {
+    std::int64_t samples = 0, events = 0;
+  };
+  Resume restore(const std::string& path);
+  // The resolved scenario a restart file was written for (for checking a resume command).
+  static std::string restart_scenario(const std::string& path);
   const RunStatistics& statistics() const;
 
   // What the engine writes: the series, rack layout of this rank, and the code tables.
@@ -49,8 +68,9 @@ class Engine {
   static std::vector<std::string> event_kind_names();
   static std::vector<std::string> component_class_names();
 
+  struct State;  // defined in engine_state.hpp (private to twin/)
+
  private:
-  struct State;
   std::unique_ptr<State> s_;
 };
 

@@ -61,6 +61,7 @@ struct Pending {
   double time_s;
   std::int64_t key;
   std::int32_t failure_class;
+  std::int32_t pad = 0;
 };
 
 struct Candidate {
@@ -136,6 +137,13 @@ struct Engine::State {
   double interval_cap_min_w = kInf, interval_acc_cap_min_w = kInf, interval_facility_max_w = 0;
   void grid_tick(double t0_s, double dry_c, double wet_c);
 
+  // --- restart ---
+  std::int64_t start_tick = 0;
+  bool interrupted = false;
+  template <class Archive>
+  void serialize_replicated(Archive& ar);
+  void write_restart(const std::string& path, std::int64_t next_tick);
+
   // --- facility (replicated) ---
   std::optional<thermal::HourlyWeather> csv_weather;
   thermal::PlantOutput plant;
@@ -201,7 +209,9 @@ struct MaxLayout {
   int jobs = 0;
   int max_junction() const { return 0; }
   int neg_clock(int j) const { return 1 + j; }  // max of −φ = −min φ
-  int count() const { return 1 + jobs; }
+  int stop() const { return 1 + jobs; }         // > 0: a rank got a stop signal
+  int save() const { return 2 + jobs; }         // > 0: periodic restart file due (rank 0)
+  int count() const { return 3 + jobs; }
 };
 
 }  // namespace ct::twin

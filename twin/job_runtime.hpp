@@ -87,6 +87,16 @@ class JobRuntime {
     double last_checkpoint_end_s = 0.0;
     double last_recovery_end_s = 0.0;
   };
+  template <class Archive>
+  void serialize(Archive& ar) {  // restart files
+    ar(t_, phase_, phase_end_s_, iterations_, durable_iterations_, running_since_checkpoint_s_,
+       iterations_at_last_checkpoint_, snapshot_iterations_, snapshot_running_before_s_,
+       snapshot_pending_, snapshot_mark_acc_s_, snapshot_mark_energy_j_, durable_time_s_,
+       previous_durable_, write_in_flight_, write_end_s_, write_iterations_, missing_,
+       checkpoints_completed_, compute_acc_s_, compute_energy_j_, durable_mark_acc_s_,
+       durable_mark_energy_j_, durable_pending_, tick_running_s_, marks_);
+  }
+
   Marks take_marks() {
     Marks m = marks_;
     marks_ = Marks{};

@@ -4,11 +4,13 @@
 
 #include <boost/program_options.hpp>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,6 +29,11 @@ namespace po = boost::program_options;
 namespace {
 
 constexpr int kOk = 0, kBadInput = 2, kRuntime = 3;
+// A restart file was written on SIGUSR1/SIGTERM: resume with --restart (batch scripts requeue).
+constexpr int kInterrupted = 75;
+
+volatile int g_stop_requested = 0;
+extern "C" void on_stop_signal(int) { g_stop_requested = 1; }
 
 const char* kUsage =
     "usage: clustertwin <command> [options]\n"
@@ -118,6 +125,40 @@ std::string now_iso() {
   return buf;
 }
 
+// Peak resident set size of this process, bytes (Linux).
+double peak_rss_bytes() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) * 1024.0;
+  return 0.0;
+}
+
+void write_stats(const std::string& path, const ct::io::Scenario& sc, const ct::twin::Engine& e,
+                 const ct::twin::Figures& figures, int ranks, int rank) {
+  const auto& st = e.statistics();
+  double local[4] = {st.mpi_reduce_s, st.output_s, peak_rss_bytes(), st.wall_s};
+  double maxv[4], sumv[4];
+  MPI_Reduce(local, maxv, 4, MPI_DOUBLE, MPI_MAX, 0, MPI_COMM_WORLD);
+  MPI_Reduce(local, sumv, 4, MPI_DOUBLE, MPI_SUM, 0, MPI_COMM_WORLD);
+  if (rank != 0) return;
+  double accelerators = 0, simulated = 0;
+  for (const auto& [k, v] : figures) {
+    if (k == "accelerators") accelerators = v;
+    if (k == "simulated_s") simulated = v;
+  }
+  const double acc_ticks = accelerators * static_cast<double>(st.ticks);
+  std::ofstream os(path);
+  os << "{\n  \"scenario\": \"" << sc.name << "\",\n  \"ranks\": " << ranks
+     << ",\n  \"accelerators\": " << accelerators << ",\n  \"ticks\": " << st.ticks
+     << ",\n  \"simulated_s\": " << simulated << ",\n  \"wall_s\": " << maxv[3]
+     << ",\n  \"accelerator_ticks_per_s_per_core\": " << acc_ticks / maxv[3] / ranks
+     << ",\n  \"simulated_s_per_wall_s\": " << simulated / maxv[3]
+     << ",\n  \"mpi_reduce_s_max\": " << maxv[0] << ",\n  \"hdf5_output_s_max\": " << maxv[1]
+     << ",\n  \"peak_rss_bytes_total\": " << sumv[2]
+     << ",\n  \"peak_rss_bytes_per_accelerator\": " << sumv[2] / accelerators << "\n}\n";
+}
+
 int cmd_run(int argc, char** argv, int rank, int ranks) {
   auto opts = scenario_options();
   opts.add_options()("output,o", po::value<std::string>(), "output file (default NAME.h5)")(
@@ -125,6 +166,14 @@ int cmd_run(int argc, char** argv, int rank, int ranks) {
       "replicas", po::value<int>(), "number of ensemble realizations (overrides replicas)")(
       "sweep-index", po::value<long long>(),
       "run variant I of the study's sweep: section (see 'clustertwin sweep --list')")(
+      "restart", po::value<std::string>(),
+      "resume from a restart file (same scenario and --set options; any number of ranks)")(
+      "restart-every", po::value<double>(),
+      "also write OUT.restart every this many wall-clock seconds")(
+      "stop-after", po::value<double>(),
+      "stop at this simulated time (s), writing OUT.restart, exit status 75")(
+      "stats-json", po::value<std::string>(),
+      "write run statistics (wall time, MPI and HDF5 time, memory) to this JSON file")(
       "quiet,q", "no progress messages")("log-level",
                                          po::value<std::string>()->default_value("info"),
                                          "trace, debug, info, warn, error or off");
@@ -183,13 +232,41 @@ int cmd_run(int argc, char** argv, int rank, int ranks) {
   }
   const auto flush_every = std::max<std::int64_t>(
       1, static_cast<std::int64_t>(sc.output.flush_interval_s / sc.time.output_interval_s));
-  ct::io::OutputFile out(MPI_COMM_WORLD, out_path, meta, first.series(), first.rack_layout(),
-                         flush_every);
+  const std::string restart_path = out_path + ".restart";
+  std::optional<ct::io::OutputFile> out;
+  if (p.vm.count("restart")) {
+    const std::string from = p.vm["restart"].as<std::string>();
+    if (sc.replicas > 1)
+      throw ct::io::ScenarioError("--restart: runs with replicas > 1 cannot be resumed");
+    const auto resume = first.restore(from);
+    out.emplace(MPI_COMM_WORLD, out_path, first.series(), first.rack_layout(), flush_every,
+                ct::io::OutputFile::Reopen{resume.samples, resume.events});
+    spdlog::info("resumed from {} ({} output samples already written)", from, resume.samples);
+  } else {
+    out.emplace(MPI_COMM_WORLD, out_path, meta, first.series(), first.rack_layout(), flush_every);
+  }
 
   ct::twin::ProgressOptions progress;
   progress.quiet = p.vm.count("quiet") > 0;
-  const ct::twin::Figures figures = first.run(&out, progress);
-  out.write_group_attributes("summary", figures);
+  ct::twin::RunControl control;
+  if (sc.replicas == 1) {
+    std::signal(SIGUSR1, on_stop_signal);
+    std::signal(SIGTERM, on_stop_signal);
+    control.stop_flag = &g_stop_requested;
+    control.restart_path = restart_path;
+    if (p.vm.count("restart-every"))
+      control.restart_every_wall_s = p.vm["restart-every"].as<double>();
+    if (p.vm.count("stop-after")) control.stop_after_s = p.vm["stop-after"].as<double>();
+  }
+  const ct::twin::Figures figures = first.run(&*out, progress, control);
+  if (first.interrupted()) {
+    out->close_keep();
+    if (rank == 0)
+      std::printf("interrupted: restart file %s; resume with --restart %s (output so far: %s)\n",
+                  restart_path.c_str(), restart_path.c_str(), out->partial_path().c_str());
+    return kInterrupted;
+  }
+  out->write_group_attributes("summary", figures);
   if (sc.replicas > 1) {
     std::vector<ct::twin::Figures> all{figures};
     for (int r = 1; r < sc.replicas; ++r) {
@@ -207,9 +284,12 @@ int cmd_run(int argc, char** argv, int rank, int ranks) {
       ensemble.emplace_back(figures[i].first + "_ci95", m.ci95_half_width);
     }
     ensemble.emplace_back("replicas", static_cast<double>(sc.replicas));
-    out.write_group_attributes("ensemble", ensemble);
+    out->write_group_attributes("ensemble", ensemble);
   }
-  out.commit();
+  out->commit();
+  if (p.vm.count("stats-json"))
+    write_stats(p.vm["stats-json"].as<std::string>(), sc, first, figures, ranks, rank);
+  if (rank == 0) std::remove(restart_path.c_str());  // the run finished: nothing to resume
 
   if (rank == 0) {
     const auto& st = first.statistics();

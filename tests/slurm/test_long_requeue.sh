@@ -32,6 +32,7 @@ extends: $REPO/configs/quickstart.yaml
 name: long-test
 time:
   duration_s: $DURATION_S
+  tick_s: 0.05   # a fine tick so the run lasts long enough (~20-40 s wall) to be signalled
 YAML
 
 # --- reference: the same run, uninterrupted --------------------------------------------------
