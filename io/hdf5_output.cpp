@@ -53,16 +53,17 @@ hid_t file_type(StoreType t) {
   return H5T_IEEE_F64LE;
 }
 
+// Variable-length UTF-8: h5py returns str, netCDF reads a string attribute.
 void text_attribute(hid_t obj, const std::string& name, const std::string& value) {
   const hid_t type = check(H5Tcopy(H5T_C_S1), "string type");
-  check_status(H5Tset_size(type, std::max<std::size_t>(value.size(), 1)), "string size");
-  check_status(H5Tset_strpad(type, H5T_STR_NULLTERM), "string pad");
+  check_status(H5Tset_size(type, H5T_VARIABLE), "string size");
   check_status(H5Tset_cset(type, H5T_CSET_UTF8), "string charset");
   const hid_t space = check(H5Screate(H5S_SCALAR), "scalar space");
+  if (H5Aexists(obj, name.c_str()) > 0) H5Adelete(obj, name.c_str());
   const hid_t attr = check(H5Acreate2(obj, name.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT),
                            "create attribute");
-  const std::string padded = value.empty() ? std::string(1, '\0') : value;
-  check_status(H5Awrite(attr, type, padded.data()), "write attribute");
+  const char* text = value.c_str();
+  check_status(H5Awrite(attr, type, &text), "write attribute");
   H5Aclose(attr);
   H5Sclose(space);
   H5Tclose(type);
