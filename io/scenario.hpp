@@ -48,7 +48,7 @@ struct FaultSpec {
   bool enabled = true;
   faults::FailureModel model;
   faults::RecoveryPolicy recovery;
-  double hazard_update_s = 60.0;    // hazards re-evaluated (temperatures, wear) this often
+  double hazard_update_s = 300.0;   // hazards re-evaluated (temperatures, wear) this often
   double cycle_hysteresis_k = 5.0;  // smallest junction swing counted as a large cycle
 };
 

@@ -43,7 +43,8 @@ inline double node_power_w(const AcceleratorSpec& spec, double accelerator_power
   const double load = std::clamp((mean_w - spec.idle_w) / full_dynamic_power_w(spec), 0.0, 1.0);
   return accelerator_power_sum_w + spec.node_overhead_idle_w +
          (spec.node_overhead_max_w - spec.node_overhead_idle_w) *
-             std::pow(load, spec.node_overhead_exponent);
+             (spec.node_overhead_exponent == 3.0 ? load * load * load  // fan law, no pow
+                                                 : std::pow(load, spec.node_overhead_exponent));
 }
 
 }  // namespace ct::thermal

@@ -649,6 +649,7 @@ Figures Engine::run(io::OutputFile* out, const ProgressOptions& progress,
   s.job_min_clock.assign(s.jobs.size(), kInf);
   s.rack_job_time.assign(s.jobs.size(), 0.0);
   s.rack_job_energy.assign(s.jobs.size(), 0.0);
+  s.rack_allfast_nodes.assign(s.jobs.size() + 1, 0);
   const double wall0 = MPI_Wtime();
   double last_log = wall0;
   const double interval_s = static_cast<double>(s.ticks_per_output) * s.dt;
@@ -704,6 +705,7 @@ Figures Engine::run(io::OutputFile* out, const ProgressOptions& progress,
     }
 
     s.grid_tick(t0, dry, wet);
+    s.prepare_fast();
     if (k % s.hazard_every == 0) s.hazard_update(t0);
     red.clear();
     s.kernel(red, t0);

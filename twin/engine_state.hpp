@@ -57,6 +57,18 @@ struct JobTick {
   double step_s = 1.0;
 };
 
+// What one unit, and one node whose units all run at full clock, does in a tick: constants of
+// the job's tick, computed once (Engine::State::prepare_fast) instead of per unit.
+struct FastTick {
+  bool cap_ok = true;    // full clock respects the power cap at the peak activity
+  double k_per_r = 0.0;  // governor thermal test at full clock: R·k_per_r + decay·T ≤ L(inlet)
+  double unit_power_w = 0.0;
+  std::array<double, kCategoryCount> unit_time{}, unit_energy{};
+  double node_power_w = 0.0;  // all units at full clock, with the node overhead
+  std::array<double, kCategoryCount> node_time{}, node_energy{};  // overhead shared by time
+  double swing_per_r = 0.0;  // in-iteration ΔT_pp·running s per unit of R (K·s per K/W)
+};
+
 struct Pending {
   double time_s;
   std::int64_t key;
@@ -171,7 +183,11 @@ struct Engine::State {
 
   std::vector<double> scratch_rates;
   std::vector<float> acc_life_start_s, node_life_start_s, rack_life_start_s;
+  std::vector<FastTick> fast;  // per job, then one for units in no job
+  void prepare_fast();
   // kernel scratch, sized once
+  std::vector<std::int64_t> rack_allfast_nodes;
+  std::vector<int> rack_fast_touched;
   std::vector<double> job_min_clock, rack_job_time, rack_job_energy;
   std::vector<int> rack_jobs_touched;
 
@@ -181,6 +197,11 @@ struct Engine::State {
   double weather_dry_c(double t, double* wet) const;
   void hazard_update(double t0_s);
   void kernel(TickReduction& red, double t0_s);
+  double slow_unit(std::int64_t i, double r_k_per_w, double inlet, double decay, double a_comm,
+                   const JobTick& jt, bool in_job, int j,
+                   std::array<double, kCategoryCount>& node_time,
+                   std::array<double, kCategoryCount>& node_energy, double& acc_power_sum,
+                   double& rack_swing_k_s, std::int64_t& throttled);
   void apply_failure(const Candidate& c, double tick_end_s);
   void complete_repairs(double until_s);
   void emit_event(double t, EventKind kind, int cls, std::int64_t id, std::int64_t rack, int job,

@@ -134,9 +134,136 @@ void Engine::State::hazard_update(double t0_s) {
   }
 }
 
+// A unit that throttles (or did last tick): the full DVFS governor, and its own category times
+// and energies (its compute share shrinks with its clock; the rest of the step it waits).
+double Engine::State::slow_unit(std::int64_t i, double r_k_per_w, double inlet, double decay,
+                                double a_comm, const JobTick& jt, bool in_job, int j,
+                                std::array<double, kCategoryCount>& node_time,
+                                std::array<double, kCategoryCount>& node_energy,
+                                double& acc_power_sum, double& rack_swing_k_s,
+                                std::int64_t& throttled) {
+  const thermal::AcceleratorSpec& spec = sc.accelerator;
+  // Activity from the previous clock (the governor's input), then the new clock.
+  double share_c = jt.compute_f * std::min(1.0, jt.slowest_clock / clock_ratio[i]);
+  const double a_mean =
+      jt.run_f * (share_c + (jt.compute_f - share_c + jt.bubble_f + jt.comm_f) * a_comm) +
+      (1.0 - jt.run_f) * jt.stall_activity;
+  const thermal::GovernorInput gi{a_mean,
+                                  jt.run_f > 0.0 ? 1.0 : jt.stall_activity,
+                                  inlet,
+                                  r_k_per_w,
+                                  accelerator_cap_w,
+                                  junction_c[i],
+                                  decay,
+                                  jt.half_swing_per_r * r_k_per_w};
+  const thermal::GovernorResult g = thermal::governor_clock_ratio(spec, gi);
+  const double phi = g.clock_ratio;
+  const double d_w = g.dynamic_power_w;
+  share_c = jt.compute_f * std::min(1.0, jt.slowest_clock / phi);
+  const double p_compute_w = spec.idle_w + d_w;
+  const double p_comm_w = spec.idle_w + a_comm * d_w;
+  const double p_stall_w = spec.idle_w + jt.stall_activity * d_w;
+  double energy_j;
+  if (in_job) {
+    const double run_s = jt.run_f * dt;
+    const double t_c = run_s * share_c, t_s = run_s * (jt.compute_f - share_c);
+    const double t_b = run_s * jt.bubble_f, t_e = run_s * jt.comm_f;
+    const double t_ck = jt.checkpoint_f * dt, t_rec = jt.recovery_f * dt, t_w = jt.waiting_f * dt;
+    node_time[compute] += t_c;
+    node_time[straggler_wait] += t_s;
+    node_time[pipeline_bubble] += t_b;
+    node_time[exposed_comm] += t_e;
+    node_time[checkpoint] += t_ck;
+    node_time[recovery] += t_rec;
+    node_time[waiting] += t_w;
+    node_energy[compute] += p_compute_w * t_c;
+    node_energy[straggler_wait] += p_comm_w * t_s;
+    node_energy[pipeline_bubble] += p_comm_w * t_b;
+    node_energy[exposed_comm] += p_comm_w * t_e;
+    node_energy[checkpoint] += p_stall_w * t_ck;
+    node_energy[recovery] += p_stall_w * t_rec;
+    node_energy[waiting] += p_stall_w * t_w;
+    energy_j = p_compute_w * t_c + p_comm_w * (t_s + t_b + t_e) + p_stall_w * (t_ck + t_rec + t_w);
+    if (jt.run_f > 0.0) job_min_clock[j] = std::min(job_min_clock[j], phi);
+    rack_swing_k_s += 2.0 * jt.half_swing_per_r * r_k_per_w * d_w * run_s;
+  } else {
+    node_time[unallocated] += dt;
+    node_energy[unallocated] += p_stall_w * dt;
+    energy_j = p_stall_w * dt;
+  }
+  const double power_w = energy_j / dt;
+  acc_power_sum += power_w;
+  clock_ratio[i] = phi;
+  throttled += g.throttled() ? 1 : 0;
+  return thermal::junction_step_c(junction_c[i],
+                                  thermal::steady_temperature_c(inlet, r_k_per_w, power_w), decay);
+}
+
+void Engine::State::prepare_fast() {
+  const thermal::AcceleratorSpec& spec = sc.accelerator;
+  const double decay = thermal::rc_decay(dt, spec.time_constant_s);
+  const double gain = 1.0 - decay;
+  const double full_w = spec.tdp_w - spec.idle_w;
+  const double a_comm = sc.activity.communicating;
+  fast.resize(jobs.size() + 1);
+  JobTick idle_tick{};
+  idle_tick.stall_activity = sc.activity.stalled;
+  for (std::size_t f = 0; f <= jobs.size(); ++f) {
+    const bool in_job = f < jobs.size();
+    const JobTick& jt = in_job ? jobs[f].tick : idle_tick;
+    FastTick& ft = fast[f];
+    ft = FastTick{};
+    const double share = jt.compute_f * std::min(1.0, jt.slowest_clock);
+    const double a_full =
+        jt.run_f * (share + (jt.compute_f - share + jt.bubble_f + jt.comm_f) * a_comm) +
+        (1.0 - jt.run_f) * jt.stall_activity;
+    const double peak_activity = jt.run_f > 0.0 ? 1.0 : jt.stall_activity;
+    ft.cap_ok = peak_activity * full_w <= accelerator_cap_w - spec.idle_w;
+    ft.k_per_r = gain * (spec.idle_w + a_full * full_w) + jt.half_swing_per_r * full_w;
+    const double p_compute_w = spec.idle_w + full_w;
+    const double p_comm_w = spec.idle_w + a_comm * full_w;
+    const double p_stall_w = spec.idle_w + jt.stall_activity * full_w;
+    auto& t = ft.unit_time;
+    auto& e = ft.unit_energy;
+    if (in_job) {
+      const double run_s = jt.run_f * dt;
+      t[compute] = run_s * share;
+      t[straggler_wait] = run_s * (jt.compute_f - share);
+      t[pipeline_bubble] = run_s * jt.bubble_f;
+      t[exposed_comm] = run_s * jt.comm_f;
+      t[checkpoint] = jt.checkpoint_f * dt;
+      t[recovery] = jt.recovery_f * dt;
+      t[waiting] = jt.waiting_f * dt;
+      e[compute] = p_compute_w * t[compute];
+      e[straggler_wait] = p_comm_w * t[straggler_wait];
+      e[pipeline_bubble] = p_comm_w * t[pipeline_bubble];
+      e[exposed_comm] = p_comm_w * t[exposed_comm];
+      e[checkpoint] = p_stall_w * t[checkpoint];
+      e[recovery] = p_stall_w * t[recovery];
+      e[waiting] = p_stall_w * t[waiting];
+      ft.swing_per_r = 2.0 * jt.half_swing_per_r * full_w * run_s;
+    } else {
+      t[unallocated] = dt;
+      e[unallocated] = p_stall_w * dt;
+    }
+    double energy_j = 0.0;
+    for (int c = 0; c < kCategoryCount; ++c) energy_j += e[c];
+    ft.unit_power_w = energy_j / dt;
+    const double n = static_cast<double>(apn);
+    const double acc_sum_w = n * ft.unit_power_w;
+    ft.node_power_w = thermal::node_power_w(spec, acc_sum_w);
+    const double per_second = (ft.node_power_w - acc_sum_w) / n;
+    for (int c = 0; c < kCategoryCount; ++c) {
+      ft.node_time[c] = n * t[c];
+      ft.node_energy[c] = n * e[c] + per_second * ft.node_time[c];
+    }
+  }
+}
+
 void Engine::State::kernel(TickReduction& red, double t0_s) {
   const thermal::AcceleratorSpec& spec = sc.accelerator;
   const double decay = thermal::rc_decay(dt, spec.time_constant_s);
+  const double gain = 1.0 - decay;
   const double a_comm = sc.activity.communicating;
   const bool air = campus.spec().cooling == topology::Cooling::air;
   const double hysteresis = sc.faults.cycle_hysteresis_k;
@@ -189,69 +316,31 @@ void Engine::State::kernel(TickReduction& red, double t0_s) {
       node_time.fill(0.0);
       node_energy.fill(0.0);
       double acc_power_sum = 0.0;
+      // Units at full clock (this tick and the last) all do the same thing: their activity,
+      // power, category times and energies are constants of the job's tick (FastTick). The
+      // per-unit work is then one test and the exact RC step; units that throttle take the full
+      // governor path (slow_unit).
+      const FastTick& ft = fast[in_job ? static_cast<std::size_t>(j) : jobs.size()];
+      const double l_c = spec.slowdown_temperature_c - gain * inlet;
+      const double p_fast_w = ft.unit_power_w;
+      int n_fast = 0;
+      double fast_r_sum = 0.0;
       for (std::int64_t a = 0; a < apn; ++a) {
         const std::int64_t i = ln * apn + a;
         const double r_k_per_w = resistance_k_per_w[i];
-        // Activity from the previous clock (the governor's input), then the new clock.
-        double share_c = jt.compute_f * std::min(1.0, jt.slowest_clock / clock_ratio[i]);
-        const double a_mean =
-            jt.run_f * (share_c + (jt.compute_f - share_c + jt.bubble_f + jt.comm_f) * a_comm) +
-            (1.0 - jt.run_f) * jt.stall_activity;
-        const thermal::GovernorInput gi{a_mean,
-                                        jt.run_f > 0.0 ? 1.0 : jt.stall_activity,
-                                        inlet,
-                                        r_k_per_w,
-                                        accelerator_cap_w,
-                                        junction_c[i],
-                                        decay,
-                                        jt.half_swing_per_r * r_k_per_w};
-        const thermal::GovernorResult g = thermal::governor_clock_ratio(spec, gi);
-        const double phi = g.clock_ratio;
-        const double d_w = g.dynamic_power_w;
-        share_c = jt.compute_f * std::min(1.0, jt.slowest_clock / phi);
-        const double p_compute_w = spec.idle_w + d_w;
-        const double p_comm_w = spec.idle_w + a_comm * d_w;
-        const double p_stall_w = spec.idle_w + jt.stall_activity * d_w;
-        double energy_j;
-        if (in_job) {
-          const double run_s = jt.run_f * dt;
-          const double t_c = run_s * share_c, t_s = run_s * (jt.compute_f - share_c);
-          const double t_b = run_s * jt.bubble_f, t_e = run_s * jt.comm_f;
-          const double t_ck = jt.checkpoint_f * dt, t_rec = jt.recovery_f * dt,
-                       t_w = jt.waiting_f * dt;
-          node_time[compute] += t_c;
-          node_time[straggler_wait] += t_s;
-          node_time[pipeline_bubble] += t_b;
-          node_time[exposed_comm] += t_e;
-          node_time[checkpoint] += t_ck;
-          node_time[recovery] += t_rec;
-          node_time[waiting] += t_w;
-          node_energy[compute] += p_compute_w * t_c;
-          node_energy[straggler_wait] += p_comm_w * t_s;
-          node_energy[pipeline_bubble] += p_comm_w * t_b;
-          node_energy[exposed_comm] += p_comm_w * t_e;
-          node_energy[checkpoint] += p_stall_w * t_ck;
-          node_energy[recovery] += p_stall_w * t_rec;
-          node_energy[waiting] += p_stall_w * t_w;
-          energy_j =
-              p_compute_w * t_c + p_comm_w * (t_s + t_b + t_e) + p_stall_w * (t_ck + t_rec + t_w);
-          if (jt.run_f > 0.0) job_min_clock[j] = std::min(job_min_clock[j], phi);
-          // In-iteration peak-to-peak swing (closed form for the compute/communication square
-          // wave), weighted by running time.
-          rack_swing_k_s += 2.0 * jt.half_swing_per_r * r_k_per_w * d_w * run_s;
-          rack_running_s += run_s;
+        double t_new;
+        if (ft.cap_ok && clock_ratio[i] == 1.0 &&
+            r_k_per_w * ft.k_per_r + decay * junction_c[i] <= l_c) {
+          // Full clock: T ← T_ss + (T − T_ss)·decay with T_ss = inlet + R·P.
+          t_new = gain * (inlet + r_k_per_w * p_fast_w) + decay * junction_c[i];
+          ++n_fast;
+          fast_r_sum += r_k_per_w;
+          acc_power_sum += p_fast_w;
         } else {
-          node_time[unallocated] += dt;
-          node_energy[unallocated] += p_stall_w * dt;
-          energy_j = p_stall_w * dt;
+          t_new = slow_unit(i, r_k_per_w, inlet, decay, a_comm, jt, in_job, j, node_time,
+                            node_energy, acc_power_sum, rack_swing_k_s, throttled);
         }
-        const double power_w = energy_j / dt;
-        acc_power_sum += power_w;
-        const double t_new = thermal::junction_step_c(
-            junction_c[i], thermal::steady_temperature_c(inlet, r_k_per_w, power_w), decay);
         junction_c[i] = t_new;
-        clock_ratio[i] = phi;
-        throttled += g.throttled() ? 1 : 0;
         rack_max_c = std::max(rack_max_c, t_new);
         // Large cycles (stalls, failures, restarts): Norris–Landzberg damage per half-cycle.
         const float swing_k = thermal::observe(cycles[i], t_new, hysteresis);
@@ -275,6 +364,21 @@ void Engine::State::kernel(TickReduction& red, double t0_s) {
                       static_cast<std::int32_t>(faults::FailureClass::thermal_interface)});
         }
       }
+      if (jt.run_f > 0.0) rack_swing_k_s += ft.swing_per_r * fast_r_sum;
+      if (in_job) rack_running_s += jt.run_f * dt * static_cast<double>(apn);
+      const std::size_t fi = in_job ? static_cast<std::size_t>(j) : jobs.size();
+      if (n_fast == apn) {
+        // The common case: counted here, its constant contribution added once per rack.
+        if (rack_allfast_nodes[fi]++ == 0) rack_fast_touched.push_back(static_cast<int>(fi));
+        continue;
+      }
+      if (n_fast > 0) {
+        for (int c = 0; c < kCategoryCount; ++c) {
+          node_time[c] += n_fast * ft.unit_time[c];
+          node_energy[c] += n_fast * ft.unit_energy[c];
+        }
+        if (in_job && jt.run_f > 0.0) job_min_clock[j] = std::min(job_min_clock[j], 1.0);
+      }
       // Node overhead (CPUs, fans, NICs) shared out by time, so categories sum to IT energy.
       const double node_w = thermal::node_power_w(spec, acc_power_sum);
       const double overhead_j = (node_w - acc_power_sum) * dt;
@@ -291,6 +395,24 @@ void Engine::State::kernel(TickReduction& red, double t0_s) {
       }
       rack_p += node_w;
     }
+    // Nodes whose units all ran at full clock: n × the job's per-node constants.
+    for (int fi : rack_fast_touched) {
+      const FastTick& ft = fast[fi];
+      const double n = static_cast<double>(rack_allfast_nodes[fi]);
+      rack_allfast_nodes[fi] = 0;
+      for (int c = 0; c < kCategoryCount; ++c) {
+        rack_time[c] += n * ft.node_time[c];
+        rack_energy[c] += n * ft.node_energy[c];
+      }
+      rack_p += n * ft.node_power_w;
+      if (fi < static_cast<int>(jobs.size())) {
+        if (rack_job_time[fi] == 0.0 && rack_job_energy[fi] == 0.0) rack_jobs_touched.push_back(fi);
+        rack_job_time[fi] += n * ft.node_time[compute];
+        rack_job_energy[fi] += n * ft.node_energy[compute];
+        if (jobs[fi].tick.run_f > 0.0) job_min_clock[fi] = std::min(job_min_clock[fi], 1.0);
+      }
+    }
+    rack_fast_touched.clear();
     rack_power_w[r] = rack_p;
     rack_inlet_c[r] = inlet_sum / static_cast<double>(npr);
     max_junction = std::max(max_junction, rack_max_c);
