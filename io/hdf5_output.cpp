@@ -149,8 +149,14 @@ struct OutputFile::Impl {
   // dataset that has `rows_before` rows. Ranks with nothing to write pass count 0 / width 0.
   void append(hid_t ds, int rank_dims, hsize_t rows_before, hsize_t rows_after, hsize_t total_width,
               hsize_t col0, hsize_t width, hsize_t count, const void* data, StoreType type) {
-    hsize_t new_dims[2] = {rows_after, total_width};
-    check_status(H5Dset_extent(ds, new_dims), "extend dataset");
+    // Grow only: a resumed run rewrites rows past its restart point with the same values, and
+    // shrinking a chunked dataset under parallel HDF5 can let a chunk fill overwrite them.
+    hsize_t cur[2] = {0, 0};
+    const hid_t cur_space = H5Dget_space(ds);
+    H5Sget_simple_extent_dims(cur_space, cur, nullptr);
+    H5Sclose(cur_space);
+    hsize_t new_dims[2] = {std::max(rows_after, cur[0]), total_width};
+    if (new_dims[0] != cur[0]) check_status(H5Dset_extent(ds, new_dims), "extend dataset");
     const hid_t fspace = check(H5Dget_space(ds), "file space");
     hsize_t start[2] = {rows_before, col0};
     hsize_t block[2] = {count, width};
@@ -355,7 +361,7 @@ OutputFile::~OutputFile() {
   H5Pclose(impl_->dxpl);
   H5Fclose(impl_->file);
   delete impl_;
-  if (!committed_ && rank_ == 0) std::remove(partial_path_.c_str());
+  if (!committed_ && rank_ == 0) std::remove(partial_path_.c_str());  // a failed new run
 }
 
 std::size_t OutputFile::series_index(const std::string& path) const {
@@ -505,31 +511,27 @@ OutputFile::OutputFile(MPI_Comm comm, std::string final_path, std::vector<Series
   auto open = [&](const std::string& path) {
     return check(H5Dopen2(impl_->file, path.c_str(), H5P_DEFAULT), path.c_str());
   };
-  // Cut anything flushed after the restart point.
-  auto truncate = [&](hid_t ds, hsize_t rows) {
+  // Rows flushed after the restart point stay until the resumed run rewrites them (with the
+  // same values: the run is deterministic); the file must have at least the restart's rows.
+  auto check_rows = [&](hid_t ds, hsize_t rows) {
     const hid_t space = H5Dget_space(ds);
     hsize_t dims[2] = {0, 0};
-    const int rank_dims = H5Sget_simple_extent_dims(space, dims, nullptr);
+    H5Sget_simple_extent_dims(space, dims, nullptr);
     H5Sclose(space);
     if (dims[0] < rows)
-      throw std::runtime_error(partial_path_ +
-                               " has fewer samples than the "
-                               "restart file expects");
-    dims[0] = rows;
-    (void)rank_dims;
-    check_status(H5Dset_extent(ds, dims), "truncate");
+      throw std::runtime_error(partial_path_ + " has fewer samples than the restart file expects");
   };
   impl_->time_ds = open("time");
-  truncate(impl_->time_ds, static_cast<hsize_t>(at.samples));
+  check_rows(impl_->time_ds, static_cast<hsize_t>(at.samples));
   if (H5Lexists(impl_->file, "racks", H5P_DEFAULT) > 0) impl_->rack_ds = open("racks/rack");
   for (const SeriesSpec& spec : specs_) {
     impl_->series_ds.push_back(open(spec.path));
-    truncate(impl_->series_ds.back(), static_cast<hsize_t>(at.samples));
+    check_rows(impl_->series_ds.back(), static_cast<hsize_t>(at.samples));
   }
   for (const char* name : {"event", "time", "kind", "component_class", "component_id", "rack",
                            "job", "lost_accelerator_s"}) {
     impl_->event_ds.push_back(open(std::string("events/") + name));
-    truncate(impl_->event_ds.back(), static_cast<hsize_t>(at.events));
+    check_rows(impl_->event_ds.back(), static_cast<hsize_t>(at.events));
   }
   for (const char* group : {"summary", "ensemble"})
     if (H5Lexists(impl_->file, group, H5P_DEFAULT) > 0)
@@ -539,7 +541,7 @@ OutputFile::OutputFile(MPI_Comm comm, std::string final_path, std::vector<Series
   staged_racks_.resize(specs_.size());
   for (std::size_t i = 0; i < specs_.size(); ++i)
     if (specs_[i].rack_series) staged_racks_[i].assign(racks_.rack_count, 0.0);
-  committed_ = false;
+  // committed_ stays true: a failed resume must not delete the interrupted run's output.
 }
 
 }  // namespace ct::io

@@ -232,8 +232,12 @@ void bind_weather(Binder& b, WeatherSpec& w, const std::string& scenario_path) {
   // scenario loads from anywhere.
   b.text("csv_file", w.csv_path, std::string());
   if (!w.csv_path.empty()) {
+    // Relative to the file that names it (a base file of `extends`, or the scenario); from
+    // --set, relative to the working directory.
     std::filesystem::path p(w.csv_path);
-    if (p.is_relative()) p = std::filesystem::path(scenario_path).parent_path() / p;
+    const std::string from = b.origin_file("csv_file");
+    (void)scenario_path;
+    if (p.is_relative() && !from.empty()) p = std::filesystem::path(from).parent_path() / p;
     w.csv_path = std::filesystem::absolute(p).lexically_normal().string();
     b.record("csv_file", w.csv_path, true);
   }
@@ -330,7 +334,10 @@ void bind_signal(Binder& b, SignalSpec& sig, const std::string& units, double lo
   b.text("csv_file", sig.csv_path, std::string());
   if (!sig.csv_path.empty()) {
     std::filesystem::path path(sig.csv_path);
-    if (path.is_relative()) path = std::filesystem::path(scenario_path).parent_path() / path;
+    const std::string from = b.origin_file("csv_file");
+    (void)scenario_path;
+    if (path.is_relative() && !from.empty())
+      path = std::filesystem::path(from).parent_path() / path;
     sig.csv_path = std::filesystem::absolute(path).lexically_normal().string();
     b.record("csv_file", sig.csv_path, true);
   }
@@ -401,8 +408,15 @@ void bind_grid(Binder& b, GridSpec& g, const std::string& scenario_path) {
     if (fraction > 0 && !std::isfinite(p.site_capacity_w))
       w.fail("cap_fraction", "needs grid.site_capacity_w");
     win.cap_w = cap_w > 0 ? cap_w : fraction * p.site_capacity_w;
+    if (daily && (win.start_s >= 86400.0 || win.start_s == win.end_s))
+      w.fail("start", "a daily window needs a start before 24:00 and an end different from it");
     p.windows.push_back(win);
   });
+  try {
+    power::validate(p);
+  } catch (const std::invalid_argument& e) {
+    b.fail("demand_response", e.what());
+  }
 }
 
 }  // namespace

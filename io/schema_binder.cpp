@@ -77,6 +77,12 @@ const ConfigNode* Binder::value_of(const std::string& key) {
   return v;
 }
 
+std::string Binder::origin_file(const std::string& key) const {
+  if (!has(key)) return "";
+  const std::string& file = origin_of(key).file;
+  return file.rfind("--set", 0) == 0 ? "" : file;
+}
+
 bool Binder::has(const std::string& key) const {
   return node_ && node_->kind == ConfigNode::Kind::map && node_->find(key) != nullptr;
 }

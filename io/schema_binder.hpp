@@ -63,6 +63,8 @@ class Binder {
 
   // Replace the resolved value of a key already bound (e.g. a path made absolute).
   void record(const std::string& key, const std::string& scalar, bool quoted = false);
+  // The file a key's value came from ("" for --set or defaults): relative paths resolve there.
+  std::string origin_file(const std::string& key) const;
   // Is the key present in the input (not defaulted)?
   bool has(const std::string& key) const;
   // Errors for keys that were not declared. Called by section()/list(); call it on the root.

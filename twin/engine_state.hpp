@@ -41,7 +41,6 @@ enum EventKind : std::int8_t {
   ev_checkpoint_end,
   ev_recovery_end,
   ev_repair,
-  ev_thermal_trip,
   kEventKindCount
 };
 

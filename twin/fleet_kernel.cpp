@@ -454,8 +454,15 @@ void Engine::State::kernel(TickReduction& red, double t0_s) {
     std::int64_t node = -1;
     if (scope == faults::Scope::accelerator) node = index / apn;
     if (scope == faults::Scope::node) node = index;
-    if (scope == faults::Scope::rack_leaf_switch) node = index * npr;
     int slot = static_cast<int>(jobs.size());
+    if (scope == faults::Scope::rack_leaf_switch) {
+      // The rack's first node in a job decides the slot (any job the switch serves).
+      for (std::int64_t k = 0; k < npr; ++k)
+        if (node_role[index * npr + k] == NodeRole::active) {
+          node = index * npr + k;
+          break;
+        }
+    }
     if (node >= 0 && node_role[node] == NodeRole::active) slot = node_job[node];
     red.offer(slot, p.time_s, p.key, p.failure_class);
   }
