@@ -1,0 +1,399 @@
+#!/usr/bin/python3
+"""clustertwin performance benchmarks (docs/performance.md).
+
+    scripts/bench.sh [--short] [--build DIR] [--out FILE] [--markdown] [SCENARIO] [SIM_SECONDS]
+
+End to end: `clustertwin run SCENARIO --set time.duration_s=SIM_SECONDS --stats-json` on 1 and
+2 MPI ranks (strong scaling), then the memory check (configs/bench/campus-1m.yaml, 1,048,576
+accelerators, a few simulated seconds), then the kernel microbenchmarks (BUILD/bench/
+kernels_bench). Writes one JSON file (bench-results.json) and prints a table; --markdown also
+prints the tables of docs/performance.md.
+
+--short: the harness check for CI (quickstart scenario, a few ticks, tiny benchmark times;
+under a minute on 2 cores): every key present, every figure positive, else exit status 1.
+Speed targets are evaluated and printed but never fail the run.
+"""
+import argparse
+import datetime
+import json
+import math
+import os
+import platform
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DEFAULT_SCENARIO = os.path.join(ROOT, "configs/bench/llama3-16k-grid.yaml")
+MEMORY_SCENARIO = os.path.join(ROOT, "configs/bench/campus-1m.yaml")
+SHORT_SCENARIO = os.path.join(ROOT, "configs/quickstart.yaml")
+FULL_54_DAYS_S = 54 * 86400
+
+STATS_KEYS = ["accelerators", "ticks", "simulated_s", "wall_s",
+              "accelerator_ticks_per_s_per_core", "simulated_s_per_wall_s",
+              "mpi_reduce_s_max", "hdf5_output_s_max", "peak_rss_bytes_total",
+              "peak_rss_bytes_per_accelerator"]
+# May legitimately be ~0 on a tiny run (one rank, one output sample): checked >= 0.
+NON_NEGATIVE = {"mpi_reduce_s_max", "hdf5_output_s_max"}
+
+TARGETS = {
+    "kernel_updates_per_s_per_core": 100e6,     # hot kernels, per core
+    "kernel_fraction_of_bound": 1.0 / 3.0,      # within 3x of the bandwidth bound
+    "wall_54_days_2_ranks_s": 600.0,            # <= 10 min
+    "peak_rss_bytes_per_accelerator": 256.0,
+    "strong_scaling_speedup_2_vs_1": 1.7,
+}
+HOT_KERNELS = ["BM_thermal_dvfs", "BM_accounting", "BM_fused_tick", "BM_hazard"]
+
+
+def mpi_env():
+    env = dict(os.environ)
+    if os.geteuid() == 0:  # scripts/mpi-env.sh
+        env["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
+        env["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
+    env["OMPI_MCA_rmaps_base_oversubscribe"] = "1"
+    env["OMPI_MCA_btl_vader_single_copy_mechanism"] = "none"
+    return env
+
+
+def run(cmd, **kw):
+    print("+ " + " ".join(cmd), file=sys.stderr, flush=True)
+    return subprocess.run(cmd, check=True, **kw)
+
+
+def run_scenario(ct, scenario, sim_s, ranks, workdir, extra_sets=()):
+    tag = "%s_%d" % (os.path.splitext(os.path.basename(scenario))[0], ranks)
+    out_h5 = os.path.join(workdir, tag + ".h5")
+    stats = os.path.join(workdir, tag + ".json")
+    cmd = ["mpirun", "-n", str(ranks), ct, "run", scenario, "-o", out_h5, "--stats-json", stats,
+           "-q", "--set", "time.duration_s=%g" % sim_s]
+    for s in extra_sets:
+        cmd += ["--set", s]
+    load_before = os.getloadavg()[0]
+    cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.monotonic()
+    run(cmd, env=mpi_env(), stdout=subprocess.DEVNULL)
+    launch_s = time.monotonic() - t0
+    cpu1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    with open(stats) as f:
+        st = json.load(f)
+    # The stats file prints 6 significant digits: take the exact count from `clustertwin info`.
+    info = subprocess.run([ct, "info", scenario], capture_output=True, text=True).stdout
+    m = re.search(r"(\d+) accelerators \(", info)
+    if m:
+        st["accelerators"] = int(m.group(1))
+    st["mpirun_wall_s"] = launch_s  # including MPI start-up, scenario setup and file close
+    # CPU time of all ranks (and mpirun) and the 1-minute load average before the run: a load
+    # above the rank count means other work shared the cores and the wall times are inflated.
+    st["cpu_s_all_ranks"] = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
+    st["load_average_before"] = load_before
+    for p in (out_h5, stats):
+        if os.path.exists(p):
+            os.remove(p)
+    return st
+
+
+def machine_info(build):
+    info = {"hostname": platform.node(), "kernel": platform.release()}
+    try:
+        lscpu = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
+        for key, name in [("Model name", "cpu_model"), ("CPU(s)", "cpus"),
+                          ("Thread(s) per core", "threads_per_core"),
+                          ("L2 cache", "l2_cache"), ("L3 cache", "l3_cache"),
+                          ("Hypervisor vendor", "hypervisor")]:
+            m = re.search(r"^%s:\s*(.+)$" % re.escape(key), lscpu, re.M)
+            if m:
+                info[name] = m.group(1).strip()
+    except OSError:
+        pass
+    with open("/proc/meminfo") as f:
+        m = re.search(r"MemTotal:\s+(\d+) kB", f.read())
+        info["memory_bytes"] = int(m.group(1)) * 1024 if m else 0
+    try:
+        info["compiler"] = subprocess.run(["c++", "--version"], capture_output=True,
+                                          text=True).stdout.splitlines()[0]
+    except (OSError, IndexError):
+        pass
+    cache = os.path.join(build, "CMakeCache.txt")
+    if os.path.exists(cache):
+        txt = open(cache).read()
+        bt = re.search(r"^CMAKE_BUILD_TYPE:\w+=(.*)$", txt, re.M)
+        bt = bt.group(1) if bt else ""
+        flags = re.search(r"^CMAKE_CXX_FLAGS:\w+=(.*)$", txt, re.M)
+        tflags = re.search(r"^CMAKE_CXX_FLAGS_%s:\w+=(.*)$" % bt.upper(), txt, re.M)
+        info["build_type"] = bt
+        info["cxx_flags"] = " ".join(x for x in [flags.group(1) if flags else "",
+                                                 tflags.group(1) if tflags else ""] if x)
+    try:
+        info["load_average_at_start"] = os.getloadavg()
+    except OSError:
+        pass
+    return info
+
+
+def run_kernels(build, short, workdir):
+    exe = os.path.join(build, "bench", "kernels_bench")
+    summary = os.path.join(workdir, "kernels_summary.json")
+    cmd = [exe, "--benchmark_format=json", "--summary_json=" + summary]
+    if short:
+        cmd += ["--benchmark_min_time=0.001", "--benchmark_filter=/16384$|triad"]
+    else:
+        cmd += ["--benchmark_min_time=0.5", "--benchmark_repetitions=3",
+                "--benchmark_report_aggregates_only=false"]
+    res = run(cmd, capture_output=True, text=True)
+    sys.stderr.write(res.stderr)
+    raw = json.loads(res.stdout)
+    with open(summary) as f:
+        summ = json.load(f)
+    return summ, raw
+
+
+def best_by_name(kernels):
+    """With repetitions a kernel appears several times: keep the median run."""
+    groups = {}
+    for k in kernels:
+        groups.setdefault(k["name"], []).append(k)
+    out = []
+    for name, runs in groups.items():
+        runs = sorted(runs, key=lambda r: r["updates_per_s_per_core"])
+        out.append(dict(runs[len(runs) // 2], repetitions=len(runs)))
+    return out
+
+
+def check(results, short):
+    errors = []
+
+    def positive(where, d, keys, allow_zero=()):
+        for k in keys:
+            v = d.get(k)
+            if not isinstance(v, (int, float)) or not math.isfinite(v):
+                errors.append("%s: %s missing or not a number (%r)" % (where, k, v))
+            elif v < 0 or (v == 0 and k not in allow_zero):
+                errors.append("%s: %s = %r, expected > 0" % (where, k, v))
+
+    for r in results["end_to_end"]["runs"]:
+        positive("end_to_end ranks=%s" % r.get("ranks"), r, STATS_KEYS, NON_NEGATIVE)
+    positive("end_to_end", results["end_to_end"], ["strong_scaling_speedup_2_vs_1",
+                                                   "wall_54_days_2_ranks_s_extrapolated"])
+    positive("memory", results["memory"], ["accelerators", "peak_rss_bytes_per_accelerator"])
+    k = results["kernels"]
+    positive("kernels", k, ["triad_bytes_per_s_1core", "triad_bytes_per_s_per_core_2cores"])
+    names = {x["name"].split("/")[0] for x in k["kernels"]}
+    for want in HOT_KERNELS:
+        if want not in names:
+            errors.append("kernels: no result for %s" % want)
+    for x in k["kernels"]:
+        positive("kernels " + x["name"], x, ["updates_per_s_per_core", "bytes_per_update",
+                                             "bandwidth_bound_updates_per_s",
+                                             "fraction_of_bound"])
+    return errors
+
+
+def targets(results):
+    e2e, mem, k = results["end_to_end"], results["memory"], results["kernels"]
+    rows = []
+    single = [x for x in k["kernels"] if x["threads"] == 1]
+    for x in single:
+        if x["name"].split("/")[0] in HOT_KERNELS:
+            rows.append(("%s: updates/s/core" % x["name"], ">= 100 M",
+                         "%.1f M" % (x["updates_per_s_per_core"] / 1e6),
+                         x["updates_per_s_per_core"] >= TARGETS["kernel_updates_per_s_per_core"]))
+            rows.append(("%s: of bandwidth bound" % x["name"], ">= 0.33 (within 3x)",
+                         "%.2f (bound %.0f M/s at %g B/update)" % (
+                             x["fraction_of_bound"], x["bandwidth_bound_updates_per_s"] / 1e6,
+                             x["bytes_per_update"]),
+                         x["fraction_of_bound"] >= TARGETS["kernel_fraction_of_bound"]))
+    w = e2e["wall_54_days_2_ranks_s_extrapolated"]
+    rows.append(("%s, 54 d at 1 s tick, 2 ranks (extrapolated from %g s simulated)" % (
+        e2e["scenario_name"], e2e["sim_seconds"]), "<= 600 s wall",
+        "%.0f s (%.1f min)" % (w, w / 60), w <= TARGETS["wall_54_days_2_ranks_s"]))
+    rows.append(("peak RSS per accelerator, %s accelerators, %d rank(s)" % (
+        format(mem["accelerators"], ","), mem["ranks"]), "<= 256 B",
+        "%.0f B (marginal %.0f B)" % (mem["peak_rss_bytes_per_accelerator"],
+                                       mem.get("marginal_rss_bytes_per_accelerator", 0)),
+        mem["peak_rss_bytes_per_accelerator"] <= TARGETS["peak_rss_bytes_per_accelerator"]))
+    s = e2e["strong_scaling_speedup_2_vs_1"]
+    rows.append(("strong scaling 2 vs 1 rank, %s" % e2e["scenario_name"], ">= 1.7x",
+                 "%.2fx" % s, s >= TARGETS["strong_scaling_speedup_2_vs_1"]))
+    return rows
+
+
+def print_tables(results, markdown):
+    e2e, mem, k = results["end_to_end"], results["memory"], results["kernels"]
+    out = []
+    if markdown:
+        m = results["machine"]
+        out.append("Measured %s on %s (%s CPUs, %.1f GiB, %s), %s, `%s`, build type %s.\n" % (
+            results["date_utc"], m.get("cpu_model", "?"), m.get("cpus", "?"),
+            m.get("memory_bytes", 0) / 2**30, m.get("hypervisor", "bare metal") + " guest"
+            if m.get("hypervisor") else "bare metal", m.get("compiler", "?"),
+            m.get("cxx_flags", "?"), m.get("build_type", "?")))
+        out.append("| target | goal | measured | met |\n|---|---|---|---|")
+        for name, goal, val, ok in targets(results):
+            out.append("| %s | %s | %s | %s |" % (name, goal, val, "yes" if ok else "**no**"))
+        out.append("")
+        out.append("| end to end: %s, %g s simulated | %s |" % (
+            e2e["scenario_name"], e2e["sim_seconds"],
+            " | ".join("%d rank%s" % (r["ranks"], "s" if r["ranks"] > 1 else "")
+                       for r in e2e["runs"])))
+        out.append("|---|" + "---|" * len(e2e["runs"]))
+        for key, fmt, scale in [
+                ("wall_s", "%.2f", 1), ("mpirun_wall_s", "%.2f", 1),
+                ("accelerator_ticks_per_s_per_core", "%.1f M", 1e-6),
+                ("simulated_s_per_wall_s", "%.0f", 1), ("mpi_reduce_s_max", "%.3f", 1),
+                ("hdf5_output_s_max", "%.3f", 1),
+                ("peak_rss_bytes_per_accelerator", "%.0f", 1)]:
+            out.append("| %s | %s |" % (key, " | ".join(fmt % (r[key] * scale)
+                                                        for r in e2e["runs"])))
+        out.append("")
+        out.append("| kernel | threads | M updates/s/core | bytes/update | bound M/s | of bound |")
+        out.append("|---|---|---|---|---|---|")
+        for x in k["kernels"]:
+            out.append("| %s | %d | %.1f | %g | %.0f | %.2f |" % (
+                x["name"], x["threads"], x["updates_per_s_per_core"] / 1e6,
+                x["bytes_per_update"], x["bandwidth_bound_updates_per_s"] / 1e6,
+                x["fraction_of_bound"]))
+        out.append("\nSTREAM triad (128 MiB arrays): %.2f GB/s on one core, %.2f GB/s per core "
+                   "with both cores streaming." % (k["triad_bytes_per_s_1core"] / 1e9,
+                                                   k["triad_bytes_per_s_per_core_2cores"] / 1e9))
+    else:
+        out.append("\nend to end: %s, %g s simulated" % (e2e["scenario_name"],
+                                                          e2e["sim_seconds"]))
+        out.append("%-6s %9s %16s %12s %10s %10s %10s" % (
+            "ranks", "wall s", "acc-ticks/s/core", "sim s/wall s", "MPI red s", "HDF5 s",
+            "RSS B/acc"))
+        for r in e2e["runs"]:
+            out.append("%-6d %9.2f %16.3g %12.0f %10.3f %10.3f %10.0f" % (
+                r["ranks"], r["wall_s"], r["accelerator_ticks_per_s_per_core"],
+                r["simulated_s_per_wall_s"], r["mpi_reduce_s_max"], r["hdf5_output_s_max"],
+                r["peak_rss_bytes_per_accelerator"]))
+        out.append("strong scaling 2 vs 1 rank: %.2fx; 54 days at this tick on 2 ranks: "
+                   "%.0f s (linear extrapolation)" % (
+                       e2e["strong_scaling_speedup_2_vs_1"],
+                       e2e["wall_54_days_2_ranks_s_extrapolated"]))
+        out.append("memory: %s accelerators on %d rank(s): %.0f bytes peak RSS per accelerator "
+                   "(marginal %.0f)" % (mem["accelerators"], mem["ranks"],
+                                        mem["peak_rss_bytes_per_accelerator"],
+                                        mem.get("marginal_rss_bytes_per_accelerator", 0)))
+        out.append("\ntargets:")
+        for name, goal, val, ok in targets(results):
+            out.append("  [%s] %s: %s (goal %s)" % ("ok" if ok else "NO", name, val, goal))
+    print("\n".join(out))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("scenario", nargs="?", help="default configs/bench/llama3-16k-grid.yaml "
+                    "(configs/quickstart.yaml with --short)")
+    ap.add_argument("sim_seconds", nargs="?", type=float,
+                    help="bounded simulated time, s (default 86400; 1800 with --short)")
+    ap.add_argument("--short", action="store_true", help="CI harness check (< 60 s)")
+    ap.add_argument("--build", default=os.environ.get("CLUSTERTWIN_BUILD",
+                                                      os.path.join(ROOT, "build")),
+                    help="build directory with clustertwin and bench/kernels_bench")
+    ap.add_argument("--out", default="bench-results.json", help="combined JSON results")
+    ap.add_argument("--ranks", default="1,2", help="rank counts of the end-to-end runs")
+    ap.add_argument("--memory-seconds", type=float, default=None,
+                    help="simulated seconds of the 1,048,576-accelerator memory check "
+                         "(default 60; 5 with --short)")
+    ap.add_argument("--memory-ranks", type=int, default=1)
+    ap.add_argument("--skip-kernels", action="store_true")
+    ap.add_argument("--markdown", action="store_true",
+                    help="also print the markdown tables of docs/performance.md")
+    a = ap.parse_args()
+
+    scenario = os.path.abspath(a.scenario or (SHORT_SCENARIO if a.short else DEFAULT_SCENARIO))
+    sim_s = a.sim_seconds or (1800.0 if a.short else 86400.0)
+    mem_s = a.memory_seconds or (5.0 if a.short else 60.0)
+    build = os.path.abspath(a.build)
+    ct = os.path.join(build, "clustertwin")
+    for exe in [ct] + ([] if a.skip_kernels else [os.path.join(build, "bench/kernels_bench")]):
+        if not os.access(exe, os.X_OK):
+            sys.exit("bench: %s not found (build first, or pass --build DIR)" % exe)
+    if not shutil.which("mpirun"):
+        sys.exit("bench: mpirun not on PATH")
+    ranks = [int(x) for x in a.ranks.split(",")]
+
+    t_start = time.monotonic()
+    results = {
+        "date_utc": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "mode": "short" if a.short else "full",
+        "machine": machine_info(build),
+        "targets": TARGETS,
+    }
+    with tempfile.TemporaryDirectory(prefix="ct-bench-") as work:
+        runs = [run_scenario(ct, scenario, sim_s, n, work) for n in ranks]
+        by = {r["ranks"]: r for r in runs}
+        speedup = by[1]["wall_s"] / by[2]["wall_s"] if 1 in by and 2 in by else 0.0
+        two = by.get(2, runs[-1])
+        results["end_to_end"] = {
+            "scenario": os.path.relpath(scenario, ROOT),
+            "scenario_name": runs[0]["scenario"],
+            "sim_seconds": sim_s,
+            "runs": runs,
+            "strong_scaling_speedup_2_vs_1": speedup,
+            # Linear in simulated time: wall of the bounded run (time loop, the same per-tick
+            # work every tick) scaled to 54 days at the same tick, plus nothing for start-up.
+            "wall_54_days_2_ranks_s_extrapolated": two["wall_s"] * FULL_54_DAYS_S / sim_s,
+            "extrapolation": "linear: wall_s(bounded run) x 4,665,600 s / simulated s",
+        }
+        mem = run_scenario(ct, MEMORY_SCENARIO, mem_s, a.memory_ranks, work,
+                           ["time.output_interval_s=%g" % mem_s])
+        small = by.get(a.memory_ranks)
+        marginal = 0.0
+        if small and mem["accelerators"] > small["accelerators"]:
+            marginal = (mem["peak_rss_bytes_total"] - small["peak_rss_bytes_total"]) / (
+                mem["accelerators"] - small["accelerators"])
+        results["memory"] = {
+            "scenario": os.path.relpath(MEMORY_SCENARIO, ROOT),
+            "ranks": a.memory_ranks,
+            "sim_seconds": mem_s,
+            "accelerators": mem["accelerators"],
+            "peak_rss_bytes_total": mem["peak_rss_bytes_total"],
+            "peak_rss_bytes_per_accelerator": mem["peak_rss_bytes_per_accelerator"],
+            # Slope between the end-to-end scenario and the 1M campus on the same rank count:
+            # the per-accelerator cost without the fixed per-process memory (libraries, MPI).
+            "marginal_rss_bytes_per_accelerator": marginal,
+            "run": mem,
+        }
+        if a.skip_kernels:
+            results["kernels"] = {"triad_bytes_per_s_1core": 0,
+                                  "triad_bytes_per_s_per_core_2cores": 0, "kernels": []}
+        else:
+            summ, raw = run_kernels(build, a.short, work)
+            summ["kernels"] = best_by_name(summ["kernels"])
+            results["kernels"] = summ
+            results["kernels_google_benchmark"] = raw
+    results["harness_wall_s"] = time.monotonic() - t_start
+    results["targets_met"] = {name: ok for name, _, _, ok in targets(results)}
+
+    with open(a.out, "w") as f:
+        json.dump(results, f, indent=2)
+    print_tables(results, False)
+    if a.markdown:
+        print("\n--- markdown (docs/performance.md) ---\n")
+        print_tables(results, True)
+    print("\nresults: %s (%.1f s)" % (os.path.abspath(a.out), results["harness_wall_s"]))
+
+    errors = [] if a.skip_kernels and not a.short else check(results, a.short)
+    if a.skip_kernels:
+        errors = [e for e in errors if not e.startswith("kernels")]
+    if errors:
+        print("bench: harness check FAILED:\n  " + "\n  ".join(errors), file=sys.stderr)
+        return 1
+    print("bench: harness check passed (keys present, figures positive)")
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except subprocess.CalledProcessError as e:
+        print("bench: FAILED: %s exited with status %d" % (" ".join(e.cmd), e.returncode),
+              file=sys.stderr)
+        sys.exit(1)
