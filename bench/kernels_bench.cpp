@@ -596,6 +596,53 @@ void BM_fused_tick(benchmark::State& state) {
   set_rates(state, f.n, kFusedBytes);
 }
 
+// The engine's per-unit fast path (twin/fleet_kernel.cpp since the FastTick change): units at
+// full clock this tick and the last need one multiply-add test and the exact RC step; their
+// category times and energies are per-job constants added once per node. Units that fail the
+// test would take the governor path (BM_thermal_dvfs); with realistic inputs almost none do.
+// Reads R, T, clock, cycle state; writes T and cycle state: 48 bytes per update.
+constexpr double kFastBytes = 48.0;
+void BM_fast_units(benchmark::State& state) {
+  Fleet f(state.range(0));
+  double t = 0.0;
+  for (std::size_t w = 0; w < 30; ++w, t += 1.0) tick<false>(f, t);  // realistic temperatures
+  const thermal::AcceleratorSpec& spec = f.spec;
+  const double gain = 1.0 - f.decay, full_w = spec.tdp_w - spec.idle_w;
+  const double a_full = f.job.run_f * (f.job.compute_f + (1.0 - f.job.compute_f) * f.a_comm);
+  const double k_per_r = gain * (spec.idle_w + a_full * full_w);
+  const double p_fast_w = spec.idle_w + a_full * full_w;
+  std::int64_t slow = 0;
+  for (auto _ : state) {
+    double max_c = -1e300;
+    for (std::int64_t r = 0; r < f.racks; ++r) {
+      for (std::int64_t k = 0; k < kNpr; ++k) {
+        const double inlet = thermal::air_inlet_c(
+            f.air, f.supply_c, (static_cast<double>(k) + 0.5) / kNpr, f.rack_power_w[r], 0.0);
+        const double l_c = spec.slowdown_temperature_c - gain * inlet;
+        for (std::int64_t a = 0; a < kApn; ++a) {
+          const std::int64_t i = (r * kNpr + k) * kApn + a;
+          const double rr = f.resistance_k_per_w[i];
+          double tn;
+          if (f.clock_ratio[i] == 1.0 && rr * k_per_r + f.decay * f.junction_c[i] <= l_c) {
+            tn = gain * (inlet + rr * p_fast_w) + f.decay * f.junction_c[i];
+          } else {
+            ++slow;
+            tn = f.junction_c[i];
+          }
+          f.junction_c[i] = tn;
+          max_c = std::max(max_c, tn);
+          benchmark::DoNotOptimize(thermal::observe(f.cycles[i], tn, f.hysteresis));
+        }
+      }
+    }
+    benchmark::DoNotOptimize(max_c);
+  }
+  set_rates(state, f.n, kFastBytes);
+  state.counters["slow_share"] =
+      static_cast<double>(slow) /
+      (static_cast<double>(state.iterations()) * static_cast<double>(f.n));
+}
+
 void BM_hazard(benchmark::State& state) {
   Fleet f(state.range(0));
   double t = 0.0;
@@ -634,6 +681,7 @@ BENCHMARK(BM_thermal_dvfs)->Arg(16384)->Arg(1 << 20)->Unit(benchmark::kMicroseco
 BENCHMARK(BM_accounting)->Arg(16384)->Arg(1 << 20)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_fused_tick)->Arg(16384)->Arg(1 << 20)->Arg(1 << 22)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_fused_tick)->Arg(1 << 20)->Threads(2)->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_fast_units)->Arg(16384)->Arg(1 << 20)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_hazard)->Arg(16384)->Arg(1 << 20)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_triad)->Arg(128)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_triad)->Arg(128)->Threads(2)->UseRealTime()->Unit(benchmark::kMillisecond);

@@ -59,8 +59,11 @@ struct JobTick {
 // What one unit, and one node whose units all run at full clock, does in a tick: constants of
 // the job's tick, computed once (Engine::State::prepare_fast) instead of per unit.
 struct FastTick {
-  bool cap_ok = true;    // full clock respects the power cap at the peak activity
-  double k_per_r = 0.0;  // governor thermal test at full clock: R·k_per_r + decay·T ≤ L(inlet)
+  // The clock every unit of the job runs at unless its own thermal limit binds: 1, or the
+  // power cap's clock (the same for all units: the cap binds at the common peak activity).
+  double clock = 1.0;
+  bool capped = false;  // clock < 1 set by the power cap (counts as throttled)
+  double k_per_r = 0.0;  // thermal limit does not bind at `clock`: R·k_per_r + decay·T ≤ L(inlet)
   double unit_power_w = 0.0;
   std::array<double, kCategoryCount> unit_time{}, unit_energy{};
   double node_power_w = 0.0;  // all units at full clock, with the node overhead

@@ -213,16 +213,27 @@ void Engine::State::prepare_fast() {
     const JobTick& jt = in_job ? jobs[f].tick : idle_tick;
     FastTick& ft = fast[f];
     ft = FastTick{};
-    const double share = jt.compute_f * std::min(1.0, jt.slowest_clock);
-    const double a_full =
+    // The power-cap clock, exactly as the governor computes it (dvfs_governor.hpp).
+    const double peak_activity = jt.run_f > 0.0 ? 1.0 : jt.stall_activity;
+    const double cap_margin_w = accelerator_cap_w - spec.idle_w;
+    double d_w = full_w;
+    if (peak_activity * full_w > cap_margin_w) {
+      d_w = cap_margin_w / peak_activity;
+      ft.clock = std::pow(std::max(d_w / full_w, 0.0), 1.0 / spec.power_exponent);
+      if (ft.clock < spec.min_clock_ratio) {
+        ft.clock = spec.min_clock_ratio;
+        d_w = full_w * std::pow(spec.min_clock_ratio, spec.power_exponent);
+      }
+      ft.capped = true;
+    }
+    const double share = jt.compute_f * std::min(1.0, jt.slowest_clock / ft.clock);
+    const double a_fast =
         jt.run_f * (share + (jt.compute_f - share + jt.bubble_f + jt.comm_f) * a_comm) +
         (1.0 - jt.run_f) * jt.stall_activity;
-    const double peak_activity = jt.run_f > 0.0 ? 1.0 : jt.stall_activity;
-    ft.cap_ok = peak_activity * full_w <= accelerator_cap_w - spec.idle_w;
-    ft.k_per_r = gain * (spec.idle_w + a_full * full_w) + jt.half_swing_per_r * full_w;
-    const double p_compute_w = spec.idle_w + full_w;
-    const double p_comm_w = spec.idle_w + a_comm * full_w;
-    const double p_stall_w = spec.idle_w + jt.stall_activity * full_w;
+    ft.k_per_r = gain * (spec.idle_w + a_fast * d_w) + jt.half_swing_per_r * d_w;
+    const double p_compute_w = spec.idle_w + d_w;
+    const double p_comm_w = spec.idle_w + a_comm * d_w;
+    const double p_stall_w = spec.idle_w + jt.stall_activity * d_w;
     auto& t = ft.unit_time;
     auto& e = ft.unit_energy;
     if (in_job) {
@@ -241,7 +252,7 @@ void Engine::State::prepare_fast() {
       e[checkpoint] = p_stall_w * t[checkpoint];
       e[recovery] = p_stall_w * t[recovery];
       e[waiting] = p_stall_w * t[waiting];
-      ft.swing_per_r = 2.0 * jt.half_swing_per_r * full_w * run_s;
+      ft.swing_per_r = 2.0 * jt.half_swing_per_r * d_w * run_s;
     } else {
       t[unallocated] = dt;
       e[unallocated] = p_stall_w * dt;
@@ -279,6 +290,12 @@ void Engine::State::kernel(TickReduction& red, double t0_s) {
   std::int64_t trips = 0;
 
   std::array<double, kCategoryCount> rack_time{}, rack_energy{}, node_time{}, node_energy{};
+  // Raw pointers: the stores below cannot then alias the vectors' own bookkeeping, so the
+  // compiler keeps them in registers instead of reloading them for every unit.
+  double* __restrict const jc = junction_c.data();
+  const double* __restrict const res = resistance_k_per_w.data();
+  const double* __restrict const clk = clock_ratio.data();
+  thermal::CycleState* __restrict const cyc = cycles.data();
   for (std::int64_t r = 0; r < block.rack_count; ++r) {
     const std::int64_t grack = block.first_rack + r;
     rack_time.fill(0.0);
@@ -327,12 +344,11 @@ void Engine::State::kernel(TickReduction& red, double t0_s) {
       double fast_r_sum = 0.0;
       for (std::int64_t a = 0; a < apn; ++a) {
         const std::int64_t i = ln * apn + a;
-        const double r_k_per_w = resistance_k_per_w[i];
+        const double r_k_per_w = res[i];
         double t_new;
-        if (ft.cap_ok && clock_ratio[i] == 1.0 &&
-            r_k_per_w * ft.k_per_r + decay * junction_c[i] <= l_c) {
+        if (clk[i] == ft.clock && r_k_per_w * ft.k_per_r + decay * jc[i] <= l_c) {
           // Full clock: T ← T_ss + (T − T_ss)·decay with T_ss = inlet + R·P.
-          t_new = gain * (inlet + r_k_per_w * p_fast_w) + decay * junction_c[i];
+          t_new = gain * (inlet + r_k_per_w * p_fast_w) + decay * jc[i];
           ++n_fast;
           fast_r_sum += r_k_per_w;
           acc_power_sum += p_fast_w;
@@ -340,10 +356,10 @@ void Engine::State::kernel(TickReduction& red, double t0_s) {
           t_new = slow_unit(i, r_k_per_w, inlet, decay, a_comm, jt, in_job, j, node_time,
                             node_energy, acc_power_sum, rack_swing_k_s, throttled);
         }
-        junction_c[i] = t_new;
+        jc[i] = t_new;
         rack_max_c = std::max(rack_max_c, t_new);
         // Large cycles (stalls, failures, restarts): Norris–Landzberg damage per half-cycle.
-        const float swing_k = thermal::observe(cycles[i], t_new, hysteresis);
+        const float swing_k = thermal::observe(cyc[i], t_new, hysteresis);
         if (swing_k > 0.0f) {
           ++rack_large_cycles;
           rack_large_swing_k += swing_k;
@@ -365,6 +381,7 @@ void Engine::State::kernel(TickReduction& red, double t0_s) {
         }
       }
       if (jt.run_f > 0.0) rack_swing_k_s += ft.swing_per_r * fast_r_sum;
+      if (ft.capped) throttled += n_fast;
       if (in_job) rack_running_s += jt.run_f * dt * static_cast<double>(apn);
       const std::size_t fi = in_job ? static_cast<std::size_t>(j) : jobs.size();
       if (n_fast == apn) {
@@ -377,7 +394,7 @@ void Engine::State::kernel(TickReduction& red, double t0_s) {
           node_time[c] += n_fast * ft.unit_time[c];
           node_energy[c] += n_fast * ft.unit_energy[c];
         }
-        if (in_job && jt.run_f > 0.0) job_min_clock[j] = std::min(job_min_clock[j], 1.0);
+        if (in_job && jt.run_f > 0.0) job_min_clock[j] = std::min(job_min_clock[j], ft.clock);
       }
       // Node overhead (CPUs, fans, NICs) shared out by time, so categories sum to IT energy.
       const double node_w = thermal::node_power_w(spec, acc_power_sum);
@@ -409,7 +426,7 @@ void Engine::State::kernel(TickReduction& red, double t0_s) {
         if (rack_job_time[fi] == 0.0 && rack_job_energy[fi] == 0.0) rack_jobs_touched.push_back(fi);
         rack_job_time[fi] += n * ft.node_time[compute];
         rack_job_energy[fi] += n * ft.node_energy[compute];
-        if (jobs[fi].tick.run_f > 0.0) job_min_clock[fi] = std::min(job_min_clock[fi], 1.0);
+        if (jobs[fi].tick.run_f > 0.0) job_min_clock[fi] = std::min(job_min_clock[fi], ft.clock);
       }
     }
     rack_fast_touched.clear();
