@@ -263,7 +263,8 @@ void apply_set(ConfigNode& root, const std::string& assignment) {
 
 namespace {
 
-void emit_node(YAML::Emitter& out, const ConfigNode& node) {
+// Block style, with lists of scalars in flow style; or everything in flow style (one line).
+void emit_node(YAML::Emitter& out, const ConfigNode& node, bool flow) {
   switch (node.kind) {
     case ConfigNode::Kind::null:
       out << YAML::Null;
@@ -275,19 +276,21 @@ void emit_node(YAML::Emitter& out, const ConfigNode& node) {
         out << node.scalar;
       break;
     case ConfigNode::Kind::sequence: {
-      bool flat = std::all_of(node.items.begin(), node.items.end(),
+      const bool flat =
+          flow || std::all_of(node.items.begin(), node.items.end(),
                               [](const auto& i) { return i->kind == ConfigNode::Kind::scalar; });
       if (flat) out << YAML::Flow;
       out << YAML::BeginSeq;
-      for (const auto& item : node.items) emit_node(out, *item);
+      for (const auto& item : node.items) emit_node(out, *item, flow);
       out << YAML::EndSeq;
       break;
     }
     case ConfigNode::Kind::map:
+      if (flow) out << YAML::Flow;
       out << YAML::BeginMap;
       for (const auto& [k, v] : node.entries) {
         out << YAML::Key << k << YAML::Value;
-        emit_node(out, *v);
+        emit_node(out, *v, flow);
       }
       out << YAML::EndMap;
       break;
@@ -296,9 +299,15 @@ void emit_node(YAML::Emitter& out, const ConfigNode& node) {
 
 }  // namespace
 
+std::string emit_yaml_flow(const ConfigNode& node) {
+  YAML::Emitter out;
+  emit_node(out, node, true);
+  return out.c_str();
+}
+
 std::string emit_yaml(const ConfigNode& node) {
   YAML::Emitter out;
-  emit_node(out, node);
+  emit_node(out, node, false);
   return std::string(out.c_str()) + "\n";
 }
 

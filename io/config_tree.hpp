@@ -58,5 +58,7 @@ void apply_set(ConfigNode& root, const std::string& assignment);
 
 // Emit as block-style YAML.
 std::string emit_yaml(const ConfigNode& node);
+// Emit on one line in flow style (e.g. a --set value).
+std::string emit_yaml_flow(const ConfigNode& node);
 
 }  // namespace ct::io

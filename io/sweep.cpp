@@ -12,41 +12,8 @@ namespace ct::io {
 
 namespace {
 
-void emit_flow(YAML::Emitter& out, const ConfigNode& node) {
-  switch (node.kind) {
-    case ConfigNode::Kind::null:
-      out << YAML::Null;
-      break;
-    case ConfigNode::Kind::scalar:
-      if (node.quoted)
-        out << YAML::DoubleQuoted << node.scalar;
-      else
-        out << node.scalar;
-      break;
-    case ConfigNode::Kind::sequence:
-      out << YAML::Flow << YAML::BeginSeq;
-      for (const auto& item : node.items) emit_flow(out, *item);
-      out << YAML::EndSeq;
-      break;
-    case ConfigNode::Kind::map:
-      out << YAML::Flow << YAML::BeginMap;
-      for (const auto& [k, v] : node.entries) {
-        out << YAML::Key << k << YAML::Value;
-        emit_flow(out, *v);
-      }
-      out << YAML::EndMap;
-      break;
-  }
-}
-
 // A value as one line of YAML that apply_set parses back to the same node.
-std::string render_value(const ConfigNode& node) {
-  YAML::Emitter out;
-  out.SetMapFormat(YAML::Flow);
-  out.SetSeqFormat(YAML::Flow);
-  emit_flow(out, node);
-  return out.c_str();
-}
+std::string render_value(const ConfigNode& node) { return emit_yaml_flow(node); }
 
 std::string where(const Origin& o) { return o.describe(); }
 
