@@ -232,12 +232,12 @@ void bind_weather(Binder& b, WeatherSpec& w, const std::string& scenario_path) {
   // scenario loads from anywhere.
   b.text("csv_file", w.csv_path, std::string());
   if (!w.csv_path.empty()) {
-    // Relative to the file that names it (a base file of `extends`, or the scenario); from
-    // --set, relative to the working directory.
+    // Relative to the file that names it (a base file of `extends`, or the scenario); a
+    // --set value, relative to the scenario file.
     std::filesystem::path p(w.csv_path);
-    const std::string from = b.origin_file("csv_file");
-    (void)scenario_path;
-    if (p.is_relative() && !from.empty()) p = std::filesystem::path(from).parent_path() / p;
+    std::string from = b.origin_file("csv_file");
+    if (from.empty()) from = scenario_path;
+    if (p.is_relative()) p = std::filesystem::path(from).parent_path() / p;
     w.csv_path = std::filesystem::absolute(p).lexically_normal().string();
     b.record("csv_file", w.csv_path, true);
   }
@@ -334,10 +334,9 @@ void bind_signal(Binder& b, SignalSpec& sig, const std::string& units, double lo
   b.text("csv_file", sig.csv_path, std::string());
   if (!sig.csv_path.empty()) {
     std::filesystem::path path(sig.csv_path);
-    const std::string from = b.origin_file("csv_file");
-    (void)scenario_path;
-    if (path.is_relative() && !from.empty())
-      path = std::filesystem::path(from).parent_path() / path;
+    std::string from = b.origin_file("csv_file");
+    if (from.empty()) from = scenario_path;
+    if (path.is_relative()) path = std::filesystem::path(from).parent_path() / path;
     sig.csv_path = std::filesystem::absolute(path).lexically_normal().string();
     b.record("csv_file", sig.csv_path, true);
   }

@@ -20,7 +20,7 @@ TIMELIMIT=${TIMELIMIT:-$STANDIN}
 RANKS=${RANKS:-2}
 ((STANDIN)) && RANKS=1
 export RANKS
-DURATION_S=${DURATION_S:-43200}  # simulated seconds of the real test (~20-40 s wall on 2 ranks)
+DURATION_S=${DURATION_S:-21600}  # simulated seconds of the real test (~20-40 s wall on 2 ranks)
 SIGNAL_AFTER_S=${SIGNAL_AFTER_S:-8}
 echo "test_long_requeue: $CLUSTERTWIN (standin=$STANDIN, ranks=$RANKS)"
 
@@ -32,7 +32,7 @@ extends: $REPO/configs/quickstart.yaml
 name: long-test
 time:
   duration_s: $DURATION_S
-  tick_s: 0.05   # a fine tick so the run lasts long enough (~20-40 s wall) to be signalled
+  tick_s: 0.02   # a fine tick so the run lasts long enough (~20-40 s wall) to be signalled
 YAML
 
 # --- reference: the same run, uninterrupted --------------------------------------------------
