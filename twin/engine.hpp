@@ -30,7 +30,8 @@ struct RunControl {
   const volatile int* stop_flag = nullptr;  // set asynchronously (signal handler)
   double restart_every_wall_s = 0.0;        // 0: never
   double stop_after_s = 0.0;                // > 0: stop (with a restart file) at this time
-  std::string restart_path;                 // where restart files go ("" = none)
+  double pace = 0.0;         // > 0: no faster than this many simulated seconds per wall second
+  std::string restart_path;  // where restart files go ("" = none)
 };
 
 struct RunStatistics {

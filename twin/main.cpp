@@ -174,6 +174,8 @@ int cmd_run(int argc, char** argv, int rank, int ranks) {
       "stop at this simulated time (s), writing OUT.restart, exit status 75")(
       "stats-json", po::value<std::string>(),
       "write run statistics (wall time, MPI and HDF5 time, memory) to this JSON file")(
+      "pace", po::value<double>(),
+      "run no faster than this many simulated seconds per wall second (live twins, demos)")(
       "quiet,q", "no progress messages")("log-level",
                                          po::value<std::string>()->default_value("info"),
                                          "trace, debug, info, warn, error or off");
@@ -257,6 +259,11 @@ int cmd_run(int argc, char** argv, int rank, int ranks) {
     if (p.vm.count("restart-every"))
       control.restart_every_wall_s = p.vm["restart-every"].as<double>();
     if (p.vm.count("stop-after")) control.stop_after_s = p.vm["stop-after"].as<double>();
+  }
+  if (p.vm.count("pace")) {
+    control.pace = p.vm["pace"].as<double>();
+    if (!(control.pace > 0))
+      throw BadArguments("clustertwin run: --pace must be > 0 simulated seconds per wall second");
   }
   const ct::twin::Figures figures = first.run(&*out, progress, control);
   if (first.interrupted()) {

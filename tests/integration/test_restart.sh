@@ -41,7 +41,9 @@ resume_case 1 2 20000
 resume_case 3 1 31337
 
 # SIGUSR1 delivered while running: agreed at a tick boundary, restart written, exit 75.
-mpirun -n 2 "$bin" run "$scenario" -o sig.h5 "${args[@]}" --set time.tick_s=0.25 > sig.log 2>&1 &
+# --pace holds the run to ~8.6 s of wall time whatever the machine, so the signal lands mid-run.
+mpirun -n 2 "$bin" run "$scenario" -o sig.h5 "${args[@]}" --set time.tick_s=0.25 --pace 5000 \
+  > sig.log 2>&1 &
 pid=$!
 sleep 2
 kill -USR1 "$pid"
@@ -61,7 +63,8 @@ else
 fi
 
 # kill -9: the partial file holds every flushed sample.
-"$bin" run "$scenario" -o killed.h5 "${args[@]}" --set time.tick_s=0.1 > /dev/null 2>&1 &
+"$bin" run "$scenario" -o killed.h5 "${args[@]}" --set time.tick_s=0.1 --pace 5000 \
+  > /dev/null 2>&1 &
 pid=$!
 sleep 3
 kill -9 "$pid"; wait "$pid" 2>/dev/null
@@ -78,7 +81,8 @@ PY
 then ok "kill -9: partial file opens with every flushed sample"; else fail "kill -9 read-back"; fi
 
 # Periodic restart files (--restart-every): kill -9, then resume from the last one.
-"$bin" run "$scenario" -o periodic.h5 "${args[@]}" --set time.tick_s=0.1 --restart-every 0.5 \
+"$bin" run "$scenario" -o periodic.h5 "${args[@]}" --set time.tick_s=0.1 --pace 5000 \
+  --restart-every 0.5 \
   > /dev/null 2>&1 &
 pid=$!
 sleep 3

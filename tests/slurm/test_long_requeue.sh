@@ -20,7 +20,7 @@ TIMELIMIT=${TIMELIMIT:-$STANDIN}
 RANKS=${RANKS:-2}
 ((STANDIN)) && RANKS=1
 export RANKS
-DURATION_S=${DURATION_S:-21600}  # simulated seconds of the real test (~20-40 s wall on 2 ranks)
+DURATION_S=${DURATION_S:-21600}  # simulated seconds of the real test (~22 s wall with --pace 1000)
 SIGNAL_AFTER_S=${SIGNAL_AFTER_S:-8}
 echo "test_long_requeue: $CLUSTERTWIN (standin=$STANDIN, ranks=$RANKS)"
 
@@ -32,7 +32,6 @@ extends: $REPO/configs/quickstart.yaml
 name: long-test
 time:
   duration_s: $DURATION_S
-  tick_s: 0.02   # a fine tick so the run lasts long enough (~20-40 s wall) to be signalled
 YAML
 
 # --- reference: the same run, uninterrupted --------------------------------------------------
@@ -46,7 +45,8 @@ fi
 
 # --- interrupted run: scancel --signal=USR1 --batch, requeue, resume --------------------------
 export FAKE_STEPS=${FAKE_STEPS:-60}
-job=$(SCENARIO=long.yaml OUT=long.h5 EXTRA_ARGS=$( ((STANDIN)) || echo -q) \
+# --pace holds the run to ~22 s of wall time whatever the machine, so the signal lands mid-run.
+job=$(SCENARIO=long.yaml OUT=long.h5 EXTRA_ARGS=$( ((STANDIN)) || echo "-q --pace 1000") \
   sbatch --parsable --ntasks="$RANKS" --time=30 -o long.out "$REPO/slurm/long.sbatch")
 check "long.sbatch submitted (job ${job:-none})" test -n "$job"
 wait_state "$job" 60 RUNNING || abort "long job never started"
