@@ -390,8 +390,8 @@ void Engine::State::recompute_breakdown(Job& job) {
 // compute-phase power under it, so the measured facility power cannot exceed the cap.
 void Engine::State::grid_tick(double t0_s, double dry_c, double wet_c) {
   const double unix_s = sc.time.start_unix_s + t0_s;
-  const double carbon = carbon_signal->mean_over(unix_s, unix_s + dt);
-  facility_cap_w = power::cap_in_force_w(sc.grid.policy, unix_s + 0.5 * dt, carbon);
+  carbon_g_per_kwh = carbon_signal->mean_over(unix_s, unix_s + dt);
+  facility_cap_w = power::cap_in_force_w(sc.grid.policy, unix_s + 0.5 * dt, carbon_g_per_kwh);
   accelerator_cap_w = sc.power_cap_w;
   if (std::isfinite(facility_cap_w)) {
     power::CapInputs in;
@@ -548,10 +548,9 @@ Figures Engine::run(io::OutputFile* out, const ProgressOptions& progress,
     s.interval_outdoor += dry * s.dt;
     {
       const double unix_s = s.sc.time.start_unix_s + t0;
-      const double carbon = s.carbon_signal->mean_over(unix_s, unix_s + s.dt);
       const double price = s.price_signal->mean_over(unix_s, unix_s + s.dt);
       const power::TickGridRates rates =
-          s.ledger.add(s.plant.facility_power_w, s.dt, carbon, price);
+          s.ledger.add(s.plant.facility_power_w, s.dt, s.carbon_g_per_kwh, price);
       s.interval_carbon_g += rates.carbon_g_per_s * s.dt;
       s.interval_cost_usd += rates.cost_usd_per_s * s.dt;
       s.interval_price_j += price * s.plant.facility_power_w * s.dt;

@@ -146,6 +146,7 @@ struct Engine::State {
   power::EnergyLedger ledger;
   double accelerator_cap_w = 0.0;   // per accelerator this tick (spec cap, lowered by the grid)
   double facility_cap_w = kInf;     // facility cap in force this tick
+  double carbon_g_per_kwh = 0.0;    // grid carbon intensity, mean over this tick
   double cap_exceedance_w = -kInf;  // max over ticks of facility power − cap in force
   double interval_carbon_g = 0, interval_cost_usd = 0, interval_price_j = 0;
   double interval_cap_min_w = kInf, interval_acc_cap_min_w = kInf, interval_facility_max_w = 0;
