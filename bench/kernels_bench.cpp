@@ -596,11 +596,13 @@ void BM_fused_tick(benchmark::State& state) {
   set_rates(state, f.n, kFusedBytes);
 }
 
-// The engine's per-unit fast path (twin/fleet_kernel.cpp since the FastTick change): units at
-// full clock this tick and the last need one multiply-add test and the exact RC step; their
-// category times and energies are per-job constants added once per node. Units that fail the
-// test would take the governor path (BM_thermal_dvfs); with realistic inputs almost none do.
-// Reads R, T, clock, cycle state; writes T and cycle state: 48 bytes per update.
+// The engine's per-unit fast path, with the engine's own functions (twin/fleet_kernel.cpp):
+// a node whose units are all at the job's clock and below the thermal limit is stepped by
+// thermal::step_common_power (one vectorized test and exact RC step for its 8 units; category
+// times and energies are per-job constants counted per node), then thermal::observe_units runs
+// the cycle counter on the node. A node that fails the test would take the per-unit governor
+// path (BM_thermal_dvfs); with realistic inputs few do (`slow_share`, per unit).
+// Reads R, T, clock, cycle state (8+8+8+4+4); writes T and cycle state (8+4+4): 48 bytes.
 constexpr double kFastBytes = 48.0;
 void BM_fast_units(benchmark::State& state) {
   Fleet f(state.range(0));
@@ -611,31 +613,37 @@ void BM_fast_units(benchmark::State& state) {
   const double a_full = f.job.run_f * (f.job.compute_f + (1.0 - f.job.compute_f) * f.a_comm);
   const double k_per_r = gain * (spec.idle_w + a_full * full_w);
   const double p_fast_w = spec.idle_w + a_full * full_w;
-  std::int64_t slow = 0;
+  std::vector<float> turning(f.cycles.size()), extreme(f.cycles.size()), swing(kApn);
+  for (std::size_t i = 0; i < f.cycles.size(); ++i) {
+    turning[i] = f.cycles[i].turning_c;
+    extreme[i] = f.cycles[i].extreme_c;
+  }
+  std::int64_t slow = 0, cycles = 0;
   for (auto _ : state) {
     double max_c = -1e300;
     for (std::int64_t r = 0; r < f.racks; ++r) {
       for (std::int64_t k = 0; k < kNpr; ++k) {
         const double inlet = thermal::air_inlet_c(
             f.air, f.supply_c, (static_cast<double>(k) + 0.5) / kNpr, f.rack_power_w[r], 0.0);
-        const double l_c = spec.slowdown_temperature_c - gain * inlet;
-        for (std::int64_t a = 0; a < kApn; ++a) {
-          const std::int64_t i = (r * kNpr + k) * kApn + a;
-          const double rr = f.resistance_k_per_w[i];
-          double tn;
-          if (f.clock_ratio[i] == 1.0 && rr * k_per_r + f.decay * f.junction_c[i] <= l_c) {
-            tn = gain * (inlet + rr * p_fast_w) + f.decay * f.junction_c[i];
-          } else {
-            ++slow;
-            tn = f.junction_c[i];
-          }
-          f.junction_c[i] = tn;
-          max_c = std::max(max_c, tn);
-          benchmark::DoNotOptimize(thermal::observe(f.cycles[i], tn, f.hysteresis));
-        }
+        const thermal::CommonPowerStep step{1.0,
+                                            inlet,
+                                            p_fast_w,
+                                            f.decay,
+                                            gain,
+                                            k_per_r,
+                                            spec.slowdown_temperature_c - gain * inlet};
+        const std::int64_t base = (r * kNpr + k) * kApn;
+        if (!thermal::step_common_power(step, kApn, f.clock_ratio.data() + base,
+                                        f.resistance_k_per_w.data() + base,
+                                        f.junction_c.data() + base, max_c))
+          slow += kApn;
+        if (thermal::observe_units(kApn, f.junction_c.data() + base, f.hysteresis,
+                                   turning.data() + base, extreme.data() + base, swing.data()))
+          ++cycles;
       }
     }
     benchmark::DoNotOptimize(max_c);
+    benchmark::DoNotOptimize(cycles);
   }
   set_rates(state, f.n, kFastBytes);
   state.counters["slow_share"] =

@@ -12,10 +12,12 @@
 // periodic steady state of the RC driven by a square wave (square_wave_swing_k).
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 
 #include "common/random.hpp"
+#include "common/simd.hpp"
 #include "thermal/accelerator_catalog.hpp"
 
 namespace ct::thermal {
@@ -32,6 +34,62 @@ inline double steady_temperature_c(double inlet_temperature_c, double resistance
 // One exact RC step: T_ss + (T − T_ss)·decay.
 inline double junction_step_c(double temperature_c, double steady_c, double decay) {
   return steady_c + (temperature_c - steady_c) * decay;
+}
+
+// The exact RC step of n units that share one power P and inlet (a node's units at a common
+// clock: full, or the power cap's), taken only if none of them reaches the governor's thermal
+// limit: every unit must have clock_ratio == clock and R·k_per_r + decay·T ≤ limit_c (the
+// caller's linear form of "the throttle does not bind", see dvfs_governor.hpp). Then
+//   T ← gain·(T_inlet + R·P) + decay·T,   gain = 1 − decay,
+// max_c takes the new temperatures' maximum, and it returns true. Otherwise it changes nothing
+// and returns false (the caller steps each unit itself). Two units per vector step
+// (common/simd.hpp), element-wise, so the results are those of the scalar form.
+struct CommonPowerStep {
+  double clock = 1.0;
+  double inlet_c = 0.0, power_w = 0.0;
+  double decay = 0.0, gain = 1.0;
+  double k_per_r = 0.0, limit_c = 0.0;
+};
+
+inline bool step_common_power(const CommonPowerStep& s, std::int64_t n,
+                              const double* __restrict clock_ratio,
+                              const double* __restrict resistance_k_per_w,
+                              double* __restrict junction_c, double& max_c) {
+  using simd::f64x2;
+  // Scalar reference (and the tail): the limit binds for a unit if
+  //   clock_ratio ≠ clock or !(R·k_per_r + decay·T ≤ limit_c).
+  auto binds = [&](std::int64_t a) {
+    return clock_ratio[a] != s.clock ||
+           !(resistance_k_per_w[a] * s.k_per_r + s.decay * junction_c[a] <= s.limit_c);
+  };
+  const f64x2 clock = f64x2{} + s.clock, k = f64x2{} + s.k_per_r;
+  const f64x2 decay = f64x2{} + s.decay, limit = f64x2{} + s.limit_c;
+  const std::int64_t whole = n - n % 2;
+  simd::Lanes free = simd::all_lanes();  // stays all ones while no unit binds
+  for (std::int64_t a = 0; a < whole; a += 2) {
+    const f64x2 r = simd::load<f64x2>(resistance_k_per_w + a);
+    const f64x2 t = simd::load<f64x2>(junction_c + a);
+    free = simd::equal_and_at_most(free, simd::load<f64x2>(clock_ratio + a), clock,
+                                   r * k + decay * t, limit);
+  }
+  if (!simd::all(free) || (whole < n && binds(whole))) return false;
+  // T ← gain·(T_inlet + R·P) + decay·T.
+  const f64x2 gain = f64x2{} + s.gain, inlet = f64x2{} + s.inlet_c, power = f64x2{} + s.power_w;
+  f64x2 m = f64x2{} + max_c;
+  for (std::int64_t a = 0; a < whole; a += 2) {
+    const f64x2 r = simd::load<f64x2>(resistance_k_per_w + a);
+    const f64x2 t = gain * (inlet + r * power) + decay * simd::load<f64x2>(junction_c + a);
+    simd::store(junction_c + a, t);
+    m = m > t ? m : t;
+  }
+  max_c = std::max(m[0], m[1]);
+  if (whole < n) {
+    const double t =
+        s.gain * (s.inlet_c + resistance_k_per_w[whole] * s.power_w) + s.decay * junction_c[whole];
+    junction_c[whole] = t;
+    max_c = std::max(max_c, t);
+  }
+  return true;
 }
 
 // Peak-to-peak swing of the periodic steady state per unit of ΔP·R, for a square wave of period

@@ -223,7 +223,8 @@ void Engine::State::setup() {
   junction_c.resize(local_accs);
   resistance_k_per_w.resize(local_accs);
   clock_ratio.assign(local_accs, 1.0);
-  cycles.resize(local_accs);
+  cycle_turning_c.resize(local_accs);
+  cycle_extreme_c.resize(local_accs);
   cycle_turn_s.assign(local_accs, 0.0f);
   cycle_damage_ref_s.assign(local_accs, 0.0f);
   acc_hazard.assign(local_accs, 0.0);
@@ -233,10 +234,16 @@ void Engine::State::setup() {
     const auto id = static_cast<std::uint64_t>(first_acc + i);
     resistance_k_per_w[i] = thermal::unit_resistance_k_per_w(sc.accelerator, seed, id);
     junction_c[i] = supply_c + resistance_k_per_w[i] * sc.accelerator.idle_w;
-    cycles[i] = thermal::make_cycle_state(junction_c[i]);
+    const thermal::CycleState cs = thermal::make_cycle_state(junction_c[i]);
+    cycle_turning_c[i] = cs.turning_c;
+    cycle_extreme_c[i] = cs.extreme_c;
     acc_threshold[i] =
         faults::failure_threshold(seed, faults::component_key(faults::Scope::accelerator, id), 0);
   }
+  node_resistance_sum.assign(local_nodes, 0.0);
+  for (std::int64_t n = 0; n < local_nodes; ++n)
+    for (std::int64_t a = 0; a < apn; ++a)
+      node_resistance_sum[n] += resistance_k_per_w[n * apn + a];
   node_hazard.assign(local_nodes, 0.0);
   node_threshold.resize(local_nodes);
   node_life.assign(local_nodes, 0);
@@ -444,7 +451,10 @@ Figures Engine::run(io::OutputFile* out, const ProgressOptions& progress,
   s.job_min_clock.assign(s.jobs.size(), kInf);
   s.rack_job_time.assign(s.jobs.size(), 0.0);
   s.rack_job_energy.assign(s.jobs.size(), 0.0);
-  s.rack_allfast_nodes.assign(s.jobs.size() + 1, 0);
+  s.tick_fast_nodes.assign(s.jobs.size() + 1, 0);
+  s.tick_job_nodes.assign(s.jobs.size(), 0);
+  s.node_swing_k.assign(static_cast<std::size_t>(s.apn), 0.0f);
+  s.node_height_fraction.assign(static_cast<std::size_t>(s.npr), 0.0);
   const double wall0 = MPI_Wtime();
   double last_log = wall0;
   const double interval_s = static_cast<double>(s.ticks_per_output) * s.dt;

@@ -69,6 +69,10 @@ struct FastTick {
   double node_power_w = 0.0;  // all units at full clock, with the node overhead
   std::array<double, kCategoryCount> node_time{}, node_energy{};  // overhead shared by time
   double swing_per_r = 0.0;  // in-iteration ΔT_pp·running s per unit of R (K·s per K/W)
+  // The node constants in the tick reduction's fixed point: a rank adds count × these, so the
+  // sums stay exact integers whatever the decomposition, with no per-rack rounding.
+  std::int64_t node_power_fx = 0, node_running_fx = 0;
+  std::array<std::int64_t, kCategoryCount> node_time_fx{}, node_energy_fx{};
 };
 
 struct Pending {
@@ -127,10 +131,11 @@ struct Engine::State {
 
   // --- local struct-of-arrays, indexed by (global id − first id) ---
   std::vector<double> junction_c, resistance_k_per_w, clock_ratio;
-  std::vector<thermal::CycleState> cycles;
+  std::vector<float> cycle_turning_c, cycle_extreme_c;  // thermal_cycles.hpp, per unit
   std::vector<float> cycle_turn_s, cycle_damage_ref_s;
   std::vector<double> acc_hazard, acc_threshold;
   std::vector<std::uint32_t> acc_life;
+  std::vector<double> node_resistance_sum;  // Σ R of the node's units (constant)
   std::vector<double> node_hazard, node_threshold;
   std::vector<std::uint32_t> node_life;
   std::vector<double> rack_hazard, rack_threshold;
@@ -189,10 +194,12 @@ struct Engine::State {
   std::vector<FastTick> fast;  // per job, then one for units in no job
   void prepare_fast();
   // kernel scratch, sized once
-  std::vector<std::int64_t> rack_allfast_nodes;
-  std::vector<int> rack_fast_touched;
+  std::vector<std::int64_t> tick_fast_nodes;  // per FastTick slot: nodes all at its clock
+  std::vector<std::int64_t> tick_job_nodes;   // per job: its nodes that are up this tick
   std::vector<double> job_min_clock, rack_job_time, rack_job_energy;
   std::vector<int> rack_jobs_touched;
+  std::vector<float> node_swing_k;           // per unit of one node
+  std::vector<double> node_height_fraction;  // per node of a rack
 
   void setup();
   void place_jobs();

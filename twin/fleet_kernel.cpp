@@ -267,7 +267,11 @@ void Engine::State::prepare_fast() {
     for (int c = 0; c < kCategoryCount; ++c) {
       ft.node_time[c] = n * t[c];
       ft.node_energy[c] = n * e[c] + per_second * ft.node_time[c];
+      ft.node_time_fx[c] = to_fixed(ft.node_time[c], kSecondScale);
+      ft.node_energy_fx[c] = to_fixed(ft.node_energy[c], kJouleScale);
     }
+    ft.node_power_fx = to_fixed(ft.node_power_w, kWattScale);
+    ft.node_running_fx = to_fixed(jt.run_f * dt * n, kSecondScale);
   }
 }
 
@@ -295,104 +299,132 @@ void Engine::State::kernel(TickReduction& red, double t0_s) {
   double* __restrict const jc = junction_c.data();
   const double* __restrict const res = resistance_k_per_w.data();
   const double* __restrict const clk = clock_ratio.data();
-  thermal::CycleState* __restrict const cyc = cycles.data();
+  float* __restrict const turning = cycle_turning_c.data();
+  float* __restrict const extreme = cycle_extreme_c.data();
+  float* __restrict const swings = node_swing_k.data();
+  // Height fractions of the nodes in a rack (the air inlet's recirculation weight).
+  for (std::int64_t k = 0; k < npr; ++k)
+    node_height_fraction[k] = (static_cast<double>(k) + 0.5) / static_cast<double>(npr);
+  std::fill(tick_fast_nodes.begin(), tick_fast_nodes.end(), 0);
+  std::fill(tick_job_nodes.begin(), tick_job_nodes.end(), 0);
   for (std::int64_t r = 0; r < block.rack_count; ++r) {
     const std::int64_t grack = block.first_rack + r;
-    rack_time.fill(0.0);
-    rack_energy.fill(0.0);
     const double prev_power_w = rack_power_w[r];
     const double liquid_inlet =
         air ? 0.0 : thermal::liquid_inlet_c(sc.liquid_rack, supply_c, prev_power_w);
     const double row_end = air ? row_end_weight(campus, grack) : 0.0;
-    double rack_p = 0.0, inlet_sum = 0.0, rack_max_c = -kInf;
+    // rack_p: all the rack's IT power (its inlet next tick, its output series); slow_p and
+    // rack_time/rack_energy: only nodes that are not all at their job's clock, which are
+    // rounded to fixed point per rack (`slow` says there are any).
+    double rack_p = 0.0, slow_p = 0.0, inlet_sum = 0.0, rack_max_c = -kInf;
+    bool slow = false;
     std::int64_t throttled = 0, rack_large_cycles = 0;
-    double rack_swing_k_s = 0.0, rack_running_s = 0.0, rack_large_swing_k = 0.0;
+    double rack_swing_k_s = 0.0, rack_large_swing_k = 0.0;
     for (std::int64_t k = 0; k < npr; ++k) {
       const std::int64_t ln = r * npr + k;
       const std::int64_t node = first_node + ln;
       const double inlet =
-          air ? thermal::air_inlet_c(sc.air_rack, supply_c,
-                                     (static_cast<double>(k) + 0.5) / static_cast<double>(npr),
-                                     prev_power_w, row_end)
+          air ? thermal::air_inlet_c(sc.air_rack, supply_c, node_height_fraction[k], prev_power_w,
+                                     row_end)
               : liquid_inlet;
       inlet_sum += inlet;
       const NodeRole role = node_role[node];
+      const std::int64_t base = ln * apn;
       if (role == NodeRole::repairing) {
         // Powered off for repair: cools toward the inlet, counts as unallocated.
-        for (std::int64_t a = 0; a < apn; ++a) {
-          const std::int64_t i = ln * apn + a;
-          junction_c[i] = thermal::junction_step_c(junction_c[i], inlet, decay);
-          rack_max_c = std::max(rack_max_c, junction_c[i]);
+        for (std::int64_t i = base; i < base + apn; ++i) {
+          jc[i] = thermal::junction_step_c(jc[i], inlet, decay);
+          rack_max_c = std::max(rack_max_c, jc[i]);
         }
         rack_time[unallocated] += static_cast<double>(apn) * dt;
+        slow = true;
         continue;
       }
       const bool in_job = role == NodeRole::active;
       const int j = in_job ? node_job[node] : -1;
       const JobTick& jt = in_job ? jobs[j].tick : idle_tick;
-      node_time.fill(0.0);
-      node_energy.fill(0.0);
-      double acc_power_sum = 0.0;
+      const std::size_t fi = in_job ? static_cast<std::size_t>(j) : jobs.size();
+      if (in_job) ++tick_job_nodes[fi];
       // Units at full clock (this tick and the last) all do the same thing: their activity,
       // power, category times and energies are constants of the job's tick (FastTick). The
       // per-unit work is then one test and the exact RC step; units that throttle take the full
       // governor path (slow_unit).
-      const FastTick& ft = fast[in_job ? static_cast<std::size_t>(j) : jobs.size()];
+      const FastTick& ft = fast[fi];
       const double l_c = spec.slowdown_temperature_c - gain * inlet;
       const double p_fast_w = ft.unit_power_w;
-      int n_fast = 0;
-      double fast_r_sum = 0.0;
-      for (std::int64_t a = 0; a < apn; ++a) {
-        const std::int64_t i = ln * apn + a;
-        const double r_k_per_w = res[i];
-        double t_new;
-        if (clk[i] == ft.clock && r_k_per_w * ft.k_per_r + decay * jc[i] <= l_c) {
-          // Full clock: T ← T_ss + (T − T_ss)·decay with T_ss = inlet + R·P.
-          t_new = gain * (inlet + r_k_per_w * p_fast_w) + decay * jc[i];
-          ++n_fast;
-          fast_r_sum += r_k_per_w;
-          acc_power_sum += p_fast_w;
-        } else {
-          t_new = slow_unit(i, r_k_per_w, inlet, decay, a_comm, jt, in_job, j, node_time,
-                            node_energy, acc_power_sum, rack_swing_k_s, throttled);
+      std::int64_t n_fast = 0;
+      double fast_r_sum = 0.0, node_max_c = -kInf, acc_power_sum = 0.0;
+      const thermal::CommonPowerStep step{ft.clock, inlet, p_fast_w, decay, gain, ft.k_per_r, l_c};
+      const bool all_fast =
+          thermal::step_common_power(step, apn, clk + base, res + base, jc + base, node_max_c);
+      if (all_fast) {
+        n_fast = apn;  // the common case: the whole node at the job's clock
+        fast_r_sum = node_resistance_sum[ln];
+      } else {
+        node_time.fill(0.0);
+        node_energy.fill(0.0);
+        for (std::int64_t i = base; i < base + apn; ++i) {
+          const double r_k_per_w = res[i];
+          double t_new;
+          if (clk[i] == ft.clock && r_k_per_w * ft.k_per_r + decay * jc[i] <= l_c) {
+            // Full clock: T ← T_ss + (T − T_ss)·decay with T_ss = inlet + R·P.
+            t_new = gain * (inlet + r_k_per_w * p_fast_w) + decay * jc[i];
+            ++n_fast;
+            fast_r_sum += r_k_per_w;
+            acc_power_sum += p_fast_w;
+          } else {
+            t_new = slow_unit(i, r_k_per_w, inlet, decay, a_comm, jt, in_job, j, node_time,
+                              node_energy, acc_power_sum, rack_swing_k_s, throttled);
+          }
+          jc[i] = t_new;
+          node_max_c = std::max(node_max_c, t_new);
         }
-        jc[i] = t_new;
-        rack_max_c = std::max(rack_max_c, t_new);
-        // Large cycles (stalls, failures, restarts): Norris–Landzberg damage per half-cycle.
-        const float swing_k = thermal::observe(cyc[i], t_new, hysteresis);
-        if (swing_k > 0.0f) {
+      }
+      rack_max_c = std::max(rack_max_c, node_max_c);
+      // Large cycles (stalls, failures, restarts): Norris–Landzberg damage per half-cycle.
+      if (thermal::observe_units(apn, jc + base, hysteresis, turning + base, extreme + base,
+                                 swings)) {
+        for (std::int64_t a = 0; a < apn; ++a) {
+          const float swing_k = swings[a];
+          if (swing_k <= 0.0f) continue;
+          const std::int64_t i = base + a;
           ++rack_large_cycles;
           rack_large_swing_k += swing_k;
           const double half_cycle_s = std::max(t1_s - static_cast<double>(cycle_turn_s[i]), dt);
           cycle_turn_s[i] = static_cast<float>(t1_s);
           cycle_damage_ref_s[i] += static_cast<float>(faults::half_cycle_damage_reference_s(
-              swing_k, half_cycle_s, thermal::last_half_cycle_peak_c(cycles[i], swing_k),
+              swing_k, half_cycle_s,
+              thermal::last_half_cycle_peak_c(turning[i], extreme[i], swing_k),
               sc.faults.model.cycling_reference, sc.faults.model.fatigue));
         }
-        if (t_new > spec.shutdown_temperature_c && std::isfinite(acc_hazard[i])) {
-          // Hardware protection trips the unit: a failure of its thermal path.
-          ++trips;
-          acc_hazard[i] = kInf;
-          pending.push_back(
-              Pending{t1_s,
-                      static_cast<std::int64_t>(faults::component_key(
-                          faults::Scope::accelerator, static_cast<std::uint64_t>(first_acc + i))),
-                      static_cast<std::int32_t>(faults::FailureClass::thermal_interface)});
+      }
+      if (node_max_c > spec.shutdown_temperature_c) {
+        for (std::int64_t i = base; i < base + apn; ++i) {
+          if (jc[i] > spec.shutdown_temperature_c && std::isfinite(acc_hazard[i])) {
+            // Hardware protection trips the unit: a failure of its thermal path.
+            ++trips;
+            acc_hazard[i] = kInf;
+            pending.push_back(
+                Pending{t1_s,
+                        static_cast<std::int64_t>(faults::component_key(
+                            faults::Scope::accelerator, static_cast<std::uint64_t>(first_acc + i))),
+                        static_cast<std::int32_t>(faults::FailureClass::thermal_interface)});
+          }
         }
       }
       if (jt.run_f > 0.0) rack_swing_k_s += ft.swing_per_r * fast_r_sum;
       if (ft.capped) throttled += n_fast;
-      if (in_job) rack_running_s += jt.run_f * dt * static_cast<double>(apn);
-      const std::size_t fi = in_job ? static_cast<std::size_t>(j) : jobs.size();
-      if (n_fast == apn) {
-        // The common case: counted here, its constant contribution added once per rack.
-        if (rack_allfast_nodes[fi]++ == 0) rack_fast_touched.push_back(static_cast<int>(fi));
+      if (all_fast) {
+        // The common case: counted here, its constants added once per tick (fixed point).
+        ++tick_fast_nodes[fi];
+        rack_p += ft.node_power_w;
         continue;
       }
+      slow = true;
       if (n_fast > 0) {
         for (int c = 0; c < kCategoryCount; ++c) {
-          node_time[c] += n_fast * ft.unit_time[c];
-          node_energy[c] += n_fast * ft.unit_energy[c];
+          node_time[c] += static_cast<double>(n_fast) * ft.unit_time[c];
+          node_energy[c] += static_cast<double>(n_fast) * ft.unit_energy[c];
         }
         if (in_job && jt.run_f > 0.0) job_min_clock[j] = std::min(job_min_clock[j], ft.clock);
       }
@@ -411,51 +443,57 @@ void Engine::State::kernel(TickReduction& red, double t0_s) {
         rack_job_energy[j] += node_energy[compute] + per_second * node_time[compute];
       }
       rack_p += node_w;
+      slow_p += node_w;
     }
-    // Nodes whose units all ran at full clock: n × the job's per-node constants.
-    for (int fi : rack_fast_touched) {
-      const FastTick& ft = fast[fi];
-      const double n = static_cast<double>(rack_allfast_nodes[fi]);
-      rack_allfast_nodes[fi] = 0;
-      for (int c = 0; c < kCategoryCount; ++c) {
-        rack_time[c] += n * ft.node_time[c];
-        rack_energy[c] += n * ft.node_energy[c];
-      }
-      rack_p += n * ft.node_power_w;
-      if (fi < static_cast<int>(jobs.size())) {
-        if (rack_job_time[fi] == 0.0 && rack_job_energy[fi] == 0.0) rack_jobs_touched.push_back(fi);
-        rack_job_time[fi] += n * ft.node_time[compute];
-        rack_job_energy[fi] += n * ft.node_energy[compute];
-        if (jobs[fi].tick.run_f > 0.0) job_min_clock[fi] = std::min(job_min_clock[fi], ft.clock);
-      }
-    }
-    rack_fast_touched.clear();
     rack_power_w[r] = rack_p;
     rack_inlet_c[r] = inlet_sum / static_cast<double>(npr);
     max_junction = std::max(max_junction, rack_max_c);
     // Fixed point per rack: the cross-rank sum is then exact and decomposition-independent.
-    sums[sl.it_power()] += to_fixed(rack_p, kWattScale);
-    for (int c = 0; c < kCategoryCount; ++c) {
-      sums[sl.cat_time(c)] += to_fixed(rack_time[c], kSecondScale);
-      sums[sl.cat_energy(c)] += to_fixed(rack_energy[c], kJouleScale);
+    if (slow) {
+      sums[sl.it_power()] += to_fixed(slow_p, kWattScale);
+      for (int c = 0; c < kCategoryCount; ++c) {
+        sums[sl.cat_time(c)] += to_fixed(rack_time[c], kSecondScale);
+        sums[sl.cat_energy(c)] += to_fixed(rack_energy[c], kJouleScale);
+      }
+      rack_time.fill(0.0);
+      rack_energy.fill(0.0);
+      for (int jj : rack_jobs_touched) {
+        sums[sl.job_compute_time(jj)] += to_fixed(rack_job_time[jj], kSecondScale);
+        sums[sl.job_compute_energy(jj)] += to_fixed(rack_job_energy[jj], kJouleScale);
+        rack_job_time[jj] = 0.0;
+        rack_job_energy[jj] = 0.0;
+      }
+      rack_jobs_touched.clear();
     }
-    for (int j : rack_jobs_touched) {
-      sums[sl.job_compute_time(j)] += to_fixed(rack_job_time[j], kSecondScale);
-      sums[sl.job_compute_energy(j)] += to_fixed(rack_job_energy[j], kJouleScale);
-      rack_job_time[j] = 0.0;
-      rack_job_energy[j] = 0.0;
-    }
-    rack_jobs_touched.clear();
     sums[sl.throttled()] += throttled;
     sums[sl.swing_time()] += to_fixed(rack_swing_k_s, kSecondScale);
-    sums[sl.running_time()] += to_fixed(rack_running_s, kSecondScale);
     sums[sl.large_cycles()] += rack_large_cycles;
-    sums[sl.large_swing()] += to_fixed(rack_large_swing_k, kSecondScale);
+    if (rack_large_cycles > 0) sums[sl.large_swing()] += to_fixed(rack_large_swing_k, kSecondScale);
     racc_power[r] += rack_p;
     racc_inlet[r] += rack_inlet_c[r];
     racc_max_junction[r] = std::max(racc_max_junction[r], rack_max_c);
     racc_throttled[r] += static_cast<double>(throttled) / static_cast<double>(apr);
   }
+  // Nodes whose units all ran at their job's clock: count × the per-node constants, in fixed
+  // point (exact integer sums, the same for any decomposition).
+  for (std::size_t fi = 0; fi < fast.size(); ++fi) {
+    const std::int64_t n = tick_fast_nodes[fi];
+    if (n == 0) continue;
+    const FastTick& ft = fast[fi];
+    sums[sl.it_power()] += n * ft.node_power_fx;
+    for (int c = 0; c < kCategoryCount; ++c) {
+      sums[sl.cat_time(c)] += n * ft.node_time_fx[c];
+      sums[sl.cat_energy(c)] += n * ft.node_energy_fx[c];
+    }
+    if (fi < jobs.size()) {
+      const int jj = static_cast<int>(fi);
+      sums[sl.job_compute_time(jj)] += n * ft.node_time_fx[compute];
+      sums[sl.job_compute_energy(jj)] += n * ft.node_energy_fx[compute];
+      if (jobs[fi].tick.run_f > 0.0) job_min_clock[fi] = std::min(job_min_clock[fi], ft.clock);
+    }
+  }
+  for (std::size_t jj = 0; jj < jobs.size(); ++jj)
+    sums[sl.running_time()] += tick_job_nodes[jj] * fast[jj].node_running_fx;
   sums[sl.trips()] += trips;
   maxima[ml.max_junction()] = max_junction;
   for (std::size_t j = 0; j < jobs.size(); ++j)

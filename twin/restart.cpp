@@ -20,7 +20,7 @@ namespace ct::twin {
 
 namespace {
 
-constexpr char kMagic[] = "CLUSTERTWIN-RESTART-1";
+constexpr char kMagic[] = "CLUSTERTWIN-RESTART-2";
 
 template <class T>
 void put_raw(std::ostream& os, const T& v) {
@@ -82,7 +82,8 @@ void for_each_field(Engine::State& s, F&& f) {
   auto r = [&](auto& v) {
     f(Field{sizeof(v[0]), v.data(), s.block.rack_count, s.block.first_rack, racks});
   };
-  a(s.junction_c), a(s.clock_ratio), a(s.cycles), a(s.cycle_turn_s), a(s.cycle_damage_ref_s);
+  a(s.junction_c), a(s.clock_ratio), a(s.cycle_turning_c), a(s.cycle_extreme_c), a(s.cycle_turn_s),
+      a(s.cycle_damage_ref_s);
   a(s.acc_hazard), a(s.acc_threshold), a(s.acc_life), a(s.acc_life_start_s);
   n(s.node_hazard), n(s.node_threshold), n(s.node_life), n(s.node_life_start_s);
   r(s.rack_hazard), r(s.rack_threshold), r(s.rack_life), r(s.rack_life_start_s);

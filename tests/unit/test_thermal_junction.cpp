@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <random>
 #include <vector>
 
 #include "thermal/accelerator_catalog.hpp"
@@ -179,6 +180,110 @@ TEST(ThermalCycles, FallingFirstLegAndPeakOfAFallingHalfCycle) {
   const float swing = observe(state, 56.0, 3.0);
   EXPECT_FLOAT_EQ(swing, 20.0f);
   EXPECT_DOUBLE_EQ(last_half_cycle_peak_c(state, swing), 70.0);
+}
+
+// The reversal counter as first written, with branches: the reference the branch-free
+// observe_sample and the vectorized observe_units must reproduce exactly.
+float observe_reference(CycleState& state, float t, float hysteresis) {
+  const float leg = state.extreme_c - state.turning_c;
+  if (leg == 0.0f) {
+    if (t - state.turning_c > hysteresis || state.turning_c - t > hysteresis) state.extreme_c = t;
+    return 0.0f;
+  }
+  const bool rising = leg > 0.0f;
+  if (rising ? t > state.extreme_c : t < state.extreme_c) {
+    state.extreme_c = t;
+    return 0.0f;
+  }
+  const float back = rising ? state.extreme_c - t : t - state.extreme_c;
+  if (back > hysteresis) {
+    state.turning_c = state.extreme_c;
+    state.extreme_c = t;
+    return rising ? leg : -leg;
+  }
+  return 0.0f;
+}
+
+// Random walks with steps from below to well above the hysteresis, in nodes of 8 and of 7 units
+// (the vector loop's whole steps and its scalar tail): every swing and every state bit agrees.
+TEST(ThermalCycles, VectorizedCounterMatchesReferenceBitForBit) {
+  std::mt19937_64 rng(42);
+  std::normal_distribution<double> step(0.0, 1.0);
+  const double hysteresis_k = 2.0;
+  for (const std::int64_t n : {8, 7}) {
+    std::vector<double> t_c(n, 50.0);
+    std::vector<float> turning(n), extreme(n), swing(n);
+    std::vector<CycleState> ref(n);
+    for (std::int64_t a = 0; a < n; ++a) {
+      ref[a] = make_cycle_state(t_c[a]);
+      turning[a] = ref[a].turning_c;
+      extreme[a] = ref[a].extreme_c;
+    }
+    long completed = 0;
+    for (int tick = 0; tick < 20000; ++tick) {
+      const double drift = (tick / 200) % 2 ? 0.4 : -0.4;  // slow legs with noise on them
+      for (std::int64_t a = 0; a < n; ++a) t_c[a] += drift + step(rng) * (a % 3 == 0 ? 3.0 : 0.5);
+      if (tick == 100) t_c[1] = 50.0;  // an exact repeat of a turning point
+      const bool any =
+          observe_units(n, t_c.data(), hysteresis_k, turning.data(), extreme.data(), swing.data());
+      bool any_ref = false;
+      for (std::int64_t a = 0; a < n; ++a) {
+        const float s = observe_reference(ref[a], static_cast<float>(t_c[a]), 2.0f);
+        ASSERT_EQ(s, swing[a]) << "tick " << tick << " unit " << a;
+        ASSERT_EQ(ref[a].turning_c, turning[a]);
+        ASSERT_EQ(ref[a].extreme_c, extreme[a]);
+        any_ref |= s > 0.0f;
+        completed += s > 0.0f;
+      }
+      ASSERT_EQ(any, any_ref);
+    }
+    EXPECT_GT(completed, 1000);  // the walk exercises reversals, not only extensions
+  }
+}
+
+// The node step at a common power equals the scalar exact step unit by unit, and declines
+// (changing nothing) when one unit's clock differs or its limit binds.
+TEST(ThermalJunction, CommonPowerStepMatchesScalarAndDeclinesWhenALimitBinds) {
+  const CommonPowerStep s{1.0,
+                          30.0,
+                          650.0,
+                          rc_decay(1.0, 12.5),
+                          1.0 - rc_decay(1.0, 12.5),
+                          0.1 * 700.0,
+                          87.0 - 0.1 * 30.0};
+  for (const std::int64_t n : {8, 5}) {
+    std::vector<double> clock(n, 1.0), r(n), t(n);
+    for (std::int64_t a = 0; a < n; ++a) {
+      r[a] = 0.05 + 0.003 * static_cast<double>(a);
+      t[a] = 40.0 + 2.0 * static_cast<double>(a);
+    }
+    std::vector<double> expect = t;
+    double expect_max = 20.0;
+    for (std::int64_t a = 0; a < n; ++a) {
+      expect[a] = junction_step_c(t[a], steady_temperature_c(s.inlet_c, r[a], s.power_w), s.decay);
+      expect_max = std::max(expect_max, expect[a]);
+    }
+    double max_c = 20.0;
+    std::vector<double> stepped = t;
+    ASSERT_TRUE(step_common_power(s, n, clock.data(), r.data(), stepped.data(), max_c));
+    for (std::int64_t a = 0; a < n; ++a) EXPECT_NEAR(stepped[a], expect[a], 1e-12);
+    EXPECT_EQ(max_c, *std::max_element(stepped.begin(), stepped.end()));
+
+    // The last unit (vector tail when n is odd) or the first with a different clock: declined.
+    for (const std::int64_t odd : {n - 1, std::int64_t{0}}) {
+      std::vector<double> c2 = clock, t2 = t;
+      c2[odd] = 0.9;
+      double m2 = 20.0;
+      EXPECT_FALSE(step_common_power(s, n, c2.data(), r.data(), t2.data(), m2));
+      EXPECT_EQ(t2, t);
+      EXPECT_EQ(m2, 20.0);
+    }
+    // A unit hot enough that R·k + decay·T exceeds the limit: declined.
+    std::vector<double> t3 = t;
+    t3[n / 2] = (s.limit_c - r[n / 2] * s.k_per_r) / s.decay + 0.01;
+    double m3 = 20.0;
+    EXPECT_FALSE(step_common_power(s, n, clock.data(), r.data(), t3.data(), m3));
+  }
 }
 
 }  // namespace
