@@ -454,7 +454,10 @@ Figures Engine::run(io::OutputFile* out, const ProgressOptions& progress,
   s.tick_fast_nodes.assign(s.jobs.size() + 1, 0);
   s.tick_job_nodes.assign(s.jobs.size(), 0);
   s.node_swing_k.assign(static_cast<std::size_t>(s.apn), 0.0f);
-  s.node_height_fraction.assign(static_cast<std::size_t>(s.npr), 0.0);
+  // Height of each node in its rack (the air inlet's recirculation weight).
+  s.node_height_fraction.resize(static_cast<std::size_t>(s.npr));
+  for (std::int64_t k = 0; k < s.npr; ++k)
+    s.node_height_fraction[k] = (static_cast<double>(k) + 0.5) / static_cast<double>(s.npr);
   const double wall0 = MPI_Wtime();
   double last_log = wall0;
   const double interval_s = static_cast<double>(s.ticks_per_output) * s.dt;

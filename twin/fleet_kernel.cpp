@@ -302,9 +302,6 @@ void Engine::State::kernel(TickReduction& red, double t0_s) {
   float* __restrict const turning = cycle_turning_c.data();
   float* __restrict const extreme = cycle_extreme_c.data();
   float* __restrict const swings = node_swing_k.data();
-  // Height fractions of the nodes in a rack (the air inlet's recirculation weight).
-  for (std::int64_t k = 0; k < npr; ++k)
-    node_height_fraction[k] = (static_cast<double>(k) + 0.5) / static_cast<double>(npr);
   std::fill(tick_fast_nodes.begin(), tick_fast_nodes.end(), 0);
   std::fill(tick_job_nodes.begin(), tick_job_nodes.end(), 0);
   for (std::int64_t r = 0; r < block.rack_count; ++r) {
