@@ -200,6 +200,8 @@ struct Engine::State {
   std::vector<int> rack_jobs_touched;
   std::vector<float> node_swing_k;           // per unit of one node
   std::vector<double> node_height_fraction;  // per node of a rack
+  std::vector<double> rack_row_end_weight;   // per local rack: 1 at a row's ends, else 0
+  double rc_decay_per_tick = 0.0;            // exp(−dt/τ) of the junction RC
 
   void setup();
   void place_jobs();

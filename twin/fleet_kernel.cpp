@@ -16,13 +16,6 @@ namespace ct::twin {
 
 namespace {
 
-// Row ends recirculate more (DESIGN §5): weight 1 at both ends of a hall's row.
-double row_end_weight(const topology::Campus& campus, std::int64_t rack) {
-  const auto& b = campus.spec().buildings[campus.building_of_rack(rack)];
-  const std::int32_t i = campus.index_in_hall(rack);
-  return (i == 0 || i == b.racks_per_hall - 1) ? 1.0 : 0.0;
-}
-
 // Sum of per-class rates with their Weibull age factors (all-exponential tables skip this).
 double with_age(const faults::ScopeHazardTable& t, const faults::FailureModel& model, double* rates,
                 double age_s, double total) {
@@ -76,9 +69,8 @@ void Engine::State::hazard_update(double t0_s) {
           node_role[node] == NodeRole::active && jobs[node_job[node]].tick.run_f > 0;
       const JobTick* jt = running ? &jobs[node_job[node]].tick : nullptr;
       const double inlet =
-          air ? thermal::air_inlet_c(sc.air_rack, supply_c,
-                                     (static_cast<double>(k) + 0.5) / static_cast<double>(npr),
-                                     rack_power_w[r], row_end_weight(campus, grack))
+          air ? thermal::air_inlet_c(sc.air_rack, supply_c, node_height_fraction[k],
+                                     rack_power_w[r], rack_row_end_weight[r])
               : rack_inlet;
       double node_max_c = -kInf, node_damage = 0.0;
       for (std::int64_t a = 0; a < apn; ++a) {
@@ -201,7 +193,7 @@ double Engine::State::slow_unit(std::int64_t i, double r_k_per_w, double inlet, 
 
 void Engine::State::prepare_fast() {
   const thermal::AcceleratorSpec& spec = sc.accelerator;
-  const double decay = thermal::rc_decay(dt, spec.time_constant_s);
+  const double decay = rc_decay_per_tick;
   const double gain = 1.0 - decay;
   const double full_w = spec.tdp_w - spec.idle_w;
   const double a_comm = sc.activity.communicating;
@@ -277,7 +269,7 @@ void Engine::State::prepare_fast() {
 
 void Engine::State::kernel(TickReduction& red, double t0_s) {
   const thermal::AcceleratorSpec& spec = sc.accelerator;
-  const double decay = thermal::rc_decay(dt, spec.time_constant_s);
+  const double decay = rc_decay_per_tick;
   const double gain = 1.0 - decay;
   const double a_comm = sc.activity.communicating;
   const bool air = campus.spec().cooling == topology::Cooling::air;
@@ -305,11 +297,10 @@ void Engine::State::kernel(TickReduction& red, double t0_s) {
   std::fill(tick_fast_nodes.begin(), tick_fast_nodes.end(), 0);
   std::fill(tick_job_nodes.begin(), tick_job_nodes.end(), 0);
   for (std::int64_t r = 0; r < block.rack_count; ++r) {
-    const std::int64_t grack = block.first_rack + r;
     const double prev_power_w = rack_power_w[r];
     const double liquid_inlet =
         air ? 0.0 : thermal::liquid_inlet_c(sc.liquid_rack, supply_c, prev_power_w);
-    const double row_end = air ? row_end_weight(campus, grack) : 0.0;
+    const double row_end = rack_row_end_weight[r];
     // rack_p: all the rack's IT power (its inlet next tick, its output series); slow_p and
     // rack_time/rack_energy: only nodes that are not all at their job's clock, which are
     // rounded to fixed point per rack (`slow` says there are any).

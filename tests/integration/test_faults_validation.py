@@ -17,15 +17,12 @@ import subprocess
 import tempfile
 import unittest
 
-import h5py
 import numpy as np
 
-BIN = os.environ.get("CLUSTERTWIN", "clustertwin")
-SRC = os.environ.get("CT_SOURCE_DIR", os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__)))))
+from ct_helpers import BIN, SRC, run, summary
+
 STUDY = os.path.join(SRC, "configs", "studies", "checkpoint-interval.yaml")
 QUICKSTART = os.path.join(SRC, "configs", "quickstart.yaml")
-ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
 
 M, DELTA, R = 21600.0, 300.0, 600.0
 
@@ -37,15 +34,6 @@ def daly_ettr(tau):
 def daly_optimum():
     x = DELTA / (2 * M)
     return math.sqrt(2 * DELTA * M) * (1 + math.sqrt(x) / 3 + x / 9) - DELTA
-
-
-def run(args):
-    subprocess.run([BIN, "run", *args, "-q"], env=ENV, check=True, capture_output=True)
-
-
-def summary(path):
-    with h5py.File(path) as f:
-        return {k: float(v) for k, v in f["summary"].attrs.items()}
 
 
 class CheckpointIntervalStudy(unittest.TestCase):

@@ -10,29 +10,16 @@
   cost of energy; the demand-response what-if trains less and uses less energy and carbon.
 """
 import concurrent.futures
-import csv
 import os
-import subprocess
 import tempfile
 import unittest
 
 import h5py
 import numpy as np
 
-BIN = os.environ.get("CLUSTERTWIN", "clustertwin")
-SRC = os.environ.get("CT_SOURCE_DIR", os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__)))))
+from ct_helpers import SRC, run, summary
+
 CFG = os.path.join(SRC, "configs")
-ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
-
-
-def run(args):
-    subprocess.run([BIN, "run", *args, "-q"], env=ENV, check=True, capture_output=True)
-
-
-def summary(path):
-    with h5py.File(path) as f:
-        return {k: float(v) for k, v in f["summary"].attrs.items()}
 
 
 class ThermalAndGrid(unittest.TestCase):

@@ -6,7 +6,6 @@ Set CLUSTERTWIN_REPORT_INPUT=/path/to/real_output.h5 to run the same checks on a
 real simulator output as well (skipped when unset).
 """
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -19,8 +18,8 @@ TOOL = os.path.join(ROOT, "tools", "clustertwin-report")
 sys.path.insert(0, HERE)
 
 import make_fixture  # noqa: E402
+from report_checks import ReportChecks  # noqa: E402
 
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 FIGURE_IDS = ["facility", "rack_heatmap", "category_stack", "category_breakdown", "events",
               "jobs"]  # the six required figures (a seventh, "grid", is optional)
 
@@ -29,31 +28,6 @@ def run_tool(*args):
     env = dict(os.environ, MPLBACKEND="Agg")
     return subprocess.run(["/usr/bin/python3", TOOL, *args], capture_output=True, text=True,
                           env=env, timeout=600)
-
-
-class ReportChecks:
-    """Shared assertions about a report directory."""
-
-    def assert_report(self, outdir, required_ids=(), min_figures=1):
-        index = os.path.join(outdir, "index.html")
-        self.assertTrue(os.path.isfile(index), "index.html missing")
-        with open(index, encoding="utf-8") as fh:
-            html = fh.read()
-        srcs = re.findall(r'<img src="([^"]+)"', html)
-        self.assertGreaterEqual(len(srcs), min_figures, "too few figures in index.html")
-        for src in srcs:
-            path = os.path.join(outdir, src)
-            self.assertTrue(os.path.isfile(path), f"{src} referenced but missing")
-            with open(path, "rb") as fh:
-                self.assertEqual(fh.read(8), PNG_SIGNATURE, f"{src} is not a PNG")
-            self.assertGreater(os.path.getsize(path), 10_000, f"{src} is suspiciously small")
-        # every PNG written is referenced from the page
-        pngs = sorted(f for f in os.listdir(outdir) if f.endswith(".png"))
-        self.assertEqual(sorted(srcs), pngs)
-        for fig_id in required_ids:
-            self.assertRegex(html, rf'<figure id="fig-{fig_id}">',
-                             f"required figure {fig_id} was not drawn")
-        return html, srcs
 
 
 class TestSingleRun(unittest.TestCase, ReportChecks):

@@ -12,11 +12,12 @@ the output files, and the single-run report of one variant.
 """
 import csv
 import os
-import re
 import shutil
 import subprocess
 import tempfile
 import unittest
+
+from report_checks import ReportChecks
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -24,7 +25,6 @@ TOOL = os.path.join(ROOT, "tools", "clustertwin-report")
 STUDY = os.path.join(ROOT, "configs", "studies", "sweep-demo.yaml")
 BINARY = os.environ.get("CLUSTERTWIN")
 
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 SINGLE_RUN_FIGURES = ["facility", "rack_heatmap", "category_stack", "category_breakdown",
                       "events", "jobs"]
 
@@ -39,7 +39,7 @@ def run(cmd, timeout=300):
 
 @unittest.skipUnless(BINARY, "set CLUSTERTWIN to the path of the clustertwin binary to run "
                              "the real-sweep report test")
-class TestRealSweepReport(unittest.TestCase):
+class TestRealSweepReport(unittest.TestCase, ReportChecks):
     @classmethod
     def setUpClass(cls):
         if not os.access(BINARY, os.X_OK):
@@ -64,23 +64,6 @@ class TestRealSweepReport(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         shutil.rmtree(cls.tmp, ignore_errors=True)
-
-    def assert_report(self, outdir, min_figures):
-        index = os.path.join(outdir, "index.html")
-        self.assertTrue(os.path.isfile(index), "index.html missing")
-        with open(index, encoding="utf-8") as fh:
-            html = fh.read()
-        srcs = re.findall(r'<img src="([^"]+)"', html)
-        self.assertGreaterEqual(len(srcs), min_figures, "too few figures in index.html")
-        for src in srcs:
-            path = os.path.join(outdir, src)
-            self.assertTrue(os.path.isfile(path), f"{src} referenced but missing")
-            with open(path, "rb") as fh:
-                self.assertEqual(fh.read(8), PNG_SIGNATURE, f"{src} is not a PNG")
-            self.assertGreater(os.path.getsize(path), 10_000, f"{src} is suspiciously small")
-        pngs = sorted(f for f in os.listdir(outdir) if f.endswith(".png"))
-        self.assertEqual(sorted(srcs), pngs, "every PNG must be referenced by index.html")
-        return html, srcs
 
     def test_sweep_and_table(self):
         self.assertEqual(self.count, 3)
