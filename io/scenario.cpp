@@ -429,6 +429,7 @@ Scenario load_scenario(const std::string& path, const LoadOptions& options) {
   sc.source_file = path;
   ConfigNode resolved;
   Binder b(root.get(), "", root->origin, &resolved);
+  b.set_catalogue(options.catalogue);
 
   std::int32_t schema = 0;
   if (!b.has("schema_version"))

@@ -92,8 +92,10 @@ struct Scenario {
   std::int64_t ticks_per_output() const;
 };
 
+struct KeyDoc;
 struct LoadOptions {
   std::vector<std::string> sets;  // key.path=value overrides, applied in order
+  std::vector<KeyDoc>* catalogue = nullptr;  // if set: every key bound, with its description
 };
 
 // Throws ScenarioError (exit status 2) on any bad input.

@@ -56,10 +56,32 @@ std::size_t edit_distance(const std::string& a, const std::string& b) {
 }
 
 Binder::Binder(const ConfigNode* node, std::string path, Origin where, ConfigNode* resolved)
-    : node_(node), path_(std::move(path)), where_(std::move(where)), resolved_(resolved) {
+    : node_(node),
+      path_(std::move(path)),
+      pattern_(path_),
+      where_(std::move(where)),
+      resolved_(resolved) {
   if (resolved_) resolved_->kind = ConfigNode::Kind::map;
   if (node_ && node_->kind != ConfigNode::Kind::map && node_->kind != ConfigNode::Kind::null)
     throw ScenarioError(node_->origin.describe() + ": key '" + path_ + "': expected a map of keys");
+}
+
+Binder Binder::child(const ConfigNode* node, const std::string& path, const std::string& pattern,
+                     Origin where, ConfigNode* resolved) const {
+  Binder c(node, path, std::move(where), resolved);
+  c.pattern_ = pattern;
+  c.catalogue_ = catalogue_;
+  return c;
+}
+
+void Binder::describe(const std::string& key, std::string kind, std::string allowed,
+                      std::string default_text, std::string_view doc) {
+  if (!catalogue_) return;
+  const std::string path = pattern_.empty() ? key : pattern_ + "." + key;
+  for (const KeyDoc& d : *catalogue_)
+    if (d.path == path) return;
+  catalogue_->push_back(KeyDoc{path, std::move(kind), std::move(allowed), std::move(default_text),
+                               std::string(doc)});
 }
 
 std::string Binder::key_path(const std::string& key) const {
@@ -159,8 +181,9 @@ void Binder::record(const std::string& key, const std::string& scalar, bool quot
   resolved_->set(key, n, Origin{});
 }
 
-void Binder::real(const std::string& key, double& out, Range range,
-                  std::optional<double> fallback) {
+void Binder::real(const std::string& key, double& out, Range range, std::optional<double> fallback,
+                  std::string_view doc) {
+  describe(key, "number", range.describe(key), fallback ? format_real(*fallback) : "", doc);
   const ConfigNode* v = value_of(key);
   if (!v) {
     if (!fallback)
@@ -176,7 +199,8 @@ void Binder::real(const std::string& key, double& out, Range range,
 }
 
 void Binder::integer(const std::string& key, std::int64_t& out, Range range,
-                     std::optional<std::int64_t> fallback) {
+                     std::optional<std::int64_t> fallback, std::string_view doc) {
+  describe(key, "integer", range.describe(key), fallback ? std::to_string(*fallback) : "", doc);
   const ConfigNode* v = value_of(key);
   if (!v) {
     if (!fallback)
@@ -196,15 +220,18 @@ void Binder::integer(const std::string& key, std::int64_t& out, Range range,
 }
 
 void Binder::integer(const std::string& key, std::int32_t& out, Range range,
-                     std::optional<std::int32_t> fallback) {
+                     std::optional<std::int32_t> fallback, std::string_view doc) {
   std::int64_t wide = out;
   range.lo = std::max(range.lo, -2147483648.0);
   range.hi = std::min(range.hi, 2147483647.0);
-  integer(key, wide, range, fallback ? std::optional<std::int64_t>(*fallback) : std::nullopt);
+  integer(key, wide, range, fallback ? std::optional<std::int64_t>(*fallback) : std::nullopt,
+          doc);
   out = static_cast<std::int32_t>(wide);
 }
 
-void Binder::seed(const std::string& key, std::uint64_t& out, std::uint64_t fallback) {
+void Binder::seed(const std::string& key, std::uint64_t& out, std::uint64_t fallback,
+                  std::string_view doc) {
+  describe(key, "integer", "0 <= " + key + " < 2^64", std::to_string(fallback), doc);
   const ConfigNode* v = value_of(key);
   if (!v) {
     out = fallback;
@@ -218,7 +245,9 @@ void Binder::seed(const std::string& key, std::uint64_t& out, std::uint64_t fall
   record(key, std::to_string(out));
 }
 
-void Binder::boolean(const std::string& key, bool& out, std::optional<bool> fallback) {
+void Binder::boolean(const std::string& key, bool& out, std::optional<bool> fallback,
+                     std::string_view doc) {
+  describe(key, "true/false", "", fallback ? (*fallback ? "true" : "false") : "", doc);
   const ConfigNode* v = value_of(key);
   if (!v) {
     if (!fallback) fail(key, "missing required key (allowed: true or false)");
@@ -233,7 +262,9 @@ void Binder::boolean(const std::string& key, bool& out, std::optional<bool> fall
   record(key, out ? "true" : "false");
 }
 
-void Binder::text(const std::string& key, std::string& out, std::optional<std::string> fallback) {
+void Binder::text(const std::string& key, std::string& out, std::optional<std::string> fallback,
+                  std::string_view doc) {
+  describe(key, "text", "", fallback ? (fallback->empty() ? "(empty)" : *fallback) : "", doc);
   const ConfigNode* v = value_of(key);
   if (!v) {
     if (!fallback) fail(key, "missing required key (a text value)");
@@ -248,9 +279,10 @@ void Binder::text(const std::string& key, std::string& out, std::optional<std::s
 
 std::size_t Binder::choice(const std::string& key, std::string& out,
                            const std::vector<std::string>& allowed,
-                           std::optional<std::string> fallback) {
+                           std::optional<std::string> fallback, std::string_view doc) {
   std::string list;
   for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+  describe(key, "choice", list, fallback ? *fallback : "", doc);
   const ConfigNode* v = value_of(key);
   if (!v) {
     if (!fallback) fail(key, "missing required key (allowed: " + list + ")");
@@ -275,7 +307,12 @@ std::size_t Binder::choice(const std::string& key, std::string& out,
 }
 
 void Binder::reals(const std::string& key, std::vector<double>& out, std::size_t count, Range range,
-                   std::optional<std::vector<double>> fallback) {
+                   std::optional<std::vector<double>> fallback, std::string_view doc) {
+  std::string fb;
+  if (fallback)
+    for (double d : *fallback) fb += (fb.empty() ? "[" : ", ") + format_real(d);
+  describe(key, "list of " + std::to_string(count) + " numbers", range.describe(key),
+           fallback ? fb + "]" : "", doc);
   const ConfigNode* v = value_of(key);
   if (!v) {
     if (!fallback)
@@ -309,7 +346,8 @@ void Binder::reals(const std::string& key, std::vector<double>& out, std::size_t
 }
 
 void Binder::section(const std::string& key, const std::function<void(Binder&)>& bind,
-                     bool required) {
+                     bool required, std::string_view doc) {
+  describe(key, "section", "", required ? "" : "(defaults)", doc);
   const ConfigNode* v = value_of(key);
   if (!v && required) fail(key, "missing required section" + misspelling_hint(key));
   if (v && v->kind != ConfigNode::Kind::map && v->kind != ConfigNode::Kind::null)
@@ -319,13 +357,16 @@ void Binder::section(const std::string& key, const std::function<void(Binder&)>&
     out = std::make_shared<ConfigNode>();
     resolved_->set(key, out, Origin{});
   }
-  Binder child(v, key_path(key), v ? v->origin : where_, out.get());
-  bind(child);
-  child.finish();
+  const std::string pattern = pattern_.empty() ? key : pattern_ + "." + key;
+  Binder sub = child(v, key_path(key), pattern, v ? v->origin : where_, out.get());
+  bind(sub);
+  sub.finish();
 }
 
 void Binder::list(const std::string& key, std::size_t min_items,
-                  const std::function<void(Binder&, std::size_t)>& bind) {
+                  const std::function<void(Binder&, std::size_t)>& bind, std::string_view doc) {
+  describe(key, "list", min_items > 0 ? "at least " + std::to_string(min_items) + " items" : "",
+           min_items > 0 ? "" : "(empty)", doc);
   const ConfigNode* v = value_of(key);
   if (!v) {
     if (min_items > 0)
@@ -349,15 +390,20 @@ void Binder::list(const std::string& key, std::size_t min_items,
       item_out = std::make_shared<ConfigNode>();
       out->items.push_back(item_out);
     }
-    Binder child(v->items[i].get(), key_path(key) + "[" + std::to_string(i) + "]",
-                 v->items[i]->origin, item_out.get());
-    bind(child, i);
-    child.finish();
+    Binder sub = child(v->items[i].get(), key_path(key) + "[" + std::to_string(i) + "]",
+                       (pattern_.empty() ? key : pattern_ + "." + key) + "[]",
+                       v->items[i]->origin, item_out.get());
+    bind(sub, i);
+    sub.finish();
   }
 }
 
 void Binder::named_sections(const std::string& key, const std::vector<std::string>& names,
-                            const std::function<void(Binder&, const std::string&)>& bind) {
+                            const std::function<void(Binder&, const std::string&)>& bind,
+                            std::string_view doc) {
+  std::string all_names;
+  for (const auto& n : names) all_names += (all_names.empty() ? "" : ", ") + n;
+  describe(key, "map of names", all_names, "(none)", doc);
   const ConfigNode* v = value_of(key);
   if (!v || v->kind == ConfigNode::Kind::null) return;
   if (v->kind != ConfigNode::Kind::map) fail(key, "expected a map of names");
@@ -385,9 +431,11 @@ void Binder::named_sections(const std::string& key, const std::vector<std::strin
       item_out = std::make_shared<ConfigNode>();
       out->set(name, item_out, Origin{});
     }
-    Binder child(item.get(), key_path(key) + "." + name, item->origin, item_out.get());
-    bind(child, name);
-    child.finish();
+    Binder sub = child(item.get(), key_path(key) + "." + name,
+                       (pattern_.empty() ? key : pattern_ + "." + key) + ".<name>", item->origin,
+                       item_out.get());
+    bind(sub, name);
+    sub.finish();
   }
 }
 

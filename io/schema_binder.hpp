@@ -10,6 +10,7 @@
 #include <limits>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "io/config_tree.hpp"
@@ -31,35 +32,53 @@ inline Range at_least(double lo) { return Range{lo, std::numeric_limits<double>:
 inline Range closed(double lo, double hi) { return Range{lo, hi}; }
 inline Range unit_interval() { return Range{0.0, 1.0}; }
 
+// One scenario key as it was bound: the source of truth for docs/scenario.md's key reference.
+struct KeyDoc {
+  std::string path;          // list items as [], named sections as <name>: jobs[].parallel.tp
+  std::string kind;          // number, integer, text, true/false, one of ..., section, list, ...
+  std::string allowed;       // the allowed range or values ("" when any)
+  std::string default_text;  // "" when the key is required
+  std::string doc;           // one-line description
+};
+using KeyCatalogue = std::vector<KeyDoc>;
+
 class Binder {
  public:
   // `node` may be null (absent optional section: every key takes its default).
   Binder(const ConfigNode* node, std::string path, Origin where, ConfigNode* resolved);
+  // Record every key bound from here down (with its description) into `catalogue`.
+  void set_catalogue(KeyCatalogue* catalogue) { catalogue_ = catalogue; }
 
-  void real(const std::string& key, double& out, Range range, std::optional<double> fallback);
+  void real(const std::string& key, double& out, Range range, std::optional<double> fallback,
+            std::string_view doc = {});
   void integer(const std::string& key, std::int64_t& out, Range range,
-               std::optional<std::int64_t> fallback);
+               std::optional<std::int64_t> fallback, std::string_view doc = {});
   void integer(const std::string& key, std::int32_t& out, Range range,
-               std::optional<std::int32_t> fallback);
-  void seed(const std::string& key, std::uint64_t& out, std::uint64_t fallback);
-  void boolean(const std::string& key, bool& out, std::optional<bool> fallback);
-  void text(const std::string& key, std::string& out, std::optional<std::string> fallback);
+               std::optional<std::int32_t> fallback, std::string_view doc = {});
+  void seed(const std::string& key, std::uint64_t& out, std::uint64_t fallback,
+            std::string_view doc = {});
+  void boolean(const std::string& key, bool& out, std::optional<bool> fallback,
+               std::string_view doc = {});
+  void text(const std::string& key, std::string& out, std::optional<std::string> fallback,
+            std::string_view doc = {});
   // One of `allowed`; returns the index of the chosen value.
   std::size_t choice(const std::string& key, std::string& out,
-                     const std::vector<std::string>& allowed, std::optional<std::string> fallback);
+                     const std::vector<std::string>& allowed, std::optional<std::string> fallback,
+                     std::string_view doc = {});
   // A fixed-length list of numbers, e.g. position_m: [x, y].
   void reals(const std::string& key, std::vector<double>& out, std::size_t count, Range range,
-             std::optional<std::vector<double>> fallback);
+             std::optional<std::vector<double>> fallback, std::string_view doc = {});
 
   // Nested map. Absent → the callback still runs (defaults), unless `required`.
   void section(const std::string& key, const std::function<void(Binder&)>& bind,
-               bool required = false);
+               bool required = false, std::string_view doc = {});
   // List of maps; each item bound by `bind(item, index)`.
   void list(const std::string& key, std::size_t min_items,
-            const std::function<void(Binder&, std::size_t)>& bind);
+            const std::function<void(Binder&, std::size_t)>& bind, std::string_view doc = {});
   // Map of name → map (e.g. per-class overrides): each present entry's name must be in `names`.
   void named_sections(const std::string& key, const std::vector<std::string>& names,
-                      const std::function<void(Binder&, const std::string&)>& bind);
+                      const std::function<void(Binder&, const std::string&)>& bind,
+                      std::string_view doc = {});
 
   // Replace the resolved value of a key already bound (e.g. a path made absolute).
   void record(const std::string& key, const std::string& scalar, bool quoted = false);
@@ -86,8 +105,15 @@ class Binder {
   const Origin& origin_of(const std::string& key) const;
   double parse_number(const std::string& key, const ConfigNode& node) const;
 
+  void describe(const std::string& key, std::string kind, std::string allowed,
+                std::string default_text, std::string_view doc);
+  Binder child(const ConfigNode* node, const std::string& path, const std::string& pattern,
+               Origin where, ConfigNode* resolved) const;
+
   const ConfigNode* node_;
   std::string path_;
+  std::string pattern_;  // path_ with list indices as [] and named sections as <name>
+  KeyCatalogue* catalogue_ = nullptr;
   Origin where_;
   ConfigNode* resolved_;
   std::vector<std::string> declared_;
