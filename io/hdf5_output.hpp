@@ -27,6 +27,8 @@ struct SeriesSpec {
   bool rack_series = false;
   std::vector<std::pair<std::string, std::string>> text_attributes;  // e.g. flag_meanings
   std::vector<std::int64_t> flag_values;                             // with flag_meanings
+  std::string cell_methods;   // CF cell_methods, e.g. "time: mean"
+  std::string standard_name;  // CF standard name, where one exists
 };
 
 struct RackLayout {

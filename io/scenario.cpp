@@ -27,14 +27,6 @@ std::int64_t Scenario::ticks_per_output() const {
 
 namespace {
 
-// Numeric key whose default is the field's current value (a preset's, or the struct's).
-void keep(Binder& b, const std::string& key, double& field, Range range) {
-  b.real(key, field, range, field);
-}
-void keep(Binder& b, const std::string& key, std::int32_t& field, Range range) {
-  b.integer(key, field, range, field);
-}
-
 void bind_time(Binder& b, TimeSpec& t) {
   b.text("start", t.start_iso, std::string("2026-07-01T00:00:00Z"));
   try {
@@ -104,59 +96,6 @@ void bind_fabric(Binder& b, topology::FabricSpec& f) {
   b.section("spine", [&](Binder& s) { bind_tier(s, f.spine); });
   b.section("core", [&](Binder& s) { bind_tier(s, f.core); });
   b.section("campus", [&](Binder& s) { bind_tier(s, f.campus); });
-}
-
-void bind_job(Binder& b, workload::JobSpec& j, std::size_t index) {
-  b.text("name", j.name, std::string("job").append(std::to_string(index)));
-  for (char c : j.name)
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-'))
-      b.fail("name", "'" + j.name + "' may only contain letters, digits, '_' and '-'");
-  b.section(
-      "model",
-      [&](Binder& m) {
-        m.real("parameters", j.model.parameters, Range{0.0, 1e15, true, false}, std::nullopt);
-        m.real("active_parameters", j.model.active_parameters, Range{0.0, 1e15, true, false},
-               j.model.parameters);
-        if (j.model.active_parameters > j.model.parameters)
-          m.fail("active_parameters",
-                 "exceeds parameters (" + format_real(j.model.parameters) + ")");
-        m.real("sequence_length", j.model.sequence_length, closed(1.0, 1e8), 8192.0);
-        m.real("global_batch_tokens", j.model.global_batch_tokens, closed(1.0, 1e12), std::nullopt);
-        m.integer("layers", j.model.layers, closed(1, 100000), std::nullopt);
-        m.real("hidden_size", j.model.hidden_size, closed(1.0, 1e7), std::nullopt);
-      },
-      true);
-  b.section(
-      "parallel",
-      [&](Binder& p) {
-        p.integer("tp", j.parallel.tp, closed(1, 1 << 20), 1);
-        p.integer("pp", j.parallel.pp, closed(1, 1 << 20), 1);
-        p.integer("dp", j.parallel.dp, closed(1, 1 << 24), 1);
-        p.integer("ep", j.parallel.ep, closed(1, 1 << 20), 1);
-        p.integer("microbatches", j.parallel.microbatches, closed(1, 1 << 20), 1);
-        std::string schedule;
-        j.parallel.schedule =
-            p.choice("schedule", schedule, {"1f1b", "interleaved"}, std::string("1f1b")) == 0
-                ? workload::ParallelSpec::one_f_one_b
-                : workload::ParallelSpec::interleaved;
-        p.integer("virtual_stages", j.parallel.virtual_stages, closed(1, 1024), 1);
-        if (j.parallel.dp % j.parallel.ep != 0) p.fail("ep", "must divide dp");
-      },
-      true);
-  keep(b, "efficiency", j.efficiency, Range{0.0, 1.0, true, false});
-  keep(b, "dp_overlap_fraction", j.dp_overlap_fraction, unit_interval());
-  keep(b, "tp_exposed_fraction", j.tp_exposed_fraction, unit_interval());
-  keep(b, "pp_exposed_fraction", j.pp_exposed_fraction, unit_interval());
-  keep(b, "ep_exposed_fraction", j.ep_exposed_fraction, unit_interval());
-  keep(b, "bytes_per_gradient_element", j.bytes_per_gradient_element, closed(0.5, 16.0));
-  keep(b, "bytes_per_activation_element", j.bytes_per_activation_element, closed(0.5, 16.0));
-  b.section("placement", [&](Binder& p) {
-    std::string order;
-    j.order = p.choice("order", order, {"compact", "spread_buildings"}, std::string("compact")) == 0
-                  ? workload::Placement::compact
-                  : workload::Placement::spread_buildings;
-    p.integer("spare_nodes", j.spare_nodes, closed(0, 1 << 24), 0);
-  });
 }
 
 std::vector<std::string> names_of(std::span<const std::string_view> names) {
@@ -284,20 +223,6 @@ void bind_faults(Binder& b, FaultSpec& f) {
     keep(c, "mttr_s", spec.mttr_s, non_negative());
   });
   for (auto& spec : f.model.classes) spec.mttr_s *= mttr_scale;
-}
-
-void bind_checkpoint(Binder& b, faults::CheckpointPolicy& c) {
-  std::string policy;
-  c.policy = static_cast<faults::CheckpointIntervalPolicy>(
-      b.choice("interval", policy, {"none", "fixed_s", "fixed_steps", "young", "daly"},
-               std::string("daly")));
-  keep(b, "interval_s", c.interval_s, positive());
-  b.integer("interval_steps", c.interval_steps, closed(1, 1e12), c.interval_steps);
-  b.boolean("asynchronous", c.asynchronous, true);
-  keep(b, "bytes_per_parameter", c.bytes_per_parameter, closed(1.0, 64.0));
-  keep(b, "storage_write_bandwidth_bytes_per_s", c.storage_write_bandwidth_bytes_per_s, positive());
-  keep(b, "storage_read_bandwidth_bytes_per_s", c.storage_read_bandwidth_bytes_per_s, positive());
-  keep(b, "snapshot_bandwidth_bytes_per_s", c.snapshot_bandwidth_bytes_per_s, positive());
 }
 
 // "HH:MM" (UTC) → seconds since midnight.
@@ -460,29 +385,21 @@ Scenario load_scenario(const std::string& path, const LoadOptions& options) {
   b.section("grid", [&](Binder& s) { bind_grid(s, sc.grid, path); });
   const topology::Campus campus(sc.campus);
   std::vector<std::int8_t> taken(campus.nodes(), 0);
-  b.list("jobs", 0, [&](Binder& s, std::size_t i) {
-    workload::JobSpec job;
-    job.peak_flops_per_accelerator = sc.accelerator.peak_dense_bf16_flops;
-    faults::CheckpointPolicy checkpoint;
-    bind_job(s, job, i);
-    s.section("checkpoint", [&](Binder& c) { bind_checkpoint(c, checkpoint); });
-    sc.checkpoints.push_back(checkpoint);
-    for (const auto& other : sc.jobs)
-      if (other.name == job.name) s.fail("name", "duplicate job name '" + job.name + "'");
-    // The job must fit the campus next to the jobs before it.
-    try {
-      workload::validate(job);
-      (void)workload::place_job(campus, sc.fabric, job, taken);
-    } catch (const std::invalid_argument& e) {
-      const std::string what = e.what();
-      const bool tp = what.find("TP") != std::string::npos || what.find("tp") != std::string::npos;
-      s.fail_nested({"parallel", tp ? "tp" : "dp"}, "tp " + std::to_string(job.parallel.tp) +
-                                                        " x pp " + std::to_string(job.parallel.pp) +
-                                                        " x dp " + std::to_string(job.parallel.dp) +
-                                                        " does not fit the campus: " + what);
-    }
-    sc.jobs.push_back(job);
-  });
+  const std::vector<std::string> kinds = binding_kinds("workload");
+  b.list(
+      "jobs", 0,
+      [&](Binder& s, std::size_t i) {
+        std::string kind;
+        s.choice("kind", kind, kinds, std::string("training"),
+                 "workload kind: a registered component (docs/scenario.md lists them)");
+        BindContext ctx{sc, i, &taken};
+        std::shared_ptr<ComponentConfig> job = find_binding("workload", kind)->bind(s, ctx);
+        job->kind = kind;
+        for (const auto& other : sc.jobs)
+          if (other->name == job->name) s.fail("name", "duplicate job name '" + job->name + "'");
+        sc.jobs.push_back(std::move(job));
+      },
+      "the workloads placed on the campus at time zero, each of a registered kind");
   b.finish();
   sc.resolved_yaml = emit_yaml(resolved);
   return sc;

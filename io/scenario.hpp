@@ -8,6 +8,7 @@
 
 #include "faults/failure_classes.hpp"
 #include "faults/recovery_policy.hpp"
+#include "io/components.hpp"
 #include "power/grid_cap.hpp"
 #include "power/grid_signal.hpp"
 #include "thermal/accelerator_catalog.hpp"
@@ -16,7 +17,6 @@
 #include "thermal/weather.hpp"
 #include "topology/campus.hpp"
 #include "topology/fabric.hpp"
-#include "workload/training_job.hpp"
 
 namespace ct::io {
 
@@ -84,9 +84,9 @@ struct Scenario {
   WeatherSpec weather;
   FaultSpec faults;
   GridSpec grid;
-  std::vector<workload::JobSpec> jobs;
-  std::vector<faults::CheckpointPolicy> checkpoints;  // one per job
-  std::string resolved_yaml;                          // the complete scenario, defaults included
+  // The workloads (`jobs:` list), each compiled by its kind's binder (io/components.hpp).
+  std::vector<ComponentPtr> jobs;
+  std::string resolved_yaml;  // the complete scenario, defaults included
 
   std::int64_t ticks() const;
   std::int64_t ticks_per_output() const;
@@ -94,7 +94,7 @@ struct Scenario {
 
 struct KeyDoc;
 struct LoadOptions {
-  std::vector<std::string> sets;  // key.path=value overrides, applied in order
+  std::vector<std::string> sets;             // key.path=value overrides, applied in order
   std::vector<KeyDoc>* catalogue = nullptr;  // if set: every key bound, with its description
 };
 

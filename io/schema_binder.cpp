@@ -80,8 +80,8 @@ void Binder::describe(const std::string& key, std::string kind, std::string allo
   const std::string path = pattern_.empty() ? key : pattern_ + "." + key;
   for (const KeyDoc& d : *catalogue_)
     if (d.path == path) return;
-  catalogue_->push_back(KeyDoc{path, std::move(kind), std::move(allowed), std::move(default_text),
-                               std::string(doc)});
+  catalogue_->push_back(
+      KeyDoc{path, std::move(kind), std::move(allowed), std::move(default_text), std::string(doc)});
 }
 
 std::string Binder::key_path(const std::string& key) const {
@@ -224,8 +224,7 @@ void Binder::integer(const std::string& key, std::int32_t& out, Range range,
   std::int64_t wide = out;
   range.lo = std::max(range.lo, -2147483648.0);
   range.hi = std::min(range.hi, 2147483647.0);
-  integer(key, wide, range, fallback ? std::optional<std::int64_t>(*fallback) : std::nullopt,
-          doc);
+  integer(key, wide, range, fallback ? std::optional<std::int64_t>(*fallback) : std::nullopt, doc);
   out = static_cast<std::int32_t>(wide);
 }
 
@@ -391,8 +390,8 @@ void Binder::list(const std::string& key, std::size_t min_items,
       out->items.push_back(item_out);
     }
     Binder sub = child(v->items[i].get(), key_path(key) + "[" + std::to_string(i) + "]",
-                       (pattern_.empty() ? key : pattern_ + "." + key) + "[]",
-                       v->items[i]->origin, item_out.get());
+                       (pattern_.empty() ? key : pattern_ + "." + key) + "[]", v->items[i]->origin,
+                       item_out.get());
     bind(sub, i);
     sub.finish();
   }

@@ -119,6 +119,16 @@ class Binder {
   std::vector<std::string> declared_;
 };
 
+// A numeric key whose default is the field's current value (a preset's, or the struct's).
+inline void keep(Binder& b, const std::string& key, double& field, Range range,
+                 std::string_view doc = {}) {
+  b.real(key, field, range, field, doc);
+}
+inline void keep(Binder& b, const std::string& key, std::int32_t& field, Range range,
+                 std::string_view doc = {}) {
+  b.integer(key, field, range, field, doc);
+}
+
 std::string format_real(double v);
 // Levenshtein distance, for "did you mean".
 std::size_t edit_distance(const std::string& a, const std::string& b);

@@ -3,14 +3,10 @@
 #include <fmt/format.h>
 
 #include <cmath>
-#include <set>
 
-#include "faults/checkpoint.hpp"
-#include "faults/failure_classes.hpp"
 #include "thermal/accelerator_power.hpp"
 #include "topology/fabric.hpp"
-#include "workload/placement.hpp"
-#include "workload/step_time.hpp"
+#include "twin/workload.hpp"
 
 namespace ct::twin {
 
@@ -24,7 +20,6 @@ std::string si(double v, const char* unit) {
 }
 
 std::string duration(double s) {
-  if (!std::isfinite(s)) return "never";
   if (s < 120) return fmt::format("{:.1f} s", s);
   if (s < 7200) return fmt::format("{:.1f} min", s / 60);
   if (s < 172800) return fmt::format("{:.2f} h", s / 3600);
@@ -62,65 +57,13 @@ void print_info(const io::Scenario& sc, std::ostream& os) {
                       topology::tier_name(tier), t.hops, latency * 1e6,
                       si(t.bandwidth_bytes_per_s / t.oversubscription, "B/s"));
   }
+  // Each job through its workload kind: the same placement and timings `run` uses.
   std::vector<std::int8_t> taken(campus.nodes(), 0);
+  const WorkloadEnv env{sc, campus, sc.seed, sc.time.tick_s, [](double, EventKind, int) {}};
   for (std::size_t j = 0; j < sc.jobs.size(); ++j) {
-    const auto& job = sc.jobs[j];
-    const auto placement = workload::place_job(campus, sc.fabric, job, taken);
-    const auto b = workload::step_breakdown(job, placement, campus, sc.fabric);
-    os << fmt::format("\njob {}: {} accelerators (TP {} x PP {} x DP {}), {} spare nodes\n",
-                      job.name, job.accelerators(), job.parallel.tp, job.parallel.pp,
-                      job.parallel.dp, placement.spares.size());
-    os << fmt::format("  compute per step      {:.4f} s (full clock, efficiency {})\n", b.compute_s,
-                      job.efficiency);
-    os << fmt::format("  pipeline bubble       {:.4f} s\n", b.bubble_s);
-    os << fmt::format("  exposed communication {:.4f} s\n", b.exposed_comm_s);
-    os << fmt::format("  step time             {:.4f} s  (MFU {:.1f}%)\n", b.step_s,
-                      100.0 * workload::model_flops_utilization(job, b.step_s));
-    os << "  collective      tier      members  calls/step  alpha (us)  latency (s)  bandwidth (s) "
-          " exposed (s)\n";
-    for (const auto& c : b.collectives)
-      os << fmt::format(
-          "  {:<14}  {:<8}  {:>7}  {:>10.0f}  {:>10.3f}  {:>11.6f}  {:>13.6f}  {:>11.6f}\n", c.name,
-          topology::tier_name(c.tier), c.members, c.calls_per_step, c.alpha_s * 1e6, c.latency_s,
-          c.bandwidth_s, c.exposed_s);
-    // Failures and checkpoints.
-    faults::ComponentCounts counts;
-    counts.accelerators = job.accelerators();
-    counts.nodes = static_cast<std::int64_t>(placement.nodes.size());
-    std::set<std::int64_t> racks, halls;
-    for (auto n : placement.nodes) {
-      racks.insert(campus.rack_of_node(n));
-      halls.insert(campus.hall_of_rack(campus.rack_of_node(n)));
-    }
-    counts.racks = static_cast<std::int64_t>(racks.size());
-    counts.spine_switches = static_cast<std::int64_t>(halls.size());
-    counts.job_accelerators = counts.accelerators;
-    const double rate =
-        sc.faults.enabled ? faults::expected_failure_rate_per_s(sc.faults.model, counts) : 0.0;
-    const double m = rate > 0 ? 1.0 / rate : INFINITY;
-    const auto& cp = sc.checkpoints[j];
-    const double size = faults::checkpoint_size_bytes(job.model.parameters, cp.bytes_per_parameter);
-    const double write_s =
-        faults::checkpoint_write_time_s(size, cp.storage_write_bandwidth_bytes_per_s);
-    const double snapshot_s =
-        size / static_cast<double>(job.accelerators()) / cp.snapshot_bandwidth_bytes_per_s;
-    const double delta = cp.asynchronous ? snapshot_s : write_s;
-    const double load_s = size / cp.storage_read_bandwidth_bytes_per_s;
-    const double r = sc.faults.recovery.detection_s + sc.faults.recovery.restart_s + load_s;
-    os << fmt::format("  expected MTBF M       {} (unplanned, nominal conditions)\n", duration(m));
-    os << fmt::format(
-        "  checkpoint            {} ({} per parameter), write {}, {} stall delta {}\n",
-        si(size, "B"), cp.bytes_per_parameter, duration(write_s),
-        cp.asynchronous ? "asynchronous" : "synchronous", duration(delta));
-    os << fmt::format("  restart R             {} (detection {} + restart {} + load {})\n",
-                      duration(r), duration(sc.faults.recovery.detection_s),
-                      duration(sc.faults.recovery.restart_s), duration(load_s));
-    if (std::isfinite(m)) {
-      const double young = faults::young_interval_s(delta, m);
-      const double daly = faults::daly_interval_s(delta, m);
-      os << fmt::format("  interval              Young {}, Daly {}; expected ETTR at Daly {:.4f}\n",
-                        duration(young), duration(daly), faults::expected_ettr(daly, delta, r, m));
-    }
+    const auto work = make_workload(*sc.jobs[j], env, static_cast<int>(j));
+    work->start(work->place(taken));
+    work->describe(os);
   }
 }
 

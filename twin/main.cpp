@@ -228,7 +228,7 @@ int cmd_run(int argc, char** argv, int rank, int ranks) {
   meta.event_kinds = ct::twin::Engine::event_kind_names();
   meta.component_classes = ct::twin::Engine::component_class_names();
   std::string job_names;
-  for (const auto& j : sc.jobs) job_names += (job_names.empty() ? "" : " ") + j.name;
+  for (const auto& j : sc.jobs) job_names += (job_names.empty() ? "" : " ") + j->name;
   meta.extra_text.emplace_back("jobs", job_names);
   if (variant) {
     meta.extra_text.emplace_back("sweep_parameters", ct::io::parameters_json(*variant));

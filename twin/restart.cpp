@@ -20,7 +20,7 @@ namespace ct::twin {
 
 namespace {
 
-constexpr char kMagic[] = "CLUSTERTWIN-RESTART-2";
+constexpr char kMagic[] = "CLUSTERTWIN-RESTART-3";
 
 template <class T>
 void put_raw(std::ostream& os, const T& v) {
@@ -43,52 +43,27 @@ struct Field {
 
 }  // namespace
 
-template <class Archive>
-void Engine::State::serialize_replicated(Archive& ar) {
-  // The repair queue as a sorted list (pop order is all that matters).
-  std::vector<Repair> queue;
-  auto copy = repairs;
-  while (!copy.empty()) queue.push_back(copy.top()), copy.pop();
-  ar(queue);
-  repairs = {};
-  for (const auto& r : queue) repairs.push(r);
-  ar(node_job, node_role);
-  for (Job& job : jobs) {
-    auto& p = job.placement;
-    ar(p.tp, p.pp, p.dp, p.accelerators_per_node, p.nodes, p.spares, p.dp_ring_nodes,
-       p.pp_boundaries);
-    ar(job.runtime, job.slowest_clock, job.missing_slots, job.hazard, job.threshold, job.life,
-       job.interruptions);
-  }
-  ar(spine_next_s, spine_life, supply_c, ledger, *swing, cap_exceedance_w);
-  ar(cat_time_interval, cat_energy_interval, cat_time_total, cat_energy_total);
-  ar(energy_it_j, energy_facility_j, energy_cooling_j, water_l, heat_removed_j, heat_rejected_j);
-  ar(interval_it_j, interval_cooling_j, interval_facility_j, interval_water_l, interval_outdoor,
-     interval_wet, interval_carbon_g, interval_cost_usd, interval_price_j, interval_cap_min_w,
-     interval_acc_cap_min_w, interval_facility_max_w);
-  ar(throttled_acc_ticks, swing_k_s, running_acc_s, large_swing_k, large_cycles);
-  ar(interruptions, interruptions_unplanned, thermal_trips, failures_total, failures_by_class);
-  ar(max_junction_c, job_step_interval, job_running_interval);
-}
-
 namespace {
 
+// Every distributed array, with its element size and this rank's block: the fleet's per-unit
+// state, then the per-rack accumulators of the output series.
 template <class F>
 void for_each_field(Engine::State& s, F&& f) {
-  const std::int64_t acc = s.campus.accelerators(), nodes = s.campus.nodes(),
-                     racks = s.campus.racks();
-  auto a = [&](auto& v) { f(Field{sizeof(v[0]), v.data(), s.local_accs, s.first_acc, acc}); };
-  auto n = [&](auto& v) { f(Field{sizeof(v[0]), v.data(), s.local_nodes, s.first_node, nodes}); };
-  auto r = [&](auto& v) {
-    f(Field{sizeof(v[0]), v.data(), s.block.rack_count, s.block.first_rack, racks});
+  auto field = [&](Fleet::Per per, auto& v) {
+    switch (per) {
+      case Fleet::Per::accelerator:
+        f(Field{sizeof(v[0]), v.data(), s.local_accs, s.first_acc, s.campus.accelerators()});
+        break;
+      case Fleet::Per::node:
+        f(Field{sizeof(v[0]), v.data(), s.local_nodes, s.first_node, s.campus.nodes()});
+        break;
+      case Fleet::Per::rack:
+        f(Field{sizeof(v[0]), v.data(), s.block.rack_count, s.block.first_rack, s.campus.racks()});
+        break;
+    }
   };
-  a(s.junction_c), a(s.clock_ratio), a(s.cycle_turning_c), a(s.cycle_extreme_c), a(s.cycle_turn_s),
-      a(s.cycle_damage_ref_s);
-  a(s.acc_hazard), a(s.acc_threshold), a(s.acc_life), a(s.acc_life_start_s);
-  n(s.node_hazard), n(s.node_threshold), n(s.node_life), n(s.node_life_start_s);
-  r(s.rack_hazard), r(s.rack_threshold), r(s.rack_life), r(s.rack_life_start_s);
-  r(s.rack_power_w), r(s.rack_inlet_c), r(s.racc_power), r(s.racc_inlet), r(s.racc_max_junction);
-  r(s.racc_throttled);
+  s.fleet.for_each_field(field);
+  s.series.for_each_rack_field([&](std::vector<double>& v) { field(Fleet::Per::rack, v); });
 }
 
 std::vector<int> gather_counts(MPI_Comm comm, int local_bytes) {
@@ -122,8 +97,8 @@ void Engine::State::write_restart(const std::string& path, std::int64_t next_tic
   for_each_field(*this, [&](const Field& f) {
     fields.push_back(gather_bytes(comm, f.data, static_cast<int>(f.elem * f.local), rank));
   });
-  const auto pending_all =
-      gather_bytes(comm, pending.data(), static_cast<int>(pending.size() * sizeof(Pending)), rank);
+  const auto pending_all = gather_bytes(
+      comm, fleet.pending.data(), static_cast<int>(fleet.pending.size() * sizeof(Pending)), rank);
   int ok = 1;
   if (rank == 0) {
     const std::string tmp = path + ".tmp";
@@ -221,7 +196,7 @@ Engine::Resume Engine::restore(const std::string& path) {
   get_raw(is, n);
   std::vector<Pending> all(n / sizeof(Pending));
   is.read(reinterpret_cast<char*>(all.data()), static_cast<std::streamsize>(n));
-  s.pending.clear();
+  s.fleet.pending.clear();
   for (const Pending& p : all) {
     const auto key = static_cast<std::uint64_t>(p.key);
     const auto index = static_cast<std::int64_t>(faults::index_of_key(key));
@@ -239,9 +214,8 @@ Engine::Resume Engine::restore(const std::string& path) {
       default:
         break;
     }
-    if (mine) s.pending.push_back(p);
+    if (mine) s.fleet.pending.push_back(p);
   }
-  for (State::Job& job : s.jobs) s.recompute_breakdown(job);
   s.start_tick = h.next_tick;
   return Resume{h.samples, h.events};
 }
