@@ -142,7 +142,13 @@ double Engine::State::slow_unit(std::int64_t i, double r_k_per_w, double inlet, 
   const thermal::GovernorInput gi{
       mean_activity(jt, clock[i]), jt.peak_activity(), inlet, r_k_per_w,
       facility.accelerator_cap_w,  junction[i],        decay, jt.half_swing_per_r * r_k_per_w};
-  const thermal::GovernorResult g = thermal::governor_clock_ratio(spec, gi);
+  thermal::GovernorResult g = thermal::governor_clock_ratio(spec, gi);
+  if (g.clock_ratio > jt.clock_request) {  // the work asks for less than the limits allow
+    g.clock_ratio = jt.clock_request;
+    g.dynamic_power_w =
+        (spec.tdp_w - spec.idle_w) * std::pow(jt.clock_request, spec.power_exponent);
+    g.limit = thermal::ClockLimit::none;
+  }
   const double phi = g.clock_ratio;
   const double d_w = g.dynamic_power_w;
   std::array<double, kCategoryCount> t{}, e{};
@@ -187,6 +193,11 @@ void Engine::State::prepare_fast() {
         d_w = full_w * std::pow(spec.min_clock_ratio, spec.power_exponent);
       }
       ft.capped = true;
+    }
+    if (jt.clock_request < ft.clock) {  // the work asks for less: not a throttle
+      ft.clock = jt.clock_request;
+      d_w = full_w * std::pow(jt.clock_request, spec.power_exponent);
+      ft.capped = false;
     }
     ft.k_per_r =
         gain * (spec.idle_w + mean_activity(jt, ft.clock) * d_w) + jt.half_swing_per_r * d_w;

@@ -40,6 +40,7 @@ struct JobTick {
   int phases = 0;
   std::array<Phase, kMaxPhases> phase{};
   double slowest_clock = 1.0;       // the job's slowest member at the previous tick
+  double clock_request = 1.0;       // highest clock ratio the work asks for (≤ 1)
   double straggler_activity = 0.0;  // a unit waiting for the slowest member
   // In-iteration thermal cycling while running: half the peak-to-peak swing per (R · W of
   // dynamic power), and its period (one cycle per step).

@@ -1,6 +1,9 @@
 #include "twin/workload.hpp"
 
+#include <cctype>
 #include <stdexcept>
+
+#include "io/schema_binder.hpp"
 
 namespace ct::twin {
 
@@ -10,6 +13,14 @@ std::vector<WorkloadFactory>& factories() {
   return f;
 }
 }  // namespace
+
+void bind_job_name(io::Binder& b, std::string& name, const std::string& fallback) {
+  b.text("name", name, fallback,
+         "job name (letters, digits, '_' and '-'): the group /jobs/<name> in the output");
+  for (char c : name)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-'))
+      b.fail("name", "'" + name + "' may only contain letters, digits, '_' and '-'");
+}
 
 bool register_workload(WorkloadFactory factory) {
   for (const auto& f : factories())

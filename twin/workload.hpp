@@ -31,6 +31,10 @@
 #include "twin/accounting.hpp"
 #include "twin/job_tick.hpp"
 
+namespace ct::io {
+class Binder;
+}
+
 namespace ct::twin {
 
 class SeriesTable;
@@ -145,6 +149,9 @@ class Workload {
   std::string name_;
   int index_;
 };
+
+// The `name` key every kind has: letters, digits, '_' and '-' (it names /jobs/<name>).
+void bind_job_name(io::Binder& b, std::string& name, const std::string& fallback);
 
 // Engine half of a workload kind's registration.
 struct WorkloadFactory {

@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <cctype>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -86,11 +85,7 @@ std::shared_ptr<io::ComponentConfig> bind_training(io::Binder& b, io::BindContex
   auto cfg = std::make_shared<TrainingConfig>();
   workload::JobSpec& j = cfg->spec;
   j.peak_flops_per_accelerator = sc.accelerator.peak_dense_bf16_flops;
-  b.text("name", j.name, std::string("job").append(std::to_string(ctx.index)),
-         "job name (letters, digits, '_' and '-'): the group /jobs/<name> in the output");
-  for (char c : j.name)
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-'))
-      b.fail("name", "'" + j.name + "' may only contain letters, digits, '_' and '-'");
+  bind_job_name(b, j.name, "job" + std::to_string(ctx.index));
   b.section(
       "model", [&](io::Binder& m) { bind_model(m, j.model); }, true, "the model trained");
   b.section(
