@@ -167,6 +167,15 @@ void Engine::State::setup() {
   series.configure(dt, ticks_per_output, block.rack_count);
   declare_series();
   lay_out_reduction();
+  // Kernel scratch, sized once.
+  const std::size_t n_jobs = control.jobs.size();
+  job_min_clock.assign(n_jobs, kInf);
+  rack_job_time.assign(n_jobs * kCategoryCount, 0.0);
+  rack_job_energy.assign(n_jobs * kCategoryCount, 0.0);
+  rack_job_touched.assign(n_jobs, 0);
+  tick_fast_nodes.assign(n_jobs + 1, 0);
+  tick_job_nodes.assign(n_jobs, 0);
+  node_swing_k.assign(static_cast<std::size_t>(apn), 0.0f);
 }
 
 void Engine::State::place_jobs() {
@@ -380,13 +389,6 @@ Figures Engine::run(io::OutputFile* out, const ProgressOptions& progress,
   s.out = out;
   const ReductionSlots& sl = s.slots;
   TickReduction red(sl.n_sums, sl.n_maxima, sl.n_slots);
-  s.job_min_clock.assign(s.control.jobs.size(), kInf);
-  s.rack_job_time.assign(s.control.jobs.size() * kCategoryCount, 0.0);
-  s.rack_job_energy.assign(s.control.jobs.size() * kCategoryCount, 0.0);
-  s.rack_job_touched.assign(s.control.jobs.size(), 0);
-  s.tick_fast_nodes.assign(s.control.jobs.size() + 1, 0);
-  s.tick_job_nodes.assign(s.control.jobs.size(), 0);
-  s.node_swing_k.assign(static_cast<std::size_t>(s.apn), 0.0f);
   const double wall0 = MPI_Wtime();
   double last_log = wall0;
   double last_save = wall0;

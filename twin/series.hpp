@@ -107,6 +107,8 @@ class SeriesTable {
   void reset();
   double interval_s() const { return tick_s_ * static_cast<double>(ticks_per_output_); }
 
+  // The value stage() would write for a replicated series now.
+  double staged(Id id) const { return stage_value(id); }
   std::size_t size() const { return defs_.size(); }
   const SeriesDef& def(Id id) const { return defs_[id]; }
   Id find(const std::string& path) const;  // −1 if absent
