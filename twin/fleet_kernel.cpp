@@ -147,7 +147,9 @@ double Engine::State::slow_unit(std::int64_t i, double r_k_per_w, double inlet, 
                                   accelerator_cap_w,
                                   junction_c[i],
                                   decay,
-                                  jt.half_swing_per_r * r_k_per_w};
+                                  thermal::ripple_peak_k_per_w(1.0, spec.time_constant_s, jt.step_s,
+                                                               jt.compute_f, 1.0, a_comm) *
+                                      r_k_per_w};
   const thermal::GovernorResult g = thermal::governor_clock_ratio(spec, gi);
   const double phi = g.clock_ratio;
   const double d_w = g.dynamic_power_w;
@@ -222,7 +224,10 @@ void Engine::State::prepare_fast() {
     const double a_fast =
         jt.run_f * (share + (jt.compute_f - share + jt.bubble_f + jt.comm_f) * a_comm) +
         (1.0 - jt.run_f) * jt.stall_activity;
-    ft.k_per_r = gain * (spec.idle_w + a_fast * d_w) + jt.half_swing_per_r * d_w;
+    // Same ripple peak as the governor's (slow_unit), per unit of R.
+    const double ripple_per_r = thermal::ripple_peak_k_per_w(1.0, spec.time_constant_s, jt.step_s,
+                                                             jt.compute_f, 1.0, a_comm);
+    ft.k_per_r = gain * (spec.idle_w + a_fast * d_w) + ripple_per_r * d_w;
     const double p_compute_w = spec.idle_w + d_w;
     const double p_comm_w = spec.idle_w + a_comm * d_w;
     const double p_stall_w = spec.idle_w + jt.stall_activity * d_w;
