@@ -121,7 +121,7 @@ TEST(FabricTiers, RingLatencyMatchesTheCriticalPathRecurrence) {
 // c of p links are slow (α_c, a campus crossing), the rest fast (α_l). Closed forms of the ring
 // all-reduce latency T = 2Σα − min over adjacent pairs (α_j + α_{j+1}), 2(p−1) steps:
 //   c = 0                          2(p−1)·α_l
-//   1 ≤ c ≤ p−2, slow links in a row   2(p−1)·α_l + 2c·(α_c − α_l)   (campus delay paid 2c times)
+//   1 ≤ c ≤ p−2 in a row (1, 2, p/2, p−2)  2(p−1)·α_l + 2c·(α_c − α_l)  (campus paid 2c times)
 //   c = p/2, alternating           (p−1)·(α_l + α_c)
 //   c = p                          2(p−1)·α_c
 // (The brief's estimate 2(p−1)·c/p crossings agrees to O(c/p).) Tolerance 1e-12 relative.
@@ -130,7 +130,7 @@ TEST(FabricTiers, RingAllReduceLatencyWithCSlowLinks) {
   for (std::size_t p : {4u, 16u, 128u}) {
     const auto steps = 2 * static_cast<std::int64_t>(p - 1);
     const double pm1 = static_cast<double>(p - 1);
-    for (std::size_t c : {std::size_t{0}, std::size_t{1}, std::size_t{2}, p - 2}) {
+    for (std::size_t c : {std::size_t{0}, std::size_t{1}, std::size_t{2}, p / 2, p - 2}) {
       std::vector<double> alpha(p, fast);
       for (std::size_t j = 0; j < c; ++j) alpha[(j + 5) % p] = slow;  // c in a row
       expect_rel(ring_latency_s(alpha.data(), p, steps),
