@@ -137,6 +137,8 @@ struct Fleet {
     job.half_swing_per_r =
         thermal::half_swing_k_per_w(1.0, spec.time_constant_s, 6.0, 0.8, 1.0, a_comm);
     job.step_s = 6.0;
+    job.ripple_peak_per_r =
+        thermal::ripple_peak_k_per_w(1.0, spec.time_constant_s, 6.0, 0.8, 1.0, a_comm);
     job.running_activity = 0.8 + 0.2 * a_comm;
     idle.add_stalled(unallocated, 1.0, 0.1);
 
@@ -238,7 +240,7 @@ TickOut tick(Fleet& f, double t0_s) {
                                         f.cap_w,
                                         junction_c[i],
                                         decay,
-                                        jt.half_swing_per_r * r_k_per_w};
+                                        jt.ripple_peak_per_r * r_k_per_w};
         const thermal::GovernorResult g = thermal::governor_clock_ratio(spec, gi);
         const double phi = g.clock_ratio;
         const double d_w = g.dynamic_power_w;
@@ -539,7 +541,7 @@ void BM_fast_units(benchmark::State& state) {
   const thermal::AcceleratorSpec& spec = f.spec;
   const double gain = 1.0 - f.decay, full_w = spec.tdp_w - spec.idle_w;
   const double a_full = ct::twin::mean_activity(f.job, 1.0);
-  const double k_per_r = gain * (spec.idle_w + a_full * full_w);
+  const double k_per_r = gain * (spec.idle_w + a_full * full_w) + f.job.ripple_peak_per_r * full_w;
   const double p_fast_w = spec.idle_w + a_full * full_w;
   std::vector<float> turning(f.cycles.size()), extreme(f.cycles.size()), swing(kApn);
   for (std::size_t i = 0; i < f.cycles.size(); ++i) {

@@ -142,6 +142,13 @@ void bind_cooling(Binder& b, Scenario& sc) {
   keep(b, "air_handler_fan_fraction", p.air_handler_fan_fraction, closed(0.0, 0.5));
   keep(b, "pump_fraction", p.pump_fraction, closed(0.0, 0.5));
   keep(b, "distribution_loss_fraction", p.distribution_loss_fraction, closed(0.0, 0.5));
+  keep(b, "rejection_fan_fraction", p.rejection_fan_fraction, closed(0.0, 0.5),
+       "tower / dry-cooler fan power at design airflow, as a share of the heat rejected");
+  keep(b, "rejection_approach_k", p.rejection_approach_k, closed(0.0, 30.0),
+       "part of economizer_approach_k across the tower / dry cooler at design airflow (fans "
+       "slow down when the supply leaves more)");
+  keep(b, "rejection_min_airflow_fraction", p.rejection_min_airflow_fraction, unit_interval(),
+       "lowest airflow (fan speed) of a running tower / dry-cooler cell, share of design");
   keep(b, "cycles_of_concentration", p.cycles_of_concentration, Range{1.0, 100.0, true, false});
   b.section("air_rack", [&](Binder& r) {
     keep(r, "cooling_capacity_w", sc.air_rack.cooling_capacity_w, positive());

@@ -141,7 +141,7 @@ double Engine::State::slow_unit(std::int64_t i, double r_k_per_w, double inlet, 
   // Activity from the previous clock (the governor's input), then the new clock.
   const thermal::GovernorInput gi{
       mean_activity(jt, clock[i]), jt.peak_activity(), inlet, r_k_per_w,
-      facility.accelerator_cap_w,  junction[i],        decay, jt.half_swing_per_r * r_k_per_w};
+      facility.accelerator_cap_w,  junction[i],        decay, jt.ripple_peak_per_r * r_k_per_w};
   thermal::GovernorResult g = thermal::governor_clock_ratio(spec, gi);
   if (g.clock_ratio > jt.clock_request) {  // the work asks for less than the limits allow
     g.clock_ratio = jt.clock_request;
@@ -200,7 +200,7 @@ void Engine::State::prepare_fast() {
       ft.capped = false;
     }
     ft.k_per_r =
-        gain * (spec.idle_w + mean_activity(jt, ft.clock) * d_w) + jt.half_swing_per_r * d_w;
+        gain * (spec.idle_w + mean_activity(jt, ft.clock) * d_w) + jt.ripple_peak_per_r * d_w;
     const double energy_j =
         split_unit_tick(jt, ft.clock, d_w, spec.idle_w, dt, ft.unit_time, ft.unit_energy);
     if (in_job) ft.swing_per_r = 2.0 * jt.half_swing_per_r * d_w * (jt.run_f * dt);

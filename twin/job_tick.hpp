@@ -43,9 +43,13 @@ struct JobTick {
   double clock_request = 1.0;       // highest clock ratio the work asks for (≤ 1)
   double straggler_activity = 0.0;  // a unit waiting for the slowest member
   // In-iteration thermal cycling while running: half the peak-to-peak swing per (R · W of
-  // dynamic power), and its period (one cycle per step).
+  // dynamic power, for fatigue), and its period (one cycle per step).
   double half_swing_per_r = 0.0;
   double step_s = 1.0;
+  // Peak of that ripple above the mean junction, per (R · W of dynamic power): the DVFS
+  // governor keeps mean + this under the slowdown temperature (exact for the RC under a square
+  // wave, thermal/junction.hpp ripple_peak_k_per_w).
+  double ripple_peak_per_r = 0.0;
   // Mean activity while running at the slowest clock (power smoothing holds stalls to a floor of
   // it); set by the workload.
   double running_activity = 0.0;

@@ -202,6 +202,8 @@ class TrainingJob final : public Workload {
     jt.step_s = step_s;
     jt.half_swing_per_r = thermal::half_swing_k_per_w(1.0, sc.accelerator.time_constant_s, step_s,
                                                       compute_f, 1.0, a_comm);
+    jt.ripple_peak_per_r = thermal::ripple_peak_k_per_w(1.0, sc.accelerator.time_constant_s, step_s,
+                                                        compute_f, 1.0, a_comm);
     jt.running_activity = compute_f + (1.0 - compute_f) * a_comm;
     if (table_) table_->add_ratio(step_series_, step_s * share.running_s, share.running_s);
     const JobRuntime::Marks marks = runtime_.take_marks();
