@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "twin/engine_state.hpp"
+#include "twin/failure_scope.hpp"
 
 namespace ct::twin {
 
@@ -22,37 +23,12 @@ void Engine::State::move_to_lost(const Loss& loss) {
   }
 }
 
-// The candidates of the tick: job-scope failures (software, planned maintenance) from each
-// job's replicated hazard, which grows only while it runs; spine switches from their
-// replicated clocks; the earliest distributed failure per job from the reduction.
+// The candidates of the tick: the replicated scopes' failures due (twin/scopes/: job-scope
+// hazards, spine clocks), and the earliest distributed failure per job from the reduction.
 void Engine::State::failures_tick(TickReduction& red, double t0_s, double t1_s) {
   candidates.clear();
-  for (std::size_t j = 0; j < control.jobs.size(); ++j) {
-    JobControl::Job& job = control.jobs[j];
-    const double run_s = job.tick.run_f * dt;
-    if (job.rate_per_s > 0 && run_s > 0) {
-      const double before = job.hazard;
-      job.hazard += job.rate_per_s * run_s;
-      if (job.hazard >= job.threshold) {
-        const double frac = (job.threshold - before) / (job.rate_per_s * run_s);
-        double* rates = scratch_rates.data();
-        for (int c = 0; c < job_table.count; ++c)
-          rates[c] = job_table.steady_rate_per_s[c] + job_table.cycling_rate_per_s[c];
-        const auto key = faults::component_key(faults::Scope::job, j);
-        const auto cls = faults::choose_cause(rates, job_table.classes.data(), job_table.count,
-                                              faults::cause_uniform(seed, key, job.life));
-        candidates.push_back(Candidate{t0_s + frac * dt, static_cast<std::int64_t>(key),
-                                       static_cast<std::int32_t>(cls)});
-      }
-    }
-  }
-  for (std::int64_t h = 0; h < static_cast<std::int64_t>(control.spine_next_s.size()); ++h)
-    if (control.spine_next_s[h] < t1_s)
-      candidates.push_back(
-          Candidate{control.spine_next_s[h],
-                    static_cast<std::int64_t>(faults::component_key(faults::Scope::spine_switch,
-                                                                    static_cast<std::uint64_t>(h))),
-                    static_cast<std::int32_t>(faults::FailureClass::spine_switch)});
+  for (int sc_i = 0; sc_i < faults::kScopeCount; ++sc_i)
+    failure_scope(static_cast<faults::Scope>(sc_i)).candidates(*this, t0_s, t1_s, candidates);
   const FailureSlot* fs = red.slots();
   for (int j = 0; j < slots.n_slots; ++j)
     if (std::isfinite(fs[j].time_s))
@@ -71,38 +47,7 @@ void Engine::State::reset_component(std::int64_t key, double time_s) {
   const faults::Scope scope = faults::scope_of_key(ukey);
   const auto index = static_cast<std::int64_t>(faults::index_of_key(ukey));
   std::erase_if(fleet.pending, [&](const Pending& p) { return p.key == key; });
-  auto fresh = [&](ScopeState& st, std::int64_t i) {
-    ++st.life[i];
-    st.hazard[i] = 0.0;
-    st.threshold[i] = faults::failure_threshold(seed, ukey, st.life[i]);
-    st.life_start_s[i] = static_cast<float>(time_s);
-  };
-  switch (scope) {
-    case faults::Scope::accelerator:
-      if (index >= first_acc && index < first_acc + local_accs) fresh(fleet.acc, index - first_acc);
-      break;
-    case faults::Scope::node:
-      if (index >= first_node && index < first_node + local_nodes)
-        fresh(fleet.node, index - first_node);
-      break;
-    case faults::Scope::rack_leaf_switch:
-      if (index >= block.first_rack && index < block.first_rack + block.rack_count)
-        fresh(fleet.rack, index - block.first_rack);
-      break;
-    case faults::Scope::spine_switch:
-      ++control.spine_life[index];
-      control.spine_next_s[index] =
-          time_s + faults::failure_threshold(seed, ukey, control.spine_life[index]) /
-                       control.spine_rate_per_s;
-      break;
-    case faults::Scope::job: {
-      JobControl::Job& job = control.jobs[index];
-      ++job.life;
-      job.hazard = 0.0;
-      job.threshold = faults::failure_threshold(seed, ukey, job.life);
-      break;
-    }
-  }
+  failure_scope(scope).renew(*this, index, ukey, time_s);
 }
 
 void Engine::State::apply_failure(const Candidate& c) {
@@ -117,44 +62,11 @@ void Engine::State::apply_failure(const Candidate& c) {
   auto& role = control.node_role;
 
   // What leaves service, and which jobs are interrupted.
-  std::vector<std::int64_t> drained;
-  std::vector<int> hit;
-  std::int64_t event_rack = -1;
-  auto add_rack_nodes = [&](std::int64_t rack) {
-    for (std::int64_t k = 0; k < npr; ++k) drained.push_back(rack * npr + k);
-  };
-  switch (scope) {
-    case faults::Scope::accelerator:
-    case faults::Scope::node: {
-      const std::int64_t node = scope == faults::Scope::accelerator ? index / apn : index;
-      event_rack = campus.rack_of_node(node);
-      if (spec.takes_down == faults::TakesDown::rack)
-        add_rack_nodes(event_rack);
-      else if (spec.takes_down != faults::TakesDown::job_only &&
-               spec.takes_down != faults::TakesDown::bandwidth_only)
-        drained.push_back(node);
-      else if (role[node] == NodeRole::active)
-        hit.push_back(control.node_job[node]);
-      break;
-    }
-    case faults::Scope::rack_leaf_switch:
-      event_rack = index;
-      add_rack_nodes(index);
-      break;
-    case faults::Scope::spine_switch:
-      // Bandwidth only: nothing is drained; the jobs with nodes in the hall restart.
-      for (std::size_t j = 0; j < control.jobs.size(); ++j)
-        for (std::int64_t n : control.jobs[j].alloc.nodes)
-          if (campus.hall_of_rack(campus.rack_of_node(n)) == index) {
-            hit.push_back(static_cast<int>(j));
-            break;
-          }
-      break;
-    case faults::Scope::job:
-      hit.push_back(static_cast<int>(index));
-      break;
-  }
-
+  FailureEffect effect;
+  failure_scope(scope).effect(*this, index, spec.takes_down, effect);
+  std::vector<std::int64_t>& drained = effect.drained;
+  std::vector<int>& hit = effect.hit;
+  const std::int64_t event_rack = effect.event_rack;
   for (std::int64_t n : drained) {
     if (role[n] == NodeRole::repairing) continue;
     const NodeRole was = role[n];

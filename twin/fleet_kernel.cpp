@@ -11,6 +11,7 @@
 #include "thermal/rack_inlet.hpp"
 #include "thermal/thermal_cycles.hpp"
 #include "twin/engine_state.hpp"
+#include "twin/failure_scope.hpp"
 
 namespace ct::twin {
 
@@ -460,21 +461,11 @@ void Engine::State::kernel(TickReduction& red, double t0_s) {
   // Failures due by the end of the tick, offered per job (spares and free nodes: last slot).
   for (const Pending& p : fleet.pending) {
     if (p.time_s >= t1_s) continue;
-    const auto scope = faults::scope_of_key(static_cast<std::uint64_t>(p.key));
-    const auto index =
-        static_cast<std::int64_t>(faults::index_of_key(static_cast<std::uint64_t>(p.key)));
-    std::int64_t node = -1;
-    if (scope == faults::Scope::accelerator) node = index / apn;
-    if (scope == faults::Scope::node) node = index;
+    const auto key = static_cast<std::uint64_t>(p.key);
+    const std::int64_t node =
+        failure_scope(faults::scope_of_key(key))
+            .slot_node(*this, static_cast<std::int64_t>(faults::index_of_key(key)));
     int slot = static_cast<int>(n_jobs);
-    if (scope == faults::Scope::rack_leaf_switch) {
-      // The rack's first node in a job decides the slot (any job the switch serves).
-      for (std::int64_t k = 0; k < npr; ++k)
-        if (control.node_role[index * npr + k] == NodeRole::active) {
-          node = index * npr + k;
-          break;
-        }
-    }
     if (node >= 0 && control.node_role[node] == NodeRole::active) slot = control.node_job[node];
     red.offer(slot, p.time_s, p.key, p.failure_class);
   }

@@ -15,6 +15,7 @@
 #include "common/archive.hpp"
 #include "io/config_tree.hpp"
 #include "twin/engine_state.hpp"
+#include "twin/failure_scope.hpp"
 
 namespace ct::twin {
 
@@ -199,21 +200,8 @@ Engine::Resume Engine::restore(const std::string& path) {
   s.fleet.pending.clear();
   for (const Pending& p : all) {
     const auto key = static_cast<std::uint64_t>(p.key);
-    const auto index = static_cast<std::int64_t>(faults::index_of_key(key));
-    bool mine = false;
-    switch (faults::scope_of_key(key)) {
-      case faults::Scope::accelerator:
-        mine = index >= s.first_acc && index < s.first_acc + s.local_accs;
-        break;
-      case faults::Scope::node:
-        mine = index >= s.first_node && index < s.first_node + s.local_nodes;
-        break;
-      case faults::Scope::rack_leaf_switch:
-        mine = index >= s.block.first_rack && index < s.block.first_rack + s.block.rack_count;
-        break;
-      default:
-        break;
-    }
+    const bool mine = failure_scope(faults::scope_of_key(key))
+                          .local(s, static_cast<std::int64_t>(faults::index_of_key(key)));
     if (mine) s.fleet.pending.push_back(p);
   }
   s.start_tick = h.next_tick;
