@@ -33,6 +33,15 @@ std::string Range::describe(const std::string& key) const {
   return s;
 }
 
+std::string Range::interval() const {
+  const bool has_lo = std::isfinite(lo), has_hi = std::isfinite(hi);
+  if (has_lo && has_hi)
+    return std::string(lo_open ? "(" : "[") + bound(lo) + ", " + bound(hi) + (hi_open ? ")" : "]");
+  if (has_lo) return std::string(lo_open ? "> " : "≥ ") + bound(lo);
+  if (has_hi) return std::string(hi_open ? "< " : "≤ ") + bound(hi);
+  return "any";
+}
+
 std::string format_real(double v) {
   char buf[64];
   auto res = std::to_chars(buf, buf + sizeof buf, v);
@@ -82,6 +91,11 @@ void Binder::describe(const std::string& key, std::string kind, std::string allo
     if (d.path == path) return;
   catalogue_->push_back(
       KeyDoc{path, std::move(kind), std::move(allowed), std::move(default_text), std::string(doc)});
+}
+
+void Binder::qualify_pattern(const std::string& kind) {
+  if (pattern_.size() >= 2 && pattern_.compare(pattern_.size() - 2, 2, "[]") == 0)
+    pattern_ = pattern_.substr(0, pattern_.size() - 1) + kind + "]";
 }
 
 std::string Binder::key_path(const std::string& key) const {
@@ -183,7 +197,7 @@ void Binder::record(const std::string& key, const std::string& scalar, bool quot
 
 void Binder::real(const std::string& key, double& out, Range range, std::optional<double> fallback,
                   std::string_view doc) {
-  describe(key, "number", range.describe(key), fallback ? format_real(*fallback) : "", doc);
+  describe(key, "number", range.interval(), fallback ? format_real(*fallback) : "", doc);
   const ConfigNode* v = value_of(key);
   if (!v) {
     if (!fallback)
@@ -200,7 +214,7 @@ void Binder::real(const std::string& key, double& out, Range range, std::optiona
 
 void Binder::integer(const std::string& key, std::int64_t& out, Range range,
                      std::optional<std::int64_t> fallback, std::string_view doc) {
-  describe(key, "integer", range.describe(key), fallback ? std::to_string(*fallback) : "", doc);
+  describe(key, "integer", range.interval(), fallback ? std::to_string(*fallback) : "", doc);
   const ConfigNode* v = value_of(key);
   if (!v) {
     if (!fallback)
@@ -230,7 +244,7 @@ void Binder::integer(const std::string& key, std::int32_t& out, Range range,
 
 void Binder::seed(const std::string& key, std::uint64_t& out, std::uint64_t fallback,
                   std::string_view doc) {
-  describe(key, "integer", "0 <= " + key + " < 2^64", std::to_string(fallback), doc);
+  describe(key, "integer", "[0, 2^64)", std::to_string(fallback), doc);
   const ConfigNode* v = value_of(key);
   if (!v) {
     out = fallback;
@@ -281,7 +295,9 @@ std::size_t Binder::choice(const std::string& key, std::string& out,
                            std::optional<std::string> fallback, std::string_view doc) {
   std::string list;
   for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
-  describe(key, "choice", list, fallback ? *fallback : "", doc);
+  std::string choices;
+  for (const auto& a : allowed) choices += (choices.empty() ? "`" : " \\| `") + a + "`";
+  describe(key, "choice", choices, fallback ? *fallback : "", doc);
   const ConfigNode* v = value_of(key);
   if (!v) {
     if (!fallback) fail(key, "missing required key (allowed: " + list + ")");
@@ -310,7 +326,7 @@ void Binder::reals(const std::string& key, std::vector<double>& out, std::size_t
   std::string fb;
   if (fallback)
     for (double d : *fallback) fb += (fb.empty() ? "[" : ", ") + format_real(d);
-  describe(key, "list of " + std::to_string(count) + " numbers", range.describe(key),
+  describe(key, "list of " + std::to_string(count) + " numbers", "each " + range.interval(),
            fallback ? fb + "]" : "", doc);
   const ConfigNode* v = value_of(key);
   if (!v) {

@@ -25,6 +25,7 @@ struct Range {
   bool hi_open = false;
   bool contains(double v) const;
   std::string describe(const std::string& key) const;
+  std::string interval() const;  // "[1, 1024]", "(0, 3600]", "> 0", "any"
 };
 inline Range positive() { return Range{0.0, std::numeric_limits<double>::infinity(), true, false}; }
 inline Range non_negative() { return Range{0.0, std::numeric_limits<double>::infinity()}; }
@@ -48,6 +49,8 @@ class Binder {
   Binder(const ConfigNode* node, std::string path, Origin where, ConfigNode* resolved);
   // Record every key bound from here down (with its description) into `catalogue`.
   void set_catalogue(KeyCatalogue* catalogue) { catalogue_ = catalogue; }
+  // A list item of a component family documents its keys under its kind: jobs[] → jobs[kind].
+  void qualify_pattern(const std::string& kind);
 
   void real(const std::string& key, double& out, Range range, std::optional<double> fallback,
             std::string_view doc = {});

@@ -4,6 +4,9 @@
 #include <array>
 #include <cmath>
 
+#include "thermal/cooling_tower.hpp"
+#include "thermal/dry_cooler.hpp"
+
 namespace ct::thermal {
 namespace {
 
@@ -18,7 +21,7 @@ std::array<CoolingPlantSpec, 4> make_presets() {
   CoolingPlantSpec air;
   air.name = "air_chiller_tower";
   air.cooling = PlantCooling::air;
-  air.rejection = HeatRejection::cooling_tower;
+  air.rejection = &kCoolingTower;
   air.supply_min_c = 18.0;
   air.supply_max_c = 24.0;
   air.loop_rise_k = 6.0;             // chilled-water ΔT
@@ -65,7 +68,7 @@ std::array<CoolingPlantSpec, 4> make_presets() {
   CoolingPlantSpec liquid;
   liquid.name = "liquid_dry_cooler";
   liquid.cooling = PlantCooling::liquid;
-  liquid.rejection = HeatRejection::dry_cooler;
+  liquid.rejection = &kDryCooler;
   liquid.supply_min_c = 25.0;
   liquid.supply_max_c = 35.0;
   liquid.loop_rise_k = 10.0;  // facility water ΔT
@@ -87,7 +90,7 @@ std::array<CoolingPlantSpec, 4> make_presets() {
   // water. Approach 7.5 K over wet bulb = tower 4 K + heat exchanger 1.5 K + CDU 2 K.
   CoolingPlantSpec liquid_tower = liquid;
   liquid_tower.name = "liquid_tower";
-  liquid_tower.rejection = HeatRejection::cooling_tower;
+  liquid_tower.rejection = &kCoolingTower;
   liquid_tower.economizer_approach_k = 7.5;
   liquid_tower.chiller_reference_c = 20.0;  // wet bulb
   liquid_tower.rejection_fan_fraction = 0.01;
@@ -108,8 +111,7 @@ constexpr std::array<std::string_view, 4> kNames = {"air_chiller_tower", "air_ev
 }  // namespace
 
 double rejection_temperature_c(const CoolingPlantSpec& spec, double dry_bulb_c, double wet_bulb_c) {
-  if (spec.rejection == HeatRejection::dry_cooler) return dry_bulb_c;
-  return dry_bulb_c - spec.wet_bulb_effectiveness * (dry_bulb_c - wet_bulb_c);
+  return spec.rejection->rejection_temperature_c(spec, dry_bulb_c, wet_bulb_c);
 }
 
 double chiller_cop(const CoolingPlantSpec& spec, double rejection_temperature_c) {
@@ -152,7 +154,6 @@ double rejection_airflow_fraction(const CoolingPlantSpec& spec, double supply_ex
 
 PlantOutput plant_output(const CoolingPlantSpec& spec, double it_power_w, double dry_bulb_c,
                          double wet_bulb_c) {
-  const bool evaporative = spec.rejection == HeatRejection::cooling_tower;
   const double rejection_c = rejection_temperature_c(spec, dry_bulb_c, wet_bulb_c);
   const double economizer_c = rejection_c + spec.economizer_approach_k;
 
@@ -179,12 +180,7 @@ PlantOutput plant_output(const CoolingPlantSpec& spec, double it_power_w, double
   out.distribution_loss_w = spec.distribution_loss_fraction * (it_power_w + out.cooling_power_w);
   out.facility_power_w = it_power_w + out.cooling_power_w + out.distribution_loss_w;
 
-  if (evaporative) {
-    const double evaporation_kg_per_s =
-        spec.evaporative_fraction * out.heat_rejected_w / kWaterLatentHeatJPerKg;
-    const double n = spec.cycles_of_concentration;
-    out.water_l_per_s = evaporation_kg_per_s * n / (n - 1.0);
-  }
+  out.water_l_per_s = spec.rejection->water_l_per_s(spec, out.heat_rejected_w);
   if (it_power_w > 0.0) {
     out.pue = out.facility_power_w / it_power_w;
     out.wue_l_per_kwh = out.water_l_per_s * 3.6e6 / it_power_w;

@@ -47,15 +47,16 @@
 #include <string>
 #include <string_view>
 
+#include "thermal/heat_rejection.hpp"
+
 namespace ct::thermal {
 
 enum class PlantCooling { air, liquid };
-enum class HeatRejection { cooling_tower, dry_cooler };
 
 struct CoolingPlantSpec {
   std::string name;
   PlantCooling cooling = PlantCooling::air;
-  HeatRejection rejection = HeatRejection::cooling_tower;
+  const HeatRejectionKind* rejection = nullptr;  // heat_rejection.hpp (a preset sets it)
   double supply_min_c = 18.0;
   double supply_max_c = 27.0;
   double loop_rise_k = 6.0;             // return − supply of the loop the economizer precools

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <iostream>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,7 @@
 #include "faults/ensemble_stats.hpp"
 #include "io/config_tree.hpp"
 #include "io/hdf5_output.hpp"
+#include "io/key_reference.hpp"
 #include "io/scenario.hpp"
 #include "io/summarize.hpp"
 #include "io/sweep.hpp"
@@ -100,8 +102,35 @@ ct::io::LoadOptions load_options(const po::variables_map& vm) {
 
 int cmd_validate(int argc, char** argv) {
   auto opts = scenario_options();
+  opts.add_options()("key-reference", po::value<std::string>()->implicit_value(""),
+                     "print the markdown tables of every key the scenario binds instead of the "
+                     "resolved scenario; with =FILE, rewrite FILE's generated tables "
+                     "(docs/scenario.md)");
   const Parsed p = parse("validate", opts, argc, argv, "SCENARIO.yaml [--set key=value]...");
-  const ct::io::Scenario sc = ct::io::load_scenario(p.scenario, load_options(p.vm));
+  ct::io::KeyCatalogue catalogue;
+  ct::io::LoadOptions lo = load_options(p.vm);
+  lo.catalogue = &catalogue;
+  const ct::io::Scenario sc = ct::io::load_scenario(p.scenario, lo);
+  if (p.vm.count("key-reference")) {
+    const auto tables = ct::io::key_reference_tables(catalogue);
+    const std::string doc = p.vm["key-reference"].as<std::string>();
+    if (doc.empty()) {
+      for (const auto& [section, table] : tables)
+        std::cout << "<!-- keys: " << (section.empty() ? "(top)" : section) << " -->\n"
+                  << table << "<!-- end keys -->\n\n";
+      return kOk;
+    }
+    std::ifstream in(doc);
+    if (!in) throw BadArguments("clustertwin validate: cannot read " + doc);
+    std::stringstream text;
+    text << in.rdbuf();
+    std::vector<std::string> missing, stale;
+    const std::string updated = ct::io::splice_key_reference(text.str(), tables, &missing, &stale);
+    for (const auto& m : missing) std::cerr << doc << ": no table for keys of '" << m << "'\n";
+    for (const auto& m : stale) std::cerr << doc << ": table '" << m << "' has no keys\n";
+    std::ofstream(doc) << updated;
+    return missing.empty() && stale.empty() ? kOk : kBadInput;
+  }
   std::cout << "# " << p.scenario << ": valid\n" << sc.resolved_yaml;
   return kOk;
 }

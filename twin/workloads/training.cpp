@@ -40,13 +40,13 @@ void bind_model(io::Binder& m, workload::ModelSpec& model) {
 
 void bind_parallel(io::Binder& p, workload::ParallelSpec& par) {
   p.integer("tp", par.tp, io::closed(1, 1 << 20), 1,
-            "tensor-parallel degree (inside one scale-up domain)");
+            "tensor parallel. The group must fit in one scale-up domain");
   p.integer("pp", par.pp, io::closed(1, 1 << 20), 1, "pipeline stages");
   p.integer("dp", par.dp, io::closed(1, 1 << 24), 1, "data-parallel replicas");
   p.integer("ep", par.ep, io::closed(1, 1 << 20), 1,
             "expert-parallel degree, carved out of the data-parallel replicas (divides dp)");
   p.integer("microbatches", par.microbatches, io::closed(1, 1 << 20), 1,
-            "microbatches per pipeline per step (m)");
+            "m, microbatches per pipeline per step");
   std::string schedule;
   par.schedule = p.choice("schedule", schedule, {"1f1b", "interleaved"}, std::string("1f1b"),
                           "pipeline schedule: bubble (pp−1)/m, or (pp−1)/(v·m) interleaved") == 0
@@ -64,11 +64,12 @@ void bind_checkpoint(io::Binder& b, faults::CheckpointPolicy& c) {
       "interval", policy, {"none", "fixed_s", "fixed_steps", "young", "daly"}, std::string("daly"),
       "checkpoint interval policy: none, fixed seconds or steps, Young's or Daly's optimum"));
   keep(b, "interval_s", c.interval_s, io::positive(),
-       "fixed_s: running seconds between checkpoint starts");
+       "`fixed_s`: running seconds between checkpoint starts");
   b.integer("interval_steps", c.interval_steps, io::closed(1, 1e12), c.interval_steps,
             "fixed_steps: training steps between checkpoint starts");
   b.boolean("asynchronous", c.asynchronous, true,
-            "stall only for the snapshot to host memory; durable when the background write ends");
+            "`true`: stall only for the snapshot to host memory; the checkpoint becomes durable "
+            "when the background write ends. `false`: stall for the whole write");
   keep(b, "bytes_per_parameter", c.bytes_per_parameter, io::closed(1.0, 64.0),
        "checkpoint bytes per parameter (weights, master weights and optimizer state)");
   keep(b, "storage_write_bandwidth_bytes_per_s", c.storage_write_bandwidth_bytes_per_s,
@@ -76,7 +77,7 @@ void bind_checkpoint(io::Binder& b, faults::CheckpointPolicy& c) {
   keep(b, "storage_read_bandwidth_bytes_per_s", c.storage_read_bandwidth_bytes_per_s,
        io::positive(), "aggregate storage read bandwidth when the job loads a checkpoint");
   keep(b, "snapshot_bandwidth_bytes_per_s", c.snapshot_bandwidth_bytes_per_s, io::positive(),
-       "device-to-host copy bandwidth per accelerator (asynchronous snapshot)");
+       "per-accelerator device-to-host copy bandwidth (asynchronous snapshot)");
 }
 
 std::shared_ptr<io::ComponentConfig> bind_training(io::Binder& b, io::BindContext& ctx) {
@@ -94,7 +95,7 @@ std::shared_ptr<io::ComponentConfig> bind_training(io::Binder& b, io::BindContex
   keep(b, "efficiency", j.efficiency, io::Range{0.0, 1.0, true, false},
        "achieved fraction of peak FLOP/s while computing");
   keep(b, "dp_overlap_fraction", j.dp_overlap_fraction, io::unit_interval(),
-       "share of the data-parallel all-reduce hidden behind the backward pass");
+       "share of the data-parallel gradient all-reduce hidden behind compute");
   keep(b, "tp_exposed_fraction", j.tp_exposed_fraction, io::unit_interval(),
        "share of tensor-parallel all-reduce time on the step's critical path");
   keep(b, "pp_exposed_fraction", j.pp_exposed_fraction, io::unit_interval(),
@@ -115,7 +116,7 @@ std::shared_ptr<io::ComponentConfig> bind_training(io::Binder& b, io::BindContex
                       ? workload::Placement::compact
                       : workload::Placement::spread_buildings;
         p.integer("spare_nodes", j.spare_nodes, io::closed(0, 1 << 24), 0,
-                  "hot spare nodes held back for this job");
+                  "hot-spare nodes held back for this job");
       },
       false, "where the job's nodes and hot spares go");
   b.section(
