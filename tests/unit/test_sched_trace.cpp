@@ -377,6 +377,33 @@ TEST(SchedTrace, CsvWithNamedColumns) {
   }
 }
 
+TEST(SchedTrace, GpuClusterTraceConvertedToSwf) {
+  // tests/traces/gpu_cluster_sample.swf is tools/csv_to_swf.py's output for
+  // gpu_cluster_sample.csv (docs/workloads.md): processors are GPUs.
+  TraceOptions o;
+  o.accelerators_per_node = 8;
+  o.campus_nodes = 8;
+  Trace t = read_swf(kTraces + "gpu_cluster_sample.swf", o);
+  EXPECT_EQ(t.header.unix_start_time, 1585699205);  // 2020-04-01 00:00:05 UTC
+  EXPECT_EQ(t.header.max_procs, 128);
+  EXPECT_EQ(t.stats.skipped_cancelled, 2);
+  EXPECT_EQ(t.stats.skipped_oversize, 1);  // 128 GPUs = 16 nodes > 8
+  EXPECT_EQ(t.stats.walltime_unknown, 4);
+  ASSERT_EQ(t.jobs.size(), 4u);
+  EXPECT_EQ(find(t, 1)->accelerators, 8);
+  EXPECT_EQ(find(t, 1)->nodes, 1);
+  EXPECT_EQ(find(t, 1)->run_time_s(), 7800.0);
+  EXPECT_EQ(find(t, 1)->trace_wait_s, 35.0);
+  EXPECT_EQ(find(t, 3)->nodes, 8);  // 64 GPUs
+  EXPECT_EQ(find(t, 3)->swf_status, 0);
+  EXPECT_EQ(find(t, 2)->user, 2);
+  o.cancelled = CancelledPolicy::keep_ran;
+  t = read_swf(kTraces + "gpu_cluster_sample.swf", o);
+  ASSERT_NE(find(t, 6), nullptr);  // cancelled after running 600 s
+  EXPECT_EQ(find(t, 6)->run_time_s(), 600.0);
+  EXPECT_EQ(find(t, 4), nullptr);  // cancelled before it started
+}
+
 void expect_csv_error(const std::string& text, std::int64_t line, const std::string& field) {
   std::istringstream in(text);
   try {
