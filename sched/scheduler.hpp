@@ -12,6 +12,7 @@
 // starts). Calling it more often is harmless: with nothing changed it decides nothing new.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <map>

@@ -3,6 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <tuple>
 
 #include "common/random.hpp"
 #include "sched/energy_aware.hpp"
@@ -233,6 +237,24 @@ TEST(SchedPolicies, RegistryAndOptions) {
               make_scheduler("priority", {{"min_priority_gap", "1.5"}});
             }),
             "option 'min_priority_gap': 1.5 is not a whole number");
+}
+
+TEST(SchedPolicies, DocumentedOptionsMatchTheRegistry) {
+  // docs/workloads.md lists every policy option as "| `policy` | `option` | default | ...".
+  std::ifstream doc(std::string(CT_SOURCE_DIR) + "/docs/workloads.md");
+  ASSERT_TRUE(doc.good());
+  const std::regex row(R"(^\| `(\w+)` \| `(\w+)` \| `?([^`|]+?)`? \|)");
+  std::set<std::tuple<std::string, std::string, std::string>> documented, registered;
+  for (std::string line; std::getline(doc, line);) {
+    std::smatch m;
+    if (std::regex_search(line, m, row)) documented.emplace(m[1], m[2], m[3]);
+  }
+  for (const PolicyInfo& p : policies()) {
+    for (const OptionDoc& o : p.options) {
+      registered.emplace(std::string(p.name), std::string(o.key), std::string(o.default_value));
+    }
+  }
+  EXPECT_EQ(documented, registered);
 }
 
 TEST(SchedPolicies, DecisionsIgnoreTheOrderOfTheView) {
