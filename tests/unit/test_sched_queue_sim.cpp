@@ -12,6 +12,7 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <numbers>
 
 #include "common/random.hpp"
 #include "faults/ensemble_stats.hpp"
@@ -221,7 +222,7 @@ TEST(SchedQueueSim, EasyPropertiesOnRandomWorkloads) {
 
 // Carbon intensity with a 24-h cosine cycle (300 ± 200 g/kWh); exact mean over [a, b].
 double cosine_carbon(double a, double b) {
-  const double w = 2.0 * M_PI / kDay;
+  const double w = 2.0 * std::numbers::pi / kDay;
   if (b <= a) return 300.0 + 200.0 * std::cos(w * a);
   return 300.0 + 200.0 * (std::sin(w * b) - std::sin(w * a)) / (w * (b - a));
 }
