@@ -64,8 +64,8 @@ std::string splice_key_reference(const std::string& text,
     const std::size_t name_end = text.find(" -->", b);
     const std::size_t e = text.find(kEnd, name_end);
     if (name_end == std::string::npos || e == std::string::npos) break;
-    std::string name = text.substr(b + std::string(kBegin).size(),
-                                   name_end - b - std::string(kBegin).size());
+    std::string name =
+        text.substr(b + std::string(kBegin).size(), name_end - b - std::string(kBegin).size());
     const std::string sec = name == "(top)" ? "" : name;
     out += text.substr(pos, name_end + 4 - pos) + "\n";
     const auto it = tables.find(sec);

@@ -20,7 +20,8 @@ std::map<std::string, std::string> key_reference_tables(const KeyCatalogue& cata
 // for are listed in `missing` (a key nobody documented); markers without a section in `stale`.
 std::string splice_key_reference(const std::string& text,
                                  const std::map<std::string, std::string>& tables,
-                                 std::vector<std::string>* missing, std::vector<std::string>* stale);
+                                 std::vector<std::string>* missing,
+                                 std::vector<std::string>* stale);
 
 // The catalogue of the reference scenario (tests/scenarios/reference/all_keys.yaml): every
 // section, list item kind and named section present once.
