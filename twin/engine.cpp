@@ -173,9 +173,15 @@ void Engine::State::setup() {
   rack_job_time.assign(n_jobs * kCategoryCount, 0.0);
   rack_job_energy.assign(n_jobs * kCategoryCount, 0.0);
   rack_job_touched.assign(n_jobs, 0);
+  rack_stretch_nodes.assign(n_jobs, 0);
+  rack_stretch_jobs.reserve(n_jobs);
+  job_end_running.assign(n_jobs, -1);
+  job_end_node_power_w.assign(n_jobs, 0.0);
   tick_fast_nodes.assign(n_jobs + 1, 0);
   tick_job_nodes.assign(n_jobs, 0);
   node_swing_k.assign(static_cast<std::size_t>(apn), 0.0f);
+  for (auto* v : {&node_t0_c, &node_dynamic_w, &node_run_activity, &node_thermal_w, &node_sample_c})
+    v->assign(static_cast<std::size_t>(apn), 0.0);
 }
 
 void Engine::State::place_jobs() {
@@ -227,6 +233,7 @@ void Engine::State::lay_out_reduction() {
   l.running_time = s++;
   l.large_cycles = s++;
   l.large_swing = s++;
+  l.large_damage = s++;
   for (auto& job : control.jobs) {
     job.sum_base = s;
     s += 2 * static_cast<int>(job.tracked.size());
@@ -267,7 +274,10 @@ void Engine::State::emit_event(double t, EventKind kind, int cls, std::int64_t i
 
 // Control: each job advances its state machine over the tick and says what its units do.
 void Engine::State::jobs_begin_tick(double t0_s, double t1_s) {
-  for (auto& job : control.jobs) job.work->begin_tick(t0_s, t1_s, job.tick);
+  for (auto& job : control.jobs) {
+    job.work->begin_tick(t0_s, t1_s, job.tick);
+    job.hazard_cut_f = 1.0;
+  }
 }
 
 // The cap in force, and the per-accelerator cap that keeps the worst-case facility power under
@@ -325,6 +335,7 @@ void Engine::State::facility_after_reduction(TickReduction& red, double t0_s, do
   acct.running_acc_s += from_fixed(sums[slots.running_time], kSecondScale);
   acct.large_cycles += sums[slots.large_cycles];
   acct.large_swing_k += from_fixed(sums[slots.large_swing], kSecondScale);
+  acct.large_damage_ref_s += from_fixed(sums[slots.large_damage], kSecondScale);
   acct.thermal_trips += sums[slots.trips];
   acct.max_junction_c = std::max(acct.max_junction_c, maxima[slots.max_junction]);
   const thermal::PlantOutput& p = fa.plant;
@@ -513,6 +524,7 @@ Figures Engine::State::summary() const {
   f.emplace_back("large_cycles", static_cast<double>(a.large_cycles));
   f.emplace_back("large_cycle_swing_k_mean",
                  a.large_cycles > 0 ? a.large_swing_k / static_cast<double>(a.large_cycles) : 0.0);
+  f.emplace_back("large_cycle_damage_ref_s_per_accelerator", a.large_damage_ref_s / n_acc);
   for (int c = 0; c < kCategoryCount; ++c)
     f.emplace_back("accelerator_s_" + std::string(kCategoryNames[c]), a.time_total[c]);
   for (int c = 0; c < kCategoryCount; ++c)

@@ -8,24 +8,31 @@
 
 namespace ct::twin {
 
-// Work thrown away moves to `lost` (DESIGN §4), in the interval's series and the run totals.
+// Work thrown away moves to `lost` (DESIGN §4), and the failure tick's time after the failure
+// instant to `recovery`, in the interval's series and the run totals (the categories' sum is
+// unchanged).
 void Engine::State::move_to_lost(const Loss& loss) {
+  auto move = [&](int from, int to, double time_s, double energy_j) {
+    if (from == to || (time_s == 0.0 && energy_j == 0.0)) return;
+    series.add(ids.cat_time[from], -time_s);
+    series.add(ids.cat_time[to], time_s);
+    series.add(ids.cat_energy[from], -energy_j);
+    series.add(ids.cat_energy[to], energy_j);
+    acct.time_total[from] -= time_s;
+    acct.time_total[to] += time_s;
+    acct.energy_total[from] -= energy_j;
+    acct.energy_total[to] += energy_j;
+  };
   for (int c = 0; c < kCategoryCount; ++c) {
-    if (loss.time_s[c] == 0.0 && loss.energy_j[c] == 0.0) continue;
-    series.add(ids.cat_time[c], -loss.time_s[c]);
-    series.add(ids.cat_time[lost], loss.time_s[c]);
-    series.add(ids.cat_energy[c], -loss.energy_j[c]);
-    series.add(ids.cat_energy[lost], loss.energy_j[c]);
-    acct.time_total[c] -= loss.time_s[c];
-    acct.time_total[lost] += loss.time_s[c];
-    acct.energy_total[c] -= loss.energy_j[c];
-    acct.energy_total[lost] += loss.energy_j[c];
+    move(c, recovery, loss.recovery_time_s[c], loss.recovery_energy_j[c]);
+    move(c, lost, loss.time_s[c], loss.energy_j[c]);
   }
 }
 
 // The candidates of the tick: the replicated scopes' failures due (twin/scopes/: job-scope
 // hazards, spine clocks), and the earliest distributed failure per job from the reduction.
 void Engine::State::failures_tick(TickReduction& red, double t0_s, double t1_s) {
+  tick_t0_s = t0_s;
   candidates.clear();
   for (int sc_i = 0; sc_i < faults::kScopeCount; ++sc_i)
     failure_scope(static_cast<faults::Scope>(sc_i)).candidates(*this, t0_s, t1_s, candidates);
@@ -105,6 +112,15 @@ void Engine::State::apply_failure(const Candidate& c) {
     h.nodes_missing = !job.alloc.missing_slots.empty();
     const Loss loss = job.work->fail(h);
     move_to_lost(loss);
+    // The job-scope hazard grows only while the job runs: its running time of this tick after
+    // the failure instant (booked before the failure was known) does not count.
+    const double x = std::clamp((t - tick_t0_s) / dt, 0.0, 1.0);
+    if (x < job.hazard_cut_f) {
+      job.hazard -= job.rate_per_s * dt *
+                    (job.tick.running_before_f(job.hazard_cut_f) - job.tick.running_before_f(x));
+      job.hazard = std::max(job.hazard, 0.0);
+      job.hazard_cut_f = x;
+    }
     ++acct.interruptions;
     ++job.interruptions;
     if (!spec.planned) ++acct.interruptions_unplanned;

@@ -21,7 +21,7 @@ namespace ct::twin {
 
 namespace {
 
-constexpr char kMagic[] = "CLUSTERTWIN-RESTART-3";
+constexpr char kMagic[] = "CLUSTERTWIN-RESTART-4";
 
 template <class T>
 void put_raw(std::ostream& os, const T& v) {

@@ -86,9 +86,13 @@ struct FailureHit {
   bool nodes_missing = false;  // no spare left: the job waits for a repair
 };
 
-// Work thrown away by a failure: moved from these categories to `lost`.
+// What a failure changes in the accounting of the job's units. Work thrown away moves from
+// time_s/energy_j's categories to `lost`; the part of the failure's tick after the failure
+// instant (booked before the failure was known) moves from recovery_time_s/recovery_energy_j's
+// categories to `recovery`.
 struct Loss {
   std::array<double, kCategoryCount> time_s{}, energy_j{};
+  std::array<double, kCategoryCount> recovery_time_s{}, recovery_energy_j{};
   double accelerator_s() const {
     double s = 0.0;
     for (double v : time_s) s += v;

@@ -177,6 +177,13 @@ class TrainingJob final : public Workload {
   }
 
   std::int64_t accelerators() const override { return cfg_.spec.accelerators(); }
+  // Every category of a job's units: the running ones carry the lost-work marks, and a failure
+  // moves the part of its tick after the instant (any of them) to recovery.
+  std::uint32_t tracked_categories() const override {
+    std::uint32_t bits = 0;
+    for (int c = compute; c <= waiting; ++c) bits |= 1u << c;
+    return bits;
+  }
 
   void begin_tick(double t0_s, double t1_s, JobTick& jt) override {
     const io::Scenario& sc = env_.scenario;
@@ -198,6 +205,9 @@ class TrainingJob final : public Workload {
     jt.add_stalled(checkpoint, share.checkpoint_s / dt, a_stall);
     jt.add_stalled(recovery, share.recovery_s / dt, a_stall);
     jt.add_stalled(waiting, share.waiting_s / dt, a_stall);
+    // The tick's time order: its running and stalled stretches (exact junction trajectory).
+    for (const TickSegment& seg : runtime_.segments())
+      jt.add_segment((seg.end_s - seg.start_s) / dt, seg.kind == SegmentKind::running);
     jt.slowest_clock = slowest_clock_;
     jt.straggler_activity = a_comm;
     jt.step_s = step_s;
@@ -216,7 +226,7 @@ class TrainingJob final : public Workload {
   }
 
   void end_tick(const JobSums& sums) override {
-    runtime_.settle_tick(sums.time_s[compute], sums.energy_j[compute]);
+    runtime_.settle_tick(sums.time_s, sums.energy_j);
     if (sums.clock_known) slowest_clock_ = sums.slowest_clock;
   }
 
@@ -224,8 +234,10 @@ class TrainingJob final : public Workload {
     const JobRuntime::Loss l =
         runtime_.fail(hit.time_s, hit.planned, hit.downtime_s, hit.nodes_missing);
     Loss loss;
-    loss.time_s[compute] = l.accelerator_s;
-    loss.energy_j[compute] = l.energy_j;
+    loss.time_s = l.lost_time_s;
+    loss.energy_j = l.lost_energy_j;
+    loss.recovery_time_s = l.recovery_time_s;
+    loss.recovery_energy_j = l.recovery_energy_j;
     return loss;
   }
 
