@@ -70,6 +70,7 @@ void Engine::State::setup() {
   facility.accelerator_cap_w = sc.power_cap_w;
 
   place_jobs();
+  fail_slow_setup();
 
   const faults::FailureModel& model = sc.faults.model;
   acc_table = faults::make_scope_hazard_table(model, faults::Scope::accelerator);
@@ -409,9 +410,10 @@ Figures Engine::run(io::OutputFile* out, const ProgressOptions& progress,
     double wet = 0.0;
     const double dry = s.weather_dry_c(t0 + 0.5 * s.dt, &wet);
 
-    s.jobs_begin_tick(t0, t1);  // control: what each job's units do this tick
-    s.grid_tick(t0, dry, wet);  // the caps in force, power smoothing
-    s.prepare_fast();           // per-job constants of the kernel's fast path
+    s.fail_slow_begin_tick(t0, t1);  // fail-slow onsets; each job's slowest member
+    s.jobs_begin_tick(t0, t1);       // control: what each job's units do this tick
+    s.grid_tick(t0, dry, wet);       // the caps in force, power smoothing
+    s.prepare_fast();                // per-job constants of the kernel's fast path
     if (k % s.hazard_every == 0) s.hazard_update(t0);
     red.clear();
     s.kernel(red, t0);  // every local accelerator: clock, power, junction, cycles, accounting
@@ -428,6 +430,7 @@ Figures Engine::run(io::OutputFile* out, const ProgressOptions& progress,
     s.facility_after_reduction(red, t0, dry, wet);
     s.jobs_end_tick(red);
     s.failures_tick(red, t0, t1);  // failures in (time, key) order, then repairs
+    s.fail_slow_end_tick(t0, t1);  // slow nodes found by now are swapped for spares
 
     if ((k + 1) % s.ticks_per_output == 0) {
       const double ws0 = MPI_Wtime();
@@ -505,6 +508,8 @@ Figures Engine::State::summary() const {
                                         ? sim_s / static_cast<double>(a.interruptions_unplanned)
                                         : sim_s);
   f.emplace_back("thermal_trips", static_cast<double>(a.thermal_trips));
+  f.emplace_back("fail_slow_events", static_cast<double>(fail_slow.events));
+  f.emplace_back("fail_slow_replacements", static_cast<double>(fail_slow.replacements));
   f.emplace_back("ettr", allocated > 0 ? a.time_total[compute] / allocated : 0.0);
   // Time in training steps (compute and the bubbles inside steps) over allocated time: the
   // "effective training time" of published reports, which count the pipeline bubble as training.

@@ -29,6 +29,7 @@
 #include "topology/campus.hpp"
 #include "twin/accounting.hpp"
 #include "twin/engine.hpp"
+#include "twin/fail_slow.hpp"
 #include "twin/job_tick.hpp"
 #include "twin/series.hpp"
 #include "twin/tick_reduction.hpp"
@@ -250,6 +251,8 @@ struct Engine::State {
 
   Fleet fleet;
   JobControl control;
+  FailSlowState fail_slow;
+  std::vector<faults::ScheduledFailSlow> fail_slow_scheduled;  // sorted by onset
   Facility facility;
   Accounting acct;
   SeriesTable series;
@@ -278,6 +281,9 @@ struct Engine::State {
   void facility_after_reduction(TickReduction& red, double t0_s, double dry_c, double wet_c);
   void jobs_end_tick(TickReduction& red);                            // engine.cpp
   void failures_tick(TickReduction& red, double t0_s, double t1_s);  // failures.cpp
+  void fail_slow_setup();                                            // fail_slow.cpp
+  void fail_slow_begin_tick(double t0_s, double t1_s);               // fail_slow.cpp
+  void fail_slow_end_tick(double t0_s, double t1_s);                 // fail_slow.cpp
   void output_interval(std::int64_t k);                              // engine.cpp
   Figures summary() const;                                           // engine.cpp
 
@@ -318,6 +324,13 @@ struct Engine::State {
 
   // --- failures and repairs (failures.cpp) ---
   void apply_failure(const Candidate& c);
+  // Node n leaves service at t for mttr_s; a job holding it gets a hot spare in its place (or
+  // waits for the repair) and is added to `hit`.
+  void drain_node(std::int64_t n, double t, double mttr_s, std::vector<int>& hit);
+  // Pending failures of components on drained nodes go with them (new lives from t).
+  void drop_pending_of_drained(double t);
+  // Job j is interrupted (a failure, or a fail-slow replacement): its work and accounting.
+  Loss interrupt_job(int j, FailureHit h, bool nodes_changed);
   double tick_t0_s = 0.0;  // start of the tick whose failures are being applied
   void complete_repairs(double until_s);
   void reset_component(std::int64_t key, double time_s);
@@ -330,7 +343,7 @@ struct Engine::State {
   // --- restart (restart.cpp) ---
   template <class Archive>
   void serialize_replicated(Archive& ar) {
-    ar(control, facility, acct, job_end_running, job_end_node_power_w);
+    ar(control, fail_slow, facility, acct, job_end_running, job_end_node_power_w);
     series.serialize_replicated(ar);
   }
   void write_restart(const std::string& path, std::int64_t next_tick);

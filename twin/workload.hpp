@@ -58,6 +58,9 @@ enum EventKind : std::int8_t {
   ev_checkpoint_end,
   ev_recovery_end,
   ev_repair,
+  ev_thermal_trip,        // (name reserved: thermal trips are recorded as failures)
+  ev_fail_slow,           // a component starts running slowly
+  ev_fail_slow_replaced,  // its node was swapped for a spare (mitigation)
   kEventKindCount
 };
 
@@ -135,6 +138,10 @@ class Workload {
   virtual void end_tick(const JobSums& sums) = 0;
   // A failure at hit.time_s (in the tick just reduced).
   virtual Loss fail(const FailureHit& hit) = 0;
+  // Fail-slow (twin/fail_slow.hpp): over the coming tick the job's slowest member is `factor`
+  // (≥ 1, an effective value over the tick) times slower than healthy. Synchronous kinds stretch
+  // their step by it and show the extra time as `straggler_wait`; the default ignores it.
+  virtual void set_slowdown(double /*factor*/) {}
   // A node of the allocation was replaced (spare swap or a repaired node filling a slot).
   virtual void nodes_changed(const Allocation& allocation) = 0;
   // The last missing node came back at time_s: the job may restart.

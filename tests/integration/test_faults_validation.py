@@ -15,6 +15,9 @@
   communication included), not just its compute.
 - Failure instants inside a tick: on a Llama-like scenario whose failure instants do not depend
   on the tick, every accounting category agrees within 1% at ticks of 1, 10 and 60 s.
+- Fail-slow: one node slowed by s for D costs the job D (1 - 1/s) of progress, shown as
+  straggler_wait; replaced after a detection time T_d it costs T_d (1 - 1/s) plus a restart;
+  random onsets arrive at the configured rate.
 """
 import concurrent.futures
 import csv
@@ -203,6 +206,75 @@ class FailureInstantInsideTheTick(unittest.TestCase):
         for t, s in self.s.items():
             total = sum(s["accelerator_s_" + c] for c in CATEGORIES)
             self.assertAlmostEqual(total / (s["accelerators"] * s["simulated_s"]), 1.0, delta=1e-9)
+
+
+class FailSlow(unittest.TestCase):
+    """The quickstart job (480 GPUs, step 9.23 s) for 6 h without failures or checkpoints; node 1
+    (in the job) slowed by s = 3 for D = 2 h from 3600.5 s (inside a 10 s tick)."""
+
+    S, D, ONSET, DETECT = 3.0, 7200.0, 3600.5, 600.0
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        base = [QUICKSTART, "--set", "time.duration_s=21600", "--set", "faults.rate_scale=0",
+                "--set", "jobs.0.checkpoint.interval=none"]
+        event = f"{{class: host, instance: 1, start_s: {cls.ONSET}, duration_s: {cls.D}, " \
+                f"severity: {cls.S}}}"
+        runs = {
+            "healthy": base,
+            "slow": [*base, "--set", "time.tick_s=10", "--set",
+                     f"faults.fail_slow={{mitigation: none, events: [{event}]}}"],
+            "replaced": [*base, "--set", f"faults.fail_slow={{mitigation: replace, detection_s: "
+                                         f"{cls.DETECT}, events: [{event}]}}"],
+            "random": [QUICKSTART, "--set", "faults.rate_scale=0", "--set",
+                       "faults.fail_slow={classes: {gpu: {rate_per_s: 5.0e-6}, "
+                       "host: {rate_per_s: 2.0e-5}, link: {rate_per_s: 5.0e-5}}}"],
+        }
+        cls.paths = {k: os.path.join(cls.tmp.name, k + ".h5") for k in runs}
+        with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+            list(pool.map(run, [[*a, "-o", cls.paths[k]] for k, a in runs.items()]))
+        cls.s = {k: summary(p) for k, p in cls.paths.items()}
+        cls.step_s = 21600.0 / cls.s["healthy"]["iterations"]  # no stalls, no throttling
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def test_one_slow_node_costs_d_times_one_minus_one_over_s(self):
+        h, sl = self.s["healthy"], self.s["slow"]
+        lost_s = (h["iterations"] - sl["iterations"]) * self.step_s
+        want = self.D * (1.0 - 1.0 / self.S)
+        print(f"progress lost {lost_s:.4f} s, closed form D(1 - 1/s) = {want:.4f} s")
+        self.assertAlmostEqual(lost_s / want, 1.0, delta=1e-9)
+        self.assertAlmostEqual(sl["accelerator_s_straggler_wait"] / (h["accelerators"] - 32) / want,
+                               1.0, delta=1e-9)  # the job's 480 of the 512 GPUs wait
+        self.assertEqual(sl["fail_slow_events"], 1.0)
+        self.assertEqual(sl["interruptions"], 0.0)
+
+    def test_replacing_the_slow_node_costs_detection_and_a_restart(self):
+        h, r = self.s["healthy"], self.s["replaced"]
+        restart = 300.0 + 14 * 70e9 / 2e12  # restart_s + checkpoint load
+        lost_s = (h["iterations"] - r["iterations"]) * self.step_s
+        want = self.DETECT * (1.0 - 1.0 / self.S) + restart
+        print(f"progress lost {lost_s:.4f} s, closed form T_d(1 - 1/s) + restart = {want:.4f} s")
+        # The spare's placement changes the step by ~1e-5 for the rest of the run.
+        self.assertAlmostEqual(lost_s / want, 1.0, delta=1e-3)
+        self.assertAlmostEqual(r["accelerator_s_recovery"] / 480 / restart, 1.0, delta=1e-9)
+        self.assertEqual(r["fail_slow_replacements"], 1.0)
+        self.assertEqual(r["interruptions_unplanned"], 0.0)
+        self.assertEqual(r["accelerator_s_lost"], 0.0)
+
+    def test_random_onsets_arrive_at_the_configured_rate(self):
+        r = self.s["random"]
+        want = 86400.0 * (5.0e-6 * 512 + 2.0e-5 * 64 + 5.0e-5 * 16)
+        print(f"fail-slow events {r['fail_slow_events']:.0f}, expected {want:.1f}; "
+              f"replacements {r['fail_slow_replacements']:.0f}; straggler wait "
+              f"{r['accelerator_s_straggler_wait']:.4g} acc-s")
+        self.assertLessEqual(abs(r["fail_slow_events"] - want), 4.0 * math.sqrt(want))
+        self.assertGreater(r["accelerator_s_straggler_wait"], 0.0)
+        self.assertGreater(r["fail_slow_replacements"], 0.0)
+        self.assertLessEqual(r["fail_slow_replacements"], r["fail_slow_events"])
 
 
 def counts(s, classes):

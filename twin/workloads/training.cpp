@@ -188,7 +188,8 @@ class TrainingJob final : public Workload {
   void begin_tick(double t0_s, double t1_s, JobTick& jt) override {
     const io::Scenario& sc = env_.scenario;
     const double dt = env_.tick_s;
-    const double step_s = workload::step_time_s(breakdown_, slowest_clock_);
+    // A fail-slow member stretches the whole step (the job runs at its slowest member).
+    const double step_s = workload::step_time_s(breakdown_, slowest_clock_) * slowdown_;
     runtime_.set_step_s(step_s);
     const JobTickShare share = runtime_.advance(t0_s, t1_s);
     const double a_comm = sc.activity.communicating, a_stall = sc.activity.stalled;
@@ -202,6 +203,10 @@ class TrainingJob final : public Workload {
     jt.add_running(compute, compute_f, 1.0, true);
     jt.add_running(pipeline_bubble, bubble_f, a_comm);
     jt.add_running(exposed_comm, comm_f, a_comm);
+    // The rest of a step stretched by a fail-slow member (1 − 1/s of the running time): every
+    // unit waits for the slow one.
+    if (slowdown_ > 1.0)
+      jt.add_running(straggler_wait, std::max(1.0 - (compute_f + bubble_f + comm_f), 0.0), a_comm);
     jt.add_stalled(checkpoint, share.checkpoint_s / dt, a_stall);
     jt.add_stalled(recovery, share.recovery_s / dt, a_stall);
     jt.add_stalled(waiting, share.waiting_s / dt, a_stall);
@@ -240,6 +245,8 @@ class TrainingJob final : public Workload {
     loss.recovery_energy_j = l.recovery_energy_j;
     return loss;
   }
+
+  void set_slowdown(double factor) override { slowdown_ = std::max(factor, 1.0); }
 
   void nodes_changed(const Allocation& allocation) override { derive(allocation); }
   void nodes_restored(double time_s) override { runtime_.spares_ready(time_s); }
@@ -312,6 +319,7 @@ class TrainingJob final : public Workload {
   JobRuntime runtime_{JobTimings{}};
   double tokens_per_step_ = 0.0;
   double slowest_clock_ = 1.0;
+  double slowdown_ = 1.0;  // fail-slow factor of this tick (set before begin_tick)
   SeriesTable* table_ = nullptr;
   int step_series_ = -1;
 };
