@@ -23,6 +23,7 @@
 #include "io/scenario.hpp"
 #include "io/summarize.hpp"
 #include "io/sweep.hpp"
+#include "twin/calibrate.hpp"
 #include "twin/engine.hpp"
 #include "twin/info.hpp"
 
@@ -45,6 +46,9 @@ const char* kUsage =
     "  validate SCENARIO.yaml          check a scenario and print it fully resolved\n"
     "  info SCENARIO.yaml              derived figures (counts, fabric, step time, MTBF,\n"
     "                                  checkpoint interval) without simulating\n"
+    "  calibrate SCENARIO.yaml --target counts.csv [-o fitted.yaml]\n"
+    "                                  fit failure rates to observed counts under the\n"
+    "                                  scenario's simulated conditions\n"
     "  sweep STUDY.yaml --count|--list the variants of a what-if study\n"
     "  summarize A.h5 B.h5 ... [-o T.csv]  one CSV row per run: swept parameters, summary\n"
     "\n"
@@ -351,6 +355,70 @@ int cmd_run(int argc, char** argv, int rank, int ranks) {
   return kOk;
 }
 
+int cmd_calibrate(int argc, char** argv, int rank) {
+  auto opts = scenario_options();
+  opts.add_options()("target", po::value<std::string>(),
+                     "observed counts, CSV: class,count,observed_days,accelerators")(
+      "output,o", po::value<std::string>(),
+      "write the fitted rates as a scenario fragment (for extends:) to this file (default: "
+      "standard output)")("iterations", po::value<int>()->default_value(3),
+                          "fixed-point iterations, each one run of the scenario (1 to 20)")(
+      "seed", po::value<std::uint64_t>(), "random seed (overrides the scenario's seed)")(
+      "replicas", po::value<int>(),
+      "runs per iteration, averaged (default: the scenario's replicas)");
+  const Parsed p = parse("calibrate", opts, argc, argv,
+                         "SCENARIO.yaml --target counts.csv [-o fitted.yaml] [--set key=value]...");
+  if (!p.vm.count("target"))
+    throw BadArguments("clustertwin calibrate: missing --target counts.csv");
+  const int iterations = p.vm["iterations"].as<int>();
+  if (iterations < 1 || iterations > 20)
+    throw BadArguments("clustertwin calibrate: --iterations must be 1 to 20");
+  ct::io::LoadOptions lo = load_options(p.vm);
+  if (p.vm.count("seed"))
+    lo.sets.push_back("seed=" + std::to_string(p.vm["seed"].as<std::uint64_t>()));
+  const ct::io::Scenario sc = ct::io::load_scenario(p.scenario, lo);
+  const std::string target = p.vm["target"].as<std::string>();
+  std::ifstream in(target);
+  if (!in) throw ct::io::ScenarioError(target + ": cannot read the target counts");
+  ct::faults::CountTargets targets;
+  try {
+    targets = ct::faults::load_count_targets(in, target);
+  } catch (const std::invalid_argument& e) {
+    throw ct::io::ScenarioError(e.what());
+  }
+  ct::twin::CalibrationOptions options;
+  options.iterations = iterations;
+  options.replicas = p.vm.count("replicas") ? p.vm["replicas"].as<int>() : sc.replicas;
+  if (options.replicas < 1 || options.replicas > 1000)
+    throw BadArguments("clustertwin calibrate: --replicas must be 1 to 1000");
+  options.scenario_path = p.scenario;
+  options.target_path = target;
+  std::ostringstream discard;
+  const auto result = ct::twin::calibrate(
+      sc, targets, options, MPI_COMM_WORLD,
+      rank == 0 ? static_cast<std::ostream&>(std::cerr) : static_cast<std::ostream&>(discard));
+  if (rank != 0) return kOk;
+  const std::string fragment = ct::twin::fitted_fragment(sc, targets, result, options);
+  if (!p.vm.count("output")) {
+    std::cout << fragment;
+    return kOk;
+  }
+  // Written next to the target name and renamed: no half-written fragment under the name.
+  const std::string out = p.vm["output"].as<std::string>();
+  const std::string tmp = out + ".partial";
+  {
+    std::ofstream os(tmp);
+    os << fragment;
+    os.close();
+    if (!os) {
+      std::filesystem::remove(tmp);
+      throw std::runtime_error(out + ": cannot write");
+    }
+  }
+  std::filesystem::rename(tmp, out);
+  return kOk;
+}
+
 int cmd_sweep(int argc, char** argv) {
   po::options_description opts("sweep options");
   opts.add_options()("help,h", "show this help")("count", "print the number of variants")(
@@ -436,12 +504,12 @@ int main(int argc, char** argv) {
     return kOk;
   }
   if (command != "run" && command != "validate" && command != "info" && command != "sweep" &&
-      command != "summarize") {
+      command != "summarize" && command != "calibrate") {
     std::cerr << "clustertwin: unknown command '" << command << "'\n\n" << kUsage;
     return kBadInput;
   }
   int rank = 0, ranks = 1;
-  const bool mpi = command == "run";
+  const bool mpi = command == "run" || command == "calibrate";
   if (mpi) {
     MPI_Init(&argc, &argv);
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
@@ -452,6 +520,7 @@ int main(int argc, char** argv) {
     if (command == "validate") status = cmd_validate(argc, argv);
     if (command == "info") status = cmd_info(argc, argv);
     if (command == "run") status = cmd_run(argc, argv, rank, ranks);
+    if (command == "calibrate") status = cmd_calibrate(argc, argv, rank);
     if (command == "sweep") status = cmd_sweep(argc, argv);
     if (command == "summarize") status = cmd_summarize(argc, argv);
   } catch (const BadArguments& e) {
