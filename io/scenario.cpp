@@ -89,9 +89,10 @@ void bind_tier(Binder& b, topology::TierSpec& t) {
 
 void bind_fabric(Binder& b, topology::FabricSpec& f) {
   std::string preset;
-  f = b.choice("preset", preset, {"h100_ndr", "gb200_nvl72"}, std::string("h100_ndr")) == 0
-          ? topology::fabric_preset_h100_ndr()
-          : topology::fabric_preset_gb200_nvl72();
+  std::vector<std::string> names;
+  for (const auto& p : topology::fabric_presets()) names.emplace_back(p.name);
+  b.choice("preset", preset, names, std::string("h100_ndr"));
+  f = topology::find_fabric_preset(preset)->make();
   std::string scaleup = f.scaleup == topology::ScaleupDomain::node ? "node" : "rack";
   f.scaleup = b.choice("scaleup", scaleup, {"node", "rack"}, scaleup) == 0
                   ? topology::ScaleupDomain::node
@@ -300,14 +301,14 @@ void bind_checkpoint(Binder& b, faults::CheckpointPolicy& c) {
   keep(b, "snapshot_bandwidth_bytes_per_s", c.snapshot_bandwidth_bytes_per_s, positive());
 }
 
-// "HH:MM" (UTC) → seconds since midnight.
+// "HH:MM" → seconds since midnight.
 double parse_clock(Binder& b, const std::string& key, const std::string& text) {
   int h = -1, m = -1;
   char colon = 0;
   std::istringstream in(text);
   in >> h >> colon >> m;
   if (!in || colon != ':' || h < 0 || h > 24 || m < 0 || m > 59 || (h == 24 && m != 0) || !in.eof())
-    b.fail(key, "'" + text + "' is not a UTC time of day HH:MM (00:00 to 24:00)");
+    b.fail(key, "'" + text + "' is not a time of day HH:MM (00:00 to 24:00)");
   return h * 3600.0 + m * 60.0;
 }
 
@@ -372,6 +373,11 @@ void bind_grid(Binder& b, GridSpec& g, const std::string& scenario_path) {
   if (p.kind == power::PolicyKind::carbon_aware && !std::isfinite(p.carbon_threshold_g_per_kwh))
     b.fail("policy", "carbon_aware capping needs grid.carbon_threshold_g_per_kwh");
   keep(b, "swing_window_s", g.swing_window_s, positive());
+  // Daily demand-response windows are usually contracted in the site's local time.
+  double utc_offset_h = 0.0;
+  b.real("utc_offset_h", utc_offset_h, closed(-14.0, 14.0), 0.0,
+         "local standard time − UTC (h) of the daily demand-response start/end times "
+         "(0: they are UTC)");
   std::vector<std::string> presets;
   for (const auto& c : power::carbon_presets()) presets.emplace_back(c.name);
   b.section("carbon", [&](Binder& c) {
@@ -409,6 +415,14 @@ void bind_grid(Binder& b, GridSpec& g, const std::string& scenario_path) {
     win.cap_w = cap_w > 0 ? cap_w : fraction * p.site_capacity_w;
     if (daily && (win.start_s >= 86400.0 || win.start_s == win.end_s))
       w.fail("start", "a daily window needs a start before 24:00 and an end different from it");
+    if (daily && utc_offset_h != 0.0) {  // local clock → UTC, wrapped into the day
+      auto to_utc = [&](double local_s) {
+        const double s = std::fmod(local_s - utc_offset_h * 3600.0, 86400.0);
+        return s < 0.0 ? s + 86400.0 : s;
+      };
+      win.start_s = to_utc(win.start_s);
+      win.end_s = to_utc(win.end_s);
+    }
     p.windows.push_back(win);
   });
   try {

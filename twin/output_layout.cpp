@@ -1,5 +1,7 @@
 // What the engine writes (the HDF5 contract's series, rack layout and name tables): the
 // description the output file is created from, kept apart from the simulation itself.
+#include <cmath>
+
 #include "twin/accounting.hpp"
 #include "twin/engine.hpp"
 #include "twin/engine_state.hpp"
@@ -28,104 +30,92 @@ io::RackLayout Engine::rack_layout() const {
     l.hall.push_back(s_->campus.hall_of_rack(r));
     l.index_in_hall.push_back(s_->campus.index_in_hall(r));
   }
+  for (const auto& b : s_->sc.campus.buildings) l.building_names.push_back(b.name);
   return l;
 }
 
+// Per-series CF metadata. Samples are stamped at the end of their output interval, and
+// time_bnds holds [t − interval, t]; cell_methods says how each sample summarises that interval:
+// interval means "time: mean", extremes "time: maximum"/"time: minimum", interval totals
+// "time: sum", and values at the sample instant (cumulative counters, end-of-interval states)
+// "time: point". Units are udunits2 strings (tests/python/test_cf_output.py checks each):
+// money has no udunits unit, so cost is "s-1" and price "MW-1 h-1" with currency = "USD".
 std::vector<io::SeriesSpec> Engine::series() const {
   using io::SeriesSpec;
   using io::StoreType;
+  constexpr const char* kMean = "time: mean";
+  constexpr const char* kMax = "time: maximum";
+  constexpr const char* kMin = "time: minimum";
+  constexpr const char* kSum = "time: sum";
+  constexpr const char* kPoint = "time: point";
   std::vector<SeriesSpec> v;
-  auto f = [&](const char* name, const char* units, const char* long_name) {
-    v.push_back(SeriesSpec{
-        std::string("facility/") + name, units, long_name, StoreType::f64, false, {}, {}});
+  auto add = [&](std::string path, const char* units, std::string long_name, const char* cell,
+                 StoreType type = StoreType::f64) -> SeriesSpec& {
+    SeriesSpec spec;
+    spec.path = std::move(path);
+    spec.units = units;
+    spec.long_name = std::move(long_name);
+    spec.type = type;
+    spec.cell_methods = cell;
+    v.push_back(std::move(spec));
+    return v.back();
   };
-  f("power_it_w", "W", "IT power (accelerators and node overhead), interval mean");
-  f("power_cooling_w", "W", "cooling plant power (chillers, fans, pumps), interval mean");
-  f("power_distribution_loss_w", "W", "power distribution losses, interval mean");
-  f("power_facility_w", "W", "facility power drawn from the grid, interval mean");
-  f("pue", "1", "power usage effectiveness over the interval");
-  f("outdoor_temperature_c", "degC", "outdoor dry-bulb temperature, interval mean");
-  f("outdoor_wet_bulb_c", "degC", "outdoor wet-bulb temperature, interval mean");
-  f("supply_temperature_c", "degC", "cooling supply temperature (air or facility water)");
-  f("water_l_per_s", "L s-1", "make-up water of evaporative heat rejection, interval mean");
-  f("power_facility_max_w", "W", "highest tick facility power in the interval");
-  f("power_cap_w", "W", "lowest facility power cap in force in the interval (NaN: none)");
-  f("accelerator_power_cap_w", "W", "lowest per-accelerator power cap in the interval");
-  f("carbon_g_per_s", "g s-1", "CO2 emission rate of the facility's grid power, interval mean");
-  f("cost_usd_per_s", "USD s-1", "electricity cost rate, interval mean");
-  f("price_usd_per_mwh", "USD MWh-1", "energy-weighted electricity price in the interval");
-  f("energy_it_j", "J", "IT energy since the start (cumulative)");
-  f("energy_facility_j", "J", "facility energy since the start (cumulative)");
+  auto f = [&](const char* name, const char* units, const char* long_name,
+               const char* cell) -> SeriesSpec& {
+    return add(std::string("facility/") + name, units, long_name, cell);
+  };
+  f("power_it_w", "W", "IT power (accelerators and node overhead), interval mean", kMean);
+  f("power_cooling_w", "W", "cooling plant power (chillers, fans, pumps), interval mean", kMean);
+  f("power_distribution_loss_w", "W", "power distribution losses, interval mean", kMean);
+  f("power_facility_w", "W", "facility power drawn from the grid, interval mean", kMean);
+  f("pue", "1", "power usage effectiveness over the interval", kMean);
+  f("outdoor_temperature_c", "degC", "outdoor dry-bulb temperature, interval mean", kMean)
+      .standard_name = "air_temperature";
+  f("outdoor_wet_bulb_c", "degC", "outdoor wet-bulb temperature, interval mean", kMean)
+      .standard_name = "wet_bulb_temperature";
+  f("supply_temperature_c", "degC", "cooling supply temperature (air or facility water)", kPoint);
+  f("water_l_per_s", "L s-1", "make-up water of evaporative heat rejection, interval mean", kMean);
+  f("power_facility_max_w", "W", "highest tick facility power in the interval", kMax);
+  f("power_cap_w", "W", "lowest facility power cap in force in the interval (NaN: none)", kMin)
+      .fill_value = std::nan("");
+  f("accelerator_power_cap_w", "W", "lowest per-accelerator power cap in the interval", kMin);
+  f("carbon_g_per_s", "g s-1", "CO2 emission rate of the facility's grid power, interval mean",
+    kMean);
+  f("cost_usd_per_s", "s-1", "electricity cost rate in US dollars per second, interval mean", kMean)
+      .text_attributes = {{"currency", "USD"}};
+  f("price_usd_per_mwh", "MW-1 h-1", "electricity price in US dollars per MWh",
+    "time: mean (comment: weighted by facility energy)")
+      .text_attributes = {{"currency", "USD"}};
+  f("energy_it_j", "J", "IT energy since the start (cumulative)", kPoint);
+  f("energy_facility_j", "J", "facility energy since the start (cumulative)", kPoint);
   for (int c = 0; c < kCategoryCount; ++c) {
-    v.push_back(
-        SeriesSpec{"accelerator_time/" + std::string(kCategoryNames[c]),
-                   "s",
-                   "accelerator-seconds in the interval: " + std::string(kCategoryLongNames[c]),
-                   StoreType::f64,
-                   false,
-                   {},
-                   {}});
-    v.push_back(SeriesSpec{"accelerator_energy/" + std::string(kCategoryNames[c]),
-                           "J",
-                           "energy in the interval: " + std::string(kCategoryLongNames[c]),
-                           StoreType::f64,
-                           false,
-                           {},
-                           {}});
+    add("accelerator_time/" + std::string(kCategoryNames[c]), "s",
+        "accelerator-seconds in the interval: " + std::string(kCategoryLongNames[c]), kSum);
+    add("accelerator_energy/" + std::string(kCategoryNames[c]), "J",
+        "energy in the interval: " + std::string(kCategoryLongNames[c]), kSum);
   }
   for (const auto& job : s_->jobs) {
     const std::string g = "jobs/" + job.spec.name + "/";
-    v.push_back(SeriesSpec{g + "state",
-                           "1",
-                           "job phase at the end of the interval",
-                           StoreType::i8,
-                           false,
-                           {{"flag_meanings", std::string(kJobPhaseMeanings)}},
-                           {0, 1, 2, 3, 4, 5}});
-    v.push_back(SeriesSpec{g + "iterations",
-                           "1",
-                           "durable training iterations (cumulative)",
-                           StoreType::f64,
-                           false,
-                           {},
-                           {}});
-    v.push_back(SeriesSpec{g + "progress_iterations",
-                           "1",
-                           "training iterations including work not yet checkpointed",
-                           StoreType::f64,
-                           false,
-                           {},
-                           {}});
-    v.push_back(SeriesSpec{g + "tokens",
-                           "1",
-                           "tokens of durable progress (cumulative)",
-                           StoreType::f64,
-                           false,
-                           {},
-                           {}});
-    v.push_back(SeriesSpec{g + "step_time_s",
-                           "s",
-                           "mean step time while running in the interval (0 if not running)",
-                           StoreType::f64,
-                           false,
-                           {},
-                           {}});
-    v.push_back(SeriesSpec{g + "slowest_clock_ratio",
-                           "1",
-                           "clock ratio of the slowest participant at the end of the interval",
-                           StoreType::f64,
-                           false,
-                           {},
-                           {}});
+    SeriesSpec& state =
+        add(g + "state", "1", "job phase at the end of the interval", kPoint, StoreType::i8);
+    state.text_attributes = {{"flag_meanings", std::string(kJobPhaseMeanings)}};
+    state.flag_values = {0, 1, 2, 3, 4, 5};
+    add(g + "iterations", "1", "durable training iterations (cumulative)", kPoint);
+    add(g + "progress_iterations", "1", "training iterations including work not yet checkpointed",
+        kPoint);
+    add(g + "tokens", "1", "tokens of durable progress (cumulative)", kPoint);
+    add(g + "step_time_s", "s", "mean step time while running in the interval (0 if not running)",
+        kMean);
+    add(g + "slowest_clock_ratio", "1",
+        "clock ratio of the slowest participant at the end of the interval", kPoint);
   }
-  auto r = [&](const char* name, const char* units, const char* long_name) {
-    v.push_back(
-        SeriesSpec{std::string("racks/") + name, units, long_name, StoreType::f32, true, {}, {}});
+  auto r = [&](const char* name, const char* units, const char* long_name, const char* cell) {
+    add(std::string("racks/") + name, units, long_name, cell, StoreType::f32).rack_series = true;
   };
-  r("power_w", "W", "rack IT power, interval mean");
-  r("inlet_temperature_c", "degC", "rack inlet (air or coolant) temperature, interval mean");
-  r("max_junction_temperature_c", "degC", "hottest accelerator junction in the interval");
-  r("throttled_fraction", "1", "share of accelerator-ticks clock-throttled in the interval");
+  r("power_w", "W", "rack IT power, interval mean", kMean);
+  r("inlet_temperature_c", "degC", "rack inlet (air or coolant) temperature, interval mean", kMean);
+  r("max_junction_temperature_c", "degC", "hottest accelerator junction in the interval", kMax);
+  r("throttled_fraction", "1", "share of accelerator-ticks clock-throttled in the interval", kMean);
   return v;
 }
 
