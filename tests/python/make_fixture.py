@@ -315,7 +315,10 @@ def make_output(path, samples=2880, interval=60.0, racks=48, seed=1,
             ]
             for nm, data, u, ln in fac:
                 if want("facility/" + nm):
-                    _var(g, nm, data, [tds], u, ln)
+                    cell = ("time: point" if nm.startswith("energy") else "time: maximum"
+                            if nm.endswith("max_w") else "time: minimum" if "cap" in nm
+                            else "time: mean")
+                    _var(g, nm, data, [tds], u, ln, cell_methods=cell)
         for grp, data, u, what in (("accelerator_time", cat, "s", "accelerator-seconds"),
                                    ("accelerator_energy", ecat, "J", "accelerator energy")):
             if not want(grp):
