@@ -10,6 +10,7 @@
 #include <mpi.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -20,15 +21,19 @@ enum class StoreType { f64, f32, i8, i16, i64 };
 
 // A time series. `rack_series` ones have dimensions (time, rack).
 struct SeriesSpec {
-  std::string path;  // e.g. "facility/power_it_w"
-  std::string units;
+  std::string path;   // e.g. "facility/power_it_w"
+  std::string units;  // a string udunits2 parses ("1" for dimensionless)
   std::string long_name;
   StoreType type = StoreType::f64;
   bool rack_series = false;
   std::vector<std::pair<std::string, std::string>> text_attributes;  // e.g. flag_meanings
   std::vector<std::int64_t> flag_values;                             // with flag_meanings
-  std::string cell_methods;   // CF cell_methods, e.g. "time: mean"
-  std::string standard_name;  // CF standard name, where one exists
+  // CF cell_methods: how a sample summarises its interval [t − Δ, t] (time_bnds). Interval
+  // means "time: mean", extremes "time: maximum"/"time: minimum", totals over the interval
+  // "time: sum", values at the sample instant (cumulative counters, states) "time: point".
+  std::string cell_methods;
+  std::string standard_name;         // CF standard name; empty when the table has none
+  std::optional<double> fill_value;  // _FillValue (float series only) where NaN can appear
 };
 
 struct RackLayout {
@@ -38,6 +43,7 @@ struct RackLayout {
   std::vector<std::int32_t> building;       // all racks (replicated metadata)
   std::vector<std::int32_t> hall;           // all racks
   std::vector<std::int32_t> index_in_hall;  // all racks
+  std::vector<std::string> building_names;  // by building index (root attribute building_names)
 };
 
 // One `/events` row.
@@ -55,7 +61,8 @@ struct OutputMeta {
   std::string title;
   std::string scenario_name;
   std::string scenario_yaml;
-  std::string start_iso;  // time origin, for the CF units of /time
+  std::string start_iso;           // time origin, for the CF units of /time
+  double output_interval_s = 0.0;  // sample spacing: time_bnds = [t − interval, t]
   std::uint64_t seed = 0;
   int mpi_ranks = 1;
   std::string history;
@@ -73,6 +80,7 @@ class OutputFile {
   // `events` events (anything flushed after the restart point is cut off).
   struct Reopen {
     std::int64_t samples = 0, events = 0;
+    double output_interval_s = 0.0;
   };
   OutputFile(MPI_Comm comm, std::string final_path, std::vector<SeriesSpec> series,
              RackLayout racks, std::int64_t flush_every_samples, Reopen at);
@@ -116,6 +124,7 @@ class OutputFile {
   std::int64_t flush_every_;
   std::int64_t samples_on_disk_ = 0;
   std::int64_t events_on_disk_ = 0;
+  double output_interval_s_ = 0.0;
   std::vector<double> time_buffer_;
   std::vector<std::vector<double>> buffers_;  // per series: pending samples (× rack_count)
   std::vector<double> staged_;                // replicated series staging

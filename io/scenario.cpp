@@ -107,10 +107,10 @@ void bind_tier(Binder& b, topology::TierSpec& t) {
 
 void bind_fabric(Binder& b, topology::FabricSpec& f) {
   std::string preset;
-  f = b.choice("preset", preset, {"h100_ndr", "gb200_nvl72"}, std::string("h100_ndr"),
-               "fabric preset the keys below override") == 0
-          ? topology::fabric_preset_h100_ndr()
-          : topology::fabric_preset_gb200_nvl72();
+  const std::vector<std::string> names = topology::fabric_catalogue().names();
+  b.choice("preset", preset, names, std::string("h100_ndr"),
+           "fabric preset the keys below override");
+  f = *topology::fabric_catalogue().find(preset);
   std::string scaleup = f.scaleup == topology::ScaleupDomain::node ? "node" : "rack";
   f.scaleup = b.choice("scaleup", scaleup, {"node", "rack"}, scaleup,
                        "scale-up (NVLink) domain: a node of 8, or a whole rack (NVL72)") == 0
@@ -136,16 +136,12 @@ void bind_fabric(Binder& b, topology::FabricSpec& f) {
       "campus tier: between buildings");
 }
 
-std::vector<std::string> names_of(std::span<const std::string_view> names) {
-  return {names.begin(), names.end()};
-}
-
 void bind_accelerator(Binder& b, thermal::AcceleratorSpec& a, double& power_cap_w) {
   std::string preset;
-  const auto names = names_of(thermal::accelerator_preset_names());
+  const auto names = thermal::accelerator_catalogue().names();
   b.choice("preset", preset, names, std::string("h100_sxm"),
            "accelerator preset the keys below override");
-  a = *thermal::find_accelerator_preset(preset);
+  a = *thermal::accelerator_catalogue().find(preset);
   keep(b, "peak_dense_bf16_flops", a.peak_dense_bf16_flops, positive(),
        "peak dense BF16 FLOP/s of one accelerator at full clock");
   keep(b, "tdp_w", a.tdp_w, Range{0.0, 1e5, true, false},
@@ -176,13 +172,13 @@ void bind_accelerator(Binder& b, thermal::AcceleratorSpec& a, double& power_cap_
 
 void bind_cooling(Binder& b, Scenario& sc) {
   std::string preset;
-  const auto names = names_of(thermal::cooling_plant_preset_names());
+  const auto names = thermal::cooling_plant_catalogue().names();
   const bool liquid = sc.campus.cooling == topology::Cooling::liquid;
   b.choice("plant", preset, names, std::string(liquid ? "liquid_dry_cooler" : "air_chiller_tower"),
            "default `air_chiller_tower` for air campuses, `liquid_dry_cooler` for liquid ones. It "
            "must match `campus.cooling`");
   thermal::CoolingPlantSpec& p = sc.plant;
-  p = *thermal::find_cooling_plant_preset(preset);
+  p = *thermal::cooling_plant_catalogue().find(preset);
   std::vector<std::string> rejections;
   for (const auto* k : thermal::heat_rejection_kinds()) rejections.emplace_back(k->name);
   std::string rejection;
@@ -248,9 +244,9 @@ void bind_weather(Binder& b, WeatherSpec& w, const std::string& scenario_path) {
   w.from_csv = b.choice("source", source, {"synthetic", "csv"}, std::string("synthetic"),
                         "weather from a synthetic climate or an hourly CSV file") == 1;
   std::string climate;
-  b.choice("climate", climate, names_of(thermal::climate_preset_names()), std::string("temperate"),
+  b.choice("climate", climate, thermal::climate_catalogue().names(), std::string("temperate"),
            "synthetic climate preset the keys below override");
-  w.climate = *thermal::find_climate_preset(climate);
+  w.climate = *thermal::climate_catalogue().find(climate);
   keep(b, "annual_mean_dry_bulb_c", w.climate.annual_mean_dry_bulb_c, closed(-60.0, 60.0),
        "annual mean dry-bulb temperature");
   keep(b, "annual_amplitude_k", w.climate.annual_amplitude_k, closed(0.0, 40.0),
@@ -341,14 +337,14 @@ void bind_faults(Binder& b, FaultSpec& f) {
   for (auto& spec : f.model.classes) spec.mttr_s *= mttr_scale;
 }
 
-// "HH:MM" (UTC) → seconds since midnight.
+// "HH:MM" → seconds since midnight.
 double parse_clock(Binder& b, const std::string& key, const std::string& text) {
   int h = -1, m = -1;
   char colon = 0;
   std::istringstream in(text);
   in >> h >> colon >> m;
   if (!in || colon != ':' || h < 0 || h > 24 || m < 0 || m > 59 || (h == 24 && m != 0) || !in.eof())
-    b.fail(key, "'" + text + "' is not a UTC time of day HH:MM (00:00 to 24:00)");
+    b.fail(key, "'" + text + "' is not a time of day HH:MM (00:00 to 24:00)");
   return h * 3600.0 + m * 60.0;
 }
 
@@ -364,9 +360,9 @@ void bind_signal(Binder& b, SignalSpec& sig, const std::string& units, double lo
     b.choice("preset", preset, presets, presets.front(),
              "regional carbon-intensity preset (table below). Used with `source: preset`");
   }
-  const power::CarbonPreset* p = presets.empty() ? nullptr : power::find_carbon_preset(preset);
+  const power::DailyShape* p = presets.empty() ? nullptr : power::carbon_catalogue().find(preset);
   if (kind == 3 && !p) b.fail("source", "'preset' is only available for carbon");
-  sig.shape = kind == 3 ? p->shape : power::DailyShape{default_mean, 0.0, 12.0};
+  sig.shape = kind == 3 ? *p : power::DailyShape{default_mean, 0.0, 12.0};
   sig.source = kind == 0   ? SignalSpec::Source::constant
                : kind == 2 ? SignalSpec::Source::csv
                            : SignalSpec::Source::daily;
@@ -425,8 +421,12 @@ void bind_grid(Binder& b, GridSpec& g, const std::string& scenario_path) {
     b.fail("policy", "carbon_aware capping needs grid.carbon_threshold_g_per_kwh");
   keep(b, "swing_window_s", g.swing_window_s, positive(),
        "window of the \"largest swing\" summary figure");
-  std::vector<std::string> presets;
-  for (const auto& c : power::carbon_presets()) presets.emplace_back(c.name);
+  // Daily demand-response windows are usually contracted in the site's local time.
+  double utc_offset_h = 0.0;
+  b.real("utc_offset_h", utc_offset_h, closed(-14.0, 14.0), 0.0,
+         "local standard time − UTC (h) of the daily demand-response start/end times "
+         "(0: they are UTC)");
+  const std::vector<std::string> presets = power::carbon_catalogue().names();
   b.section(
       "carbon",
       [&](Binder& c) {
@@ -444,9 +444,9 @@ void bind_grid(Binder& b, GridSpec& g, const std::string& scenario_path) {
       [&](Binder& w, std::size_t) {
         power::DemandResponseWindow win;
         bool daily = true;
-        w.boolean(
-            "daily", daily, true,
-            "the window repeats every day (start/end as HH:MM UTC), else once (ISO 8601 times)");
+        w.boolean("daily", daily, true,
+                  "the window repeats every day (start/end as HH:MM, in grid.utc_offset_h local "
+                  "time), else once (ISO 8601 times)");
         std::string start, end;
         w.text("start", start, std::nullopt, "window start: HH:MM (daily) or an ISO 8601 UTC time");
         w.text("end", end, std::nullopt, "window end: HH:MM (daily) or an ISO 8601 UTC time");
@@ -477,6 +477,14 @@ void bind_grid(Binder& b, GridSpec& g, const std::string& scenario_path) {
         win.cap_w = cap_w > 0 ? cap_w : fraction * p.site_capacity_w;
         if (daily && (win.start_s >= 86400.0 || win.start_s == win.end_s))
           w.fail("start", "a daily window needs a start before 24:00 and an end different from it");
+        if (daily && utc_offset_h != 0.0) {  // local clock → UTC, wrapped into the day
+          auto to_utc = [&](double local_s) {
+            const double s = std::fmod(local_s - utc_offset_h * 3600.0, 86400.0);
+            return s < 0.0 ? s + 86400.0 : s;
+          };
+          win.start_s = to_utc(win.start_s);
+          win.end_s = to_utc(win.end_s);
+        }
         p.windows.push_back(win);
       },
       "windows in which the grid lowers the facility cap");

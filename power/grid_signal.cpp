@@ -29,6 +29,12 @@ double daily_phase(const DailyShape& shape, double unix_time_s) {
 }
 
 // Annual means: DESIGN.md §7. Daily amplitudes and peak hours: illustrative (README.md).
+// Annual-mean carbon intensity of a grid region with an illustrative daily cycle (README.md).
+struct CarbonPreset {
+  std::string_view name;
+  std::string_view region;
+  DailyShape shape;  // mean = annual mean, gCO2/kWh
+};
 constexpr std::array<CarbonPreset, 7> kCarbonPresets = {{
     {"us", "United States, national average", {409.0, 35.0, 0.0}},
     {"pjm", "PJM Interconnection (US Mid-Atlantic)", {403.0, 35.0, 23.0}},
@@ -235,13 +241,14 @@ double GridSignal::mean_over(double start_s, double end_s) const {
   return value_;
 }
 
-const CarbonPreset* find_carbon_preset(std::string_view name) {
-  for (const CarbonPreset& p : kCarbonPresets) {
-    if (p.name == name) return &p;
-  }
-  return nullptr;
+const Catalogue<DailyShape>& carbon_catalogue() {
+  static const Catalogue<DailyShape> catalogue = [] {
+    std::vector<Catalogue<DailyShape>::Entry> e;
+    for (const CarbonPreset& p : kCarbonPresets)
+      e.push_back({std::string(p.name), std::string(p.region), p.shape});
+    return Catalogue<DailyShape>(std::move(e));
+  }();
+  return catalogue;
 }
-
-std::span<const CarbonPreset> carbon_presets() { return kCarbonPresets; }
 
 }  // namespace ct::power

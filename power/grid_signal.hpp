@@ -17,6 +17,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/catalogue.hpp"
+
 namespace ct::power {
 
 inline constexpr double kDayS = 86400.0;
@@ -90,15 +92,7 @@ class GridSignal {
   std::optional<HourlySeries> series_;  // set when kind_ == series
 };
 
-// Annual-mean carbon intensity of a grid region with an illustrative daily cycle (README.md).
-struct CarbonPreset {
-  std::string_view name;
-  std::string_view region;
-  DailyShape shape;  // mean = annual mean, gCO2/kWh
-};
-
-// nullptr if unknown.
-const CarbonPreset* find_carbon_preset(std::string_view name);
-std::span<const CarbonPreset> carbon_presets();
+// The regional presets (grid.carbon.preset): description = the region, value = its daily shape.
+const Catalogue<DailyShape>& carbon_catalogue();
 
 }  // namespace ct::power

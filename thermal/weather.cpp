@@ -64,13 +64,6 @@ std::array<SyntheticClimate, 3> make_presets() {
   return {warm, temperate, cold};
 }
 
-const std::array<SyntheticClimate, 3>& presets() {
-  static const std::array<SyntheticClimate, 3> kPresets = make_presets();
-  return kPresets;
-}
-
-constexpr std::array<std::string_view, 3> kNames = {"warm_summer", "temperate", "cold"};
-
 [[noreturn]] void bad_time(std::string_view text, const std::string& why) {
   throw std::invalid_argument("invalid ISO 8601 UTC time '" + std::string(text) + "': " + why);
 }
@@ -130,14 +123,15 @@ WeatherSample sample(const SyntheticClimate& c, double unix_time_s) {
   return {dry_bulb_c, dry_bulb_c - depression_k};
 }
 
-const SyntheticClimate* find_climate_preset(std::string_view name) {
-  for (const SyntheticClimate& c : presets()) {
-    if (c.name == name) return &c;
-  }
-  return nullptr;
+const Catalogue<SyntheticClimate>& climate_catalogue() {
+  static const Catalogue<SyntheticClimate> catalogue = [] {
+    const auto p = make_presets();
+    return Catalogue<SyntheticClimate>({{p[0].name, "hot summers (like Dallas–Fort Worth)", p[0]},
+                                        {p[1].name, "temperate (like Frankfurt)", p[1]},
+                                        {p[2].name, "cold (like Luleå)", p[2]}});
+  }();
+  return catalogue;
 }
-
-std::span<const std::string_view> climate_preset_names() { return kNames; }
 
 double parse_iso8601_utc(std::string_view text) {
   std::size_t pos = 0;

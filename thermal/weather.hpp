@@ -16,6 +16,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/catalogue.hpp"
+
 namespace ct::thermal {
 
 struct WeatherSample {
@@ -38,9 +40,8 @@ struct SyntheticClimate {
 
 WeatherSample sample(const SyntheticClimate& climate, double unix_time_s);
 
-// Presets; nullptr if unknown.
-const SyntheticClimate* find_climate_preset(std::string_view name);
-std::span<const std::string_view> climate_preset_names();
+// The synthetic climate presets (weather.climate).
+const Catalogue<SyntheticClimate>& climate_catalogue();
 
 // Hourly (or any strictly increasing) weather records, linearly interpolated, held constant
 // before the first and after the last record.

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
+#include <ctime>
 #include <stdexcept>
 #include <thread>
 
@@ -441,8 +443,11 @@ Figures Engine::run(io::OutputFile* out, const ProgressOptions& progress,
       break;
     }
     if (s.rank == 0 && !progress.quiet) {
+      // Progress on standard error: a line every log_interval_wall_s in a log file (batch
+      // jobs), or one line rewritten in place on a terminal.
       const double now = MPI_Wtime();
-      if (now - last_log >= progress.log_interval_wall_s || k + 1 == s.ticks) {
+      const bool last = k + 1 == s.ticks;
+      if (now - last_log >= progress.log_interval_wall_s || last) {
         last_log = now;
         const double wall = now - wall0;
         const double done = static_cast<double>(k + 1) / static_cast<double>(s.ticks);
@@ -450,8 +455,21 @@ Figures Engine::run(io::OutputFile* out, const ProgressOptions& progress,
             static_cast<double>(k + 1 - s.start_tick) / static_cast<double>(s.ticks - s.start_tick);
         const double speed = (t1 - static_cast<double>(s.start_tick) * s.dt) / std::max(wall, 1e-9);
         const double eta = wall / run_done - wall;
-        spdlog::info("t = {:.2f} d ({:5.1f}%)  {:.0f} simulated s per wall s  ETA {:.0f} s",
-                     t1 / 86400.0, 100.0 * done, speed, eta);
+        const std::string line =
+            fmt::format("t = {:.2f} d ({:5.1f}%)  {:.0f} simulated s per wall s  ETA {}",
+                        t1 / 86400.0, 100.0 * done, speed,
+                        eta < 120    ? fmt::format("{:.0f} s", eta)
+                        : eta < 7200 ? fmt::format("{:.1f} min", eta / 60)
+                                     : fmt::format("{:.1f} h", eta / 3600));
+        if (progress.live_line) {
+          char clock[16];
+          const std::time_t wall_clock = std::time(nullptr);
+          std::strftime(clock, sizeof clock, "%H:%M:%S", std::localtime(&wall_clock));
+          std::fprintf(stderr, "\r[%s] %s\033[K%s", clock, line.c_str(), last ? "\n" : "");
+          std::fflush(stderr);
+        } else {
+          spdlog::info("{}", line);
+        }
       }
     }
   }

@@ -18,7 +18,8 @@ namespace ct::twin {
 
 struct ProgressOptions {
   bool quiet = false;
-  double log_interval_wall_s = 5.0;
+  double log_interval_wall_s = 5.0;  // wall seconds between progress lines
+  bool live_line = false;            // standard error is a terminal: one line, rewritten in place
 };
 
 // Summary figures of one run, in the order they are written to /summary.

@@ -140,6 +140,8 @@ class Workload {
   virtual void declare_series(SeriesTable& table) = 0;
   virtual void add_figures(WorkloadTotals& totals) const = 0;
   virtual void describe(std::ostream& os) const = 0;
+  // Warnings about the job's settings (`info`, and logged by `run`).
+  virtual void warnings(std::vector<std::string>&) const {}
 
   // --- restart ---
   virtual void save(archive::Writer& w) = 0;

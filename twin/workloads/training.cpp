@@ -270,6 +270,7 @@ class TrainingJob final : public Workload {
   }
 
   void describe(std::ostream& os) const override;
+  void warnings(std::vector<std::string>& out) const override;
 
   void save(archive::Writer& w) override { serialize(w); }
   void load(archive::Reader& r) override {
@@ -358,6 +359,68 @@ void TrainingJob::describe(std::ostream& os) const {
   }
 }
 
+std::string count(double v) {
+  // 28459 → "28,459"
+  const std::string digits = fmt::format("{:.0f}", std::fabs(v));
+  std::string out = v < 0 ? "-" : "";
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out.push_back(',');
+    out.push_back(digits[i]);
+  }
+  return out;
+}
+
+// Durations below a second in ms (a checkpoint snapshot stall), else as duration().
+std::string short_duration(double s) {
+  return s < 1.0 ? fmt::format("{:.3g} ms", s * 1e3) : duration(s);
+}
+
+void TrainingJob::warnings(std::vector<std::string>& out) const {
+  const workload::JobSpec& job = cfg_.spec;
+  // The global batch in sequences over dp replicas × microbatches.
+  const double sequences = job.model.global_batch_tokens / job.model.sequence_length;
+  const double per_micro = workload::microbatch_sequences(job);
+  const auto slots = static_cast<double>(job.parallel.dp) * job.parallel.microbatches;
+  if (std::fabs(sequences - std::round(sequences)) > 1e-9 * sequences)
+    out.push_back(fmt::format(
+        "job {}: global_batch_tokens / sequence_length = {:.4g} is not a whole number of "
+        "sequences",
+        job.name, sequences));
+  else if (std::fabs(per_micro - std::round(per_micro)) > 1e-9 * per_micro || per_micro < 1)
+    out.push_back(fmt::format(
+        "job {}: the global batch of {:.0f} sequences does not divide over dp × microbatches = "
+        "{} × {} = {:.0f}: a micro-batch would hold {:.3g} sequences (the step time uses the "
+        "fraction as if it were possible)",
+        job.name, sequences, job.parallel.dp, job.parallel.microbatches, slots, per_micro));
+  // A checkpoint interval floored by the asynchronous write time: checkpoints then start back
+  // to back.
+  const TrainingTimings& t = timings_;
+  const auto& cp = cfg_.checkpoint;
+  const char* policy = cp.policy == faults::CheckpointIntervalPolicy::fixed_s ? "fixed_s"
+                       : cp.policy == faults::CheckpointIntervalPolicy::young ? "Young"
+                       : cp.policy == faults::CheckpointIntervalPolicy::daly  ? "Daly"
+                                                                              : "";
+  const double stall_s = t.delta_s, interval = t.policy_interval_s;
+  if (interval > 0 && cp.asynchronous && interval < t.write_s) {
+    const double period = t.write_s + stall_s;  // running time between starts + the stall
+    out.push_back(fmt::format(
+        "job {}: the checkpoint interval ({} {}) is floored by the asynchronous write time "
+        "{}: checkpoints start back to back, about {} per simulated week ({} in this run), "
+        "each stalling the job {} ({:.2f}% of its time), and the storage writes all the time. "
+        "Raise checkpoint.storage_write_bandwidth_bytes_per_s or choose a longer "
+        "checkpoint.interval_s",
+        job.name, policy, duration(interval), duration(t.write_s), count(604800.0 / period),
+        count(std::floor(env_.scenario.time.duration_s / period)), short_duration(stall_s),
+        100.0 * stall_s / period));
+  } else if (interval > 0 && stall_s / (interval + stall_s) > 0.1) {
+    out.push_back(
+        fmt::format("job {}: checkpoint stalls of {} every {} take {:.1f}% of the job's "
+                    "time",
+                    job.name, short_duration(stall_s), duration(interval),
+                    100.0 * stall_s / (interval + stall_s)));
+  }
+}
+
 const bool registered = register_workload_kind(
     io::ComponentBinding{"workload", "training",
                          "a synchronous data/tensor/pipeline-parallel training job with "
@@ -425,6 +488,7 @@ TrainingTimings training_timings(const TrainingConfig& config,
       interval = std::isfinite(out.mtbf_s) ? faults::daly_interval_s(delta, out.mtbf_s) : 0.0;
       break;
   }
+  out.policy_interval_s = interval;
   // An asynchronous write must finish before the next snapshot.
   if (interval > 0 && cp.asynchronous) interval = std::max(interval, write_s);
   t.checkpoint_interval_s = interval;
