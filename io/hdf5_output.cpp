@@ -525,6 +525,40 @@ void OutputFile::write_root_attribute(const std::string& name, const std::string
   text_attribute(impl_->file, name, value);
 }
 
+void OutputFile::write_table(const std::string& group, const std::string& dim,
+                             const std::vector<TableColumn>& columns) {
+  if (columns.empty()) return;
+  const hsize_t n = columns.front().values.size();
+  std::vector<hid_t> ds;
+  for (const TableColumn& c : columns) {
+    if (c.values.size() != n) throw std::logic_error("table column " + c.name + ": wrong length");
+    const hsize_t chunk = std::max<hsize_t>(1, std::min<hsize_t>(n, 4096));
+    const hsize_t dims = n;
+    // Chunked (an empty table is allowed) with the fill value where one is declared.
+    const hid_t d = impl_->dataset(group + "/" + c.name, c.type, 1, &dims, &dims, &chunk,
+                                   c.fill_nan ? std::optional<double>(std::nan("")) : std::nullopt);
+    text_attribute(d, "units", c.units);
+    text_attribute(d, "long_name", c.long_name);
+    for (const auto& [k, v] : c.text_attributes) text_attribute(d, k, v);
+    if (!c.flag_values.empty()) {
+      const hsize_t nf = c.flag_values.size();
+      const hid_t space = H5Screate_simple(1, &nf, nullptr);
+      const hid_t a = H5Acreate2(d, "flag_values", H5T_STD_I8LE, space, H5P_DEFAULT, H5P_DEFAULT);
+      std::vector<std::int8_t> fv(c.flag_values.begin(), c.flag_values.end());
+      H5Awrite(a, H5T_NATIVE_INT8, fv.data());
+      H5Aclose(a);
+      H5Sclose(space);
+    }
+    if (n > 0)
+      impl_->append(d, 1, 0, n, 1, 0, 1, rank_ == 0 ? n : 0, c.values.data(), StoreType::f64);
+    ds.push_back(d);
+  }
+  check_status(H5DSset_scale(ds.front(), dim.c_str()), "table scale");
+  for (std::size_t i = 1; i < ds.size(); ++i)
+    check_status(H5DSattach_scale(ds[i], ds.front(), 0), "attach table scale");
+  for (hid_t d : ds) H5Dclose(d);
+}
+
 void OutputFile::close_handles() {
   for (hid_t ds : impl_->series_ds) H5Dclose(ds);
   for (hid_t ds : impl_->event_ds) H5Dclose(ds);

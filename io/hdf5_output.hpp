@@ -57,6 +57,19 @@ struct EventRow {
   double lost_accelerator_s = 0.0;
 };
 
+// One column of a table written once at the end of a run (e.g. /jobs_table): a 1-D dataset
+// along the table's dimension.
+struct TableColumn {
+  std::string name;
+  std::string units;
+  std::string long_name;
+  StoreType type = StoreType::f64;
+  std::vector<double> values;                                        // rank 0's are written
+  std::vector<std::pair<std::string, std::string>> text_attributes;  // e.g. flag_meanings
+  std::vector<std::int64_t> flag_values;
+  bool fill_nan = false;  // _FillValue NaN (float columns where a value may be missing)
+};
+
 struct OutputMeta {
   std::string title;
   std::string scenario_name;
@@ -102,6 +115,10 @@ class OutputFile {
   void write_group_attributes(const std::string& group,
                               const std::vector<std::pair<std::string, double>>& values);
   void write_root_attribute(const std::string& name, const std::string& value);
+  // A table along dimension `dim` in `group`: the first column is the dimension scale (its
+  // values name the rows, e.g. job ids). Collective; rank 0's values are written.
+  void write_table(const std::string& group, const std::string& dim,
+                   const std::vector<TableColumn>& columns);
   // Flush, close, and rename to the final path. Without it the destructor removes the file.
   void commit();
   // Flush and close, keeping the `.partial` file for a later resume.

@@ -580,6 +580,13 @@ Scenario load_scenario(const std::string& path, const LoadOptions& options) {
         sc.jobs.push_back(std::move(job));
       },
       "the workloads placed on the campus at time zero, each of a registered kind");
+  if (b.has("queue")) {
+    sc.queue.emplace();
+    b.section(
+        "queue", [&](Binder& s) { bind_queue(s, *sc.queue, sc, path); }, false,
+        "a shared cluster's batch queue: jobs that arrive, wait, run and end under a scheduler, "
+        "on the nodes the jobs above leave free (docs/workloads.md)");
+  }
   b.finish();
   sc.resolved_yaml = emit_yaml(resolved);
   return sc;

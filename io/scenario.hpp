@@ -3,12 +3,14 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "faults/failure_classes.hpp"
 #include "faults/recovery_policy.hpp"
 #include "io/components.hpp"
+#include "io/queue_spec.hpp"
 #include "power/grid_cap.hpp"
 #include "power/grid_signal.hpp"
 #include "thermal/accelerator_catalog.hpp"
@@ -86,6 +88,8 @@ struct Scenario {
   GridSpec grid;
   // The workloads (`jobs:` list), each compiled by its kind's binder (io/components.hpp).
   std::vector<ComponentPtr> jobs;
+  // A shared cluster's batch queue (`queue:`), on the nodes the jobs above leave free.
+  std::optional<QueueSpec> queue;
   std::string resolved_yaml;  // the complete scenario, defaults included
 
   std::int64_t ticks() const;

@@ -186,6 +186,10 @@ double Binder::parse_number(const std::string& key, const ConfigNode& node) cons
   return v;
 }
 
+void Binder::forget(const std::string& key) {
+  if (resolved_) resolved_->erase(key);
+}
+
 void Binder::record(const std::string& key, const std::string& scalar, bool quoted) {
   if (!resolved_) return;
   auto n = std::make_shared<ConfigNode>();
@@ -326,8 +330,8 @@ void Binder::reals(const std::string& key, std::vector<double>& out, std::size_t
   std::string fb;
   if (fallback)
     for (double d : *fallback) fb += (fb.empty() ? "[" : ", ") + format_real(d);
-  describe(key, "list of " + std::to_string(count) + " numbers", "each " + range.interval(),
-           fallback ? fb + "]" : "", doc);
+  describe(key, count > 0 ? "list of " + std::to_string(count) + " numbers" : "list of numbers",
+           "each " + range.interval(), fallback ? fb + "]" : "", doc);
   const ConfigNode* v = value_of(key);
   if (!v) {
     if (!fallback)
@@ -336,8 +340,10 @@ void Binder::reals(const std::string& key, std::vector<double>& out, std::size_t
   } else {
     if (v->kind == ConfigNode::Kind::null)
       fail_no_value(key, "a list of " + std::to_string(count) + " numbers");
-    if (v->kind != ConfigNode::Kind::sequence || v->items.size() != count)
-      fail(key, "expected a list of " + std::to_string(count) + " numbers");
+    if (v->kind != ConfigNode::Kind::sequence || (count > 0 && v->items.size() != count) ||
+        v->items.empty())
+      fail(key, count > 0 ? "expected a list of " + std::to_string(count) + " numbers"
+                          : std::string("expected a list of numbers"));
     out.clear();
     for (const auto& item : v->items) {
       const double d = parse_number(key, *item);

@@ -64,6 +64,8 @@ class Engine {
   static std::string restart_scenario(const std::string& path);
   const RunStatistics& statistics() const;
 
+  // Tables written once at the end of a run (/jobs_table with a queue). Collective.
+  void write_tables(io::OutputFile& out) const;
   // What the engine writes: the series, rack layout of this rank, and the code tables.
   std::vector<io::SeriesSpec> series() const;
   io::RackLayout rack_layout() const;

@@ -104,6 +104,7 @@ void Engine::State::apply_failure(const Candidate& c) {
     h.downtime_s = spec.mttr_s;
     h.nodes_missing = !job.alloc.missing_slots.empty();
     const Loss loss = job.work->fail(h);
+    job.interrupted_this_tick = true;
     move_to_lost(loss);
     ++acct.interruptions;
     ++job.interruptions;

@@ -113,12 +113,19 @@ int cmd_validate(int argc, char** argv) {
   opts.add_options()("key-reference", po::value<std::string>()->implicit_value(""),
                      "print the markdown tables of every key the scenario binds instead of the "
                      "resolved scenario; with =FILE, rewrite FILE's generated tables "
-                     "(docs/scenario.md)");
+                     "(docs/scenario.md)")(
+      "also", po::value<std::vector<std::string>>()->composing(),
+      "with --key-reference: more scenarios whose keys join the tables");
   const Parsed p = parse("validate", opts, argc, argv, "SCENARIO.yaml [--set key=value]...");
   ct::io::KeyCatalogue catalogue;
   ct::io::LoadOptions lo = load_options(p.vm);
   lo.catalogue = &catalogue;
   const ct::io::Scenario sc = ct::io::load_scenario(p.scenario, lo);
+  // More reference scenarios (alternatives a scenario cannot hold together, e.g. queue.trace and
+  // queue.synthetic) add their keys to the tables.
+  if (p.vm.count("also"))
+    for (const auto& more : p.vm["also"].as<std::vector<std::string>>())
+      (void)ct::io::load_scenario(more, lo);
   if (p.vm.count("key-reference")) {
     const auto tables = ct::io::key_reference_tables(catalogue);
     const std::string doc = p.vm["key-reference"].as<std::string>();
@@ -364,6 +371,7 @@ int cmd_run(int argc, char** argv, int rank, int ranks) {
     return kInterrupted;
   }
   out->write_group_attributes("summary", figures);
+  first.write_tables(*out);
   if (sc.replicas > 1) {
     std::vector<ct::twin::Figures> all{figures};
     for (int r = 1; r < sc.replicas; ++r) {

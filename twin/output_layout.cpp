@@ -5,6 +5,7 @@
 #include "twin/accounting.hpp"
 #include "twin/engine.hpp"
 #include "twin/engine_state.hpp"
+#include "twin/queue.hpp"
 #include "twin/series.hpp"
 
 namespace ct::twin {
@@ -36,6 +37,12 @@ io::RackLayout Engine::rack_layout() const {
 }
 
 std::vector<io::SeriesSpec> Engine::series() const { return s_->series.specs(); }
+
+void Engine::write_tables(io::OutputFile& out) const {
+  if (s_->queue)
+    out.write_table("jobs_table", "job",
+                    s_->queue->jobs_table(static_cast<double>(s_->ticks) * s_->dt));
+}
 
 // The engine's series (facility, accounting, racks), then each job's own, in the order they
 // are written. Each is declared once here: the table does the rest (twin/series.hpp).
@@ -129,6 +136,7 @@ void Engine::State::declare_series() {
         "energy in the interval: " + std::string(kCategoryLongNames[c]), Accumulate::sum));
   }
   for (auto& job : control.jobs) job.work->declare_series(t);
+  if (queue) queue->declare_series(t);
   auto r = [&](const char* name, const char* units, const char* long_name, Accumulate a,
                double reset = 0.0) {
     SeriesDef d = series_def(std::string("racks/") + name, units, long_name, a, Reduce::per_rack);

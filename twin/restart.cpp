@@ -11,11 +11,14 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <type_traits>
 
 #include "common/archive.hpp"
 #include "io/config_tree.hpp"
+#include "twin/batch_job.hpp"
 #include "twin/engine_state.hpp"
 #include "twin/failure_scope.hpp"
+#include "twin/queue.hpp"
 
 namespace ct::twin {
 
@@ -43,6 +46,45 @@ struct Field {
 };
 
 }  // namespace
+
+// The replicated state: the queue's records first (a dynamic slot's workload is rebuilt from
+// them), then the job slots (each job's allocation, job-scope hazard and its own state), then
+// control, facility, accounting and the series accumulators.
+template <class Archive>
+void Engine::State::serialize_replicated(Archive& ar) {
+  constexpr bool reading = std::is_same_v<Archive, archive::Reader>;
+  if (queue) queue->serialize(ar);
+  auto n_slots = static_cast<std::uint64_t>(control.jobs.size());
+  ar(n_slots);
+  if constexpr (reading) {
+    while (control.jobs.size() < n_slots) {
+      control.jobs.emplace_back();
+      control.jobs.back().active = false;
+    }
+    size_job_scratch();
+  }
+  for (std::size_t j = 0; j < control.jobs.size(); ++j) {
+    JobControl::Job& job = control.jobs[j];
+    ar(job.active, job.queue_index, job.life);
+    if (!job.active) {
+      if constexpr (reading) job.work.reset();
+      continue;
+    }
+    ar(job.alloc, job.hazard, job.threshold, job.interruptions);
+    if constexpr (reading) {
+      if (job.queue_index >= 0) {
+        job.work = queue->make_job(job.queue_index, static_cast<int>(j));
+        configure_job(job);
+      }
+      job.work->load(ar);
+    } else {
+      job.work->save(ar);
+    }
+  }
+  if constexpr (reading) layout_dirty = true;
+  ar(control, facility, acct);
+  series.serialize_replicated(ar);
+}
 
 namespace {
 

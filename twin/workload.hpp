@@ -74,6 +74,7 @@ struct WorkloadEnv {
 // units, and the slowest clock among its running units (+inf when none ran).
 struct JobSums {
   std::array<double, kCategoryCount> time_s{}, energy_j{};
+  double energy_all_j = 0.0;  // its units' energy this tick, every category (node overhead too)
   double slowest_clock = 1.0;
   bool clock_known = false;
 };
