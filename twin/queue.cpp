@@ -88,19 +88,24 @@ void Queue::begin_tick(double t0_s) {
   // Arrivals.
   while (next_arrival_ < requests_.size() && requests_[next_arrival_].submit_s <= t0_s) {
     records_[next_arrival_].state = kQueued;
+    queued_.push_back(static_cast<std::int64_t>(next_arrival_));
     ++next_arrival_;
     dirty_ = true;
   }
   const bool interval_due =
       spec_.decision_interval_s > 0 && t0_s - last_decision_s_ >= spec_.decision_interval_s;
   if (dirty_ || t0_s >= wake_at_s_ || interval_due) decide(t0_s);
-  // Node occupancy of this tick (interval means).
-  std::int64_t allocated = 0, idle = 0;
-  for (std::size_t n = 0; n < s_.control.node_role.size(); ++n) {
-    const NodeRole role = s_.control.node_role[n];
-    if (role == NodeRole::active) ++allocated;
-    if (role == NodeRole::free) ++idle;
+  // Node occupancy of this tick (interval means), from the jobs' allocations: nodes held,
+  // hot spares held back, nodes in repair; the rest are free.
+  std::int64_t allocated = 0, spares = 0;
+  for (const JobControl::Job& j : s_.control.jobs) {
+    if (!j.active) continue;
+    allocated += static_cast<std::int64_t>(j.alloc.nodes.size() - j.alloc.missing_slots.size());
+    for (std::int64_t n : j.alloc.spares)
+      spares += s_.control.node_role[n] == NodeRole::spare ? 1 : 0;
   }
+  const std::int64_t idle = s_.campus.nodes() - allocated - spares -
+                            static_cast<std::int64_t>(s_.control.repairs.size());
   s_.series.add_time(allocated_series_, static_cast<double>(allocated * s_.apn));
   s_.series.add_time(idle_series_, static_cast<double>(idle * s_.apn));
 }
@@ -113,19 +118,19 @@ void Queue::decide(double now_s) {
     if (s_.control.node_role[n] == NodeRole::free) free_nodes.push_back(n);
   std::vector<sched::RunningJob> running;
   std::vector<sched::QueuedJob> queued;
-  for (std::size_t i = 0; i < records_.size(); ++i) {
+  for (std::int64_t i : running_) {
     const Record& r = records_[i];
     const sched::JobRequest& q = requests_[i];
-    if (r.state == kRunning) {
-      const BatchJob& b = job(static_cast<std::int64_t>(i));
-      running.push_back(sched::RunningJob{q.id, q.nodes, r.attempt_start_s,
-                                          r.attempt_start_s + r.walltime_left_s, q.priority,
-                                          q.preemptible, b.stopped()});
-    } else if (r.state == kQueued) {
-      queued.push_back(sched::QueuedJob{q.id, q.nodes, r.order_s, q.submit_s, q.earliest_start_s,
-                                        q.deadline_s, r.walltime_left_s, q.priority,
-                                        q.preemptible});
-    }
+    running.push_back(sched::RunningJob{q.id, q.nodes, r.attempt_start_s,
+                                        r.attempt_start_s + r.walltime_left_s, q.priority,
+                                        q.preemptible, job(i).stopped()});
+  }
+  for (std::int64_t i : queued_) {
+    const Record& r = records_[i];
+    const sched::JobRequest& q = requests_[i];
+    queued.push_back(sched::QueuedJob{q.id, q.nodes, r.order_s, q.submit_s, q.earliest_start_s,
+                                      q.deadline_s, r.walltime_left_s, q.priority,
+                                      q.preemptible});
   }
   sched::ClusterView view;
   view.topology = &topology_;
@@ -153,11 +158,12 @@ void Queue::decide(double now_s) {
   };
   const sched::DecisionSet d = scheduler_->decide(view, now_s);
   wake_at_s_ = d.wake_at_s;
-  // Job ids → records (ids are unique; the requests are sorted by submit time, not id).
+  // Job ids → records (ids are unique among the waiting and running jobs).
   auto index_of = [&](std::int64_t id) {
-    for (std::size_t i = 0; i < requests_.size(); ++i)
-      if (requests_[i].id == id && (records_[i].state == kQueued || records_[i].state == kRunning))
-        return static_cast<std::int64_t>(i);
+    for (std::int64_t i : queued_)
+      if (requests_[i].id == id) return i;
+    for (std::int64_t i : running_)
+      if (requests_[i].id == id) return i;
     return std::int64_t{-1};
   };
   for (const sched::Decision& dec : d.decisions) {
@@ -182,6 +188,8 @@ void Queue::start(std::int64_t index, const std::vector<std::int64_t>& nodes, do
   s_.activate_job_slot(slot);
   r.slot = slot;
   r.state = kRunning;
+  std::erase(queued_, index);
+  running_.push_back(index);
   r.attempt_start_s = now_s;
   if (!(r.outcome.first_start_s < sched::kNever)) r.outcome.first_start_s = now_s;
 }
@@ -197,21 +205,22 @@ void Queue::end_attempt(std::int64_t index, double time_s, bool finished) {
   r.walltime_left_s = std::max(r.walltime_left_s - (time_s - r.attempt_start_s), r.remaining_s);
   s_.release_job_slot(r.slot);
   r.slot = -1;
+  std::erase(running_, index);
   if (finished) {
     r.state = kDone;
     r.outcome.end_s = time_s;
   } else {
     r.state = kQueued;
+    queued_.push_back(index);
     if (!spec_.requeue_front) r.order_s = time_s;
   }
   dirty_ = true;
 }
 
 void Queue::end_tick(double t1_s, double carbon_g_per_j_it) {
-  for (std::size_t i = 0; i < records_.size(); ++i) {
-    Record& r = records_[i];
-    if (r.state != kRunning) continue;
-    const auto idx = static_cast<std::int64_t>(i);
+  scratch_ = running_;  // end_attempt() edits running_ (scratch_ keeps its capacity)
+  for (std::int64_t idx : scratch_) {
+    Record& r = records_[idx];
     JobControl::Job& j = s_.control.jobs[r.slot];
     BatchJob& b = job(idx);
     r.energy_j += j.tick_energy_j;

@@ -42,7 +42,7 @@ class Queue {
   // The engine's restart file.
   template <class Archive>
   void serialize(Archive& ar) {
-    ar(records_, next_arrival_, dirty_, wake_at_s_, last_decision_s_);
+    ar(records_, next_arrival_, dirty_, wake_at_s_, last_decision_s_, running_, queued_);
   }
   // A restart file names a slot running record `index`: its workload, state loaded next.
   std::unique_ptr<BatchJob> make_job(std::int64_t index, int slot) const;
@@ -81,6 +81,9 @@ class Queue {
   std::unique_ptr<sched::Scheduler> scheduler_;
   sched::NodeTopology topology_;
   std::size_t next_arrival_ = 0;
+  std::vector<std::int64_t> running_;  // records holding a slot, in start order
+  std::vector<std::int64_t> queued_;   // records waiting, in arrival/requeue order
+  std::vector<std::int64_t> scratch_;
   bool dirty_ = true;
   double wake_at_s_ = std::numeric_limits<double>::infinity();
   double last_decision_s_ = -std::numeric_limits<double>::infinity();

@@ -1040,6 +1040,77 @@ def fig_grid(run, outdir, opts):
                        "the electricity price." + _bin_note(run, bins)}
 
 
+def fig_queue(run, outdir, opts):
+    f = run.f
+    if "queue" not in f:
+        raise Skip("no /queue series (the scenario has no queue:)")
+    q = f["queue"]
+    fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(11, 6.2), sharex=True, layout="constrained")
+    bins = _bins(run, opts)
+    _series(ax1, run, q["queue_length"][()].astype(float), bins, label="waiting jobs",
+            color="#d62728")
+    _series(ax1, run, q["running_jobs"][()].astype(float), bins, label="running jobs",
+            color="#2ca02c")
+    ax1.set_ylabel("jobs")
+    ax1.legend(loc="upper left", fontsize=9)
+    ax1.set_title("Queue length and running jobs (end of each interval)", fontsize=10)
+    _style_time(ax1, run, label=False)
+    alloc = q["allocated_accelerators"][()].astype(float)
+    idle = q["idle_accelerators"][()].astype(float)
+    _series(ax2, run, alloc, bins, label="allocated", color="#1f77b4")
+    _series(ax2, run, idle, bins, label="idle (free, up)", color="#999999")
+    _fit_y(ax2, alloc, idle, zero=True)
+    ax2.set_ylabel("accelerators")
+    ax2.legend(loc="upper left", fontsize=9)
+    ax2.set_title("Accelerators held by jobs and idle, interval mean", fontsize=10)
+    _style_time(ax2, run)
+    name = _save(fig, outdir, "14_queue.png")
+    return {"file": name, "title": "Shared cluster: queue and occupancy",
+            "caption": "From /queue: jobs waiting and running, accelerators allocated and idle. "
+                       + _bin_note(run, bins)}
+
+
+def fig_job_table(run, outdir, opts):
+    f = run.f
+    if "jobs_table" not in f:
+        raise Skip("no /jobs_table (the scenario has no queue:)")
+    t = f["jobs_table"]
+    acc = t["accelerators"][()].astype(float)
+    wait = t["wait_s"][()].astype(float)
+    work = t["work_s"][()].astype(float)
+    held = t["run_time_s"][()].astype(float)
+    started = np.isfinite(wait)
+    if not started.any():
+        raise Skip("no job of the queue started")
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.2), layout="constrained")
+    w = np.maximum(wait[started], 1.0) / 3600.0
+    ax1.hist(w, bins=np.logspace(np.log10(w.min()), np.log10(max(w.max(), w.min() * 10)), 30),
+             color="#1f77b4")
+    ax1.set_xscale("log")
+    ax1.set_xlabel("wait (h, log scale)")
+    ax1.set_ylabel("jobs")
+    ax1.set_title(f"Wait before the first start: mean {np.mean(wait[started]) / 3600:.2f} h, "
+                  f"p95 {np.percentile(wait[started], 95) / 3600:.2f} h", fontsize=10)
+    sizes = np.unique(acc[started])
+    cmap = plt.get_cmap("viridis", max(len(sizes), 2))
+    for k, a in enumerate(sizes):
+        m = started & (acc == a)
+        ax2.scatter(work[m] / 3600.0, held[m] / 3600.0, s=8, color=cmap(k),
+                    label=f"{a:.0f}" if len(sizes) <= 8 else None)
+    top = max(np.nanmax(work[started]), np.nanmax(held[started])) / 3600.0
+    ax2.plot([0, top], [0, top], color="#999999", lw=0.8, ls="--")
+    ax2.set_xlabel("work at full clock (h)")
+    ax2.set_ylabel("time holding nodes (h)")
+    ax2.set_title("Per job: time held against its work (above the line: slowed, "
+                  "interrupted or preempted)", fontsize=10)
+    if len(sizes) <= 8:
+        ax2.legend(title="accelerators", fontsize=8, title_fontsize=8)
+    name = _save(fig, outdir, "15_jobs_table.png")
+    return {"file": name, "title": "Shared cluster: per-job waits and run times",
+            "caption": "From /jobs_table: the distribution of waits, and each job's time holding "
+                       "nodes against its work at full clock."}
+
+
 FIGURES = [
     ("facility", "Facility power, IT power and PUE", fig_facility),
     ("building_power", "Power per building", fig_building_power),
@@ -1055,4 +1126,6 @@ FIGURES = [
     ("jobs", "Job throughput", fig_jobs),
     ("cumulative", "Cumulative cost, carbon, energy and water", fig_cumulative),
     ("grid", "Carbon, water and price", fig_grid),
+    ("queue", "Shared cluster: queue and occupancy", fig_queue),
+    ("jobs_table", "Shared cluster: per-job waits and run times", fig_job_table),
 ]
