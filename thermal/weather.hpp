@@ -56,6 +56,9 @@ class HourlyWeather {
   HourlyWeather(std::vector<double> times_s, std::vector<WeatherSample> samples);
 
   WeatherSample sample(double unix_time_s) const;
+  // Exact average of the interpolated (and clamped) records over [start_s, end_s]: the tick
+  // mean (trapezoids between records). sample(start_s) when the interval is empty.
+  WeatherSample mean_over(double start_s, double end_s) const;
   std::size_t size() const { return times_s_.size(); }
   double first_time_s() const { return times_s_.front(); }
   double last_time_s() const { return times_s_.back(); }
