@@ -318,6 +318,7 @@ struct Engine::State {
   template <class Archive>
   void serialize_replicated(Archive& ar);
   void write_restart(const std::string& path, std::int64_t next_tick);
+  void check_restored(const std::string& path) const;
 };
 
 }  // namespace ct::twin

@@ -57,6 +57,18 @@ std::unique_ptr<BatchJob> Queue::make_job(std::int64_t index, int slot) const {
   return job;
 }
 
+void Queue::check_state() const {
+  const auto n = static_cast<std::int64_t>(requests_.size());
+  if (static_cast<std::int64_t>(records_.size()) != n || next_arrival_ > requests_.size())
+    throw std::runtime_error("the queue's records do not match its workload");
+  for (const auto* list : {&running_, &queued_})
+    for (std::int64_t i : *list)
+      if (i < 0 || i >= n) throw std::runtime_error("a queue index out of range");
+  for (const Record& r : records_)
+    if (r.state < kNotSubmitted || r.state > kDone || r.slot < -1)
+      throw std::runtime_error("a queue record with an invalid state");
+}
+
 void Queue::declare_series(SeriesTable& t) {
   auto last = [&](const char* name, const char* units, const char* long_name,
                   std::function<double()> sample) {
@@ -104,8 +116,8 @@ void Queue::begin_tick(double t0_s) {
     for (std::int64_t n : j.alloc.spares)
       spares += s_.control.node_role[n] == NodeRole::spare ? 1 : 0;
   }
-  const std::int64_t idle = s_.campus.nodes() - allocated - spares -
-                            static_cast<std::int64_t>(s_.control.repairs.size());
+  const std::int64_t idle =
+      s_.campus.nodes() - allocated - spares - static_cast<std::int64_t>(s_.control.repairs.size());
   s_.series.add_time(allocated_series_, static_cast<double>(allocated * s_.apn));
   s_.series.add_time(idle_series_, static_cast<double>(idle * s_.apn));
 }
@@ -129,8 +141,7 @@ void Queue::decide(double now_s) {
     const Record& r = records_[i];
     const sched::JobRequest& q = requests_[i];
     queued.push_back(sched::QueuedJob{q.id, q.nodes, r.order_s, q.submit_s, q.earliest_start_s,
-                                      q.deadline_s, r.walltime_left_s, q.priority,
-                                      q.preemptible});
+                                      q.deadline_s, r.walltime_left_s, q.priority, q.preemptible});
   }
   sched::ClusterView view;
   view.topology = &topology_;

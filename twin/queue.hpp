@@ -43,9 +43,11 @@ class Queue {
   template <class Archive>
   void serialize(Archive& ar) {
     ar(records_, next_arrival_, dirty_, wake_at_s_, last_decision_s_, running_, queued_);
+    check_state();  // a restart file is input
   }
   // A restart file names a slot running record `index`: its workload, state loaded next.
   std::unique_ptr<BatchJob> make_job(std::int64_t index, int slot) const;
+  std::int64_t records() const { return static_cast<std::int64_t>(records_.size()); }
 
   // /jobs_table columns and the summary figures (at the end of the run).
   std::vector<io::TableColumn> jobs_table(double end_s) const;
@@ -68,6 +70,7 @@ class Queue {
   };
 
  private:
+  void check_state() const;  // throws std::runtime_error when the state is inconsistent
   void decide(double now_s);
   void start(std::int64_t index, const std::vector<std::int64_t>& nodes, double now_s);
   // Ends the attempt of a running record at time_s (finished, stopped or requeued).
