@@ -3,7 +3,7 @@ independent figures:
 
 - M/M/c: single-node jobs with exponential inter-arrival and service times on c = 8 nodes, FCFS
   (tests/scenarios/queue/mmc.yaml): the mean wait against Erlang C and the utilisation against
-  ρ = λ/(cμ) within the ensemble's 95% interval (6 replicas × 25 days), and Little's law.
+  ρ = λ/(cμ) within the ensemble's 95% interval (16 replicas × 25 days), and Little's law.
   Tolerance: the interval plus 15 s. The twin schedules at tick boundaries (10 s): a job waits
   for the next tick after it arrives (≤ 10 s, 5 s on average), and a node freed inside a tick is
   handed back at its end (+5 s per service on average, ρ 0.8 → 0.801, which raises W_q by about
@@ -21,6 +21,7 @@ Environment: CLUSTERTWIN (binary), CT_SOURCE_DIR (repository root).
 import math
 import os
 import subprocess
+import sys
 import tempfile
 import unittest
 
@@ -144,6 +145,14 @@ queue:
                     if not math.isnan(t["end_s"][i]):
                         self.assertGreaterEqual(t["end_s"][i] - t["start_s"][i] + 1e-9,
                                                 t["work_s"][i])
+            # The report draws the two shared-cluster views from this file.
+            report = os.path.join(tmp, "report")
+            p = subprocess.run([sys.executable, os.path.join(SRC, "tools", "clustertwin-report"), out,
+                                "-o", report, "-v"], capture_output=True, text=True)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            for name in ("queue", "jobs_table"):
+                self.assertTrue(any(n.endswith(f"_{name}.png") for n in os.listdir(report)),
+                                (name, os.listdir(report), p.stdout))
 
     def test_malformed_trace_is_exit_2_naming_file_line_field(self):
         with tempfile.TemporaryDirectory() as tmp:

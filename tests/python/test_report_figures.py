@@ -170,6 +170,10 @@ class Figures(unittest.TestCase):
             for path in (self.day, self.long):
                 if fig_id == "building_power" or (fig_id == "cap" and path == self.long):
                     continue
+                if fig_id in ("queue", "jobs_table"):  # drawn from real queue output in
+                    with self.assertRaises(figures.Skip):  # test_shared_cluster.py
+                        self.capture(fn, path)
+                    continue
                 self.capture(fn, path)  # warnings are errors inside Captured
 
     @unittest.skipUnless(os.environ.get("CLUSTERTWIN_REPORT_INPUT"),
