@@ -1,6 +1,7 @@
 // The scenario format: every key, its type, allowed range and default is declared here, once.
 #include "io/scenario.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <filesystem>
@@ -10,10 +11,12 @@
 
 #include "faults/failure_classes.hpp"
 #include "io/config_tree.hpp"
+#include "io/input_file.hpp"
 #include "io/schema_binder.hpp"
 #include "io/sweep.hpp"
 #include "thermal/weather.hpp"
 #include "workload/placement.hpp"
+#include "workload/step_time.hpp"
 
 namespace ct::io {
 
@@ -26,6 +29,8 @@ std::int64_t Scenario::ticks_per_output() const {
 }
 
 namespace {
+
+constexpr double kMaxTicks = 9007199254740992.0;  // 2^53
 
 // Numeric key whose default is the field's current value (a preset's, or the struct's).
 void keep(Binder& b, const std::string& key, double& field, Range range) {
@@ -57,6 +62,12 @@ void bind_time(Binder& b, TimeSpec& t) {
   if (t.output_interval_s > t.duration_s)
     b.fail("output_interval_s",
            "is longer than the run (duration_s = " + format_real(t.duration_s) + ")");
+  // Derived: the tick count k must be >= 1 and small enough that k and k·tick_s are exact in
+  // double precision (the engine's clock); 1e-300 s ticks would overflow it.
+  if (!(ticks >= 1.0) || ticks > kMaxTicks)
+    b.fail("tick_s", "gives " + format_real(ticks) + " ticks over duration_s = " +
+                         format_real(t.duration_s) + " (allowed: 1 to 2^53 ticks, i.e. tick_s >= " +
+                         format_real(t.duration_s / kMaxTicks) + ")");
 }
 
 void bind_campus(Binder& b, topology::CampusSpec& c) {
@@ -217,6 +228,15 @@ void bind_cooling(Binder& b, Scenario& sc) {
   });
 }
 
+// A CSV input must be a regular file of bounded size (not /dev/zero, a FIFO, a directory).
+void check_csv(Binder& b, const std::string& path) {
+  const std::string why = input_file_problem(path, kMaxCsvFileBytes);
+  if (why == "not found") b.fail("csv_file", "file not found: " + path);
+  if (!why.empty())
+    b.fail("csv_file", path + " " + why + " (allowed: a regular CSV file of at most " +
+                           format_bytes(static_cast<double>(kMaxCsvFileBytes)) + ")");
+}
+
 void bind_weather(Binder& b, WeatherSpec& w, const std::string& scenario_path) {
   std::string source;
   w.from_csv = b.choice("source", source, {"synthetic", "csv"}, std::string("synthetic")) == 1;
@@ -243,7 +263,7 @@ void bind_weather(Binder& b, WeatherSpec& w, const std::string& scenario_path) {
   }
   if (w.from_csv) {
     if (w.csv_path.empty()) b.fail("csv_file", "required when source is csv");
-    if (!std::filesystem::exists(w.csv_path)) b.fail("csv_file", "file not found: " + w.csv_path);
+    check_csv(b, w.csv_path);
     try {
       (void)thermal::HourlyWeather::load_csv(w.csv_path);
     } catch (const std::exception& e) {
@@ -260,7 +280,7 @@ void bind_faults(Binder& b, FaultSpec& f) {
   b.boolean("thermal_cycling", f.model.cycling_enabled, true);
   double mttr_scale = 1.0;
   b.real("mttr_scale", mttr_scale, non_negative(), 1.0);
-  keep(b, "hazard_update_s", f.hazard_update_s, positive());
+  keep(b, "hazard_update_s", f.hazard_update_s, Range{0.0, 3.2e8, true, false});
   keep(b, "cycle_hysteresis_k", f.cycle_hysteresis_k, positive());
   keep(b, "detection_s", f.recovery.detection_s, non_negative());
   keep(b, "restart_s", f.recovery.restart_s, non_negative());
@@ -342,8 +362,7 @@ void bind_signal(Binder& b, SignalSpec& sig, const std::string& units, double lo
   }
   if (sig.source == SignalSpec::Source::csv) {
     if (sig.csv_path.empty()) b.fail("csv_file", "required when source is csv");
-    if (!std::filesystem::exists(sig.csv_path))
-      b.fail("csv_file", "file not found: " + sig.csv_path);
+    check_csv(b, sig.csv_path);
     try {
       (void)(units == "g_per_kwh" ? power::load_carbon_csv(sig.csv_path)
                                   : power::load_price_csv(sig.csv_path));
@@ -421,11 +440,13 @@ void bind_grid(Binder& b, GridSpec& g, const std::string& scenario_path) {
 }  // namespace
 
 Scenario load_scenario(const std::string& path, const LoadOptions& options) {
-  ConfigPtr root = load_with_extends(path);
-  extract_sweep(*root);  // checked here; variants are applied by `run --sweep-index`
+  Scenario sc;
+  ConfigPtr root = load_with_extends(path, &sc.input_files, options.text);
+  if (options.text) sc.input_files.erase(sc.input_files.begin());  // not a file
+  check_sweep(*root);  // checked here; variants are applied by `run --sweep-index`
+  root->erase("sweep");
   for (const auto& s : options.sets) apply_set(*root, s);
 
-  Scenario sc;
   sc.source_file = path;
   ConfigNode resolved;
   Binder b(root.get(), "", root->origin, &resolved);
@@ -437,6 +458,18 @@ Scenario load_scenario(const std::string& path, const LoadOptions& options) {
                         ": missing required key 'schema_version' (allowed: 1)");
   b.integer("schema_version", schema, closed(1, 1), std::nullopt);
   b.text("name", sc.name, std::string("scenario"));
+  // The default output is NAME.h5 in the working directory: a name is a file name, not a path.
+  {
+    const std::string& n = sc.name;
+    const bool control = std::any_of(n.begin(), n.end(), [](char c) {
+      return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+    });
+    if (n.empty() || n.size() > 200 || n.find_first_of("/\\") != std::string::npos || control ||
+        n.front() == '.' || n.front() == '-')
+      b.fail("name", "'" + n + "' cannot name the output file NAME.h5 in the working directory " +
+                         "(allowed: 1 to 200 characters, no '/', '\\' or control characters, " +
+                         "not starting with '.' or '-')");
+  }
   b.seed("seed", sc.seed, 1);
   b.integer("replicas", sc.replicas, closed(1, 100000), 1);
   b.section(
@@ -469,21 +502,78 @@ Scenario load_scenario(const std::string& path, const LoadOptions& options) {
     sc.checkpoints.push_back(checkpoint);
     for (const auto& other : sc.jobs)
       if (other.name == job.name) s.fail("name", "duplicate job name '" + job.name + "'");
-    // The job must fit the campus next to the jobs before it.
+    // The job must fit the campus next to the jobs before it; a failure names the key that
+    // decides it (tp for the scale-up domain, dp for the node count, spare_nodes when only the
+    // spares do not fit, order for spread_buildings).
+    workload::JobPlacement placement;
     try {
       workload::validate(job);
-      (void)workload::place_job(campus, sc.fabric, job, taken);
     } catch (const std::invalid_argument& e) {
       const std::string what = e.what();
-      const bool tp = what.find("TP") != std::string::npos || what.find("tp") != std::string::npos;
-      s.fail_nested({"parallel", tp ? "tp" : "dp"}, "tp " + std::to_string(job.parallel.tp) +
-                                                        " x pp " + std::to_string(job.parallel.pp) +
-                                                        " x dp " + std::to_string(job.parallel.dp) +
-                                                        " does not fit the campus: " + what);
+      const char* key = what.find("virtual_stages") != std::string::npos ? "virtual_stages"
+                        : what.find("ep ") != std::string::npos          ? "ep"
+                                                                         : "dp";
+      s.fail_nested({"parallel", key}, what);
     }
+    try {
+      std::vector<std::int8_t> trial = taken;
+      placement = workload::place_job(campus, sc.fabric, job, trial);
+      taken = std::move(trial);
+    } catch (const std::invalid_argument& e) {
+      const std::string what = e.what();
+      const std::string shape = "tp " + std::to_string(job.parallel.tp) + " x pp " +
+                                std::to_string(job.parallel.pp) + " x dp " +
+                                std::to_string(job.parallel.dp) + " does not fit the campus: ";
+      if (what.find("TP ") != std::string::npos) s.fail_nested({"parallel", "tp"}, shape + what);
+      if (what.find("spread_buildings") != std::string::npos)
+        s.fail_nested({"placement", "order"}, what);
+      if (job.spare_nodes > 0) {
+        workload::JobSpec without = job;
+        without.spare_nodes = 0;
+        std::vector<std::int8_t> trial = taken;
+        bool fits_without_spares = true;
+        try {
+          (void)workload::place_job(campus, sc.fabric, without, trial);
+        } catch (const std::invalid_argument&) {
+          fits_without_spares = false;
+        }
+        if (fits_without_spares)
+          s.fail_nested(
+              {"placement", "spare_nodes"},
+              std::to_string(job.spare_nodes) + " spare nodes do not fit next to the job: " + what);
+      }
+      s.fail_nested({"parallel", "dp"}, shape + what);
+    }
+    // Derived: the step time must be a positive, finite number of seconds (a denormal peak
+    // FLOP/s, efficiency or bandwidth gives inf or NaN and would corrupt every figure).
+    workload::StepBreakdown bd;
+    try {
+      bd = workload::step_breakdown(job, placement, campus, sc.fabric);
+    } catch (const std::invalid_argument& e) {
+      s.fail_nested({"parallel", "dp"}, e.what());
+    }
+    if (!(std::isfinite(bd.compute_s) && bd.compute_s > 0.0)) {
+      const std::string what =
+          "gives jobs[" + std::to_string(i) + "] a compute time per step of " +
+          format_real(bd.compute_s) + " s (6 x active_parameters x tokens / (accelerators x " +
+          "peak_dense_bf16_flops x efficiency)); allowed: values that make it a positive " +
+          "finite number";
+      if (job.efficiency >= 1e-6) b.fail_nested({"accelerator", "peak_dense_bf16_flops"}, what);
+      s.fail("efficiency", what);
+    }
+    const auto finite = [](double v) { return std::isfinite(v) && v >= 0.0; };
+    if (!finite(bd.bubble_s) || !finite(bd.exposed_comm_s) || !(bd.step_s < 1e12))
+      s.fail_nested({"parallel"}, "step time " + format_real(bd.step_s) + " s (bubble " +
+                                      format_real(bd.bubble_s) + " s, exposed communication " +
+                                      format_real(bd.exposed_comm_s) +
+                                      " s) is not a finite number below 1e12 s: check the " +
+                                      "fabric bandwidths and latencies and the model size");
     sc.jobs.push_back(job);
   });
   b.finish();
+  if (sc.weather.from_csv) sc.input_files.push_back(sc.weather.csv_path);
+  for (const SignalSpec* sig : {&sc.grid.carbon, &sc.grid.price})
+    if (sig->source == SignalSpec::Source::csv) sc.input_files.push_back(sig->csv_path);
   sc.resolved_yaml = emit_yaml(resolved);
   return sc;
 }

@@ -87,6 +87,8 @@ struct Scenario {
   std::vector<workload::JobSpec> jobs;
   std::vector<faults::CheckpointPolicy> checkpoints;  // one per job
   std::string resolved_yaml;                          // the complete scenario, defaults included
+  // Every file the scenario was read from: the scenario, its `extends:` bases, CSV series.
+  std::vector<std::string> input_files;
 
   std::int64_t ticks() const;
   std::int64_t ticks_per_output() const;
@@ -94,8 +96,9 @@ struct Scenario {
 
 struct KeyDoc;
 struct LoadOptions {
-  std::vector<std::string> sets;  // key.path=value overrides, applied in order
+  std::vector<std::string> sets;             // key.path=value overrides, applied in order
   std::vector<KeyDoc>* catalogue = nullptr;  // if set: every key bound, with its description
+  const std::string* text = nullptr;         // if set: the scenario's YAML (not read from the path)
 };
 
 // Throws ScenarioError (exit status 2) on any bad input.
