@@ -142,10 +142,12 @@ class Reader {
   void get_container(std::optional<T>& v) {
     bool has = false;
     get(has);
-    if (has) {
-      if (!v) throw std::runtime_error("restart file: optional state missing here");
-      get(*v);
+    if (!has) {
+      v.reset();  // the writer had none: so does the loaded state
+      return;
     }
+    if (!v) throw std::runtime_error("restart file: optional state missing here");
+    get(*v);
   }
   const unsigned char* p_;
   const unsigned char* end_;

@@ -46,7 +46,7 @@ using ConfigPtr = std::shared_ptr<ConfigNode>;
 // Limits on untrusted YAML (docs/scenario.md, "Limits"): values after expanding aliases,
 // nesting depth, and files in an `extends:` chain. A scenario needs a few hundred values and
 // five levels.
-inline constexpr std::size_t kMaxYamlNodes = 500000;
+inline constexpr std::size_t kMaxYamlNodes = 100000;
 inline constexpr int kMaxYamlDepth = 64;
 inline constexpr std::size_t kMaxExtendsDepth = 32;
 

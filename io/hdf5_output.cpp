@@ -700,7 +700,7 @@ void OutputFile::agree(const std::string& error, bool consistent) {
     close_handles();  // every rank, together; nothing of the failed step is pending
   } catch (const std::exception&) {
   }
-  if (message.find(partial_path_) != std::string::npos) throw OutputError(message);
+  if (message.find("kept as") != std::string::npos) throw OutputError(message);
   throw OutputError(message +
                     (consistent ? "; the output so far is kept as "
                                 : "; the output so far is kept (possibly without "

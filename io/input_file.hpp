@@ -38,6 +38,8 @@ struct FileId {
 };
 // Empty when `path` does not exist (or cannot be examined).
 std::optional<FileId> file_id(const std::string& path);
+// Same file: equal identities when both exist, else the same normalized absolute path.
+bool same_file(const std::string& a, const std::string& b);
 
 // "8.0 MiB", "512 B": sizes in messages.
 std::string format_bytes(double bytes);

@@ -36,16 +36,6 @@ std::string kind_of(mode_t mode) {
   return "not a regular file";
 }
 
-// Same file by identity, or (for files that do not exist yet) the same normalized path.
-bool same_file(const std::string& a, const std::string& b) {
-  const auto ia = file_id(a), ib = file_id(b);
-  if (ia && ib) return *ia == *ib;
-  std::error_code ea, eb;
-  const auto ca = std::filesystem::weakly_canonical(a, ea);
-  const auto cb = std::filesystem::weakly_canonical(b, eb);
-  return !ea && !eb && ca == cb;
-}
-
 [[noreturn]] void location_error(const std::string& path, const std::string& why) {
   throw std::runtime_error("output " + path + ": " + why +
                            " (checked before simulating: nothing was run)");

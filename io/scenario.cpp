@@ -30,7 +30,8 @@ std::int64_t Scenario::ticks_per_output() const {
 
 namespace {
 
-constexpr double kMaxTicks = 9007199254740992.0;  // 2^53
+constexpr double kMaxTicks = 9007199254740992.0;   // 2^53
+constexpr double kMaxAccelerators = 2147483648.0;  // 2^31
 
 // Numeric key whose default is the field's current value (a preset's, or the struct's).
 void keep(Binder& b, const std::string& key, double& field, Range range) {
@@ -295,8 +296,12 @@ void bind_faults(Binder& b, FaultSpec& f) {
     if (c.has("mtbf_s")) {
       c.real("mtbf_s", mtbf_s, positive(), std::nullopt);
       spec.base_rate_per_s = 1.0 / mtbf_s;
+      if (!std::isfinite(spec.base_rate_per_s))
+        c.fail("mtbf_s", "value " + format_real(mtbf_s) + " is too small (1/mtbf_s overflows)");
     }
     keep(c, "rate_per_s", spec.base_rate_per_s, non_negative());
+    // Resolved as rate_per_s alone: both keys would not load again.
+    if (c.has("mtbf_s")) c.forget("mtbf_s");
     keep(c, "weibull_shape", spec.weibull_shape, closed(0.1, 10.0));
     keep(c, "activation_energy_ev", spec.activation_energy_ev, closed(0.0, 3.0));
     keep(c, "reference_temperature_c", spec.reference_temperature_c, closed(-50.0, 200.0));
@@ -491,6 +496,18 @@ Scenario load_scenario(const std::string& path, const LoadOptions& options) {
   b.section("fabric", [&](Binder& s) { bind_fabric(s, sc.fabric); });
   b.section("faults", [&](Binder& s) { bind_faults(s, sc.faults); });
   b.section("grid", [&](Binder& s) { bind_grid(s, sc.grid, path); });
+  // Derived: the campus size, before anything is sized by it (10^13 accelerators would
+  // allocate terabytes here). Far above any real cluster; `run` also checks memory per rank.
+  {
+    double accelerators = 0;
+    for (const auto& bs : sc.campus.buildings)
+      accelerators += static_cast<double>(bs.halls) * bs.racks_per_hall * sc.campus.nodes_per_rack *
+                      sc.campus.accelerators_per_node;
+    if (accelerators > kMaxAccelerators)
+      b.fail_nested({"campus", "buildings"},
+                    "the campus has " + format_real(accelerators) +
+                        " accelerators (allowed: at most 2^31 = 2147483648)");
+  }
   const topology::Campus campus(sc.campus);
   std::vector<std::int8_t> taken(campus.nodes(), 0);
   b.list("jobs", 0, [&](Binder& s, std::size_t i) {
@@ -516,9 +533,7 @@ Scenario load_scenario(const std::string& path, const LoadOptions& options) {
       s.fail_nested({"parallel", key}, what);
     }
     try {
-      std::vector<std::int8_t> trial = taken;
-      placement = workload::place_job(campus, sc.fabric, job, trial);
-      taken = std::move(trial);
+      placement = workload::place_job(campus, sc.fabric, job, taken);  // commits on success
     } catch (const std::invalid_argument& e) {
       const std::string what = e.what();
       const std::string shape = "tp " + std::to_string(job.parallel.tp) + " x pp " +

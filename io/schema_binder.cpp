@@ -189,6 +189,10 @@ void Binder::record(const std::string& key, const std::string& scalar, bool quot
   resolved_->set(key, n, Origin{});
 }
 
+void Binder::forget(const std::string& key) {
+  if (resolved_) resolved_->erase(key);
+}
+
 void Binder::real(const std::string& key, double& out, Range range, std::optional<double> fallback,
                   std::string_view doc) {
   describe(key, "number", range.describe(key), fallback ? format_real(*fallback) : "", doc);

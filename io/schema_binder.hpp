@@ -82,6 +82,8 @@ class Binder {
 
   // Replace the resolved value of a key already bound (e.g. a path made absolute).
   void record(const std::string& key, const std::string& scalar, bool quoted = false);
+  // Leave a bound key out of the resolved scenario (it is recorded as another key).
+  void forget(const std::string& key);
   // The file a key's value came from ("" for --set or defaults): relative paths resolve there.
   std::string origin_file(const std::string& key) const;
   // Is the key present in the input (not defaulted)?

@@ -337,8 +337,8 @@ int cmd_run(int argc, char** argv, int rank, int ranks) {
       const std::string from = p.vm["restart"].as<std::string>();
       o.inputs.emplace_back("the restart file", from);
       // Resuming from OUT.restart is the normal case: the run replaces it when it stops again.
-      const auto a = ct::io::file_id(from), b = ct::io::file_id(restart_path);
-      if (!(a && b && *a == *b)) o.outputs.emplace_back("the output's restart file", restart_path);
+      if (!ct::io::same_file(from, restart_path))
+        o.outputs.emplace_back("the output's restart file", restart_path);
     } else {
       o.outputs.emplace_back("the output's restart file", restart_path);
     }
@@ -506,6 +506,10 @@ int cmd_summarize(int argc, char** argv) {
   // Write next to the target and rename, so a failure leaves no half-written table.
   const std::string out = vm["output"].as<std::string>();
   const std::string tmp = out + ".partial";
+  for (const auto& f : files)
+    if (ct::io::same_file(f, out) || ct::io::same_file(f, tmp))
+      throw ct::io::ScenarioError("clustertwin summarize: -o " + out + " is the input " + f +
+                                  ": refusing to overwrite it");
   {
     std::ofstream csv(tmp);
     if (!csv) throw std::runtime_error(out + ": cannot open for writing");

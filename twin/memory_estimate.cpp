@@ -27,8 +27,9 @@ MemoryEstimate estimate_memory(const io::Scenario& sc, int ranks, int rank,
   // Replicated: the campus tables (rack → hall, index), node owner and role, the output's rack
   // metadata (and its 64-bit copies while the file is created), spine state per hall, and each
   // job's placement (8 bytes per node, ring and pipeline boundary lists).
-  m.replicated_bytes =
-      racks * (8 + 12 + 4 * 8) + nodes * 3 + static_cast<double>(campus.halls()) * 12;
+  // Plus the process itself (MPI, HDF5 and their buffers): 64 MiB.
+  m.replicated_bytes = 64.0 * 1024 * 1024 + racks * (8 + 12 + 4 * 8) + nodes * 3 +
+                       static_cast<double>(campus.halls()) * 12;
   for (const auto& job : sc.jobs) {
     const double acc = static_cast<double>(job.parallel.tp) * job.parallel.pp * job.parallel.dp;
     m.replicated_bytes += 8.0 * (acc / apn + static_cast<double>(job.spare_nodes)) +
@@ -130,14 +131,19 @@ std::string memory_problem(const MemoryEstimate& need, const MemoryBudget& budge
   if (need.restart_bytes > 0)
     msg += ", " + format_bytes(need.restart_bytes) + " to gather a restart file";
   msg += "), but a rank here may have " + format_bytes(budget.bytes) + " (" + budget.source + ")";
-  const double fixed = need.replicated_bytes + need.output_bytes + need.restart_bytes;
-  if (fixed < budget.bytes && need.distributed_bytes > 0) {
-    const double factor = need.distributed_bytes / (budget.bytes - fixed);
+  // The state and output buffers shrink with more ranks; the replicated tables and rank 0's
+  // restart gather do not.
+  const double fixed = need.replicated_bytes + need.restart_bytes;
+  const double scalable = need.distributed_bytes + need.output_bytes;
+  if (fixed < budget.bytes && scalable > 0) {
+    const double factor = scalable / (budget.bytes - fixed);
     msg += "; spread it over at least " +
            std::to_string(static_cast<long long>(std::ceil(factor * ranks))) +
            " ranks of this size, or shrink the campus";
   } else {
-    msg += "; shrink the campus (the replicated part alone does not fit)";
+    msg += "; shrink the campus (what does not shrink with more ranks, the replicated tables" +
+           std::string(need.restart_bytes > 0 ? " and the restart gather on rank 0," : "") +
+           " alone exceeds it)";
   }
   return msg + " (set CLUSTERTWIN_MEMORY_CHECK=0 to run anyway)";
 }
