@@ -50,6 +50,7 @@
 #include "thermal/junction.hpp"
 #include "thermal/rack_inlet.hpp"
 #include "thermal/thermal_cycles.hpp"
+#include "twin/job_tick.hpp"
 
 namespace {
 
@@ -60,35 +61,14 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr std::int64_t kApn = 8;  // accelerators per node
 constexpr std::int64_t kNpr = 4;  // nodes per rack
 constexpr std::int64_t kApr = kApn * kNpr;
-constexpr int kCategories = 9;  // twin/accounting.hpp kCategoryCount
-enum Cat : int {
-  compute = 0,
-  pipeline_bubble,
-  exposed_comm,
-  straggler_wait,
-  checkpoint,
-  recovery,
-  waiting,
-  lost,
-  unallocated
-};
+constexpr int kCategories = ct::twin::kCategoryCount;
+using ct::twin::JobTick;
+using namespace ct::twin;  // the accounting categories
 // twin/tick_reduction.hpp
 constexpr double kWattScale = 1e6, kJouleScale = 1e6, kSecondScale = 1e9;
 inline std::int64_t to_fixed(double value, double scale) {
   return static_cast<std::int64_t>(value * scale + (value >= 0 ? 0.5 : -0.5));
 }
-
-// twin/engine_state.hpp JobTick
-struct JobTick {
-  double run_f = 0.0;
-  double checkpoint_f = 0.0, recovery_f = 0.0, waiting_f = 0.0;
-  double compute_f = 0.0;
-  double bubble_f = 0.0, comm_f = 0.0;
-  double slowest_clock = 1.0;
-  double half_swing_per_r = 0.0;
-  double stall_activity = 0.0;
-  double step_s = 1.0;
-};
 
 struct Pending {
   double time_s;
@@ -137,7 +117,7 @@ struct Fleet {
       : n(count),
         racks(count / kApr),
         nodes(count / kApn),
-        spec(*thermal::find_accelerator_preset("h100_sxm")),
+        spec(*thermal::accelerator_catalogue().find("h100_sxm")),
         model(faults::h100_failure_model()) {
     spec.thermal_resistance_k_per_w = 0.075;
     acc_table = faults::make_scope_hazard_table(model, faults::Scope::accelerator);
@@ -145,17 +125,22 @@ struct Fleet {
     rack_table = faults::make_scope_hazard_table(model, faults::Scope::rack_leaf_switch);
     decay = thermal::rc_decay(dt, spec.time_constant_s);
     cap_w = spec.tdp_w;
-    job.run_f = 0.97;  // a checkpoint snapshot now and then
-    job.checkpoint_f = 0.03;
-    job.compute_f = 0.80;
-    job.bubble_f = 0.12;
-    job.comm_f = 0.08;
+    // The training kind's phases (twin/workloads/training.cpp): a checkpoint snapshot now and
+    // then, compute paced by the slowest member, the bubble and the exposed communication.
+    job.run_f = 0.97;
+    job.add_running(compute, 0.80, 1.0, true);
+    job.add_running(pipeline_bubble, 0.12, a_comm);
+    job.add_running(exposed_comm, 0.08, a_comm);
+    job.add_stalled(checkpoint, 0.03, 0.1);
     job.slowest_clock = 0.97;
+    job.straggler_activity = a_comm;
     job.half_swing_per_r =
         thermal::half_swing_k_per_w(1.0, spec.time_constant_s, 6.0, 0.8, 1.0, a_comm);
-    job.stall_activity = 0.1;
     job.step_s = 6.0;
-    idle.stall_activity = 0.1;
+    job.ripple_peak_per_r =
+        thermal::ripple_peak_k_per_w(1.0, spec.time_constant_s, 6.0, 0.8, 1.0, a_comm);
+    job.running_activity = 0.8 + 0.2 * a_comm;
+    idle.add_stalled(unallocated, 1.0, 0.1);
 
     std::mt19937_64 rng(2024);
     std::normal_distribution<double> z(0.0, 1.0);
@@ -220,7 +205,7 @@ struct TickOut {
 template <bool with_accounting>
 TickOut tick(Fleet& f, double t0_s) {
   const thermal::AcceleratorSpec& spec = f.spec;
-  const double dt = f.dt, decay = f.decay, a_comm = f.a_comm, t1_s = t0_s + dt;
+  const double dt = f.dt, decay = f.decay, t1_s = t0_s + dt;
   TickOut out;
   double job_min_clock = kInf;
   std::array<double, kCategories> rack_time{}, rack_energy{}, node_time{}, node_energy{};
@@ -248,55 +233,29 @@ TickOut tick(Fleet& f, double t0_s) {
       for (std::int64_t a = 0; a < kApn; ++a) {
         const std::int64_t i = ln * kApn + a;
         const double r_k_per_w = resistance[i];
-        double share_c = jt.compute_f * std::min(1.0, jt.slowest_clock / clock_ratio[i]);
-        const double a_mean =
-            jt.run_f * (share_c + (jt.compute_f - share_c + jt.bubble_f + jt.comm_f) * a_comm) +
-            (1.0 - jt.run_f) * jt.stall_activity;
-        const thermal::GovernorInput gi{a_mean,  jt.run_f > 0.0 ? 1.0 : jt.stall_activity,
-                                        inlet,   r_k_per_w,
-                                        f.cap_w, junction_c[i],
-                                        decay,   jt.half_swing_per_r * r_k_per_w};
+        const thermal::GovernorInput gi{ct::twin::mean_activity(jt, clock_ratio[i]),
+                                        jt.peak_activity(),
+                                        inlet,
+                                        r_k_per_w,
+                                        f.cap_w,
+                                        junction_c[i],
+                                        decay,
+                                        jt.ripple_peak_per_r * r_k_per_w};
         const thermal::GovernorResult g = thermal::governor_clock_ratio(spec, gi);
         const double phi = g.clock_ratio;
         const double d_w = g.dynamic_power_w;
-        share_c = jt.compute_f * std::min(1.0, jt.slowest_clock / phi);
-        const double p_compute_w = spec.idle_w + d_w;
-        const double p_comm_w = spec.idle_w + a_comm * d_w;
-        const double p_stall_w = spec.idle_w + jt.stall_activity * d_w;
-        double energy_j;
-        if (in_job) {
-          const double run_s = jt.run_f * dt;
-          const double t_c = run_s * share_c, t_s = run_s * (jt.compute_f - share_c);
-          const double t_b = run_s * jt.bubble_f, t_e = run_s * jt.comm_f;
-          const double t_ck = jt.checkpoint_f * dt, t_rec = jt.recovery_f * dt,
-                       t_w = jt.waiting_f * dt;
-          if constexpr (with_accounting) {
-            node_time[compute] += t_c;
-            node_time[straggler_wait] += t_s;
-            node_time[pipeline_bubble] += t_b;
-            node_time[exposed_comm] += t_e;
-            node_time[checkpoint] += t_ck;
-            node_time[recovery] += t_rec;
-            node_time[waiting] += t_w;
-            node_energy[compute] += p_compute_w * t_c;
-            node_energy[straggler_wait] += p_comm_w * t_s;
-            node_energy[pipeline_bubble] += p_comm_w * t_b;
-            node_energy[exposed_comm] += p_comm_w * t_e;
-            node_energy[checkpoint] += p_stall_w * t_ck;
-            node_energy[recovery] += p_stall_w * t_rec;
-            node_energy[waiting] += p_stall_w * t_w;
-            if (jt.run_f > 0.0) job_min_clock = std::min(job_min_clock, phi);
+        // The engine's per-unit split (twin/job_tick.hpp): the unit's power, and with
+        // accounting its category times and energies.
+        std::array<double, kCategories> t{}, e{};
+        const double energy_j = ct::twin::split_unit_tick(jt, phi, d_w, spec.idle_w, dt, t, e);
+        if constexpr (with_accounting) {
+          for (int c = 0; c < kCategories; ++c) node_time[c] += t[c], node_energy[c] += e[c];
+          if (in_job && jt.run_f > 0.0) job_min_clock = std::min(job_min_clock, phi);
+          if (in_job) {
+            const double run_s = jt.run_f * dt;
             rack_swing_k_s += 2.0 * jt.half_swing_per_r * r_k_per_w * d_w * run_s;
             rack_running_s += run_s;
           }
-          energy_j =
-              p_compute_w * t_c + p_comm_w * (t_s + t_b + t_e) + p_stall_w * (t_ck + t_rec + t_w);
-        } else {
-          if constexpr (with_accounting) {
-            node_time[unallocated] += dt;
-            node_energy[unallocated] += p_stall_w * dt;
-          }
-          energy_j = p_stall_w * dt;
         }
         const double power_w = energy_j / dt;
         acc_power_sum += power_w;
@@ -376,7 +335,7 @@ TickOut tick(Fleet& f, double t0_s) {
 // the array); D(φ) in closed form (full dynamic power when unthrottled, as the governor returns).
 double accounting(Fleet& f) {
   const thermal::AcceleratorSpec& spec = f.spec;
-  const double dt = f.dt, a_comm = f.a_comm;
+  const double dt = f.dt;
   const double full_w = spec.tdp_w - spec.idle_w;
   std::array<double, kCategories> rack_time{}, rack_energy{}, node_time{}, node_energy{};
   const double* clock_ratio = f.clock_ratio.data();
@@ -396,39 +355,10 @@ double accounting(Fleet& f) {
       for (std::int64_t a = 0; a < kApn; ++a) {
         const double phi = clock_ratio[ln * kApn + a];
         const double d_w = phi >= 1.0 ? full_w : full_w * phi * phi * std::sqrt(phi);  // k = 2.5
-        const double share_c = jt.compute_f * std::min(1.0, jt.slowest_clock / phi);
-        const double p_compute_w = spec.idle_w + d_w;
-        const double p_comm_w = spec.idle_w + a_comm * d_w;
-        const double p_stall_w = spec.idle_w + jt.stall_activity * d_w;
-        double energy_j;
-        if (in_job) {
-          const double run_s = jt.run_f * dt;
-          const double t_c = run_s * share_c, t_s = run_s * (jt.compute_f - share_c);
-          const double t_b = run_s * jt.bubble_f, t_e = run_s * jt.comm_f;
-          const double t_ck = jt.checkpoint_f * dt, t_rec = jt.recovery_f * dt,
-                       t_w = jt.waiting_f * dt;
-          node_time[compute] += t_c;
-          node_time[straggler_wait] += t_s;
-          node_time[pipeline_bubble] += t_b;
-          node_time[exposed_comm] += t_e;
-          node_time[checkpoint] += t_ck;
-          node_time[recovery] += t_rec;
-          node_time[waiting] += t_w;
-          node_energy[compute] += p_compute_w * t_c;
-          node_energy[straggler_wait] += p_comm_w * t_s;
-          node_energy[pipeline_bubble] += p_comm_w * t_b;
-          node_energy[exposed_comm] += p_comm_w * t_e;
-          node_energy[checkpoint] += p_stall_w * t_ck;
-          node_energy[recovery] += p_stall_w * t_rec;
-          node_energy[waiting] += p_stall_w * t_w;
-          energy_j =
-              p_compute_w * t_c + p_comm_w * (t_s + t_b + t_e) + p_stall_w * (t_ck + t_rec + t_w);
-          if (jt.run_f > 0.0) job_min_clock = std::min(job_min_clock, phi);
-        } else {
-          node_time[unallocated] += dt;
-          node_energy[unallocated] += p_stall_w * dt;
-          energy_j = p_stall_w * dt;
-        }
+        std::array<double, kCategories> t{}, e{};
+        const double energy_j = ct::twin::split_unit_tick(jt, phi, d_w, spec.idle_w, dt, t, e);
+        for (int c = 0; c < kCategories; ++c) node_time[c] += t[c], node_energy[c] += e[c];
+        if (in_job && jt.run_f > 0.0) job_min_clock = std::min(job_min_clock, phi);
         acc_power_sum += energy_j / dt;
       }
       const double node_w = thermal::node_power_w(spec, acc_power_sum);
@@ -610,8 +540,8 @@ void BM_fast_units(benchmark::State& state) {
   for (std::size_t w = 0; w < 30; ++w, t += 1.0) tick<false>(f, t);  // realistic temperatures
   const thermal::AcceleratorSpec& spec = f.spec;
   const double gain = 1.0 - f.decay, full_w = spec.tdp_w - spec.idle_w;
-  const double a_full = f.job.run_f * (f.job.compute_f + (1.0 - f.job.compute_f) * f.a_comm);
-  const double k_per_r = gain * (spec.idle_w + a_full * full_w);
+  const double a_full = ct::twin::mean_activity(f.job, 1.0);
+  const double k_per_r = gain * (spec.idle_w + a_full * full_w) + f.job.ripple_peak_per_r * full_w;
   const double p_fast_w = spec.idle_w + a_full * full_w;
   std::vector<float> turning(f.cycles.size()), extreme(f.cycles.size()), swing(kApn);
   for (std::size_t i = 0; i < f.cycles.size(); ++i) {

@@ -22,6 +22,7 @@ enum class Stream : std::uint32_t {
   failure_cause = 3,       // choice among competing failure classes
   job_failure = 4,         // job-level (software) failure thresholds
   replica_seed = 5,        // derivation of ensemble replica seeds
+  sched_workload = 6,      // synthetic batch workload: arrivals, sizes, durations (sched/)
 };
 
 // Four independent 32-bit words for (seed, stream, id, draw).

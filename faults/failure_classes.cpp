@@ -99,8 +99,8 @@ static_assert(kH100Classes[static_cast<int>(FailureClass::spine_switch)].name ==
 
 constexpr std::array<std::string_view, kScopeCount> kScopeNames{
     "accelerator", "node", "rack_leaf_switch", "spine_switch", "job"};
-constexpr std::array<std::string_view, 5> kTakesDownNames{"accelerator", "node", "rack",
-                                                          "bandwidth_only", "job_only"};
+constexpr std::array<std::string_view, 4> kTakesDownNames{"node", "rack", "bandwidth_only",
+                                                          "job_only"};
 
 }  // namespace
 

@@ -22,14 +22,14 @@ inline constexpr int kScopeCount = 5;
 
 // What leaves service for mttr_s when the class fires. Every class interrupts the jobs that use
 // the failed component; this says what else happens:
-//   accelerator    — the accelerator is out of service (platforms with per-device swap);
-//   node           — the whole node is drained and repaired (HGX baseboards: GPU swap = node);
+//   node           — the whole node is drained and repaired (HGX baseboards and NVL72 trays:
+//                    a GPU swap is a node swap, so an accelerator failure drains its node);
 //   rack           — every node behind the failed leaf switch/cable is unreachable;
 //   bandwidth_only — nothing is drained; jobs crossing it restart, the tier's bandwidth is
 //                    reduced until repair;
 //   job_only       — nothing is repaired; only the job restarts (mttr_s is then an extra wait
 //                    before the restart, e.g. a maintenance window).
-enum class TakesDown : std::uint8_t { accelerator, node, rack, bandwidth_only, job_only };
+enum class TakesDown : std::uint8_t { node, rack, bandwidth_only, job_only };
 
 // Which temperature drives the Arrhenius factor of a class.
 enum class TemperatureSource : std::uint8_t { none, accelerator_junction, rack_inlet };

@@ -84,6 +84,25 @@ void text_attribute(hid_t obj, const std::string& name, const std::string& value
   H5Tclose(type);
 }
 
+// A list of strings (netCDF-4: an NC_STRING attribute with one value per element).
+void text_array_attribute(hid_t obj, const std::string& name,
+                          const std::vector<std::string>& values) {
+  const hid_t type = check(H5Tcopy(H5T_C_S1), "string type");
+  check_status(H5Tset_size(type, H5T_VARIABLE), "string size");
+  check_status(H5Tset_cset(type, H5T_CSET_UTF8), "string charset");
+  const hsize_t n = values.size();
+  const hid_t space = check(H5Screate_simple(1, &n, nullptr), "attribute space");
+  if (H5Aexists(obj, name.c_str()) > 0) H5Adelete(obj, name.c_str());
+  const hid_t attr = check(H5Acreate2(obj, name.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT),
+                           "create attribute");
+  std::vector<const char*> ptrs;
+  for (const auto& v : values) ptrs.push_back(v.c_str());
+  check_status(H5Awrite(attr, type, ptrs.data()), "write attribute");
+  H5Aclose(attr);
+  H5Sclose(space);
+  H5Tclose(type);
+}
+
 template <typename T>
 void number_attribute(hid_t obj, const std::string& name, hid_t ftype, hid_t mtype, T value) {
   const hid_t space = check(H5Screate(H5S_SCALAR), "scalar space");
@@ -169,12 +188,21 @@ std::string parent_of(const std::string& path) {
   return slash == std::string::npos ? std::string() : path.substr(0, slash);
 }
 
+// netCDF-4 marks a dimension that has no coordinate variable by this NAME on its scale dataset
+// (the length follows, printed %10d); netCDF-C, h5netcdf and xarray then hide the dataset.
+std::string netcdf_dimension_only_name(std::int64_t length) {
+  char tail[16];
+  std::snprintf(tail, sizeof tail, "%10lld", static_cast<long long>(length));
+  return std::string("This is a netCDF dimension but not a netCDF variable.") + tail;
+}
+
 }  // namespace
 
 struct OutputFile::Impl {
   hid_t file = -1;
   hid_t dxpl = -1;
   hid_t time_ds = -1;
+  hid_t time_bnds_ds = -1;  // (time, bnds): [start, end] of each output interval
   hid_t rack_ds = -1;
   std::vector<hid_t> series_ds;
   std::map<std::string, hid_t> groups;
@@ -211,7 +239,8 @@ struct OutputFile::Impl {
   }
 
   hid_t dataset(const std::string& path, StoreType type, int rank_dims, const hsize_t* dims,
-                const hsize_t* maxdims, const hsize_t* chunk) {
+                const hsize_t* maxdims, const hsize_t* chunk,
+                std::optional<double> fill = std::nullopt) {
     const hid_t parent = group(parent_of(path));
     const std::string leaf = path.substr(path.rfind('/') + 1);
     const hid_t space = check(H5Screate_simple(rank_dims, dims, maxdims), "dataspace");
@@ -222,6 +251,11 @@ struct OutputFile::Impl {
     // on one rank leaves the others waiting in its barrier.)
     check_status(H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER), "fill time");
     if (chunk) check_status(H5Pset_chunk(dcpl, rank_dims, chunk), "chunk");
+    if (fill) {
+      if (type != StoreType::f64 && type != StoreType::f32)
+        throw std::logic_error("a _FillValue is only supported on float series: " + path);
+      check_status(H5Pset_fill_value(dcpl, H5T_NATIVE_DOUBLE, &*fill), "fill value");
+    }
     const hid_t ds = check(
         H5Dcreate2(parent, leaf.c_str(), file_type(type), space, H5P_DEFAULT, dcpl, H5P_DEFAULT),
         "create dataset");
@@ -271,6 +305,7 @@ OutputFile::OutputFile(MPI_Comm comm, std::string final_path, const OutputMeta& 
       specs_(std::move(series)),
       racks_(std::move(racks)),
       flush_every_(std::max<std::int64_t>(flush_every_samples, 1)),
+      output_interval_s_(meta.output_interval_s),
       impl_(new Impl),
       io_timeout_s_(io_timeout_s()) {
   MPI_Comm_rank(comm_, &rank_);
@@ -319,7 +354,24 @@ void OutputFile::create(const OutputMeta& meta) {
   text_attribute(impl_->time_ds, "standard_name", "time");
   text_attribute(impl_->time_ds, "calendar", "standard");
   text_attribute(impl_->time_ds, "axis", "T");
+  text_attribute(impl_->time_ds, "bounds", "time_bnds");
   check_status(H5DSset_scale(impl_->time_ds, "time"), "time scale");
+
+  // Samples summarise the interval that ends at them: CF cell bounds [t − Δ, t] in time_bnds,
+  // over a two-element dimension `bnds` that has no coordinate variable.
+  {
+    const hsize_t two = 2;
+    const hid_t bnds = impl_->dataset("bnds", StoreType::f32, 1, &two, nullptr, nullptr);
+    check_status(H5DSset_scale(bnds, netcdf_dimension_only_name(2).c_str()), "bnds scale");
+    const hsize_t dims[2] = {0, 2}, maxd[2] = {H5S_UNLIMITED, 2}, chunk[2] = {1024, 2};
+    impl_->time_bnds_ds = impl_->dataset("time_bnds", StoreType::f64, 2, dims, maxd, chunk);
+    text_attribute(impl_->time_bnds_ds, "units", "seconds since " + meta.start_iso);
+    text_attribute(impl_->time_bnds_ds, "calendar", "standard");
+    text_attribute(impl_->time_bnds_ds, "long_name", "start and end of the output interval");
+    check_status(H5DSattach_scale(impl_->time_bnds_ds, impl_->time_ds, 0), "attach time scale");
+    check_status(H5DSattach_scale(impl_->time_bnds_ds, bnds, 1), "attach bnds scale");
+    H5Dclose(bnds);
+  }
 
   // rack axis and metadata
   const bool any_rack_series =
@@ -351,6 +403,8 @@ void OutputFile::create(const OutputMeta& meta) {
         {"index_in_hall", &racks_.index_in_hall}};
     const char* meta_names[] = {"building index of the rack", "global hall index of the rack",
                                 "position of the rack in its hall row"};
+    if (!racks_.building_names.empty())
+      text_array_attribute(root, "building_names", racks_.building_names);
     int m = 0;
     for (const auto& [name, values] : meta_sets) {
       const hid_t ds = impl_->dataset(std::string("racks/") + name, StoreType::i64, 1, &nracks,
@@ -370,12 +424,20 @@ void OutputFile::create(const OutputMeta& meta) {
       const hsize_t dims[2] = {0, nracks};
       const hsize_t maxd[2] = {H5S_UNLIMITED, nracks};
       const hsize_t chunk[2] = {64, std::max<hsize_t>(1, std::min<hsize_t>(nracks, 1024))};
-      ds = impl_->dataset(s.path, s.type, 2, dims, maxd, chunk);
+      ds = impl_->dataset(s.path, s.type, 2, dims, maxd, chunk, s.fill_value);
     } else {
-      ds = impl_->dataset(s.path, s.type, 1, &zero, &unlimited, &time_chunk);
+      ds = impl_->dataset(s.path, s.type, 1, &zero, &unlimited, &time_chunk, s.fill_value);
     }
     text_attribute(ds, "units", s.units);
     text_attribute(ds, "long_name", s.long_name);
+    if (!s.standard_name.empty()) text_attribute(ds, "standard_name", s.standard_name);
+    if (!s.cell_methods.empty()) text_attribute(ds, "cell_methods", s.cell_methods);
+    if (s.fill_value)
+      number_attribute<double>(ds, "_FillValue", file_type(s.type), H5T_NATIVE_DOUBLE,
+                               *s.fill_value);
+    // CF auxiliary coordinates: xarray and the netCDF tools label each rack by its building
+    // and hall.
+    if (s.rack_series) text_attribute(ds, "coordinates", "building hall");
     for (const auto& [k, v] : s.text_attributes) text_attribute(ds, k, v);
     if (!s.flag_values.empty())
       int_array_attribute(ds, "flag_values", file_type(s.type), s.flag_values);
@@ -489,6 +551,15 @@ void OutputFile::write_pending() {
   if (n > 0) {
     impl_->append(impl_->time_ds, 1, before, before + n, 1, 0, 1, mine, time_buffer_.data(),
                   StoreType::f64);
+    if (impl_->time_bnds_ds >= 0) {
+      std::vector<double> bounds(2 * n);
+      for (hsize_t i = 0; i < n; ++i) {
+        bounds[2 * i] = time_buffer_[i] - output_interval_s_;
+        bounds[2 * i + 1] = time_buffer_[i];
+      }
+      impl_->append(impl_->time_bnds_ds, 2, before, before + n, 2, 0, 2, mine, bounds.data(),
+                    StoreType::f64);
+    }
     for (std::size_t i = 0; i < specs_.size(); ++i) {
       if (specs_[i].rack_series) {
         impl_->append(
@@ -552,6 +623,49 @@ void OutputFile::write_root_attribute(const std::string& name, const std::string
            [&] { text_attribute(impl_->file, name, value); });
 }
 
+void OutputFile::write_table(const std::string& group, const std::string& dim,
+                             const std::vector<TableColumn>& columns) {
+  if (columns.empty()) return;
+  const hsize_t n = columns.front().values.size();
+  for (const TableColumn& c : columns)
+    if (c.values.size() != n) throw std::logic_error("table column " + c.name + ": wrong length");
+  run_step(4096.0 * static_cast<double>(columns.size()) +
+               8.0 * static_cast<double>(n) * static_cast<double>(columns.size()),
+           [&] { table(group, dim, columns, n); });
+}
+
+void OutputFile::table(const std::string& group, const std::string& dim,
+                       const std::vector<TableColumn>& columns, std::uint64_t rows) {
+  const auto n = static_cast<hsize_t>(rows);
+  std::vector<hid_t> ds;
+  for (const TableColumn& c : columns) {
+    const hsize_t chunk = std::max<hsize_t>(1, std::min<hsize_t>(n, 4096));
+    const hsize_t dims = n;
+    // Chunked (an empty table is allowed) with the fill value where one is declared.
+    const hid_t d = impl_->dataset(group + "/" + c.name, c.type, 1, &dims, &dims, &chunk,
+                                   c.fill_nan ? std::optional<double>(std::nan("")) : std::nullopt);
+    text_attribute(d, "units", c.units);
+    text_attribute(d, "long_name", c.long_name);
+    for (const auto& [k, v] : c.text_attributes) text_attribute(d, k, v);
+    if (!c.flag_values.empty()) {
+      const hsize_t nf = c.flag_values.size();
+      const hid_t space = H5Screate_simple(1, &nf, nullptr);
+      const hid_t a = H5Acreate2(d, "flag_values", H5T_STD_I8LE, space, H5P_DEFAULT, H5P_DEFAULT);
+      std::vector<std::int8_t> fv(c.flag_values.begin(), c.flag_values.end());
+      H5Awrite(a, H5T_NATIVE_INT8, fv.data());
+      H5Aclose(a);
+      H5Sclose(space);
+    }
+    if (n > 0)
+      impl_->append(d, 1, 0, n, 1, 0, 1, rank_ == 0 ? n : 0, c.values.data(), StoreType::f64);
+    ds.push_back(d);
+  }
+  check_status(H5DSset_scale(ds.front(), dim.c_str()), "table scale");
+  for (std::size_t i = 1; i < ds.size(); ++i)
+    check_status(H5DSattach_scale(ds[i], ds.front(), 0), "attach table scale");
+  for (hid_t d : ds) H5Dclose(d);
+}
+
 void OutputFile::close_handles() {
   if (!impl_) return;
   for (hid_t ds : impl_->series_ds) H5Dclose(ds);
@@ -560,6 +674,7 @@ void OutputFile::close_handles() {
   impl_->event_ds.clear();
   if (impl_->rack_ds >= 0) H5Dclose(impl_->rack_ds);
   if (impl_->time_ds >= 0) H5Dclose(impl_->time_ds);
+  if (impl_->time_bnds_ds >= 0) H5Dclose(impl_->time_bnds_ds);
   for (auto& [k, g] : impl_->groups) H5Gclose(g);
   if (impl_->dxpl >= 0) H5Pclose(impl_->dxpl);
   const herr_t closed = impl_->file >= 0 ? H5Fclose(impl_->file) : 0;
@@ -718,6 +833,7 @@ OutputFile::OutputFile(MPI_Comm comm, std::string final_path, std::vector<Series
       flush_every_(std::max<std::int64_t>(flush_every_samples, 1)),
       samples_on_disk_(at.samples),
       events_on_disk_(at.events),
+      output_interval_s_(at.output_interval_s),
       committed_(true),  // never delete the user's partial file on a failed resume
       impl_(new Impl),
       io_timeout_s_(io_timeout_s()) {
@@ -753,6 +869,10 @@ void OutputFile::reopen(Reopen at) {
   };
   impl_->time_ds = open("time");
   check_rows(impl_->time_ds, static_cast<hsize_t>(at.samples));
+  if (H5Lexists(impl_->file, "time_bnds", H5P_DEFAULT) > 0) {
+    impl_->time_bnds_ds = open("time_bnds");
+    check_rows(impl_->time_bnds_ds, static_cast<hsize_t>(at.samples));
+  }
   if (H5Lexists(impl_->file, "racks", H5P_DEFAULT) > 0) impl_->rack_ds = open("racks/rack");
   for (const SeriesSpec& spec : specs_) {
     impl_->series_ds.push_back(open(spec.path));

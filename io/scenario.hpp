@@ -3,11 +3,14 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "faults/failure_classes.hpp"
 #include "faults/recovery_policy.hpp"
+#include "io/components.hpp"
+#include "io/queue_spec.hpp"
 #include "power/grid_cap.hpp"
 #include "power/grid_signal.hpp"
 #include "thermal/accelerator_catalog.hpp"
@@ -16,7 +19,6 @@
 #include "thermal/weather.hpp"
 #include "topology/campus.hpp"
 #include "topology/fabric.hpp"
-#include "workload/training_job.hpp"
 
 namespace ct::io {
 
@@ -84,11 +86,15 @@ struct Scenario {
   WeatherSpec weather;
   FaultSpec faults;
   GridSpec grid;
-  std::vector<workload::JobSpec> jobs;
-  std::vector<faults::CheckpointPolicy> checkpoints;  // one per job
-  std::string resolved_yaml;                          // the complete scenario, defaults included
-  // Every file the scenario was read from: the scenario, its `extends:` bases, CSV series.
+  // The workloads (`jobs:` list), each compiled by its kind's binder (io/components.hpp).
+  std::vector<ComponentPtr> jobs;
+  // A shared cluster's batch queue (`queue:`), on the nodes the jobs above leave free.
+  std::optional<QueueSpec> queue;
+  std::string resolved_yaml;  // the complete scenario, defaults included
+  // Every file the scenario was read from: the scenario and its `extends:` bases (the first
+  // `scenario_files`), then its data files (weather and grid CSV, queue trace).
   std::vector<std::string> input_files;
+  std::size_t scenario_files = 0;
 
   std::int64_t ticks() const;
   std::int64_t ticks_per_output() const;

@@ -39,6 +39,15 @@ std::string Range::describe(const std::string& key) const {
   return s;
 }
 
+std::string Range::interval() const {
+  const bool has_lo = std::isfinite(lo), has_hi = std::isfinite(hi);
+  if (has_lo && has_hi)
+    return std::string(lo_open ? "(" : "[") + bound(lo) + ", " + bound(hi) + (hi_open ? ")" : "]");
+  if (has_lo) return std::string(lo_open ? "> " : "≥ ") + bound(lo);
+  if (has_hi) return std::string(hi_open ? "< " : "≤ ") + bound(hi);
+  return "any";
+}
+
 std::string format_real(double v) {
   char buf[64];
   auto res = std::to_chars(buf, buf + sizeof buf, v);
@@ -88,6 +97,11 @@ void Binder::describe(const std::string& key, std::string kind, std::string allo
     if (d.path == path) return;
   catalogue_->push_back(
       KeyDoc{path, std::move(kind), std::move(allowed), std::move(default_text), std::string(doc)});
+}
+
+void Binder::qualify_pattern(const std::string& kind) {
+  if (pattern_.size() >= 2 && pattern_.compare(pattern_.size() - 2, 2, "[]") == 0)
+    pattern_ = pattern_.substr(0, pattern_.size() - 1) + kind + "]";
 }
 
 std::string Binder::key_path(const std::string& key) const {
@@ -180,6 +194,10 @@ double Binder::parse_number(const std::string& key, const ConfigNode& node) cons
   return v;
 }
 
+void Binder::forget(const std::string& key) {
+  if (resolved_) resolved_->erase(key);
+}
+
 void Binder::record(const std::string& key, const std::string& scalar, bool quoted) {
   if (!resolved_) return;
   auto n = std::make_shared<ConfigNode>();
@@ -189,13 +207,9 @@ void Binder::record(const std::string& key, const std::string& scalar, bool quot
   resolved_->set(key, n, Origin{});
 }
 
-void Binder::forget(const std::string& key) {
-  if (resolved_) resolved_->erase(key);
-}
-
 void Binder::real(const std::string& key, double& out, Range range, std::optional<double> fallback,
                   std::string_view doc) {
-  describe(key, "number", range.describe(key), fallback ? format_real(*fallback) : "", doc);
+  describe(key, "number", range.interval(), fallback ? format_real(*fallback) : "", doc);
   const ConfigNode* v = value_of(key);
   if (!v) {
     if (!fallback)
@@ -213,7 +227,7 @@ void Binder::real(const std::string& key, double& out, Range range, std::optiona
 
 void Binder::integer(const std::string& key, std::int64_t& out, Range range,
                      std::optional<std::int64_t> fallback, std::string_view doc) {
-  describe(key, "integer", range.describe(key), fallback ? std::to_string(*fallback) : "", doc);
+  describe(key, "integer", range.interval(), fallback ? std::to_string(*fallback) : "", doc);
   const ConfigNode* v = value_of(key);
   if (!v) {
     if (!fallback)
@@ -243,7 +257,7 @@ void Binder::integer(const std::string& key, std::int32_t& out, Range range,
 
 void Binder::seed(const std::string& key, std::uint64_t& out, std::uint64_t fallback,
                   std::string_view doc) {
-  describe(key, "integer", "0 <= " + key + " < 2^64", std::to_string(fallback), doc);
+  describe(key, "integer", "[0, 2^64)", std::to_string(fallback), doc);
   const ConfigNode* v = value_of(key);
   if (!v) {
     out = fallback;
@@ -295,7 +309,9 @@ std::size_t Binder::choice(const std::string& key, std::string& out,
                            std::optional<std::string> fallback, std::string_view doc) {
   std::string list;
   for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
-  describe(key, "choice", list, fallback ? *fallback : "", doc);
+  std::string choices;
+  for (const auto& a : allowed) choices += (choices.empty() ? "`" : " \\| `") + a + "`";
+  describe(key, "choice", choices, fallback ? *fallback : "", doc);
   const ConfigNode* v = value_of(key);
   if (!v) {
     if (!fallback) fail(key, "missing required key (allowed: " + list + ")");
@@ -324,8 +340,8 @@ void Binder::reals(const std::string& key, std::vector<double>& out, std::size_t
   std::string fb;
   if (fallback)
     for (double d : *fallback) fb += (fb.empty() ? "[" : ", ") + format_real(d);
-  describe(key, "list of " + std::to_string(count) + " numbers", range.describe(key),
-           fallback ? fb + "]" : "", doc);
+  describe(key, count > 0 ? "list of " + std::to_string(count) + " numbers" : "list of numbers",
+           "each " + range.interval(), fallback ? fb + "]" : "", doc);
   const ConfigNode* v = value_of(key);
   if (!v) {
     if (!fallback)
@@ -334,8 +350,10 @@ void Binder::reals(const std::string& key, std::vector<double>& out, std::size_t
   } else {
     if (v->kind == ConfigNode::Kind::null)
       fail_no_value(key, "a list of " + std::to_string(count) + " numbers");
-    if (v->kind != ConfigNode::Kind::sequence || v->items.size() != count)
-      fail(key, "expected a list of " + std::to_string(count) + " numbers");
+    if (v->kind != ConfigNode::Kind::sequence || (count > 0 && v->items.size() != count) ||
+        v->items.empty())
+      fail(key, count > 0 ? "expected a list of " + std::to_string(count) + " numbers"
+                          : std::string("expected a list of numbers"));
     out.clear();
     for (const auto& item : v->items) {
       const double d = parse_number(key, *item);

@@ -25,6 +25,7 @@ struct Range {
   bool hi_open = false;
   bool contains(double v) const;
   std::string describe(const std::string& key) const;
+  std::string interval() const;  // "[1, 1024]", "(0, 3600]", "> 0", "any"
 };
 inline Range positive() { return Range{0.0, std::numeric_limits<double>::infinity(), true, false}; }
 inline Range non_negative() { return Range{0.0, std::numeric_limits<double>::infinity()}; }
@@ -48,6 +49,8 @@ class Binder {
   Binder(const ConfigNode* node, std::string path, Origin where, ConfigNode* resolved);
   // Record every key bound from here down (with its description) into `catalogue`.
   void set_catalogue(KeyCatalogue* catalogue) { catalogue_ = catalogue; }
+  // A list item of a component family documents its keys under its kind: jobs[] → jobs[kind].
+  void qualify_pattern(const std::string& kind);
 
   void real(const std::string& key, double& out, Range range, std::optional<double> fallback,
             std::string_view doc = {});
@@ -65,7 +68,7 @@ class Binder {
   std::size_t choice(const std::string& key, std::string& out,
                      const std::vector<std::string>& allowed, std::optional<std::string> fallback,
                      std::string_view doc = {});
-  // A fixed-length list of numbers, e.g. position_m: [x, y].
+  // A list of numbers, e.g. position_m: [x, y]; count 0: any length ≥ 1.
   void reals(const std::string& key, std::vector<double>& out, std::size_t count, Range range,
              std::optional<std::vector<double>> fallback, std::string_view doc = {});
 
@@ -80,10 +83,11 @@ class Binder {
                       const std::function<void(Binder&, const std::string&)>& bind,
                       std::string_view doc = {});
 
+  // Drop a bound key from the resolved scenario (an option that only applies when given, or a
+  // key recorded as another one, e.g. mtbf_s as rate_per_s).
+  void forget(const std::string& key);
   // Replace the resolved value of a key already bound (e.g. a path made absolute).
   void record(const std::string& key, const std::string& scalar, bool quoted = false);
-  // Leave a bound key out of the resolved scenario (it is recorded as another key).
-  void forget(const std::string& key);
   // The file a key's value came from ("" for --set or defaults): relative paths resolve there.
   std::string origin_file(const std::string& key) const;
   // Is the key present in the input (not defaulted)?
@@ -120,6 +124,16 @@ class Binder {
   ConfigNode* resolved_;
   std::vector<std::string> declared_;
 };
+
+// A numeric key whose default is the field's current value (a preset's, or the struct's).
+inline void keep(Binder& b, const std::string& key, double& field, Range range,
+                 std::string_view doc = {}) {
+  b.real(key, field, range, field, doc);
+}
+inline void keep(Binder& b, const std::string& key, std::int32_t& field, Range range,
+                 std::string_view doc = {}) {
+  b.integer(key, field, range, field, doc);
+}
 
 std::string format_real(double v);
 // Levenshtein distance, for "did you mean".

@@ -11,7 +11,8 @@ pkgs=(build-essential cmake pkg-config
       libboost-program-options-dev libyaml-cpp-dev libspdlog-dev
       libgtest-dev libbenchmark-dev librandom123-dev
       python3-h5py python3-numpy python3-matplotlib python3-xarray python3-h5netcdf
-      python3-netcdf4 python3-pandas netcdf-bin)
+      python3-netcdf4 python3-pandas python3-yaml netcdf-bin
+      cdo nco paraview python3-paraview udunits-bin)   # CF/export checks with the real tools
 for arg in "$@"; do
   case $arg in
     --with-slurm) pkgs+=(slurm-wlm munge) ;;

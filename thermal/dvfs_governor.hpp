@@ -7,9 +7,11 @@
 // Peak junction over the tick. The exact RC step moves T monotonically from T_now toward T_ss,
 // so the maximum of the tick-averaged temperature is max(T_now, T_end), with
 //   T_end = (1 − q)·(T_inlet + R·P_idle + R·a·D) + q·T_now,   q = exp(−Δt/τ).
-// The in-iteration compute/communication alternation adds half its peak-to-peak swing,
-// h = s·D (s = half_swing_k_per_w, junction.hpp). T_now is history, so the governor bounds the
-// controllable part: T_end + h ≤ T_slowdown. When T_now is below the limit this bounds the whole
+// The in-iteration compute/communication alternation adds the peak of its periodic steady state
+// above the mean, h = s·D (s = ripple_peak_k_per_w, junction.hpp: exact for the RC under a
+// square wave, R·Δa·[(1 − e^{−dP/τ})/(1 − e^{−P/τ}) − d]; the RC is linear, so the ripple adds to
+// the tick-mean trajectory). T_now is history, so the governor bounds the controllable part:
+// T_end + h ≤ T_slowdown. When T_now is below the limit this bounds the whole
 // peak; when an inlet jump has already pushed T_now above it, it pulls the junction back down
 // within the tick as far as the floor allows.
 //
@@ -35,7 +37,7 @@ struct GovernorInput {
   double power_cap_w = 700.0;
   double junction_temperature_c = 25.0;  // at the start of the tick
   double decay = 0.0;                    // rc_decay(tick_s, time_constant_s)
-  double half_swing_k_per_w = 0.0;       // half in-iteration swing per W of D (junction.hpp)
+  double ripple_peak_k_per_w = 0.0;  // in-iteration peak above the mean per W of D (junction.hpp)
 };
 
 enum class ClockLimit : std::uint8_t { none = 0, power_cap = 1, thermal = 2 };
@@ -55,7 +57,7 @@ inline GovernorResult governor_clock_ratio(const AcceleratorSpec& spec, const Go
   // T_end + h = base + slope·D.
   const double base_c = gain * (in.inlet_temperature_c + in.resistance_k_per_w * spec.idle_w) +
                         in.decay * in.junction_temperature_c;
-  const double slope_k_per_w = gain * in.resistance_k_per_w * in.activity + in.half_swing_k_per_w;
+  const double slope_k_per_w = gain * in.resistance_k_per_w * in.activity + in.ripple_peak_k_per_w;
   const double thermal_margin_k = spec.slowdown_temperature_c - base_c;
   const double cap_margin_w = in.power_cap_w - spec.idle_w;
 

@@ -8,8 +8,9 @@
 // (tick, τ) and applies junction_step_c per accelerator.
 //
 // Power inside an iteration alternates between compute and communication phases (periods of
-// seconds), which the tick does not resolve. Their effect is the peak-to-peak swing of the
-// periodic steady state of the RC driven by a square wave (square_wave_swing_k).
+// seconds), which the tick does not resolve. Their effect is the periodic steady state of the RC
+// driven by a square wave: its peak-to-peak swing (square_wave_swing_k, for fatigue) and its
+// peak above the mean (square_wave_peak_shape, for the DVFS governor).
 #pragma once
 
 #include <algorithm>
@@ -111,13 +112,42 @@ inline double square_wave_swing_k(double power_swing_w, double resistance_k_per_
   return power_swing_w * resistance_k_per_w * square_wave_shape(tau_s, period_s, duty);
 }
 
-// Half of the in-iteration swing per watt of full-clock dynamic power, the governor's
-// half_swing_k_per_w input. The phases differ in activity (activity_high − activity_low), so
-// ΔP = (P_max − P_idle)·φ^k·Δa, and half the swing is 0.5·R·shape·Δa per watt of
-// (P_max − P_idle)·φ^k.
+// Half of the in-iteration swing per watt of full-clock dynamic power: the cycle amplitude for
+// fatigue (the governor uses ripple_peak_k_per_w, the exact peak above the mean). The phases
+// differ in activity (activity_high − activity_low), so ΔP = (P_max − P_idle)·φ^k·Δa, and half
+// the swing is 0.5·R·shape·Δa per watt of (P_max − P_idle)·φ^k.
 inline double half_swing_k_per_w(double resistance_k_per_w, double tau_s, double period_s,
                                  double duty, double activity_high, double activity_low) {
   return 0.5 * resistance_k_per_w * square_wave_shape(tau_s, period_s, duty) *
+         (activity_high - activity_low);
+}
+
+// Peak of the periodic steady state above its mean, per unit of ΔP·R, for the same square wave
+// (high for d·P, low for (1−d)·P). With x_h = e^{−dP/τ}, x = e^{−P/τ}, the high phase ends at
+// the peak T_max = T_low_ss + ΔP·R·(1 − x_h)/(1 − x) (solve T_max = A + (T_min − A)·x_h,
+// T_min = B + (T_max − B)·x_l for the fixed point), and the mean is T_low_ss + d·ΔP·R, so
+//   (T_max − T_mean)/(ΔP·R) = (1 − e^{−dP/τ})/(1 − e^{−P/τ}) − d.
+// In [0, 1 − d): → 1 − d when P ≫ τ (the RC reaches the high steady state), → ½·d(1−d)P/τ (half
+// the swing, a symmetric triangle) when P ≪ τ. Not half the swing in general: a long compute
+// phase (d near 1) spends most of the period near its top. expm1 keeps it accurate for short
+// periods (relative error ≈ 2ε/((1 − d)·P/τ) from the final subtraction). duty outside (0, 1)
+// gives 0.
+inline double square_wave_peak_shape(double tau_s, double period_s, double duty) {
+  if (!(duty > 0.0 && duty < 1.0)) return 0.0;
+  const double x = period_s / tau_s;
+  const double whole = -std::expm1(-x);
+  if (!(whole > 0.0)) return 0.0;
+  // (1 − x_h) − d·(1 − x), both from expm1, over (1 − x).
+  return (-std::expm1(-duty * x) + duty * std::expm1(-x)) / whole;
+}
+
+// Peak of the in-iteration ripple above the mean junction temperature per watt of full-clock
+// dynamic power (P_max − P_idle)·φ^k, the governor's ripple_peak_k_per_w input: the phases
+// differ in activity (activity_high during the compute share `duty`, activity_low otherwise), so
+// ΔP = (P_max − P_idle)·φ^k·Δa and the peak sits R·Δa·square_wave_peak_shape above the mean.
+inline double ripple_peak_k_per_w(double resistance_k_per_w, double tau_s, double period_s,
+                                  double duty, double activity_high, double activity_low) {
+  return resistance_k_per_w * square_wave_peak_shape(tau_s, period_s, duty) *
          (activity_high - activity_low);
 }
 

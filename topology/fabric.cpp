@@ -4,6 +4,7 @@
 #include <cmath>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace ct::topology {
 
@@ -31,6 +32,46 @@ FabricSpec fabric_preset_gb200_nvl72() {
   f.scaleup_bandwidth_bytes_per_s = 900e9;
   for (TierSpec* t : {&f.leaf, &f.spine, &f.core, &f.campus}) t->bandwidth_bytes_per_s = 100e9;
   return f;
+}
+
+// NVIDIA HGX B200 datasheet: NVLink 5, 1.8 TB/s GPU-to-GPU (both directions) in an 8-GPU
+// NVSwitch domain. NVIDIA ConnectX-8 SuperNIC datasheet: 800 Gb/s per port (100e9 B/s), one per
+// GPU in a rail-optimized fabric; NVIDIA Quantum-X800 Q3400 switch: 144 ports of 800 Gb/s XDR
+// InfiniBand. Quantum-X800 publishes no port-to-port latency: the hop latency stays at the
+// Quantum-2 NDR value (130 ns; DESIGN.md §3 gives 130–150 ns), an assumption. Tier hops, cable
+// lengths and the NIC latency are the defaults.
+FabricSpec fabric_preset_b200_800g() {
+  FabricSpec f;
+  f.scaleup = ScaleupDomain::node;
+  f.scaleup_bandwidth_bytes_per_s = 900e9;
+  for (TierSpec* t : {&f.leaf, &f.spine, &f.core, &f.campus}) t->bandwidth_bytes_per_s = 100e9;
+  return f;
+}
+
+namespace {
+// The preset table behind fabric_catalogue().
+struct FabricPreset {
+  const char* name;
+  const char* description;
+  FabricSpec (*make)();
+};
+constexpr FabricPreset kFabricPresets[] = {
+    {"h100_ndr", "HGX H100, NVLink 4 node domain, ConnectX-7 400G, InfiniBand NDR",
+     fabric_preset_h100_ndr},
+    {"gb200_nvl72", "GB200 NVL72, NVLink 5 rack domain (72 GPUs), ConnectX-8 800G",
+     fabric_preset_gb200_nvl72},
+    {"b200_800g", "HGX B200, NVLink 5 node domain, ConnectX-8 800G, InfiniBand XDR",
+     fabric_preset_b200_800g},
+};
+}  // namespace
+
+const Catalogue<FabricSpec>& fabric_catalogue() {
+  static const Catalogue<FabricSpec> catalogue = [] {
+    std::vector<Catalogue<FabricSpec>::Entry> e;
+    for (const FabricPreset& p : kFabricPresets) e.push_back({p.name, p.description, p.make()});
+    return Catalogue<FabricSpec>(std::move(e));
+  }();
+  return catalogue;
 }
 
 namespace {
@@ -188,21 +229,69 @@ CollectiveCost hierarchical_allreduce(int p, int d, double bytes, double intra_a
           rs.bandwidth_s + ar.bandwidth_s + ag.bandwidth_s};
 }
 
+namespace {
+
+// Smallest Σ(α_max − α_j) over a chain of `steps` consecutive links (cyclic): q whole turns plus
+// the best window of r = steps mod n links. Zero when all links are equal, exactly.
+double ring_deficit_s(const double* link_alpha_s, std::size_t n, std::int64_t steps,
+                      double alpha_max) {
+  const auto links = static_cast<std::int64_t>(n);
+  const std::int64_t turns = steps / links;
+  const std::int64_t rest = steps % links;
+  double deficit_total = 0.0;
+  for (std::size_t j = 0; j < n; ++j) deficit_total += alpha_max - link_alpha_s[j];
+  double best_window = 0.0;
+  if (rest > 0) {
+    double window = 0.0;  // links j−rest+1 … j, cyclic; starts with j = rest−1
+    for (std::int64_t j = 0; j < rest; ++j) window += alpha_max - link_alpha_s[j];
+    best_window = window;
+    for (std::int64_t j = rest; j < links + rest - 1; ++j) {
+      window += (alpha_max - link_alpha_s[j % links]) - (alpha_max - link_alpha_s[j - rest]);
+      best_window = std::min(best_window, window);
+    }
+  }
+  return static_cast<double>(turns) * deficit_total + best_window;
+}
+
+double max_of(const double* values, std::size_t n) {
+  double m = values[0];
+  for (std::size_t j = 1; j < n; ++j) m = std::max(m, values[j]);
+  return m;
+}
+
+}  // namespace
+
+double ring_latency_s(const double* link_alpha_s, std::size_t n, std::int64_t steps) {
+  if (n == 0) throw std::invalid_argument("ring_latency_s: empty ring");
+  if (steps < 0) throw std::invalid_argument("ring_latency_s: negative step count");
+  // The longest chain is steps·α_max less the smallest deficit of such a chain.
+  const double alpha_max = max_of(link_alpha_s, n);
+  return static_cast<double>(steps) * alpha_max - ring_deficit_s(link_alpha_s, n, steps, alpha_max);
+}
+
 RingPath ring_path(const Campus& campus, const FabricSpec& fabric, const std::int64_t* nodes,
                    std::size_t n) {
   if (n == 0) throw std::invalid_argument("ring_path: empty ring");
   RingPath path;
   path.bandwidth_bytes_per_s = fabric.scaleup_bandwidth_bytes_per_s;
   if (n == 1) return path;
+  std::vector<double> alpha(n);
   for (std::size_t i = 0; i < n; ++i) {
     const std::int64_t a = nodes[i];
     const std::int64_t b = nodes[(i + 1) % n];  // the ring closes back to the first member
     const Tier tier = tier_between_nodes(campus, fabric, a, b);
-    path.alpha_s = std::max(path.alpha_s, link_latency_s(campus, fabric, a, b));
+    alpha[i] = link_latency_s(campus, fabric, a, b);
+    path.max_link_alpha_s = std::max(path.max_link_alpha_s, alpha[i]);
     const double bw = link_bandwidth_bytes_per_s(campus, fabric, a, b);
     path.bandwidth_bytes_per_s = i == 0 ? bw : std::min(path.bandwidth_bytes_per_s, bw);
     if (static_cast<int>(tier) > static_cast<int>(path.tier)) path.tier = tier;
+    if (tier == Tier::campus) ++path.campus_links;
   }
+  // Per step: α_max less the chain's mean deficit (= α_max exactly when all links are equal).
+  const auto steps = 2 * static_cast<std::int64_t>(n - 1);  // ring all-reduce
+  path.alpha_s =
+      path.max_link_alpha_s -
+      ring_deficit_s(alpha.data(), n, steps, path.max_link_alpha_s) / static_cast<double>(steps);
   return path;
 }
 

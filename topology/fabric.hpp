@@ -5,15 +5,18 @@
 // building) → campus (between buildings). The tier between two nodes is the lowest level of the
 // hierarchy they share; a path through a tier crosses TierSpec::hops switches and its fibre.
 //
-// Collective costs use the α–β model: α is the latency of one step (one message over the slowest
-// link the step crosses), B the bottleneck bandwidth. Each cost is returned as a latency part
+// Collective costs use the α–β model: α is the latency of one step (one message over the link the
+// step crosses; for rings the effective per-step α of the pipelined critical path, ring_path),
+// B the bottleneck bandwidth. Each cost is returned as a latency part
 // (the α terms) and a bandwidth part (the β terms) so reports can show which one dominates.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <string_view>
 
+#include "common/catalogue.hpp"
 #include "topology/campus.hpp"
 
 namespace ct::topology {
@@ -55,8 +58,14 @@ struct FabricSpec {
 
 // Presets. H100: the defaults above. GB200 NVL72: 72-GPU rack domain, NVLink 5 at 1.8 TB/s per
 // GPU both directions (900e9 per direction), ConnectX-8 at 800 Gb/s (100e9 B/s) per GPU.
+// B200 800G: HGX B200 (8-GPU NVLink 5 node domain, 1.8 TB/s per GPU both directions) with one
+// ConnectX-8 SuperNIC at 800 Gb/s per GPU on Quantum-X800 (XDR) switches.
 FabricSpec fabric_preset_h100_ndr();
 FabricSpec fabric_preset_gb200_nvl72();
+FabricSpec fabric_preset_b200_800g();
+
+// The presets by name, in catalogue order (the scenario's fabric.preset values).
+const Catalogue<FabricSpec>& fabric_catalogue();
 
 // Throws std::invalid_argument naming the offending field.
 void validate(const FabricSpec& fabric);
@@ -111,14 +120,32 @@ CollectiveCost hierarchical_allreduce(int p, int d, double bytes, double intra_a
                                       double intra_bandwidth_bytes_per_s, double inter_alpha_s,
                                       double inter_bandwidth_bytes_per_s);
 
-// α and B of a ring through the given nodes in order (closing back to the first). Ring steps are
-// synchronous, so the slowest link sets every step: α = the largest link latency between
-// consecutive members, B = the smallest link bandwidth; tier = the highest tier crossed.
+// Latency (α part) of `steps` steps of a ring over n links, link j carrying member j's messages
+// to member j+1 (the last link closes the ring back to member 0). A ring has no barrier between
+// steps: member j+1 forwards in step s+1 what it received from j in step s as soon as it has it,
+// so (with α ≥ 0 and enough messages in flight) the critical path is the longest chain of
+// `steps` consecutive links. With steps = q·n + r that is
+//   T = q·Σ_j α_j + max over the n cyclic windows of r consecutive links of their Σ α.
+// For a ring all-reduce (2(n−1) steps, n ≥ 2): T = 2·Σ_j α_j − min_j (α_j + α_{j+1}).
+// Computed from the deficits α_max − α_j, so n equal links give exactly steps·α.
+// Throws std::invalid_argument if n = 0 or steps < 0.
+double ring_latency_s(const double* link_alpha_s, std::size_t n, std::int64_t steps);
+
+// α and B of a ring all-reduce through the given nodes in order (closing back to the first).
+// alpha_s is the effective per-step latency: the critical-path latency of the 2(n−1) steps
+// (ring_latency_s over the n links) divided by 2(n−1), so ring_allreduce(n, S, alpha_s, B) has
+// the exact α term. With c of the n links on the campus tier (α_c) and the rest local (α_l, two
+// of them adjacent): alpha_s = α_l + c·(α_c − α_l)/(n−1), i.e. the campus delay is paid 2c times,
+// not on all 2(n−1) steps; c = n gives α_c. max_link_alpha_s is the slowest link (what a barrier
+// per step would cost; used for collectives that are not rings). B = the smallest link bandwidth
+// (the pipeline runs at the slowest link's rate); tier = the highest tier crossed.
 // A single member gives α = 0, the scale-up bandwidth and Tier::scaleup.
 struct RingPath {
   double alpha_s = 0.0;
+  double max_link_alpha_s = 0.0;
   double bandwidth_bytes_per_s = 0.0;
   Tier tier = Tier::scaleup;
+  int campus_links = 0;  // links that cross between buildings
 };
 RingPath ring_path(const Campus& campus, const FabricSpec& fabric, const std::int64_t* nodes,
                    std::size_t n);

@@ -18,7 +18,8 @@ namespace ct::twin {
 
 struct ProgressOptions {
   bool quiet = false;
-  double log_interval_wall_s = 5.0;
+  double log_interval_wall_s = 5.0;  // wall seconds between progress lines
+  bool live_line = false;            // standard error is a terminal: one line, rewritten in place
 };
 
 // Summary figures of one run, in the order they are written to /summary.
@@ -63,6 +64,8 @@ class Engine {
   static std::string restart_scenario(const std::string& path);
   const RunStatistics& statistics() const;
 
+  // Tables written once at the end of a run (/jobs_table with a queue). Collective.
+  void write_tables(io::OutputFile& out) const;
   // What the engine writes: the series, rack layout of this rank, and the code tables.
   std::vector<io::SeriesSpec> series() const;
   io::RackLayout rack_layout() const;

@@ -1,6 +1,8 @@
 // clustertwin: command line (DESIGN §8). Exit status 0 success, 2 bad input, 3 runtime failure.
 #include <mpi.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <boost/program_options.hpp>
@@ -17,14 +19,17 @@
 #include <iostream>
 #include <memory>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "common/random.hpp"
 #include "faults/ensemble_stats.hpp"
 #include "io/config_tree.hpp"
+#include "io/export_netcdf.hpp"
 #include "io/hdf5_output.hpp"
 #include "io/input_file.hpp"
+#include "io/key_reference.hpp"
 #include "io/output_target.hpp"
 #include "io/scenario.hpp"
 #include "io/schema_binder.hpp"
@@ -54,9 +59,14 @@ const char* kUsage =
     "  info SCENARIO.yaml              derived figures (counts, fabric, step time, MTBF,\n"
     "                                  checkpoint interval) without simulating\n"
     "  sweep STUDY.yaml --count|--list the variants of a what-if study\n"
+    "  presets                         the preset catalogues (accelerators, fabrics, plants,\n"
+    "                                  climates, carbon regions) with their key figures\n"
     "  summarize A.h5 B.h5 ... [-o T.csv]  one CSV row per run: swept parameters, summary\n"
+    "  export OUT.h5 [-o FLAT.nc]      flat netCDF-4/CF copy (no groups) for CDO, ParaView, "
+    "ncview\n"
     "\n"
     "Run 'clustertwin <command> --help' for the options of a command.\n"
+    "Results go to standard output, messages and progress to standard error.\n"
     "Exit status: 0 success, 2 bad input (scenario or arguments), 3 runtime failure.\n";
 
 struct BadArguments : std::runtime_error {
@@ -164,8 +174,42 @@ ct::io::LoadOptions load_options(const po::variables_map& vm) {
 
 int cmd_validate(int argc, char** argv) {
   auto opts = scenario_options();
+  opts.add_options()("key-reference", po::value<std::string>()->implicit_value(""),
+                     "print the markdown tables of every key the scenario binds instead of the "
+                     "resolved scenario; with =FILE, rewrite FILE's generated tables "
+                     "(docs/scenario.md)")(
+      "also", po::value<std::vector<std::string>>()->composing(),
+      "with --key-reference: more scenarios whose keys join the tables");
   const Parsed p = parse("validate", opts, argc, argv, "SCENARIO.yaml [--set key=value]...");
-  const ct::io::Scenario sc = ct::io::load_scenario(p.scenario, load_options(p.vm));
+  ct::io::KeyCatalogue catalogue;
+  ct::io::LoadOptions lo = load_options(p.vm);
+  lo.catalogue = &catalogue;
+  const ct::io::Scenario sc = ct::io::load_scenario(p.scenario, lo);
+  // More reference scenarios (alternatives a scenario cannot hold together, e.g. queue.trace and
+  // queue.synthetic) add their keys to the tables.
+  if (p.vm.count("also"))
+    for (const auto& more : p.vm["also"].as<std::vector<std::string>>())
+      (void)ct::io::load_scenario(more, lo);
+  if (p.vm.count("key-reference")) {
+    const auto tables = ct::io::key_reference_tables(catalogue);
+    const std::string doc = p.vm["key-reference"].as<std::string>();
+    if (doc.empty()) {
+      for (const auto& [section, table] : tables)
+        std::cout << "<!-- keys: " << (section.empty() ? "(top)" : section) << " -->\n"
+                  << table << "<!-- end keys -->\n\n";
+      return kOk;
+    }
+    std::ifstream in(doc);
+    if (!in) throw BadArguments("clustertwin validate: cannot read " + doc);
+    std::stringstream text;
+    text << in.rdbuf();
+    std::vector<std::string> missing, stale;
+    const std::string updated = ct::io::splice_key_reference(text.str(), tables, &missing, &stale);
+    for (const auto& m : missing) std::cerr << doc << ": no table for keys of '" << m << "'\n";
+    for (const auto& m : stale) std::cerr << doc << ": table '" << m << "' has no keys\n";
+    std::ofstream(doc) << updated;
+    return missing.empty() && stale.empty() ? kOk : kBadInput;
+  }
   std::cout << "# " << p.scenario << ": valid\n" << sc.resolved_yaml;
   return kOk;
 }
@@ -176,9 +220,32 @@ int cmd_info(int argc, char** argv) {
   const ct::io::Scenario sc = ct::io::load_scenario(p.scenario, load_options(p.vm));
   try {
     ct::twin::print_info(sc, std::cout);
+    std::cout.flush();
+    for (const auto& w : ct::twin::scenario_warnings(sc)) std::cerr << "warning: " << w << "\n";
   } catch (const std::invalid_argument& e) {
     throw ct::io::ScenarioError(p.scenario + ": " + e.what());
   }
+  return kOk;
+}
+
+int cmd_presets(int argc, char** argv) {
+  po::options_description opts("presets options");
+  opts.add_options()("help,h", "show this help");
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(argc - 1, argv + 1).options(opts).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw BadArguments(std::string("clustertwin presets: ") + e.what() +
+                       " (see 'clustertwin presets --help')");
+  }
+  if (vm.count("help")) {
+    std::cout << "usage: clustertwin presets\n\nThe preset catalogues a scenario can start from, "
+                 "with their key figures.\n\n"
+              << opts << "\n";
+    return kOk;
+  }
+  ct::twin::print_presets(std::cout);
   return kOk;
 }
 
@@ -242,17 +309,34 @@ int cmd_run(int argc, char** argv, int rank, int ranks) {
       "write run statistics (wall time, MPI and HDF5 time, memory) to this JSON file")(
       "pace", po::value<double>(),
       "run no faster than this many simulated seconds per wall second (live twins, demos)")(
-      "quiet,q", "no progress messages")("log-level",
-                                         po::value<std::string>()->default_value("info"),
-                                         "trace, debug, info, warn, error or off");
+      "quiet,q", "no progress and no informational messages (warnings and errors only)")(
+      "log-level", po::value<std::string>()->default_value("info"),
+      "messages on standard error: trace, debug, info, warn, error or off")(
+      "progress-interval", po::value<double>(),
+      "wall seconds between progress lines (default: a live line updated every second when "
+      "standard error is a terminal, a line every 300 s otherwise, e.g. in a batch log)");
   const Parsed p = parse("run", opts, argc, argv, "SCENARIO.yaml [-o OUT.h5] [options]");
   const std::string level = p.vm["log-level"].as<std::string>();
-  const auto lvl = spdlog::level::from_str(level);
+  auto lvl = spdlog::level::from_str(level);
   if (lvl == spdlog::level::off && level != "off")
     throw BadArguments("clustertwin run: --log-level '" + level +
                        "' is not one of trace, debug, info, warn, error, off");
+  const bool quiet = p.vm.count("quiet") > 0;
+  // --quiet keeps warnings and errors; an explicit --log-level wins.
+  if (quiet && p.vm["log-level"].defaulted()) lvl = spdlog::level::warn;
+  // Messages go to standard error, results (the summary below) to standard output.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("clustertwin"));
   spdlog::set_level(rank == 0 ? lvl : spdlog::level::off);
-  spdlog::set_pattern("[%H:%M:%S] %v");
+  spdlog::set_pattern("[%H:%M:%S] %^%v%$");
+  ct::twin::ProgressOptions progress;
+  progress.quiet = quiet || lvl > spdlog::level::info;
+  progress.live_line = isatty(fileno(stderr)) == 1;
+  progress.log_interval_wall_s = progress.live_line ? 1.0 : 300.0;
+  if (p.vm.count("progress-interval")) {
+    progress.log_interval_wall_s = p.vm["progress-interval"].as<double>();
+    if (!(progress.log_interval_wall_s >= 0))
+      throw BadArguments("clustertwin run: --progress-interval must be >= 0 wall seconds");
+  }
 
   // Options are checked before anything is read or allocated.
   ct::twin::RunControl control;
@@ -325,14 +409,12 @@ int cmd_run(int argc, char** argv, int rank, int ranks) {
   on_rank0(rank, [&] {
     ct::io::OutputTarget::Options o;
     o.resume = p.vm.count("restart") > 0;
-    o.inputs.emplace_back("the scenario file",
-                          sc.input_files.empty() ? p.scenario : sc.input_files.front());
-    for (std::size_t i = 1; i < sc.input_files.size(); ++i) {
-      const bool csv = sc.input_files[i].size() > 4 &&
-                       sc.input_files[i].compare(sc.input_files[i].size() - 4, 4, ".csv") == 0;
-      o.inputs.emplace_back(csv ? "an input CSV file" : "a base file of the scenario (extends:)",
+    o.inputs.emplace_back("the scenario file", p.scenario);
+    for (std::size_t i = 1; i < sc.input_files.size(); ++i)
+      o.inputs.emplace_back(i < sc.scenario_files
+                                ? "a base file of the scenario (extends:)"
+                                : "an input data file (weather or grid CSV, queue trace)",
                             sc.input_files[i]);
-    }
     if (o.resume) {
       const std::string from = p.vm["restart"].as<std::string>();
       o.inputs.emplace_back("the restart file", from);
@@ -348,36 +430,50 @@ int cmd_run(int argc, char** argv, int rank, int ranks) {
     if (!target->warning().empty()) spdlog::warn("{}", target->warning());
   });
 
+  spdlog::debug("scenario {} resolved ({} bytes of YAML); seed {}; output {}", p.scenario,
+                sc.resolved_yaml.size(), sc.seed, out_path);
+  if (variant)
+    spdlog::debug("sweep variant {}: {}", p.vm["sweep-index"].as<long long>(),
+                  ct::io::describe_variant(*variant));
+  if (rank == 0)
+    for (const auto& w : ct::twin::scenario_warnings(sc)) spdlog::warn("warning: {}", w);
   ct::twin::Engine first(sc, MPI_COMM_WORLD, sc.seed);
   spdlog::info("{}: {} accelerators in {} racks on {} ranks, {} ticks of {} s, {} replica(s)",
                sc.name, campus.accelerators(), campus.racks(), ranks, sc.ticks(), sc.time.tick_s,
                sc.replicas);
+  spdlog::debug("decomposition: {} racks over {} ranks (about {} racks, {} accelerators per rank)",
+                campus.racks(), ranks, campus.racks() / ranks, campus.accelerators() / ranks);
 
   ct::io::OutputMeta meta;
   meta.title = "clustertwin simulation: " + sc.name;
   meta.scenario_name = sc.name;
   meta.scenario_yaml = sc.resolved_yaml;
   meta.start_iso = sc.time.start_iso;
+  meta.output_interval_s = sc.time.output_interval_s;
   meta.seed = sc.seed;
   meta.mpi_ranks = ranks;
   meta.history = now_iso() + " clustertwin " + CLUSTERTWIN_VERSION + " run " + p.scenario;
   meta.event_kinds = ct::twin::Engine::event_kind_names();
   meta.component_classes = ct::twin::Engine::component_class_names();
   std::string job_names;
-  for (const auto& j : sc.jobs) job_names += (job_names.empty() ? "" : " ") + j.name;
+  for (const auto& j : sc.jobs) job_names += (job_names.empty() ? "" : " ") + j->name;
   meta.extra_text.emplace_back("jobs", job_names);
   if (variant) {
     meta.extra_text.emplace_back("sweep_parameters", ct::io::parameters_json(*variant));
     meta.extra_int.emplace_back("sweep_index", p.vm["sweep-index"].as<long long>());
   }
+  spdlog::debug("output: {} samples every {} s, flushed every {} samples; writing {}.partial",
+                sc.ticks() / std::max<std::int64_t>(sc.ticks_per_output(), 1),
+                sc.time.output_interval_s, flush_every, out_path);
   std::optional<ct::io::OutputFile> out;
   if (p.vm.count("restart")) {
     const std::string from = p.vm["restart"].as<std::string>();
     if (sc.replicas > 1)
       throw ct::io::ScenarioError("--restart: runs with replicas > 1 cannot be resumed");
     const auto resume = first.restore(from);
-    out.emplace(MPI_COMM_WORLD, out_path, first.series(), first.rack_layout(), flush_every,
-                ct::io::OutputFile::Reopen{resume.samples, resume.events});
+    out.emplace(
+        MPI_COMM_WORLD, out_path, first.series(), first.rack_layout(), flush_every,
+        ct::io::OutputFile::Reopen{resume.samples, resume.events, sc.time.output_interval_s});
     spdlog::info("resumed from {} ({} output samples already written)", from, resume.samples);
   } else {
     out.emplace(MPI_COMM_WORLD, out_path, meta, first.series(), first.rack_layout(), flush_every);
@@ -385,8 +481,6 @@ int cmd_run(int argc, char** argv, int rank, int ranks) {
   if (target) target->keep_partial();  // it holds this run's data now
   out->attach(target.get());
 
-  ct::twin::ProgressOptions progress;
-  progress.quiet = p.vm.count("quiet") > 0;
   if (sc.replicas == 1) {
     std::signal(SIGUSR1, on_stop_signal);
     std::signal(SIGTERM, on_stop_signal);
@@ -398,18 +492,19 @@ int cmd_run(int argc, char** argv, int rank, int ranks) {
   const ct::twin::Figures figures = first.run(&*out, progress, control);
   if (first.interrupted()) {
     out->close_keep();
-    if (rank == 0)
-      std::printf("interrupted: restart file %s; resume with --restart %s (output so far: %s)\n",
-                  restart_path.c_str(), restart_path.c_str(), out->partial_path().c_str());
+    spdlog::warn("interrupted: restart file {}; resume with --restart {} (output so far: {})",
+                 restart_path, restart_path, out->partial_path());
     return kInterrupted;
   }
   out->write_group_attributes("summary", figures);
+  first.write_tables(*out);
   if (sc.replicas > 1) {
     std::vector<ct::twin::Figures> all{figures};
     for (int r = 1; r < sc.replicas; ++r) {
+      const auto seed = ct::rng::replica_seed(sc.seed, static_cast<std::uint32_t>(r));
       spdlog::info("replica {}/{}", r + 1, sc.replicas);
-      ct::twin::Engine replica(sc, MPI_COMM_WORLD,
-                               ct::rng::replica_seed(sc.seed, static_cast<std::uint32_t>(r)));
+      spdlog::debug("replica {} seed {}", r + 1, seed);
+      ct::twin::Engine replica(sc, MPI_COMM_WORLD, seed);
       all.push_back(replica.run(nullptr, progress));
     }
     ct::twin::Figures ensemble;
@@ -427,6 +522,11 @@ int cmd_run(int argc, char** argv, int rank, int ranks) {
   if (p.vm.count("stats-json"))
     write_stats(p.vm["stats-json"].as<std::string>(), sc, first, figures, ranks, rank);
   if (rank == 0) std::remove(restart_path.c_str());  // the run finished: nothing to resume
+  {
+    const auto& st = first.statistics();
+    spdlog::debug("wall {:.3f} s: MPI reductions {:.3f} s, HDF5 output {:.3f} s, {} ticks",
+                  st.wall_s, st.mpi_reduce_s, st.output_s, st.ticks);
+  }
 
   if (rank == 0) {
     const auto& st = first.statistics();
@@ -527,6 +627,64 @@ int cmd_summarize(int argc, char** argv) {
   return kOk;
 }
 
+int cmd_export(int argc, char** argv) {
+  po::options_description opts("export options");
+  opts.add_options()("help,h", "show this help")(
+      "output,o", po::value<std::string>(),
+      "netCDF file to write (default: OUT.nc next to OUT.h5)")(
+      "no-events", "leave out the /events table (dimension event)")(
+      "deflate", po::value<int>()->default_value(1),
+      "zlib level 0-9 of the rack x time variables (0: uncompressed)");
+  po::options_description all(opts);
+  all.add_options()("input", po::value<std::string>(), "output file of clustertwin run");
+  po::positional_options_description pos;
+  pos.add("input", 1);
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(argc - 1, argv + 1).options(all).positional(pos).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw BadArguments(std::string("clustertwin export: ") + e.what() +
+                       " (see 'clustertwin export --help')");
+  }
+  if (vm.count("help")) {
+    std::cout << "usage: clustertwin export OUT.h5 [-o FLAT.nc] [--no-events] [--deflate N]\n\n"
+              << "Writes a flat netCDF-4 file following the CF conventions: every variable at the\n"
+                 "root, named after its path ('/facility/power_it_w' -> facility_power_it_w), so\n"
+                 "that CDO, ParaView and ncview open it as is. See docs/output.md.\n\n"
+              << opts << "\n";
+    return kOk;
+  }
+  if (!vm.count("input"))
+    throw BadArguments("clustertwin export: missing OUT.h5 (see 'clustertwin export --help')");
+  const std::string in = vm["input"].as<std::string>();
+  std::string out;
+  if (vm.count("output")) {
+    out = vm["output"].as<std::string>();
+  } else {
+    std::filesystem::path p(in);
+    out = p.replace_extension(".nc").string();
+  }
+  if (ct::io::same_file(in, out) || ct::io::same_file(in, out + ".partial"))
+    throw ct::io::ScenarioError("clustertwin export: -o " + out + " is the input " + in +
+                                ": refusing to overwrite it");
+  ct::io::ExportOptions eo;
+  eo.events = vm.count("no-events") == 0;
+  eo.deflate = vm["deflate"].as<int>();
+  if (eo.deflate < 0 || eo.deflate > 9)
+    throw BadArguments("clustertwin export: --deflate must be 0 to 9 (got " +
+                       std::to_string(eo.deflate) + ")");
+  ct::io::ExportResult r;
+  try {
+    r = ct::io::export_flat_netcdf(in, out, eo);
+  } catch (const ct::io::ExportInputError& e) {
+    throw ct::io::ScenarioError(std::string("clustertwin export: ") + e.what());
+  }
+  std::cout << out << ": " << r.variables << " variables, " << r.samples << " samples, " << r.racks
+            << " racks, " << r.events << " events\n";
+  return kOk;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -540,7 +698,7 @@ int main(int argc, char** argv) {
     return kOk;
   }
   if (command != "run" && command != "validate" && command != "info" && command != "sweep" &&
-      command != "summarize") {
+      command != "summarize" && command != "export" && command != "presets") {
     std::cerr << "clustertwin: unknown command '" << command << "'\n\n" << kUsage;
     return kBadInput;
   }
@@ -560,6 +718,8 @@ int main(int argc, char** argv) {
     if (command == "run") status = cmd_run(argc, argv, rank, ranks);
     if (command == "sweep") status = cmd_sweep(argc, argv);
     if (command == "summarize") status = cmd_summarize(argc, argv);
+    if (command == "export") status = cmd_export(argc, argv);
+    if (command == "presets") status = cmd_presets(argc, argv);
   } catch (const BadArguments& e) {
     if (rank == 0) std::cerr << e.what() << "\n";
     status = kBadInput;

@@ -9,6 +9,7 @@
 
 #include "io/input_file.hpp"
 #include "topology/campus.hpp"
+#include "twin/workloads/training.hpp"
 
 namespace ct::twin {
 
@@ -30,10 +31,18 @@ MemoryEstimate estimate_memory(const io::Scenario& sc, int ranks, int rank,
   // Plus the process itself (MPI, HDF5 and their buffers): 64 MiB.
   m.replicated_bytes = 64.0 * 1024 * 1024 + racks * (8 + 12 + 4 * 8) + nodes * 3 +
                        static_cast<double>(campus.halls()) * 12;
+  // A training job: 8 bytes per node of the job and per spare, its ring and pipeline
+  // boundary lists. Other kinds: a node list at most as long as the campus's, counted as 1 MiB
+  // (they hold a few nodes today).
   for (const auto& job : sc.jobs) {
-    const double acc = static_cast<double>(job.parallel.tp) * job.parallel.pp * job.parallel.dp;
-    m.replicated_bytes += 8.0 * (acc / apn + static_cast<double>(job.spare_nodes)) +
-                          24.0 * job.parallel.dp * (job.parallel.pp + 1);
+    if (const auto* t = dynamic_cast<const TrainingConfig*>(job.get())) {
+      const auto& par = t->spec.parallel;
+      const double acc = static_cast<double>(par.tp) * par.pp * par.dp;
+      m.replicated_bytes += 8.0 * (acc / apn + static_cast<double>(t->spec.spare_nodes)) +
+                            24.0 * par.dp * (par.pp + 1);
+    } else {
+      m.replicated_bytes += 1024.0 * 1024.0;
+    }
   }
   // Output: the rack series of one flush (4 series of 8 bytes per local rack per sample).
   const double samples =

@@ -1,8 +1,12 @@
 // What the engine writes (the HDF5 contract's series, rack layout and name tables): the
 // description the output file is created from, kept apart from the simulation itself.
+#include <cmath>
+
 #include "twin/accounting.hpp"
 #include "twin/engine.hpp"
 #include "twin/engine_state.hpp"
+#include "twin/queue.hpp"
+#include "twin/series.hpp"
 
 namespace ct::twin {
 
@@ -28,105 +32,128 @@ io::RackLayout Engine::rack_layout() const {
     l.hall.push_back(s_->campus.hall_of_rack(r));
     l.index_in_hall.push_back(s_->campus.index_in_hall(r));
   }
+  for (const auto& b : s_->sc.campus.buildings) l.building_names.push_back(b.name);
   return l;
 }
 
-std::vector<io::SeriesSpec> Engine::series() const {
-  using io::SeriesSpec;
-  using io::StoreType;
-  std::vector<SeriesSpec> v;
-  auto f = [&](const char* name, const char* units, const char* long_name) {
-    v.push_back(SeriesSpec{
-        std::string("facility/") + name, units, long_name, StoreType::f64, false, {}, {}});
+std::vector<io::SeriesSpec> Engine::series() const { return s_->series.specs(); }
+
+void Engine::write_tables(io::OutputFile& out) const {
+  if (s_->queue)
+    out.write_table("jobs_table", "job",
+                    s_->queue->jobs_table(static_cast<double>(s_->ticks) * s_->dt));
+}
+
+// The engine's series (facility, accounting, racks), then each job's own, in the order they
+// are written. Each is declared once here: the table does the rest (twin/series.hpp).
+// Samples are stamped at the end of their output interval and time_bnds holds [t − interval, t];
+// cell_methods (from the accumulation) says how a sample summarises that interval. Units are
+// udunits2 strings (tests/python/test_cf_output.py checks each): money has no udunits unit, so
+// cost is "s-1" and price "MW-1 h-1" with currency = "USD".
+void Engine::State::declare_series() {
+  SeriesTable& t = series;
+  EngineSeries& id = ids;
+  auto f = [&](const char* name, const char* units, const char* long_name, Accumulate a,
+               Reduce r = Reduce::replicated) {
+    return t.add(series_def(std::string("facility/") + name, units, long_name, a, r));
   };
-  f("power_it_w", "W", "IT power (accelerators and node overhead), interval mean");
-  f("power_cooling_w", "W", "cooling plant power (chillers, fans, pumps), interval mean");
-  f("power_distribution_loss_w", "W", "power distribution losses, interval mean");
-  f("power_facility_w", "W", "facility power drawn from the grid, interval mean");
-  f("pue", "1", "power usage effectiveness over the interval");
-  f("outdoor_temperature_c", "degC", "outdoor dry-bulb temperature, interval mean");
-  f("outdoor_wet_bulb_c", "degC", "outdoor wet-bulb temperature, interval mean");
-  f("supply_temperature_c", "degC", "cooling supply temperature (air or facility water)");
-  f("water_l_per_s", "L s-1", "make-up water of evaporative heat rejection, interval mean");
-  f("power_facility_max_w", "W", "highest tick facility power in the interval");
-  f("power_cap_w", "W", "lowest facility power cap in force in the interval (NaN: none)");
-  f("accelerator_power_cap_w", "W", "lowest per-accelerator power cap in the interval");
-  f("carbon_g_per_s", "g s-1", "CO2 emission rate of the facility's grid power, interval mean");
-  f("cost_usd_per_s", "USD s-1", "electricity cost rate, interval mean");
-  f("price_usd_per_mwh", "USD MWh-1", "energy-weighted electricity price in the interval");
-  f("energy_it_j", "J", "IT energy since the start (cumulative)");
-  f("energy_facility_j", "J", "facility energy since the start (cumulative)");
+  SeriesDef it = series_def("facility/power_it_w", "W",
+                            "IT power (accelerators and node overhead), interval mean",
+                            Accumulate::time_mean, Reduce::sum);
+  it.fixed_scale = kWattScale;
+  id.it_power = t.add(std::move(it));
+  id.cooling_power =
+      f("power_cooling_w", "W", "cooling plant power (chillers, fans, pumps), interval mean",
+        Accumulate::time_mean);
+  SeriesDef loss = series_def("facility/power_distribution_loss_w", "W",
+                              "power distribution losses, interval mean", Accumulate::derived);
+  const SeriesTable::Id it_id = id.it_power, cool_id = id.cooling_power;
+  const SeriesTable::Id* fac_id = &id.facility_power;
+  loss.derive = [it_id, cool_id, fac_id](const SeriesTable& s) {
+    return (s.accumulated(*fac_id) - s.accumulated(it_id) - s.accumulated(cool_id)) /
+           s.interval_s();
+  };
+  t.add(std::move(loss));
+  id.facility_power = f("power_facility_w", "W",
+                        "facility power drawn from the grid, interval mean", Accumulate::time_mean);
+  id.pue = f("pue", "1", "power usage effectiveness over the interval", Accumulate::ratio);
+  SeriesDef dry = series_def("facility/outdoor_temperature_c", "degC",
+                             "outdoor dry-bulb temperature, interval mean", Accumulate::time_mean);
+  dry.standard_name = "air_temperature";
+  id.outdoor = t.add(std::move(dry));
+  SeriesDef wet = series_def("facility/outdoor_wet_bulb_c", "degC",
+                             "outdoor wet-bulb temperature, interval mean", Accumulate::time_mean);
+  wet.standard_name = "wet_bulb_temperature";
+  id.wet_bulb = t.add(std::move(wet));
+  SeriesDef supply =
+      series_def("facility/supply_temperature_c", "degC",
+                 "cooling supply temperature (air or facility water)", Accumulate::last);
+  supply.sample = [this] { return facility.supply_c; };
+  t.add(std::move(supply));
+  id.water = f("water_l_per_s", "L s-1",
+               "make-up water of evaporative heat rejection, interval mean", Accumulate::time_mean);
+  id.facility_max = f("power_facility_max_w", "W", "highest tick facility power in the interval",
+                      Accumulate::maximum);
+  SeriesDef cap = series_def("facility/power_cap_w", "W",
+                             "lowest facility power cap in force in the interval (NaN: none)",
+                             Accumulate::minimum);
+  cap.reset = kInf;
+  cap.empty_nan = true;
+  id.cap_min = t.add(std::move(cap));
+  SeriesDef acc_cap =
+      series_def("facility/accelerator_power_cap_w", "W",
+                 "lowest per-accelerator power cap in the interval", Accumulate::minimum);
+  acc_cap.reset = kInf;
+  id.acc_cap_min = t.add(std::move(acc_cap));
+  id.carbon =
+      f("carbon_g_per_s", "g s-1", "CO2 emission rate of the facility's grid power, interval mean",
+        Accumulate::time_mean);
+  SeriesDef cost = series_def("facility/cost_usd_per_s", "s-1",
+                              "electricity cost rate in US dollars per second, interval mean",
+                              Accumulate::time_mean);
+  cost.text_attributes = {{"currency", "USD"}};
+  id.cost = t.add(std::move(cost));
+  SeriesDef price = series_def("facility/price_usd_per_mwh", "MW-1 h-1",
+                               "electricity price in US dollars per MWh", Accumulate::ratio);
+  price.cell_methods = "time: mean (comment: weighted by facility energy)";
+  price.text_attributes = {{"currency", "USD"}};
+  id.price = t.add(std::move(price));
+  SeriesDef eit = series_def("facility/energy_it_j", "J", "IT energy since the start (cumulative)",
+                             Accumulate::last);
+  eit.sample = [this] { return acct.energy_it_j; };
+  t.add(std::move(eit));
+  SeriesDef efac = series_def("facility/energy_facility_j", "J",
+                              "facility energy since the start (cumulative)", Accumulate::last);
+  efac.sample = [this] { return acct.energy_facility_j; };
+  t.add(std::move(efac));
   for (int c = 0; c < kCategoryCount; ++c) {
-    v.push_back(
-        SeriesSpec{"accelerator_time/" + std::string(kCategoryNames[c]),
-                   "s",
+    id.cat_time[c] = t.add(
+        series_def("accelerator_time/" + std::string(kCategoryNames[c]), "s",
                    "accelerator-seconds in the interval: " + std::string(kCategoryLongNames[c]),
-                   StoreType::f64,
-                   false,
-                   {},
-                   {}});
-    v.push_back(SeriesSpec{"accelerator_energy/" + std::string(kCategoryNames[c]),
-                           "J",
-                           "energy in the interval: " + std::string(kCategoryLongNames[c]),
-                           StoreType::f64,
-                           false,
-                           {},
-                           {}});
+                   Accumulate::sum));
+    id.cat_energy[c] = t.add(series_def(
+        "accelerator_energy/" + std::string(kCategoryNames[c]), "J",
+        "energy in the interval: " + std::string(kCategoryLongNames[c]), Accumulate::sum));
   }
-  for (const auto& job : s_->jobs) {
-    const std::string g = "jobs/" + job.spec.name + "/";
-    v.push_back(SeriesSpec{g + "state",
-                           "1",
-                           "job phase at the end of the interval",
-                           StoreType::i8,
-                           false,
-                           {{"flag_meanings", std::string(kJobPhaseMeanings)}},
-                           {0, 1, 2, 3, 4, 5}});
-    v.push_back(SeriesSpec{g + "iterations",
-                           "1",
-                           "durable training iterations (cumulative)",
-                           StoreType::f64,
-                           false,
-                           {},
-                           {}});
-    v.push_back(SeriesSpec{g + "progress_iterations",
-                           "1",
-                           "training iterations including work not yet checkpointed",
-                           StoreType::f64,
-                           false,
-                           {},
-                           {}});
-    v.push_back(SeriesSpec{g + "tokens",
-                           "1",
-                           "tokens of durable progress (cumulative)",
-                           StoreType::f64,
-                           false,
-                           {},
-                           {}});
-    v.push_back(SeriesSpec{g + "step_time_s",
-                           "s",
-                           "mean step time while running in the interval (0 if not running)",
-                           StoreType::f64,
-                           false,
-                           {},
-                           {}});
-    v.push_back(SeriesSpec{g + "slowest_clock_ratio",
-                           "1",
-                           "clock ratio of the slowest participant at the end of the interval",
-                           StoreType::f64,
-                           false,
-                           {},
-                           {}});
-  }
-  auto r = [&](const char* name, const char* units, const char* long_name) {
-    v.push_back(
-        SeriesSpec{std::string("racks/") + name, units, long_name, StoreType::f32, true, {}, {}});
+  for (auto& job : control.jobs) job.work->declare_series(t);
+  if (queue) queue->declare_series(t);
+  auto r = [&](const char* name, const char* units, const char* long_name, Accumulate a,
+               double reset = 0.0) {
+    SeriesDef d = series_def(std::string("racks/") + name, units, long_name, a, Reduce::per_rack);
+    d.type = io::StoreType::f32;
+    d.reset = reset;
+    return t.add(std::move(d));
   };
-  r("power_w", "W", "rack IT power, interval mean");
-  r("inlet_temperature_c", "degC", "rack inlet (air or coolant) temperature, interval mean");
-  r("max_junction_temperature_c", "degC", "hottest accelerator junction in the interval");
-  r("throttled_fraction", "1", "share of accelerator-ticks clock-throttled in the interval");
-  return v;
+  id.rack_power = r("power_w", "W", "rack IT power, interval mean", Accumulate::tick_mean);
+  id.rack_inlet =
+      r("inlet_temperature_c", "degC", "rack inlet (air or coolant) temperature, interval mean",
+        Accumulate::tick_mean);
+  id.rack_max_junction =
+      r("max_junction_temperature_c", "degC", "hottest accelerator junction in the interval",
+        Accumulate::maximum, -kInf);
+  id.rack_throttled =
+      r("throttled_fraction", "1", "share of accelerator-ticks clock-throttled in the interval",
+        Accumulate::tick_mean);
 }
 
 }  // namespace ct::twin

@@ -142,6 +142,14 @@ JobPlacement place_job(const Campus& campus, const FabricSpec& fabric, const Job
     if (std::ssize(pl.spares) < job.spare_nodes) too_few();
   }
 
+  derive_communication(pl, par);
+  node_taken = std::move(taken);
+  return pl;
+}
+
+void derive_communication(JobPlacement& pl, const ParallelSpec& par) {
+  pl.dp_ring_nodes.clear();
+  pl.pp_boundaries.clear();
   pl.dp_ring_nodes.reserve(static_cast<std::size_t>(par.dp));
   for (int d = 0; d < par.dp; ++d) pl.dp_ring_nodes.push_back(pl.node_of_rank(pl.rank(0, 0, d)));
   for (int d = 0; d < par.dp; ++d) {
@@ -152,9 +160,6 @@ JobPlacement place_job(const Campus& campus, const FabricSpec& fabric, const Job
       pl.pp_boundaries.push_back(
           {pl.node_of_rank(pl.rank(0, par.pp - 1, d)), pl.node_of_rank(pl.rank(0, 0, d))});
   }
-
-  node_taken = std::move(taken);
-  return pl;
 }
 
 }  // namespace ct::workload

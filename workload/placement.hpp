@@ -49,4 +49,8 @@ struct JobPlacement {
 JobPlacement place_job(const topology::Campus& campus, const topology::FabricSpec& fabric,
                        const JobSpec& job, std::vector<std::int8_t>& node_taken);
 
+// dp_ring_nodes and pp_boundaries from the nodes (rank order): after a node of the job is
+// replaced, they follow it.
+void derive_communication(JobPlacement& placement, const ParallelSpec& parallel);
+
 }  // namespace ct::workload

@@ -143,13 +143,16 @@ StepBreakdown step_breakdown(const JobSpec& job, const JobPlacement& pl, const C
     // Expert groups are ep consecutive DP replicas at the same TP/PP position.
     std::vector<std::int64_t> members;
     for (int d = 0; d < par.ep; ++d) members.push_back(pl.node_of_rank(pl.rank(0, 0, d)));
+    // Pairwise exchange talks to a different peer each round, not along a ring: the slowest
+    // link of the expert group sets each round.
     const RingPath path = topology::ring_path(campus, fabric, members.data(), members.size());
+    const double alpha = path.max_link_alpha_s;
     const double bytes = activation_bytes / par.tp;
     const double calls = 4.0 * m * layers_per_stage;
-    b.collectives.push_back(detail(
-        "ep_alltoall", path.tier, par.ep, calls, bytes, path.alpha_s, path.bandwidth_bytes_per_s,
-        topology::all_to_all(par.ep, bytes, path.alpha_s, path.bandwidth_bytes_per_s),
-        job.ep_exposed_fraction));
+    b.collectives.push_back(
+        detail("ep_alltoall", path.tier, par.ep, calls, bytes, alpha, path.bandwidth_bytes_per_s,
+               topology::all_to_all(par.ep, bytes, alpha, path.bandwidth_bytes_per_s),
+               job.ep_exposed_fraction));
   }
 
   for (const CollectiveDetail& c : b.collectives) b.exposed_comm_s += c.exposed_s;

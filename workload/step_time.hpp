@@ -11,13 +11,16 @@
 //   dp_allreduce  ring all-reduce of bytes_per_gradient_element · parameters/(tp·pp) over the dp
 //                 replicas, once per step; hierarchical when several replicas share a scale-up
 //                 domain; the slowest PP stage's DP group counts; exposed (1 − dp_overlap).
+//                 α is the ring's effective per-step latency (topology::ring_path: pipelined
+//                 critical path, a campus link costs 2 steps' worth per crossing).
 //   pp_p2p        2·v·m messages of a/tp per stage (each forward and backward chunk pass sends
 //                 one message to the neighbouring stage; sequence-parallel activations are
 //                 sharded over the TP group's NICs); α and B of the slowest stage boundary.
 //   tp_allreduce  4·m·L/pp all-reduces of a over tp inside the scale-up domain (Megatron: two in
 //                 the forward, two in the backward per layer; recomputation not counted).
 //   ep_alltoall   4·m·L/pp all-to-alls of a/tp over ep replicas (dispatch + combine, forward +
-//                 backward, every layer treated as MoE), when ep > 1.
+//                 backward, every layer treated as MoE), when ep > 1; α of the group's slowest
+//                 link.
 #pragma once
 
 #include <string>
@@ -36,7 +39,7 @@ struct CollectiveDetail {
   int members = 1;                                // group size
   double calls_per_step = 0;                      // how often it runs per step
   double bytes = 0;                               // per call, per member
-  double alpha_s = 0;                             // α of one step of one call
+  double alpha_s = 0;  // α of one step of one call (rings: effective per-step α)
   double bandwidth_bytes_per_s = 0;
   double latency_s = 0;    // α part, all calls of one step
   double bandwidth_s = 0;  // β part, all calls of one step

@@ -23,6 +23,7 @@ while (($#)); do
     *) echo "run_fuzz.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
+BUILD=$(realpath -m "$BUILD")
 CXX=${FUZZ_CXX:-$(command -v clang++ || command -v clang++-14 || true)}
 CC=${FUZZ_CC:-$(command -v clang || command -v clang-14 || true)}
 [ -n "$CXX" ] && [ -n "$CC" ] || { echo "run_fuzz.sh: clang not found (scripts/install-deps.sh --with-fuzz)" >&2; exit 1; }

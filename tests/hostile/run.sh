@@ -170,7 +170,7 @@ case_links_to_inputs() { # identity, not names: links and other spellings of an 
     >"$TMP/weather.csv"
   run_cmd 0 run "$TMP/s.yaml" -o "$TMP/weather.csv" --set weather.source=csv \
     --set weather.csv_file=weather.csv
-  check "output_is_weather_csv" 2 "is an input CSV file"
+  check "output_is_weather_csv" 2 "is an input data file"
   run_cmd 0 run "$TMP/s.yaml" -o "$WORK/out.h5" --stats-json "$TMP/s.yaml"
   check "stats_json_is_scenario" 2 "the --stats-json file" "is the scenario file"
   cmp -s "$BASE" "$TMP/s.yaml" || fail "inputs_untouched" "the scenario file was changed"

@@ -2,6 +2,7 @@
 // Latencies are compared with hand-written closed forms (relative tolerance 1e-12).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <vector>
@@ -89,26 +90,89 @@ TEST(FabricTiers, LinkBandwidthIsBottleneckOverCrossedTiers) {
   EXPECT_EQ(link_bandwidth_bytes_per_s(c, f, 1, 9), 10e9);
 }
 
-TEST(FabricTiers, RingPathSlowestLinkSetsAlphaAndBandwidth) {
+// Ring all-reduce critical path, computed independently: the latest arrival of the last step
+// by the recurrence a(j+1, s) = a(j, s−1) + α_j (member j+1 forwards at step s what it received
+// from j at step s−1), a(·, 0) = 0, maximised over members.
+double ring_critical_path_s(const std::vector<double>& alpha, std::int64_t steps) {
+  const std::size_t n = alpha.size();
+  std::vector<double> arrival(n, 0.0), next(n);
+  for (std::int64_t s = 0; s < steps; ++s) {
+    for (std::size_t j = 0; j < n; ++j) next[(j + 1) % n] = arrival[j] + alpha[j];
+    arrival.swap(next);
+  }
+  double latest = 0.0;
+  for (double a : arrival) latest = std::max(latest, a);
+  return latest;
+}
+
+TEST(FabricTiers, RingLatencyMatchesTheCriticalPathRecurrence) {
+  // Irregular latencies, every step count from 0 to three turns, rings of 1 to 9 links.
+  for (std::size_t n = 1; n <= 9; ++n) {
+    std::vector<double> alpha(n);
+    for (std::size_t j = 0; j < n; ++j) alpha[j] = 1e-6 * (1.0 + static_cast<double>((j * 7) % 5));
+    for (std::int64_t steps = 0; steps <= static_cast<std::int64_t>(3 * n); ++steps)
+      expect_rel(ring_latency_s(alpha.data(), n, steps), ring_critical_path_s(alpha, steps));
+  }
+  const double one = 1e-6;
+  EXPECT_THROW(ring_latency_s(&one, 0, 1), std::invalid_argument);
+  EXPECT_THROW(ring_latency_s(&one, 1, -1), std::invalid_argument);
+}
+
+// c of p links are slow (α_c, a campus crossing), the rest fast (α_l). Closed forms of the ring
+// all-reduce latency T = 2Σα − min over adjacent pairs (α_j + α_{j+1}), 2(p−1) steps:
+//   c = 0                          2(p−1)·α_l
+//   1 ≤ c ≤ p−2 in a row (1, 2, p/2, p−2)  2(p−1)·α_l + 2c·(α_c − α_l)  (campus paid 2c times)
+//   c = p/2, alternating           (p−1)·(α_l + α_c)
+//   c = p                          2(p−1)·α_c
+// (The brief's estimate 2(p−1)·c/p crossings agrees to O(c/p).) Tolerance 1e-12 relative.
+TEST(FabricTiers, RingAllReduceLatencyWithCSlowLinks) {
+  const double fast = 1.78e-6, slow = 19.45e-6;  // spine, campus 2 km (defaults)
+  for (std::size_t p : {4u, 16u, 128u}) {
+    const auto steps = 2 * static_cast<std::int64_t>(p - 1);
+    const double pm1 = static_cast<double>(p - 1);
+    for (std::size_t c : {std::size_t{0}, std::size_t{1}, std::size_t{2}, p / 2, p - 2}) {
+      std::vector<double> alpha(p, fast);
+      for (std::size_t j = 0; j < c; ++j) alpha[(j + 5) % p] = slow;  // c in a row
+      expect_rel(ring_latency_s(alpha.data(), p, steps),
+                 2.0 * pm1 * fast + 2.0 * static_cast<double>(c) * (slow - fast));
+    }
+    std::vector<double> alternating(p, fast);
+    for (std::size_t j = 1; j < p; j += 2) alternating[j] = slow;
+    expect_rel(ring_latency_s(alternating.data(), p, steps), pm1 * (fast + slow));
+    const std::vector<double> all(p, slow);
+    // Equal links: exactly the old 2(p−1)·α, not just to rounding.
+    EXPECT_EQ(ring_latency_s(all.data(), p, steps), static_cast<double>(steps) * slow);
+  }
+}
+
+TEST(FabricTiers, RingPathPipelinedAlphaAndSlowestBandwidth) {
   const Campus c = two_buildings();
   const FabricSpec f = distinct_fabric();
   const std::vector<std::int64_t> local = {0, 1, 2};  // all in rack 0, closing 2 → 0
   RingPath r = ring_path(c, f, local);
   expect_rel(r.alpha_s, link_latency_s(c, f, 0, 1));
+  expect_rel(r.max_link_alpha_s, link_latency_s(c, f, 0, 1));
   EXPECT_EQ(r.bandwidth_bytes_per_s, 50e9);
   EXPECT_EQ(r.tier, Tier::leaf);
+  EXPECT_EQ(r.campus_links, 0);
 
+  // 0 →leaf 1 →spine 5 →core 9 →campus 17 →campus 0: per step, 2Σα − min adjacent pair over
+  // 2(p−1) = 8 steps; the adjacent pair with the smallest sum is leaf + spine.
   const std::vector<std::int64_t> mixed = {0, 1, 5, 9, 17};
   r = ring_path(c, f, mixed);
-  expect_rel(r.alpha_s, link_latency_s(c, f, 9, 17));
+  const double leaf = link_latency_s(c, f, 0, 1), spine = link_latency_s(c, f, 1, 5);
+  const double core = link_latency_s(c, f, 5, 9), campus = link_latency_s(c, f, 9, 17);
+  expect_rel(r.alpha_s, (2.0 * (leaf + spine + core + 2.0 * campus) - (leaf + spine)) / 8.0);
+  expect_rel(r.max_link_alpha_s, campus);
   EXPECT_EQ(r.bandwidth_bytes_per_s, 10e9);
   EXPECT_EQ(r.tier, Tier::campus);
+  EXPECT_EQ(r.campus_links, 2);
 
-  // Closing link only: 0 → 5 → 9 is spine then core; 9 → 0 is core as well.
-  const std::vector<std::int64_t> closing = {0, 5, 9};
-  r = ring_path(c, f, closing);
-  expect_rel(r.alpha_s, link_latency_s(c, f, 9, 0));
-  EXPECT_EQ(r.tier, Tier::core);
+  // Every link crosses the campus at the same distance: today's α, bit for bit.
+  const std::vector<std::int64_t> spread = {0, 16, 4, 20, 8, 24};
+  r = ring_path(c, f, spread);
+  EXPECT_EQ(r.alpha_s, link_latency_s(c, f, 0, 16));
+  EXPECT_EQ(r.campus_links, 6);
 
   const std::int64_t one = 3;
   r = ring_path(c, f, &one, 1);
@@ -132,6 +196,16 @@ TEST(FabricTiers, DefaultsAreInfinibandNdr) {
   const FabricSpec g = fabric_preset_gb200_nvl72();
   EXPECT_EQ(g.scaleup, ScaleupDomain::rack);
   EXPECT_EQ(g.leaf.bandwidth_bytes_per_s, 100e9);  // 800 Gb/s
+  // B200 with ConnectX-8: 8-GPU NVLink 5 node domain, 800 Gb/s per GPU on every scale-out tier.
+  const FabricSpec b = fabric_preset_b200_800g();
+  EXPECT_NO_THROW(validate(b));
+  EXPECT_EQ(b.scaleup, ScaleupDomain::node);
+  EXPECT_EQ(b.scaleup_bandwidth_bytes_per_s, 900e9);  // 1.8 TB/s both directions
+  for (Tier t : {Tier::leaf, Tier::spine, Tier::core, Tier::campus})
+    EXPECT_EQ(tier_spec(b, t).bandwidth_bytes_per_s, 100e9);  // 800 Gb/s
+  ASSERT_NE(fabric_catalogue().find("b200_800g"), nullptr);
+  EXPECT_EQ(fabric_catalogue().find("nope"), nullptr);
+  EXPECT_EQ(fabric_catalogue().entries().size(), 3u);
   FabricSpec bad = f;
   bad.campus_route_factor = 0.9;
   EXPECT_THROW(validate(bad), std::invalid_argument);

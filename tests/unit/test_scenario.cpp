@@ -11,6 +11,7 @@
 
 #include "io/config_tree.hpp"
 #include "io/scenario.hpp"
+#include "twin/workloads/training.hpp"
 
 namespace ct::io {
 namespace {
@@ -321,8 +322,9 @@ TEST(GoodScenario, BaseLoads) {
   EXPECT_EQ(sc.campus.buildings[0].racks_per_hall, 2);
   EXPECT_EQ(sc.campus.nodes_per_rack, 4);
   ASSERT_EQ(sc.jobs.size(), 1u);
-  EXPECT_EQ(sc.checkpoints.size(), 1u);
-  EXPECT_DOUBLE_EQ(sc.jobs[0].efficiency, 0.4);
+  EXPECT_EQ(sc.jobs[0]->kind, "training");
+  const auto& job = dynamic_cast<const ct::twin::TrainingConfig&>(*sc.jobs[0]);
+  EXPECT_DOUBLE_EQ(job.spec.efficiency, 0.4);
   EXPECT_HAS(sc.resolved_yaml, "schema_version: 1");
 }
 
@@ -346,7 +348,7 @@ TEST(GoodScenario, ExtendsOverridesNestedValueAndKeepsOthers) {
   EXPECT_EQ(child.campus.buildings[0].racks_per_hall, 2);
   EXPECT_EQ(child.campus.accelerators_per_node, 8);
   EXPECT_EQ(child.jobs.size(), 1u);
-  EXPECT_EQ(child.jobs[0].name, "small");
+  EXPECT_EQ(child.jobs[0]->name, "small");
 }
 
 TEST(GoodScenario, TwoLevelExtends) {

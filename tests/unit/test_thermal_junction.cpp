@@ -107,8 +107,84 @@ TEST(ThermalJunction, SquareWaveLimits) {
               0.5 * square_wave_swing_k(625.0 * 0.7, 0.07, 15.0, 6.0, 0.8), 1e-15);
 }
 
+// Periodic steady state of τ dT/dt = P(t) − T (R·ΔP = 1, low phase at 0) computed without the
+// closed form: exact RC sub-steps (64 per phase) from T = 0, period after period until the
+// initial condition has decayed below rounding; then the maximum over the last period's samples
+// and the exact time average of that period (∫ of each exponential segment).
+struct PeriodicState {
+  double peak = 0.0, mean = 0.0;
+};
+PeriodicState iterate_square_wave(double tau_s, double period_s, double duty) {
+  const int sub = 64;
+  const double high_s = duty * period_s, low_s = (1.0 - duty) * period_s;
+  const double q_high = std::exp(-high_s / sub / tau_s), q_low = std::exp(-low_s / sub / tau_s);
+  // e^{−46} ≈ 1e-20 of the initial condition is left after 46·τ of simulated time.
+  const long periods = static_cast<long>(std::ceil(46.0 * tau_s / period_s)) + 1;
+  double t = 0.0, previous = -1.0;
+  PeriodicState st;
+  for (long n = 0; n < periods; ++n) {
+    double peak = t, integral = 0.0;
+    for (int i = 0; i < sub; ++i) {  // high phase: toward 1
+      integral += high_s / sub + (t - 1.0) * tau_s * (1.0 - q_high);
+      t = 1.0 + (t - 1.0) * q_high;
+      peak = std::max(peak, t);
+    }
+    for (int i = 0; i < sub; ++i) {  // low phase: toward 0
+      integral += t * tau_s * (1.0 - q_low);
+      t *= q_low;
+      peak = std::max(peak, t);
+    }
+    st = {peak, integral / period_s};
+    if (t == previous) break;
+    previous = t;
+  }
+  return st;
+}
+
+// The closed-form peak above the mean against the iterated periodic steady state: periods 1–120
+// s, duties 0.1–0.9, τ of 2–40 s (cold plate to heavy air heat sink), to 1e-9 relative.
+TEST(ThermalJunction, SquareWavePeakMatchesIteratedPeriodicState) {
+  for (const double tau_s : {2.0, 5.0, 15.0, 40.0}) {
+    for (const double period_s : {1.0, 2.0, 4.5, 6.7, 10.0, 20.0, 30.0, 60.0, 90.0, 120.0}) {
+      for (int k = 1; k <= 9; ++k) {
+        const double duty = 0.1 * k;
+        const PeriodicState st = iterate_square_wave(tau_s, period_s, duty);
+        const double expected = st.peak - st.mean;
+        EXPECT_NEAR(square_wave_peak_shape(tau_s, period_s, duty), expected, 1e-9 * expected)
+            << "tau " << tau_s << " period " << period_s << " duty " << duty;
+        // The iteration's own mean is the duty (the RC is linear): a check of the check.
+        EXPECT_NEAR(st.mean, duty, 1e-12);
+      }
+    }
+  }
+}
+
+TEST(ThermalJunction, SquareWavePeakLimitsAndHalfSwing) {
+  // Slow wave: the peak reaches the high steady state, 1 − d above the mean.
+  EXPECT_NEAR(square_wave_peak_shape(1.0, 1000.0, 0.8), 0.2, 1e-12);
+  // Fast wave: a symmetric triangle, half the swing ½·d(1−d)P/τ.
+  const double fast = square_wave_peak_shape(100.0, 0.01, 0.3);
+  EXPECT_NEAR(fast, 0.5 * 0.3 * 0.7 * 0.01 / 100.0, 1e-4 * fast);
+  EXPECT_EQ(square_wave_peak_shape(10.0, 5.0, 0.0), 0.0);
+  EXPECT_EQ(square_wave_peak_shape(10.0, 5.0, 1.0), 0.0);
+  // Half the swing is exact only at d = ½; it overstates the peak of a long compute phase
+  // (d > ½) and understates a short one. At d = 0.88, τ = 15 s and ΔP·R = 30 K the two differ by
+  // 0.03 K at a 6 s period and 2.4 K at 60 s.
+  for (const double period_s : {2.0, 6.0, 60.0}) {
+    EXPECT_NEAR(square_wave_peak_shape(15.0, period_s, 0.5),
+                0.5 * square_wave_shape(15.0, period_s, 0.5), 1e-15);
+    EXPECT_LT(square_wave_peak_shape(15.0, period_s, 0.88),
+              0.5 * square_wave_shape(15.0, period_s, 0.88));
+    EXPECT_GT(square_wave_peak_shape(15.0, period_s, 0.2),
+              0.5 * square_wave_shape(15.0, period_s, 0.2));
+  }
+  // Per watt of dynamic power: R·Δa·shape.
+  EXPECT_DOUBLE_EQ(ripple_peak_k_per_w(0.07, 15.0, 6.0, 0.8, 1.0, 0.3),
+                   0.07 * square_wave_peak_shape(15.0, 6.0, 0.8) * 0.7);
+}
+
 TEST(ThermalJunction, ResistanceSpreadIsLognormalKeyedById) {
-  const AcceleratorSpec& spec = *find_accelerator_preset("h100_sxm");
+  const AcceleratorSpec& spec = *accelerator_catalogue().find("h100_sxm");
   const std::uint64_t seed = 20260701;
   const int n = 100000;
   std::vector<double> logs(n);

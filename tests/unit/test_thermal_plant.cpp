@@ -1,7 +1,10 @@
 // Cooling plant and rack inlet models.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <string>
 
 #include "thermal/cooling_plant.hpp"
 #include "thermal/rack_inlet.hpp"
@@ -11,43 +14,161 @@ namespace ct::thermal {
 namespace {
 
 const CoolingPlantSpec& plant(std::string_view name) {
-  const CoolingPlantSpec* spec = find_cooling_plant_preset(name);
+  const CoolingPlantSpec* spec = cooling_plant_catalogue().find(name);
   EXPECT_NE(spec, nullptr) << name;
   return *spec;
 }
 
 TEST(ThermalPlant, PresetsExist) {
-  for (const std::string_view name : cooling_plant_preset_names()) {
-    ASSERT_NE(find_cooling_plant_preset(name), nullptr) << name;
-    EXPECT_EQ(find_cooling_plant_preset(name)->name, name);
+  for (const std::string& name : cooling_plant_catalogue().names()) {
+    ASSERT_NE(cooling_plant_catalogue().find(name), nullptr) << name;
+    EXPECT_EQ(cooling_plant_catalogue().find(name)->name, name);
   }
-  EXPECT_EQ(find_cooling_plant_preset("immersion"), nullptr);
+  EXPECT_EQ(cooling_plant_catalogue().find("immersion"), nullptr);
 }
 
 // First law: every watt the facility draws ends up as heat outdoors, and the plant rejects the
-// IT heat plus the cooling work done inside the loop.
+// IT heat plus the cooling work done inside the loop. Over the whole weather range, so fans at
+// design airflow, fans slowed down by a cold day and chiller trim are all covered; 1e-9 of IT.
 TEST(ThermalPlant, EnergyBalance) {
   const double it_w = 20e6;
-  for (const std::string_view name : cooling_plant_preset_names()) {
+  const double tol_w = 1e-9 * it_w;
+  for (const std::string& name : cooling_plant_catalogue().names()) {
     const CoolingPlantSpec& spec = plant(name);
-    for (const auto& [dry_c, wet_c] : {std::pair{-10.0, -11.0}, std::pair{15.0, 10.0},
-                                       std::pair{30.0, 21.0}, std::pair{42.0, 24.0}}) {
+    for (double dry_c = -20.0; dry_c <= 46.0; dry_c += 1.0) {
+      const double wet_c = dry_c - 4.0;
       const PlantOutput out = plant_output(spec, it_w, dry_c, wet_c);
       EXPECT_DOUBLE_EQ(out.heat_removed_from_it_w, it_w);
-      EXPECT_NEAR(
-          out.facility_power_w,
-          it_w + out.chiller_power_w + out.fan_power_w + out.pump_power_w + out.distribution_loss_w,
-          1e-6);
-      const double rejection_fan_w = spec.rejection_fan_fraction * out.heat_rejected_w;
+      const double air_handler_w = spec.air_handler_fan_fraction * it_w;
+      EXPECT_NEAR(out.fan_power_w, air_handler_w + out.rejection_fan_power_w, tol_w);
+      EXPECT_NEAR(out.cooling_power_w, out.chiller_power_w + out.fan_power_w + out.pump_power_w,
+                  tol_w);
+      // Facility = IT + cooling + distribution losses.
+      EXPECT_NEAR(out.facility_power_w, it_w + out.cooling_power_w + out.distribution_loss_w,
+                  tol_w);
+      // Heat rejected = loop heat (IT + air handlers + pumps) + chiller power.
+      EXPECT_NEAR(out.heat_rejected_w,
+                  it_w + air_handler_w + out.pump_power_w + out.chiller_power_w, tol_w);
       // Heat leaving the site: plant rejection + rejection-fan heat + electrical-room losses.
-      EXPECT_NEAR(out.heat_rejected_w + rejection_fan_w + out.distribution_loss_w,
-                  out.facility_power_w, 1e-6 * it_w);
-      // Heat rejected ≥ IT heat; the excess is exactly the in-loop cooling work.
-      EXPECT_NEAR(out.heat_rejected_w - it_w,
-                  out.chiller_power_w + out.pump_power_w + out.fan_power_w - rejection_fan_w, 1e-6);
+      EXPECT_NEAR(out.heat_rejected_w + out.rejection_fan_power_w + out.distribution_loss_w,
+                  out.facility_power_w, tol_w);
+      // Affinity law on the airflow the plant reports.
+      const double u = out.rejection_airflow_fraction;
+      EXPECT_NEAR(out.rejection_fan_power_w,
+                  spec.rejection_fan_fraction * out.heat_rejected_w * u * u * u, tol_w);
+      EXPECT_GE(u, spec.rejection_min_airflow_fraction);
+      EXPECT_LE(u, 1.0);
       EXPECT_NEAR(out.pue, out.facility_power_w / it_w, 1e-12);
     }
   }
+}
+
+// Counterflow exchanger solved without the effectiveness formula: RK4 along the exchanger
+// (water enters at x = 0 at t_hot and flows to x = 1; air enters at x = 1 at 0 °C and flows
+// back), C_w = 1, UA = ntu·C_w, C_air = r. The problem is linear in the unknown air outlet
+// temperature g at x = 0, so two shots give it exactly. Returns the water outlet temperature.
+double counterflow_water_out_c(double t_hot_c, double ntu, double r) {
+  auto shoot = [&](double g, double& water_out) {
+    const int n = 4000;
+    const double h = 1.0 / n;
+    double tw = t_hot_c, ta = g;
+    auto dw = [&](double w, double a) { return -ntu * (w - a); };
+    auto da = [&](double w, double a) { return -ntu / r * (w - a); };
+    for (int i = 0; i < n; ++i) {
+      const double k1w = dw(tw, ta), k1a = da(tw, ta);
+      const double k2w = dw(tw + 0.5 * h * k1w, ta + 0.5 * h * k1a);
+      const double k2a = da(tw + 0.5 * h * k1w, ta + 0.5 * h * k1a);
+      const double k3w = dw(tw + 0.5 * h * k2w, ta + 0.5 * h * k2a);
+      const double k3a = da(tw + 0.5 * h * k2w, ta + 0.5 * h * k2a);
+      const double k4w = dw(tw + h * k3w, ta + h * k3a), k4a = da(tw + h * k3w, ta + h * k3a);
+      tw += h / 6.0 * (k1w + 2 * k2w + 2 * k3w + k4w);
+      ta += h / 6.0 * (k1a + 2 * k2a + 2 * k3a + k4a);
+    }
+    water_out = tw;
+    return ta;  // air temperature at x = 1, must be the inlet 0 °C
+  };
+  double w0 = 0.0, w1 = 0.0;
+  const double a0 = shoot(0.0, w0), a1 = shoot(t_hot_c, w1);
+  const double g = -a0 * t_hot_c / (a1 - a0);
+  double water_out = 0.0;
+  shoot(g, water_out);
+  return water_out;
+}
+
+// The airflow the plant runs at removes exactly the loop's heat: with the rejection unit sized
+// for a balanced design (NTU_d = ΔT/a_r), an exchanger of that NTU at the reported airflow cools
+// the water by ΔT to a_r + x above the outdoor temperature, x the excess supply over T_econ.
+// Tolerance 1e-6 K (RK4 with 4000 steps is far tighter).
+TEST(ThermalPlant, RejectionAirflowRemovesTheLoopHeat) {
+  for (const std::string_view name : {"air_chiller_tower", "liquid_dry_cooler", "liquid_tower"}) {
+    const CoolingPlantSpec& spec = plant(name);
+    const double a_r = spec.rejection_approach_k, range_k = spec.loop_rise_k;
+    EXPECT_EQ(rejection_airflow_fraction(spec, 0.0), 1.0) << name;  // design: full airflow
+    EXPECT_NEAR(counterflow_water_out_c(range_k + a_r, range_k / a_r, 1.0), a_r, 1e-6) << name;
+    for (const double excess_k : {0.5, 2.0, 5.0, 10.0, 20.0}) {
+      const double u = rejection_airflow_fraction(spec, excess_k);
+      ASSERT_GT(u, spec.rejection_min_airflow_fraction) << name << " " << excess_k;
+      ASSERT_LT(u, 1.0);
+      const double leave_c = a_r + excess_k;
+      EXPECT_NEAR(counterflow_water_out_c(leave_c + range_k, range_k / a_r, u), leave_c, 1e-6)
+          << name << " excess " << excess_k;
+    }
+    // Far more approach than needed: the fans sit at their minimum speed.
+    EXPECT_EQ(rejection_airflow_fraction(spec, 1000.0), spec.rejection_min_airflow_fraction);
+  }
+  // The effectiveness formula itself: balanced streams, and ε → 1 − e^{−N} for c → 0.
+  EXPECT_NEAR(counterflow_effectiveness(2.5, 1.0), 2.5 / 3.5, 1e-15);
+  EXPECT_NEAR(counterflow_effectiveness(2.0, 0.0), 1.0 - std::exp(-2.0), 1e-15);
+  EXPECT_NEAR(counterflow_effectiveness(2.5, 1.0 - 1e-12), 2.5 / 3.5, 1e-9);
+}
+
+// Hotter is never cheaper: PUE does not fall as the outdoor temperature rises (wet bulb 4 K
+// below the dry bulb), and it rises strictly where the rejection fans modulate (cold side of the
+// supply band) and where the chiller trims (above it).
+TEST(ThermalPlant, HotterWeatherNeverLowersPue) {
+  for (const std::string& name : cooling_plant_catalogue().names()) {
+    const CoolingPlantSpec& spec = plant(name);
+    double previous = 0.0;
+    for (double dry_c = -20.0; dry_c <= 46.0; dry_c += 0.25) {
+      const double pue = plant_output(spec, 1e6, dry_c, dry_c - 4.0).pue;
+      EXPECT_GE(pue, previous - 1e-12) << name << " at " << dry_c << " °C";
+      previous = pue;
+    }
+  }
+  // Liquid, dry cooler: fans slow below 19 °C (25 °C supply − 6 K approach), trim above 29 °C.
+  const CoolingPlantSpec& dry = plant("liquid_dry_cooler");
+  auto pue = [&](double dry_c) { return plant_output(dry, 1e6, dry_c, dry_c - 4.0).pue; };
+  EXPECT_LT(pue(10.0), pue(15.0));
+  EXPECT_LT(pue(15.0), pue(18.0));
+  EXPECT_LT(pue(18.0), pue(19.0));
+  EXPECT_LT(pue(30.0), pue(35.0));
+  EXPECT_LT(pue(35.0), pue(40.0));
+}
+
+// The reviewer's case: a liquid campus with dry coolers over a week whose outdoor temperature
+// swings 15–24 °C. PUE now follows the weather (it was constant to 1e-12): it is lowest in the
+// coolest hours and highest in the warmest.
+TEST(ThermalPlant, LiquidDryCoolerPueFollowsAWeekOfWeather) {
+  SyntheticClimate week;
+  week.annual_mean_dry_bulb_c = 19.5;
+  week.annual_amplitude_k = 0.0;
+  week.diurnal_amplitude_k = 4.5;
+  const CoolingPlantSpec& dry = plant("liquid_dry_cooler");
+  const double start_s = parse_iso8601_utc("2026-06-01T00:00:00Z");
+  double lo = 1e9, hi = 0.0, at_coolest = 0.0, at_warmest = 0.0, coolest = 1e9, warmest = -1e9;
+  for (double t = start_s; t < start_s + 7 * 86400.0; t += 600.0) {
+    const WeatherSample w = sample(week, t);
+    const double pue = plant_output(dry, 1e6, w.dry_bulb_c, w.wet_bulb_c).pue;
+    lo = std::min(lo, pue);
+    hi = std::max(hi, pue);
+    if (w.dry_bulb_c < coolest) coolest = w.dry_bulb_c, at_coolest = pue;
+    if (w.dry_bulb_c > warmest) warmest = w.dry_bulb_c, at_warmest = pue;
+  }
+  EXPECT_NEAR(coolest, 15.0, 0.01);
+  EXPECT_NEAR(warmest, 24.0, 0.01);
+  EXPECT_GT(hi - lo, 0.01);  // 1.0825 at 15 °C (fans at 61% airflow, 23% power), 1.1033 ≥ 19 °C
+  EXPECT_EQ(lo, at_coolest);
+  EXPECT_EQ(hi, at_warmest);
 }
 
 // Month-average PUE on the warm-summer site in July, and in January on the cold site.
@@ -63,8 +184,8 @@ double mean_pue(const CoolingPlantSpec& spec, const SyntheticClimate& climate, d
 }
 
 TEST(ThermalPlant, PueRanges) {
-  const SyntheticClimate& warm = *find_climate_preset("warm_summer");
-  const SyntheticClimate& cold = *find_climate_preset("cold");
+  const SyntheticClimate& warm = *climate_catalogue().find("warm_summer");
+  const SyntheticClimate& cold = *climate_catalogue().find("cold");
   const double july_s = parse_iso8601_utc("2026-07-01T00:00:00Z");
   const double january_s = parse_iso8601_utc("2026-01-01T00:00:00Z");
 
@@ -81,8 +202,76 @@ TEST(ThermalPlant, PueRanges) {
   EXPECT_LT(mean_pue(plant("liquid_dry_cooler"), cold, january_s), liquid_summer);
 }
 
+// Annual PUE at a steady IT load over a synthetic year (hourly samples of 2026), and the
+// share of it that is mechanical (facility − distribution losses) / IT.
+struct AnnualPue {
+  double pue = 0.0, mechanical = 0.0;
+};
+AnnualPue annual_pue(const CoolingPlantSpec& spec, const SyntheticClimate& climate) {
+  const double start_s = parse_iso8601_utc("2026-01-01T00:00:00Z");
+  double facility_j = 0.0, loss_j = 0.0, it_j = 0.0;
+  for (double t = start_s; t < start_s + 365 * 86400.0; t += 3600.0) {
+    const WeatherSample w = sample(climate, t);
+    const PlantOutput out = plant_output(spec, 1e6, w.dry_bulb_c, w.wet_bulb_c);
+    facility_j += out.facility_power_w;
+    loss_j += out.distribution_loss_w;
+    it_j += 1e6;
+  }
+  return {facility_j / it_j, (facility_j - loss_j) / it_j};
+}
+
+// Each plant's annual PUE against a published figure for that kind of plant.
+//  - Warm-water direct liquid cooling without chillers: NREL's ESIF HPC data center, annualized
+//    PUE 1.036 (design goal ≤ 1.06), https://www.nrel.gov/computational-science/
+//    measuring-efficiency-pue.html. Its PUE counts lights, outdoor cooling fans, pumps and HVAC
+//    (no UPS or transformer losses listed), so it is compared with the model's mechanical PUE,
+//    in the temperate and cold climates (ESIF: Golden, Colorado, cool and dry), ±0.02. The full
+//    PUE of both liquid plants must also sit in the published liquid range 1.05–1.15 everywhere.
+//  - Direct evaporative air with outside air: Facebook Prineville, average PUE 1.07 in its first
+//    year (design 1.15), https://cascadebusnews.com (Cascade Business News, 2011), ±0.03.
+//  - Chilled water with towers and CRAHs: the Uptime Institute's 2023 industry-average PUE 1.58
+//    (flat at 1.55–1.59 since 2020), https://intelligence.uptimeinstitute.com/resource/
+//    large-data-centers-are-mostly-more-efficient-analysis-confirms. The model's plant is a
+//    modern one at full load with a water-side economizer; the average includes older rooms at
+//    part load, which the model does not represent. Not an agreement test: the model must stay
+//    below that average in every climate, and in the warm climate (chillers run much of the
+//    year) above the ≈1.2 that NREL's page above gives for efficiency-focused data centers. The
+//    model gives 1.27 / 1.19 / 1.16 (warm / temperate / cold), below the 1.3–1.6 often quoted
+//    for air plants: reported, not tuned.
+TEST(ThermalPlant, AnnualPueAgainstPublishedFigures) {
+  const SyntheticClimate& warm = *climate_catalogue().find("warm_summer");
+  const SyntheticClimate& temperate = *climate_catalogue().find("temperate");
+  const SyntheticClimate& cold = *climate_catalogue().find("cold");
+  for (const std::string_view name : {"liquid_dry_cooler", "liquid_tower"}) {
+    for (const SyntheticClimate* c : {&temperate, &cold}) {
+      const AnnualPue a = annual_pue(plant(name), *c);
+      std::printf("%-18s %-12s annual PUE %.4f, mechanical %.4f (ESIF 1.036)\n",
+                  std::string(name).c_str(), c->name.c_str(), a.pue, a.mechanical);
+      EXPECT_NEAR(a.mechanical, 1.036, 0.02) << name << " " << c->name;
+    }
+    for (const SyntheticClimate* c : {&warm, &temperate, &cold}) {
+      const AnnualPue a = annual_pue(plant(name), *c);
+      EXPECT_GE(a.pue, 1.05) << name << " " << c->name;
+      EXPECT_LE(a.pue, 1.15) << name << " " << c->name;
+    }
+  }
+  for (const SyntheticClimate* c : {&warm, &temperate, &cold}) {
+    const AnnualPue a = annual_pue(plant("air_evaporative"), *c);
+    std::printf("air_evaporative    %-12s annual PUE %.4f (Prineville 1.07)\n", c->name.c_str(),
+                a.pue);
+    EXPECT_NEAR(a.pue, 1.07, 0.03) << c->name;
+  }
+  for (const SyntheticClimate* c : {&warm, &temperate, &cold}) {
+    const AnnualPue a = annual_pue(plant("air_chiller_tower"), *c);
+    std::printf("air_chiller_tower  %-12s annual PUE %.4f (industry average 1.58)\n",
+                c->name.c_str(), a.pue);
+    EXPECT_LT(a.pue, 1.58) << c->name;
+  }
+  EXPECT_GE(annual_pue(plant("air_chiller_tower"), warm).pue, 1.2);
+}
+
 TEST(ThermalPlant, EconomizerInColdWeatherChillerInHot) {
-  for (const std::string_view name : cooling_plant_preset_names()) {
+  for (const std::string& name : cooling_plant_catalogue().names()) {
     const CoolingPlantSpec& spec = plant(name);
     const PlantOutput cold = plant_output(spec, 1e6, -5.0, -6.0);
     EXPECT_DOUBLE_EQ(cold.economizer_fraction, 1.0) << name;
@@ -115,7 +304,7 @@ TEST(ThermalPlant, EconomizerInColdWeatherChillerInHot) {
 }
 
 TEST(ThermalPlant, ChillerCopFallsWithOutdoorTemperature) {
-  for (const std::string_view name : cooling_plant_preset_names()) {
+  for (const std::string& name : cooling_plant_catalogue().names()) {
     const CoolingPlantSpec& spec = plant(name);
     double previous = chiller_cop(spec, 0.0);
     for (double t_c = 1.0; t_c <= 50.0; t_c += 1.0) {

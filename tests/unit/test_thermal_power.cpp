@@ -12,12 +12,12 @@
 namespace ct::thermal {
 namespace {
 
-const AcceleratorSpec& h100() { return *find_accelerator_preset("h100_sxm"); }
+const AcceleratorSpec& h100() { return *accelerator_catalogue().find("h100_sxm"); }
 
 TEST(ThermalCatalog, PresetsAreFoundByNameAndConsistent) {
-  ASSERT_EQ(accelerator_preset_names().size(), accelerator_presets().size());
-  for (const std::string_view name : accelerator_preset_names()) {
-    const AcceleratorSpec* spec = find_accelerator_preset(name);
+  ASSERT_EQ(accelerator_catalogue().names().size(), accelerator_catalogue().entries().size());
+  for (const std::string& name : accelerator_catalogue().names()) {
+    const AcceleratorSpec* spec = accelerator_catalogue().find(name);
     ASSERT_NE(spec, nullptr) << name;
     EXPECT_EQ(spec->name, name);
     EXPECT_GT(spec->tdp_w, spec->idle_w);
@@ -29,7 +29,7 @@ TEST(ThermalCatalog, PresetsAreFoundByNameAndConsistent) {
               spec->slowdown_temperature_c - 10.0)
         << name;
   }
-  EXPECT_EQ(find_accelerator_preset("h200"), nullptr);
+  EXPECT_EQ(accelerator_catalogue().find("h200"), nullptr);
 
   // ...and the air-cooled H100 calibration: 35 °C inlet at TDP is within 5 K of slowdown for the
   // median unit and above it for a +2σ unit.
@@ -66,7 +66,7 @@ TEST(ThermalPower, NodePowerMatchesDgxAndNvl72References) {
   EXPECT_NEAR(node_power_w(h, 8 * 600.0), 7800.0, 300.0);
   EXPECT_LT(node_power_w(h, 8 * 75.0), 2000.0);
   // GB200 NVL72: ≈120 kW per rack of 18 trays at full load.
-  const AcceleratorSpec& gb = *find_accelerator_preset("gb200");
+  const AcceleratorSpec& gb = *accelerator_catalogue().find("gb200");
   EXPECT_NEAR(18 * node_power_w(gb, 4 * gb.tdp_w), 120e3, 2e3);
 }
 
@@ -79,7 +79,7 @@ GovernorInput typical_input(double inlet_c) {
   in.power_cap_w = 700.0;
   in.junction_temperature_c = 75.0;
   in.decay = rc_decay(10.0, 15.0);  // a 10 s tick: the junction can move ≈half way to T_ss
-  in.half_swing_k_per_w = half_swing_k_per_w(0.07, 15.0, 6.0, 0.85, 1.0, 0.3);
+  in.ripple_peak_k_per_w = ripple_peak_k_per_w(0.07, 15.0, 6.0, 0.85, 1.0, 0.3);
   return in;
 }
 
@@ -90,7 +90,7 @@ double peak_junction_c(const AcceleratorSpec& spec, const GovernorInput& in, dou
       in.junction_temperature_c,
       steady_temperature_c(in.inlet_temperature_c, in.resistance_k_per_w, power_w), in.decay);
   const double dynamic_w = (spec.tdp_w - spec.idle_w) * std::pow(phi, spec.power_exponent);
-  return std::max(end_c, in.junction_temperature_c) + in.half_swing_k_per_w * dynamic_w;
+  return std::max(end_c, in.junction_temperature_c) + in.ripple_peak_k_per_w * dynamic_w;
 }
 
 TEST(ThermalGovernor, FullClockAtCoolInlet) {
@@ -144,7 +144,7 @@ TEST(ThermalGovernor, PowerCapBindsAndIsNeverExceeded) {
                               steady_temperature_c(inlet_c, in.resistance_k_per_w,
                                                    accelerator_power_w(h, activity, r.clock_ratio)),
                               in.decay) +
-              in.half_swing_k_per_w * r.dynamic_power_w;
+              in.ripple_peak_k_per_w * r.dynamic_power_w;
           if (!r.floored) {
             EXPECT_LE(peak_power_w, cap_w + 1e-9);
             EXPECT_LE(end_c, h.slowdown_temperature_c + 1e-9);
@@ -178,7 +178,7 @@ TEST(ThermalGovernor, MonotoneInInletAndFloored) {
 }
 
 // Closed loop over many 10 s ticks at a hot inlet, from cold: the junction approaches the
-// slowdown threshold minus the half swing from below and never overshoots.
+// slowdown threshold minus the ripple peak from below and never overshoots.
 TEST(ThermalGovernor, ClosedLoopSettlesAtSlowdownWithoutOvershoot) {
   const AcceleratorSpec& h = h100();
   GovernorInput in = typical_input(42.0);
@@ -196,6 +196,45 @@ TEST(ThermalGovernor, ClosedLoopSettlesAtSlowdownWithoutOvershoot) {
   EXPECT_LE(max_peak_c, h.slowdown_temperature_c + 1e-9);
   EXPECT_NEAR(peak_junction_c(h, in, phi), h.slowdown_temperature_c, 1e-6);
   EXPECT_LT(phi, 1.0);
+}
+
+// At steady state (a tick ≫ τ: decay 0) the governor's thermal limit is the true peak of the
+// periodic steady state under the compute/communication square wave. Simulate that wave with
+// exact per-phase RC steps at the governor's clock (period 60 s, compute share 0.85, τ 15 s) from
+// the tick's steady temperature until it repeats, and find the peak at the slowdown threshold to
+// 1e-9 K. The old half-swing rule (mean + ½ΔT_pp) would have throttled this unit harder.
+TEST(ThermalGovernor, ThrottlesToTheExactPeriodicPeak) {
+  const AcceleratorSpec& h = h100();
+  const double tau_s = h.time_constant_s, period_s = 60.0, duty = 0.85, a_comm = 0.3;
+  GovernorInput in;
+  in.activity = duty + (1.0 - duty) * a_comm;
+  in.peak_activity = 1.0;
+  in.inlet_temperature_c = 38.0;
+  in.resistance_k_per_w = 0.075;
+  in.power_cap_w = 700.0;
+  in.junction_temperature_c = 60.0;
+  in.decay = 0.0;
+  in.ripple_peak_k_per_w = ripple_peak_k_per_w(0.075, tau_s, period_s, duty, 1.0, a_comm);
+  const GovernorResult r = governor_clock_ratio(h, in);
+  ASSERT_EQ(r.limit, ClockLimit::thermal);
+  ASSERT_FALSE(r.floored);
+  const double d_w = r.dynamic_power_w;
+  const double high_c = in.inlet_temperature_c + in.resistance_k_per_w * (h.idle_w + d_w);
+  const double low_c = in.inlet_temperature_c + in.resistance_k_per_w * (h.idle_w + a_comm * d_w);
+  const double q_high = std::exp(-duty * period_s / tau_s);
+  const double q_low = std::exp(-(1.0 - duty) * period_s / tau_s);
+  double t_c = in.inlet_temperature_c + in.resistance_k_per_w * (h.idle_w + in.activity * d_w);
+  double peak_c = 0.0;
+  for (int n = 0; n < 200; ++n) {  // e^{−60·200/15} of the start is left
+    t_c = high_c + (t_c - high_c) * q_high;
+    peak_c = t_c;  // the high phase rises monotonically: its end is the period's maximum
+    t_c = low_c + (t_c - low_c) * q_low;
+  }
+  EXPECT_NEAR(peak_c, h.slowdown_temperature_c, 1e-9);
+
+  GovernorInput half = in;
+  half.ripple_peak_k_per_w = half_swing_k_per_w(0.075, tau_s, period_s, duty, 1.0, a_comm);
+  EXPECT_LT(governor_clock_ratio(h, half).clock_ratio, r.clock_ratio);
 }
 
 }  // namespace

@@ -1,0 +1,124 @@
+// The kernel's two paths give the same unit tick: the per-node fast path (per-job constants,
+// FastTick) and the per-unit governor path (slow_unit), on random job states; and the one split
+// function's invariants.
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "thermal/junction.hpp"
+#include "twin_fixture.hpp"
+
+namespace ct::twin {
+namespace {
+
+using testing::small_scenario;
+using testing::StateFixture;
+
+JobTick random_tick(std::mt19937_64& rng, double a_comm, double a_stall) {
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  JobTick jt;
+  jt.run_f = u(rng) < 0.3 ? u(rng) : 1.0;
+  const double compute_f = 0.5 + 0.4 * u(rng), bubble_f = (1.0 - compute_f) * u(rng);
+  jt.add_running(compute, compute_f, 1.0, true);
+  jt.add_running(pipeline_bubble, bubble_f, a_comm);
+  jt.add_running(exposed_comm, 1.0 - compute_f - bubble_f, a_comm);
+  const double stalled = 1.0 - jt.run_f, ck = stalled * u(rng);
+  jt.add_stalled(checkpoint, ck, a_stall);
+  jt.add_stalled(recovery, stalled - ck, a_stall);
+  jt.add_stalled(waiting, 0.0, a_stall);
+  jt.slowest_clock = u(rng) < 0.5 ? 1.0 : 0.7 + 0.3 * u(rng);
+  jt.straggler_activity = a_comm;
+  jt.half_swing_per_r = 0.4 * u(rng);
+  jt.step_s = 1.0 + 10.0 * u(rng);
+  jt.running_activity = compute_f + (1.0 - compute_f) * a_comm;
+  return jt;
+}
+
+TEST(TwinKernel, FastPathEqualsGovernorPathOnRandomStates) {
+  StateFixture fx(small_scenario(2, 1));
+  Engine::State& s = *fx.state;
+  std::mt19937_64 rng(11);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  const double decay = s.rc_decay_per_tick, gain = 1.0 - decay;
+  const auto& spec = s.sc.accelerator;
+  int compared = 0;
+  for (int trial = 0; trial < 200; ++trial) {
+    JobTick& jt = s.control.jobs[0].tick;
+    jt = random_tick(rng, s.sc.activity.communicating, s.sc.activity.stalled);
+    // Sometimes a grid cap lowers the common clock.
+    s.facility.accelerator_cap_w = u(rng) < 0.3 ? 400.0 + 250.0 * u(rng) : spec.tdp_w;
+    s.prepare_fast();
+    const FastTick& ft = s.fast[0];
+    const double inlet = 18.0 + 12.0 * u(rng);
+    for (std::int64_t i = 0; i < 16; ++i) {
+      // A unit at the job's clock whose thermal limit does not bind takes the fast path.
+      const double r = s.fleet.resistance_k_per_w[i];
+      s.fleet.clock_ratio[i] = ft.clock;
+      s.fleet.junction_c[i] = inlet + 40.0 * u(rng);
+      const double l_c = spec.slowdown_temperature_c - gain * inlet;
+      if (!(r * ft.k_per_r + decay * s.fleet.junction_c[i] <= l_c)) continue;
+      const double t0 = s.fleet.junction_c[i];
+      const double fast_t = gain * (inlet + r * ft.unit_power_w) + decay * t0;
+      std::array<double, kCategoryCount> time{}, energy{};
+      double power = 0.0, swing = 0.0;
+      std::int64_t throttled = 0;
+      const double slow_t =
+          s.slow_unit(i, r, inlet, decay, jt, true, 0, time, energy, power, swing, throttled);
+      EXPECT_EQ(s.fleet.clock_ratio[i], ft.clock);
+      EXPECT_NEAR(slow_t, fast_t, 1e-11 * std::abs(fast_t));
+      EXPECT_NEAR(power, ft.unit_power_w, 1e-12 * ft.unit_power_w);
+      EXPECT_EQ(throttled, ft.capped ? 1 : 0);
+      for (int c = 0; c < kCategoryCount; ++c) {
+        EXPECT_NEAR(time[c], ft.unit_time[c], 1e-15) << kCategoryNames[c];
+        EXPECT_NEAR(energy[c], ft.unit_energy[c], 1e-12 * (1.0 + ft.unit_energy[c]))
+            << kCategoryNames[c];
+      }
+      ++compared;
+    }
+  }
+  EXPECT_GT(compared, 1000);
+}
+
+TEST(TwinKernel, SplitSumsToTheTickAndPacesByTheSlowestClock) {
+  std::mt19937_64 rng(5);
+  for (int trial = 0; trial < 1000; ++trial) {
+    const JobTick jt = random_tick(rng, 0.3, 0.05);
+    std::uniform_real_distribution<double> u(0.5, 1.0);
+    const double phi = u(rng), d_w = 625.0 * std::pow(phi, 2.5), dt = 7.0;
+    std::array<double, kCategoryCount> t{}, e{};
+    const double total_j = split_unit_tick(jt, phi, d_w, 75.0, dt, t, e);
+    double sum_t = 0.0, sum_e = 0.0;
+    for (int c = 0; c < kCategoryCount; ++c) sum_t += t[c], sum_e += e[c];
+    EXPECT_NEAR(sum_t, dt, 1e-12);
+    EXPECT_NEAR(sum_e, total_j, 1e-9);
+    // Energy = dt · (P_idle + mean activity · D).
+    EXPECT_NEAR(total_j, dt * (75.0 + mean_activity(jt, phi) * d_w), 1e-9 * total_j);
+    // A unit faster than the slowest member keeps slowest/φ of its compute share.
+    const double compute_share = jt.phase[0].share;
+    EXPECT_NEAR(t[compute], jt.run_f * dt * compute_share * std::min(1.0, jt.slowest_clock / phi),
+                1e-12);
+    EXPECT_NEAR(t[compute] + t[straggler_wait], jt.run_f * dt * compute_share, 1e-12);
+  }
+}
+
+TEST(TwinKernel, RequestedClockIsHonouredAndNotAThrottle) {
+  StateFixture fx(small_scenario(2, 1));
+  Engine::State& s = *fx.state;
+  JobTick& jt = s.control.jobs[0].tick;
+  std::mt19937_64 rng(2);
+  jt = random_tick(rng, 0.3, 0.0);
+  jt.clock_request = 0.8;
+  s.prepare_fast();
+  EXPECT_EQ(s.fast[0].clock, 0.8);
+  EXPECT_FALSE(s.fast[0].capped);
+  std::array<double, kCategoryCount> time{}, energy{};
+  double power = 0.0, swing = 0.0;
+  std::int64_t throttled = 0;
+  s.slow_unit(0, s.fleet.resistance_k_per_w[0], 20.0, s.rc_decay_per_tick, jt, true, 0, time,
+              energy, power, swing, throttled);
+  EXPECT_EQ(s.fleet.clock_ratio[0], 0.8);
+  EXPECT_EQ(throttled, 0);
+}
+
+}  // namespace
+}  // namespace ct::twin

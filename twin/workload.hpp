@@ -1,0 +1,178 @@
+// Workload kinds are components (DESIGN §11): a kind is one file pair in twin/workloads/ that
+// registers, by name, how its scenario keys are bound (io/components.hpp) and how one job of
+// that kind behaves at run time (this interface). The engine calls a job once per tick, never
+// per accelerator: the kernel sees only the JobTick it fills (twin/job_tick.hpp).
+//
+// What a kind declares:
+//   keys       its binder (the `jobs[i]` item, with `kind: NAME`), each key with a description
+//   placement  place(): its nodes and hot spares among the free ones
+//   demand     begin_tick(): its phases over the tick (category, share, activity, pacing) and
+//              its clock request, from its own state machine
+//   failures   fail(): the work a failure throws away (time and energy per category, moved to
+//              `lost`) and its recovery path; nodes_changed()/nodes_restored() for spare swaps
+//   series     declare_series(): its output series (job series under /jobs/<name>/)
+//   figures    add_figures(): its contribution to the summary totals (iterations, tokens)
+//   restart    save()/load(): its state
+//   info       describe(): derived figures for `clustertwin info`, from the same functions
+//              the run uses
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "common/archive.hpp"
+#include "io/components.hpp"
+#include "io/scenario.hpp"
+#include "topology/campus.hpp"
+#include "twin/accounting.hpp"
+#include "twin/job_tick.hpp"
+
+namespace ct::io {
+class Binder;
+}
+
+namespace ct::twin {
+
+class SeriesTable;
+
+// The nodes a job holds. Engine-owned (generic spare handling); the kind keeps whatever it
+// derives from them (rings, stage boundaries) up to date in nodes_changed().
+struct Allocation {
+  std::vector<std::int64_t> nodes;         // in the job's rank order
+  std::vector<std::int64_t> spares;        // hot spares held back for the job
+  std::vector<std::size_t> missing_slots;  // positions in `nodes` waiting for a repaired node
+  template <class Archive>
+  void serialize(Archive& ar) {
+    ar(nodes, spares, missing_slots);
+  }
+};
+
+// Job events a kind reports (/events kinds; twin/output_layout.cpp has the names).
+enum EventKind : std::int8_t {
+  ev_failure = 0,
+  ev_checkpoint_start,
+  ev_checkpoint_end,
+  ev_recovery_end,
+  ev_repair,
+  kEventKindCount
+};
+
+// What a job sees of the engine (replicated, no MPI).
+struct WorkloadEnv {
+  const io::Scenario& scenario;
+  const topology::Campus& campus;
+  std::uint64_t seed = 0;
+  double tick_s = 1.0;
+  std::function<void(double time_s, EventKind kind, int job)> emit_event;
+};
+
+// The job's reduced values of a tick: seconds and joules of its tracked categories over all its
+// units, and the slowest clock among its running units (+inf when none ran).
+struct JobSums {
+  std::array<double, kCategoryCount> time_s{}, energy_j{};
+  double energy_all_j = 0.0;  // its units' energy this tick, every category (node overhead too)
+  double slowest_clock = 1.0;
+  bool clock_known = false;
+};
+
+// A failure that interrupts the job at time_s (inside the tick just reduced).
+struct FailureHit {
+  double time_s = 0.0;
+  bool planned = false;        // announced: the job saves first and loses nothing
+  double downtime_s = 0.0;     // planned: the maintenance before the restart
+  bool nodes_missing = false;  // no spare left: the job waits for a repair
+};
+
+// Work thrown away by a failure: moved from these categories to `lost`.
+struct Loss {
+  std::array<double, kCategoryCount> time_s{}, energy_j{};
+  double accelerator_s() const {
+    double s = 0.0;
+    for (double v : time_s) s += v;
+    return s;
+  }
+};
+
+// Summary totals the kinds add to (written as /summary figures by the engine).
+struct WorkloadTotals {
+  double iterations = 0.0;
+  double tokens = 0.0;
+};
+
+class Workload {
+ public:
+  Workload(std::string name, int index) : name_(std::move(name)), index_(index) {}
+  virtual ~Workload() = default;
+  Workload(const Workload&) = delete;
+  Workload& operator=(const Workload&) = delete;
+
+  const std::string& name() const { return name_; }
+  int index() const { return index_; }
+  virtual const char* kind() const = 0;
+
+  // --- set-up ---
+  // Choose the nodes (rank order) and hot spares among the free ones (taken[n] == 0), marking
+  // them taken. Throws std::invalid_argument if the job does not fit.
+  virtual Allocation place(std::vector<std::int8_t>& taken) = 0;
+  // The allocation is final (set-up, or a resumed run): derive timings and topology figures.
+  virtual void start(const Allocation& allocation) = 0;
+  virtual std::int64_t accelerators() const = 0;
+  // Categories whose per-job seconds and joules the tick reduction carries (JobSums).
+  virtual std::uint32_t tracked_categories() const { return 1u << compute; }
+
+  // --- control, once per tick ---
+  // Advance over [t0_s, t1_s) and fill `tick` (its phases; the engine then applies the
+  // facility's power smoothing). Events go through WorkloadEnv::emit_event.
+  virtual void begin_tick(double t0_s, double t1_s, JobTick& tick) = 0;
+  // After the reduction.
+  virtual void end_tick(const JobSums& sums) = 0;
+  // A failure at hit.time_s (in the tick just reduced).
+  virtual Loss fail(const FailureHit& hit) = 0;
+  // A node of the allocation was replaced (spare swap or a repaired node filling a slot).
+  virtual void nodes_changed(const Allocation& allocation) = 0;
+  // The last missing node came back at time_s: the job may restart.
+  virtual void nodes_restored(double time_s) = 0;
+
+  // --- output ---
+  virtual void declare_series(SeriesTable& table) = 0;
+  virtual void add_figures(WorkloadTotals& totals) const = 0;
+  virtual void describe(std::ostream& os) const = 0;
+  // Warnings about the job's settings (`info`, and logged by `run`).
+  virtual void warnings(std::vector<std::string>&) const {}
+
+  // --- restart ---
+  virtual void save(archive::Writer& w) = 0;
+  virtual void load(archive::Reader& r) = 0;
+
+ private:
+  std::string name_;
+  int index_;
+};
+
+// The `name` key every kind has: letters, digits, '_' and '-' (it names /jobs/<name>).
+void bind_job_name(io::Binder& b, std::string& name, const std::string& fallback);
+
+// Engine half of a workload kind's registration.
+struct WorkloadFactory {
+  std::string kind;
+  std::function<std::unique_ptr<Workload>(const io::ComponentConfig&, const WorkloadEnv&, int)>
+      create;
+};
+bool register_workload(WorkloadFactory factory);
+// Throws std::logic_error for a kind without a factory (a binding registered alone).
+std::unique_ptr<Workload> make_workload(const io::ComponentConfig& config, const WorkloadEnv& env,
+                                        int index);
+
+// Both halves in one statement, for a kind's file:
+//   const bool registered = register_workload_kind({"workload", "burn_in", "…", bind}, {…});
+inline bool register_workload_kind(io::ComponentBinding binding, WorkloadFactory factory) {
+  factory.kind = binding.kind;
+  io::register_binding(std::move(binding));
+  return register_workload(std::move(factory));
+}
+
+}  // namespace ct::twin
