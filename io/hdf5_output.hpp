@@ -5,12 +5,23 @@
 // series are written by rank 0 (the others take part with empty selections); per-rack series by
 // every rank for its own block of racks. The file lives under `<output>.partial` until `commit()`
 // renames it, so a failed run never leaves a file under the output name.
+//
+// I/O failures (a full disk, a quota, a file size limit) are agreed by all ranks: before each
+// flush every rank checks that the file system has room for it (statvfs, RLIMIT_FSIZE), and
+// after each collective step the ranks exchange an ok flag, so all of them end with an
+// OutputError (exit status 3) together, the file closed and kept as `<output>.partial`. A
+// rank whose HDF5 call failed makes no further HDF5 call in that step; if the others do not
+// reach the agreement within a timeout (stuck in a collective HDF5 call the failed rank left),
+// it aborts the job with status 3 rather than hang. The file is never closed collectively
+// from a destructor on one rank only.
 #pragma once
 
 #include <mpi.h>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -85,6 +96,14 @@ struct OutputMeta {
   std::vector<std::string> component_classes;  // code → name for /events/component_class
 };
 
+class OutputTarget;
+
+// An output failure every rank of the communicator knows about (exit status 3; no MPI_Abort).
+class OutputError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 class OutputFile {
  public:
   OutputFile(MPI_Comm comm, std::string final_path, const OutputMeta& meta,
@@ -119,8 +138,10 @@ class OutputFile {
   // values name the rows, e.g. job ids). Collective; rank 0's values are written.
   void write_table(const std::string& group, const std::string& dim,
                    const std::vector<TableColumn>& columns);
-  // Flush, close, and rename to the final path. Without it the destructor removes the file.
+  // Flush, close, and rename to the final path (through `target` on rank 0 when attached:
+  // never over a file another run produced meanwhile). Without it the file stays `.partial`.
   void commit();
+  void attach(OutputTarget* target) { target_ = target; }
   // Flush and close, keeping the `.partial` file for a later resume.
   void close_keep();
 
@@ -129,8 +150,21 @@ class OutputFile {
   std::int64_t events_written() const { return events_on_disk_; }
 
  private:
+  void create(const OutputMeta& meta);
+  void reopen(Reopen at);
+  void table(const std::string& group, const std::string& dim,
+             const std::vector<TableColumn>& columns, std::uint64_t rows);
   void write_pending();
   void close_handles();
+  // Collective: every rank learns whether any rank failed (`error` non-empty) and the first
+  // failing rank's message; on failure the file is closed (`consistent`: the HDF5 state is
+  // the same on all ranks, nothing of this step was written) and OutputError is thrown.
+  void agree(const std::string& error, bool consistent);
+  // Why the file system cannot take `bytes` more now ("" when it can).
+  std::string space_problem(double bytes) const;
+  double pending_bytes() const;
+  // One collective step: agreed room for `bytes`, the step, agreed success.
+  void run_step(double bytes, const std::function<void()>& step);
   struct Impl;
   MPI_Comm comm_;
   int rank_ = 0;
@@ -149,6 +183,8 @@ class OutputFile {
   std::vector<EventRow> pending_events_;
   bool committed_ = false;
   Impl* impl_ = nullptr;
+  OutputTarget* target_ = nullptr;
+  double io_timeout_s_ = 60.0;
 };
 
 }  // namespace ct::io

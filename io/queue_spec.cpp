@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "io/config_tree.hpp"
+#include "io/input_file.hpp"
 #include "io/scenario.hpp"
 #include "io/schema_binder.hpp"
 #include "sched/registry.hpp"
@@ -33,6 +34,12 @@ void bind_trace(Binder& b, QueueSpec& q, const Scenario& sc, const std::string& 
   b.text("file", file, std::nullopt, "SWF or CSV job trace, relative to the file naming it");
   q.trace_file = resolve_path(b, "file", file, scenario_path);
   b.record("file", q.trace_file, true);
+  // A regular file of bounded size (not /dev/zero, a FIFO, a directory).
+  if (const std::string why = input_file_problem(q.trace_file, kMaxCsvFileBytes); !why.empty())
+    b.fail("file", why == "not found"
+                       ? "file not found: " + q.trace_file
+                       : q.trace_file + " " + why + " (allowed: a regular trace file of at most " +
+                             format_bytes(static_cast<double>(kMaxCsvFileBytes)) + ")");
   const bool csv_ext =
       q.trace_file.size() > 4 && q.trace_file.compare(q.trace_file.size() - 4, 4, ".csv") == 0;
   std::string format;

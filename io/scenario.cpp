@@ -1,6 +1,7 @@
 // The scenario format: every key, its type, allowed range and default is declared here, once.
 #include "io/scenario.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <filesystem>
@@ -10,11 +11,13 @@
 
 #include "faults/failure_classes.hpp"
 #include "io/config_tree.hpp"
+#include "io/input_file.hpp"
 #include "io/schema_binder.hpp"
 #include "io/sweep.hpp"
 #include "thermal/heat_rejection.hpp"
 #include "thermal/weather.hpp"
 #include "workload/placement.hpp"
+#include "workload/step_time.hpp"
 
 namespace ct::io {
 
@@ -27,6 +30,9 @@ std::int64_t Scenario::ticks_per_output() const {
 }
 
 namespace {
+
+constexpr double kMaxTicks = 9007199254740992.0;   // 2^53
+constexpr double kMaxAccelerators = 2147483648.0;  // 2^31
 
 void bind_time(Binder& b, TimeSpec& t) {
   b.text("start", t.start_iso, std::string("2026-07-01T00:00:00Z"),
@@ -56,6 +62,12 @@ void bind_time(Binder& b, TimeSpec& t) {
   if (t.output_interval_s > t.duration_s)
     b.fail("output_interval_s",
            "is longer than the run (duration_s = " + format_real(t.duration_s) + ")");
+  // Derived: the tick count k must be >= 1 and small enough that k and k·tick_s are exact in
+  // double precision (the engine's clock); 1e-300 s ticks would overflow it.
+  if (!(ticks >= 1.0) || ticks > kMaxTicks)
+    b.fail("tick_s", "gives " + format_real(ticks) + " ticks over duration_s = " +
+                         format_real(t.duration_s) + " (allowed: 1 to 2^53 ticks, i.e. tick_s >= " +
+                         format_real(t.duration_s / kMaxTicks) + ")");
 }
 
 void bind_campus(Binder& b, topology::CampusSpec& c) {
@@ -239,6 +251,15 @@ void bind_cooling(Binder& b, Scenario& sc) {
       false, "liquid-cooled rack inlet (used when campus.cooling is liquid)");
 }
 
+// A CSV input must be a regular file of bounded size (not /dev/zero, a FIFO, a directory).
+void check_csv(Binder& b, const std::string& path) {
+  const std::string why = input_file_problem(path, kMaxCsvFileBytes);
+  if (why == "not found") b.fail("csv_file", "file not found: " + path);
+  if (!why.empty())
+    b.fail("csv_file", path + " " + why + " (allowed: a regular CSV file of at most " +
+                           format_bytes(static_cast<double>(kMaxCsvFileBytes)) + ")");
+}
+
 void bind_weather(Binder& b, WeatherSpec& w, const std::string& scenario_path) {
   std::string source;
   w.from_csv = b.choice("source", source, {"synthetic", "csv"}, std::string("synthetic"),
@@ -273,7 +294,7 @@ void bind_weather(Binder& b, WeatherSpec& w, const std::string& scenario_path) {
   }
   if (w.from_csv) {
     if (w.csv_path.empty()) b.fail("csv_file", "required when source is csv");
-    if (!std::filesystem::exists(w.csv_path)) b.fail("csv_file", "file not found: " + w.csv_path);
+    check_csv(b, w.csv_path);
     try {
       (void)thermal::HourlyWeather::load_csv(w.csv_path);
     } catch (const std::exception& e) {
@@ -295,7 +316,7 @@ void bind_faults(Binder& b, FaultSpec& f) {
   double mttr_scale = 1.0;
   b.real("mttr_scale", mttr_scale, non_negative(), 1.0,
          "multiplies every class's `mttr_s`, after per-class overrides");
-  keep(b, "hazard_update_s", f.hazard_update_s, positive(),
+  keep(b, "hazard_update_s", f.hazard_update_s, Range{0.0, 3.2e8, true, false},
        "how often hazards are re-evaluated from temperatures and wear (rounded to whole ticks, at "
        "least one)");
   keep(b, "cycle_hysteresis_k", f.cycle_hysteresis_k, positive(),
@@ -318,9 +339,13 @@ void bind_faults(Binder& b, FaultSpec& f) {
           c.real("mtbf_s", mtbf_s, positive(), std::nullopt,
                  "mean time between failures per instance (instead of rate_per_s)");
           spec.base_rate_per_s = 1.0 / mtbf_s;
+          if (!std::isfinite(spec.base_rate_per_s))
+            c.fail("mtbf_s", "value " + format_real(mtbf_s) + " is too small (1/mtbf_s overflows)");
         }
         keep(c, "rate_per_s", spec.base_rate_per_s, non_negative(),
              "base failure rate per instance at reference conditions. 0 disables the class");
+        // Resolved as rate_per_s alone: both keys would not load again.
+        if (c.has("mtbf_s")) c.forget("mtbf_s");
         keep(c, "weibull_shape", spec.weibull_shape, closed(0.1, 10.0),
              "Weibull shape β (1: constant rate)");
         keep(c, "activation_energy_ev", spec.activation_energy_ev, closed(0.0, 3.0),
@@ -384,8 +409,7 @@ void bind_signal(Binder& b, SignalSpec& sig, const std::string& units, double lo
   }
   if (sig.source == SignalSpec::Source::csv) {
     if (sig.csv_path.empty()) b.fail("csv_file", "required when source is csv");
-    if (!std::filesystem::exists(sig.csv_path))
-      b.fail("csv_file", "file not found: " + sig.csv_path);
+    check_csv(b, sig.csv_path);
     try {
       (void)(units == "g_per_kwh" ? power::load_carbon_csv(sig.csv_path)
                                   : power::load_price_csv(sig.csv_path));
@@ -498,11 +522,14 @@ void bind_grid(Binder& b, GridSpec& g, const std::string& scenario_path) {
 }  // namespace
 
 Scenario load_scenario(const std::string& path, const LoadOptions& options) {
-  ConfigPtr root = load_with_extends(path);
-  extract_sweep(*root);  // checked here; variants are applied by `run --sweep-index`
+  Scenario sc;
+  ConfigPtr root = load_with_extends(path, &sc.input_files, options.text);
+  if (options.text) sc.input_files.erase(sc.input_files.begin());  // not a file
+  sc.scenario_files = sc.input_files.size();
+  check_sweep(*root);  // checked here; variants are applied by `run --sweep-index`
+  root->erase("sweep");
   for (const auto& s : options.sets) apply_set(*root, s);
 
-  Scenario sc;
   sc.source_file = path;
   ConfigNode resolved;
   Binder b(root.get(), "", root->origin, &resolved);
@@ -515,6 +542,18 @@ Scenario load_scenario(const std::string& path, const LoadOptions& options) {
   b.integer("schema_version", schema, closed(1, 1), std::nullopt, "scenario format version (1)");
   b.text("name", sc.name, std::string("scenario"),
          "scenario name. Stored in the output; `run` writes `NAME.h5` when `-o` is not given");
+  // The default output is NAME.h5 in the working directory: a name is a file name, not a path.
+  {
+    const std::string& n = sc.name;
+    const bool control = std::any_of(n.begin(), n.end(), [](char c) {
+      return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+    });
+    if (n.empty() || n.size() > 200 || n.find_first_of("/\\") != std::string::npos || control ||
+        n.front() == '.' || n.front() == '-')
+      b.fail("name", "'" + n + "' cannot name the output file NAME.h5 in the working directory " +
+                         "(allowed: 1 to 200 characters, no '/', '\\' or control characters, " +
+                         "not starting with '.' or '-')");
+  }
   b.seed("seed", sc.seed, 1,
          "random seed. All randomness is keyed by it, so a seed gives the same output on any rank "
          "count");
@@ -562,6 +601,18 @@ Scenario load_scenario(const std::string& path, const LoadOptions& options) {
   b.section(
       "grid", [&](Binder& s) { bind_grid(s, sc.grid, path); }, false,
       "grid capacity, carbon, price, demand response");
+  // Derived: the campus size, before anything is sized by it (10^13 accelerators would
+  // allocate terabytes here). Far above any real cluster; `run` also checks memory per rank.
+  {
+    double accelerators = 0;
+    for (const auto& bs : sc.campus.buildings)
+      accelerators += static_cast<double>(bs.halls) * bs.racks_per_hall * sc.campus.nodes_per_rack *
+                      sc.campus.accelerators_per_node;
+    if (accelerators > kMaxAccelerators)
+      b.fail_nested({"campus", "buildings"},
+                    "the campus has " + format_real(accelerators) +
+                        " accelerators (allowed: at most 2^31 = 2147483648)");
+  }
   const topology::Campus campus(sc.campus);
   std::vector<std::int8_t> taken(campus.nodes(), 0);
   const std::vector<std::string> kinds = binding_kinds("workload");
@@ -572,7 +623,7 @@ Scenario load_scenario(const std::string& path, const LoadOptions& options) {
         s.choice("kind", kind, kinds, std::string("training"),
                  "workload kind: a registered component (docs/scenario.md lists them)");
         s.qualify_pattern(kind);
-        BindContext ctx{sc, i, &taken};
+        BindContext ctx{sc, i, &taken, &b};
         std::shared_ptr<ComponentConfig> job = find_binding("workload", kind)->bind(s, ctx);
         job->kind = kind;
         for (const auto& other : sc.jobs)
@@ -588,6 +639,10 @@ Scenario load_scenario(const std::string& path, const LoadOptions& options) {
         "on the nodes the jobs above leave free (docs/workloads.md)");
   }
   b.finish();
+  if (sc.weather.from_csv) sc.input_files.push_back(sc.weather.csv_path);
+  for (const SignalSpec* sig : {&sc.grid.carbon, &sc.grid.price})
+    if (sig->source == SignalSpec::Source::csv) sc.input_files.push_back(sig->csv_path);
+  if (sc.queue && !sc.queue->trace_file.empty()) sc.input_files.push_back(sc.queue->trace_file);
   sc.resolved_yaml = emit_yaml(resolved);
   return sc;
 }

@@ -91,6 +91,10 @@ struct Scenario {
   // A shared cluster's batch queue (`queue:`), on the nodes the jobs above leave free.
   std::optional<QueueSpec> queue;
   std::string resolved_yaml;  // the complete scenario, defaults included
+  // Every file the scenario was read from: the scenario and its `extends:` bases (the first
+  // `scenario_files`), then its data files (weather and grid CSV, queue trace).
+  std::vector<std::string> input_files;
+  std::size_t scenario_files = 0;
 
   std::int64_t ticks() const;
   std::int64_t ticks_per_output() const;
@@ -100,6 +104,7 @@ struct KeyDoc;
 struct LoadOptions {
   std::vector<std::string> sets;             // key.path=value overrides, applied in order
   std::vector<KeyDoc>* catalogue = nullptr;  // if set: every key bound, with its description
+  const std::string* text = nullptr;         // if set: the scenario's YAML (not read from the path)
 };
 
 // Throws ScenarioError (exit status 2) on any bad input.

@@ -83,8 +83,8 @@ class Binder {
                       const std::function<void(Binder&, const std::string&)>& bind,
                       std::string_view doc = {});
 
-  // Drop a key bound with its default from the resolved scenario (an option that only applies
-  // when given, so the resolved scenario must not name it).
+  // Drop a bound key from the resolved scenario (an option that only applies when given, or a
+  // key recorded as another one, e.g. mtbf_s as rate_per_s).
   void forget(const std::string& key);
   // Replace the resolved value of a key already bound (e.g. a path made absolute).
   void record(const std::string& key, const std::string& scalar, bool quoted = false);

@@ -12,6 +12,7 @@
 #include "thermal/cooling_plant.hpp"
 #include "thermal/weather.hpp"
 #include "topology/fabric.hpp"
+#include "twin/memory_estimate.hpp"
 #include "twin/workload.hpp"
 
 namespace ct::twin {
@@ -159,6 +160,20 @@ void print_info(const io::Scenario& sc, std::ostream& os) {
   os << fmt::format("time           {} from {}, tick {} s, output every {} s ({} ticks)\n",
                     duration(sc.time.duration_s), sc.time.start_iso, sc.time.tick_s,
                     sc.time.output_interval_s, sc.ticks());
+  {
+    // What `run` checks before allocating (twin/memory_estimate.hpp), on one rank.
+    const double samples =
+        std::clamp(std::floor(sc.output.flush_interval_s / sc.time.output_interval_s), 1.0,
+                   std::max(1.0, static_cast<double>(sc.ticks() / sc.ticks_per_output())));
+    const auto m = estimate_memory(sc, 1, 0, static_cast<std::int64_t>(samples), false);
+    const auto r = estimate_memory(sc, 1, 0, static_cast<std::int64_t>(samples), true);
+    os << fmt::format(
+        "memory         about {} on one rank ({} per accelerator); rank 0 needs {} more to "
+        "write a restart file\n",
+        si(m.total(), "B"),
+        si(m.distributed_bytes / static_cast<double>(campus.accelerators()), "B"),
+        si(r.restart_bytes, "B"));
+  }
   os << "fabric         tier      hops  latency (one way)  bandwidth/acc\n";
   for (auto tier : {topology::Tier::leaf, topology::Tier::spine, topology::Tier::core,
                     topology::Tier::campus}) {

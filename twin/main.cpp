@@ -4,14 +4,20 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/program_options.hpp>
+#include <charconv>
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
+#include <exception>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -22,12 +28,16 @@
 #include "io/config_tree.hpp"
 #include "io/export_netcdf.hpp"
 #include "io/hdf5_output.hpp"
+#include "io/input_file.hpp"
 #include "io/key_reference.hpp"
+#include "io/output_target.hpp"
 #include "io/scenario.hpp"
+#include "io/schema_binder.hpp"
 #include "io/summarize.hpp"
 #include "io/sweep.hpp"
 #include "twin/engine.hpp"
 #include "twin/info.hpp"
+#include "twin/memory_estimate.hpp"
 
 namespace po = boost::program_options;
 
@@ -62,6 +72,60 @@ const char* kUsage =
 struct BadArguments : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
+
+// Another rank failed and rank 0 has printed why: end with this status, silently.
+struct AgreedFailure {
+  int status;
+};
+
+// Run `f` on rank 0 only; every rank ends the same way: nothing when it succeeds, else exit
+// status 2 (ScenarioError) or 3 (any other error, as an OutputError) on all ranks, with the
+// message printed once.
+template <class F>
+void on_rank0(int rank, F&& f) {
+  int status = kOk;
+  std::exception_ptr error;
+  if (rank == 0) {
+    try {
+      f();
+    } catch (const ct::io::ScenarioError&) {
+      status = kBadInput;
+      error = std::current_exception();
+    } catch (const std::exception& e) {
+      status = kRuntime;
+      error = std::make_exception_ptr(ct::io::OutputError(e.what()));
+    }
+  }
+  MPI_Bcast(&status, 1, MPI_INT, 0, MPI_COMM_WORLD);
+  if (status == kOk) return;
+  if (rank == 0) std::rethrow_exception(error);
+  throw AgreedFailure{status};
+}
+
+// Every rank checked something (`problem` empty when fine): all end with `status` when any
+// rank found a problem; the first such rank's message is printed once (by rank 0).
+void agree_all(int rank, int ranks, const std::string& problem, int status,
+               const std::string& prefix) {
+  int mine = problem.empty() ? ranks : rank, first = ranks;
+  MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+  if (first == ranks) return;
+  std::string message = rank == first ? problem : std::string();
+  int n = static_cast<int>(message.size());
+  MPI_Bcast(&n, 1, MPI_INT, first, MPI_COMM_WORLD);
+  message.resize(static_cast<std::size_t>(n));
+  MPI_Bcast(message.data(), n, MPI_CHAR, first, MPI_COMM_WORLD);
+  if (rank == 0) std::cerr << "error: " << prefix << message << "\n";
+  throw AgreedFailure{status};
+}
+
+// A finite number in (0, inf) from a command-line option, or exit status 2 naming it.
+double positive_option(const po::variables_map& vm, const char* name, const char* meaning) {
+  const double v = vm[name].as<double>();
+  if (!(std::isfinite(v) && v > 0))
+    throw BadArguments(std::string("clustertwin run: --") + name + " " + ct::io::format_real(v) +
+                       ": must be a finite number > 0 (" + meaning + ")");
+  return v;
+}
 
 po::options_description scenario_options() {
   po::options_description o("scenario options");
@@ -231,7 +295,7 @@ void write_stats(const std::string& path, const ct::io::Scenario& sc, const ct::
 int cmd_run(int argc, char** argv, int rank, int ranks) {
   auto opts = scenario_options();
   opts.add_options()("output,o", po::value<std::string>(), "output file (default NAME.h5)")(
-      "seed", po::value<std::uint64_t>(), "random seed (overrides the scenario's seed)")(
+      "seed", po::value<std::string>(), "random seed, 0 to 2^64-1 (overrides the scenario's seed)")(
       "replicas", po::value<int>(), "number of ensemble realizations (overrides replicas)")(
       "sweep-index", po::value<long long>(),
       "run variant I of the study's sweep: section (see 'clustertwin sweep --list')")(
@@ -274,16 +338,35 @@ int cmd_run(int argc, char** argv, int rank, int ranks) {
       throw BadArguments("clustertwin run: --progress-interval must be >= 0 wall seconds");
   }
 
+  // Options are checked before anything is read or allocated.
+  ct::twin::RunControl control;
+  if (p.vm.count("restart-every"))
+    control.restart_every_wall_s =
+        positive_option(p.vm, "restart-every", "wall-clock seconds between restart files");
+  if (p.vm.count("stop-after"))
+    control.stop_after_s =
+        positive_option(p.vm, "stop-after", "simulated seconds from the start of the run");
+  if (p.vm.count("pace"))
+    control.pace = positive_option(p.vm, "pace", "simulated seconds per wall second");
   ct::io::LoadOptions lo = load_options(p.vm);
-  const ct::io::SweepVariant* variant = nullptr;
-  std::vector<ct::io::SweepVariant> variants;
+  std::optional<ct::io::SweepVariant> variant;
   if (p.vm.count("sweep-index")) {
-    variants = ct::io::load_sweep_variants(p.scenario);
-    variant = &ct::io::select_variant(variants, p.vm["sweep-index"].as<long long>(), p.scenario);
+    const auto plan = ct::io::load_sweep_plan(p.scenario);
+    const long long index = p.vm["sweep-index"].as<long long>();
+    ct::io::check_variant_index(plan.size(), index, p.scenario);
+    variant = plan.variant(static_cast<std::size_t>(index));
     lo.sets.insert(lo.sets.begin(), variant->sets.begin(), variant->sets.end());
   }
-  if (p.vm.count("seed"))
-    lo.sets.push_back("seed=" + std::to_string(p.vm["seed"].as<std::uint64_t>()));
+  if (p.vm.count("seed")) {
+    // Digits only: boost would read "-1" as 2^64 - 1.
+    const std::string text = p.vm["seed"].as<std::string>();
+    std::uint64_t seed = 0;
+    const auto res = std::from_chars(text.data(), text.data() + text.size(), seed);
+    if (text.empty() || res.ec != std::errc() || res.ptr != text.data() + text.size())
+      throw BadArguments("clustertwin run: --seed '" + text +
+                         "': expected a whole number from 0 to 18446744073709551615");
+    lo.sets.push_back("seed=" + std::to_string(seed));
+  }
   if (p.vm.count("replicas"))
     lo.sets.push_back("replicas=" + std::to_string(p.vm["replicas"].as<int>()));
   const ct::io::Scenario sc = ct::io::load_scenario(p.scenario, lo);
@@ -295,6 +378,57 @@ int cmd_run(int argc, char** argv, int rank, int ranks) {
         " ranks; racks are the unit of decomposition)");
   const std::string out_path =
       p.vm.count("output") ? p.vm["output"].as<std::string>() : sc.name + ".h5";
+  // Samples between flushes, in [1, samples of the run] (a huge flush_interval_s would
+  // overflow the conversion).
+  const double samples_total = static_cast<double>(sc.ticks() / sc.ticks_per_output());
+  const auto flush_every = static_cast<std::int64_t>(
+      std::clamp(std::floor(sc.output.flush_interval_s / sc.time.output_interval_s), 1.0,
+                 std::max(1.0, samples_total)));
+
+  // Memory: stated and compared with what each rank may have before anything is allocated.
+  {
+    MPI_Comm node;
+    MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, rank, MPI_INFO_NULL, &node);
+    int on_node = 1;
+    MPI_Comm_size(node, &on_node);
+    MPI_Comm_free(&node);
+    const auto need = ct::twin::estimate_memory(sc, ranks, rank, flush_every, sc.replicas == 1);
+    const char* check = std::getenv("CLUSTERTWIN_MEMORY_CHECK");
+    const std::string problem =
+        check && std::string(check) == "0"
+            ? std::string()
+            : ct::twin::memory_problem(need, ct::twin::memory_budget(on_node), rank, ranks,
+                                       campus.accelerators());
+    agree_all(rank, ranks, problem, kBadInput, p.scenario + ": ");
+    spdlog::debug("memory estimate on rank 0: {}", ct::io::format_bytes(need.total()));
+  }
+
+  // The output is checked and claimed before simulating (rank 0; every rank learns the result).
+  const std::string restart_path = out_path + ".restart";
+  std::unique_ptr<ct::io::OutputTarget> target;
+  on_rank0(rank, [&] {
+    ct::io::OutputTarget::Options o;
+    o.resume = p.vm.count("restart") > 0;
+    o.inputs.emplace_back("the scenario file", p.scenario);
+    for (std::size_t i = 1; i < sc.input_files.size(); ++i)
+      o.inputs.emplace_back(i < sc.scenario_files
+                                ? "a base file of the scenario (extends:)"
+                                : "an input data file (weather or grid CSV, queue trace)",
+                            sc.input_files[i]);
+    if (o.resume) {
+      const std::string from = p.vm["restart"].as<std::string>();
+      o.inputs.emplace_back("the restart file", from);
+      // Resuming from OUT.restart is the normal case: the run replaces it when it stops again.
+      if (!ct::io::same_file(from, restart_path))
+        o.outputs.emplace_back("the output's restart file", restart_path);
+    } else {
+      o.outputs.emplace_back("the output's restart file", restart_path);
+    }
+    if (p.vm.count("stats-json"))
+      o.outputs.emplace_back("the --stats-json file", p.vm["stats-json"].as<std::string>());
+    target = std::make_unique<ct::io::OutputTarget>(out_path, o);
+    if (!target->warning().empty()) spdlog::warn("{}", target->warning());
+  });
 
   spdlog::debug("scenario {} resolved ({} bytes of YAML); seed {}; output {}", p.scenario,
                 sc.resolved_yaml.size(), sc.seed, out_path);
@@ -328,12 +462,9 @@ int cmd_run(int argc, char** argv, int rank, int ranks) {
     meta.extra_text.emplace_back("sweep_parameters", ct::io::parameters_json(*variant));
     meta.extra_int.emplace_back("sweep_index", p.vm["sweep-index"].as<long long>());
   }
-  const auto flush_every = std::max<std::int64_t>(
-      1, static_cast<std::int64_t>(sc.output.flush_interval_s / sc.time.output_interval_s));
   spdlog::debug("output: {} samples every {} s, flushed every {} samples; writing {}.partial",
                 sc.ticks() / std::max<std::int64_t>(sc.ticks_per_output(), 1),
                 sc.time.output_interval_s, flush_every, out_path);
-  const std::string restart_path = out_path + ".restart";
   std::optional<ct::io::OutputFile> out;
   if (p.vm.count("restart")) {
     const std::string from = p.vm["restart"].as<std::string>();
@@ -347,21 +478,16 @@ int cmd_run(int argc, char** argv, int rank, int ranks) {
   } else {
     out.emplace(MPI_COMM_WORLD, out_path, meta, first.series(), first.rack_layout(), flush_every);
   }
+  if (target) target->keep_partial();  // it holds this run's data now
+  out->attach(target.get());
 
-  ct::twin::RunControl control;
   if (sc.replicas == 1) {
     std::signal(SIGUSR1, on_stop_signal);
     std::signal(SIGTERM, on_stop_signal);
     control.stop_flag = &g_stop_requested;
     control.restart_path = restart_path;
-    if (p.vm.count("restart-every"))
-      control.restart_every_wall_s = p.vm["restart-every"].as<double>();
-    if (p.vm.count("stop-after")) control.stop_after_s = p.vm["stop-after"].as<double>();
-  }
-  if (p.vm.count("pace")) {
-    control.pace = p.vm["pace"].as<double>();
-    if (!(control.pace > 0))
-      throw BadArguments("clustertwin run: --pace must be > 0 simulated seconds per wall second");
+  } else {
+    control.restart_every_wall_s = control.stop_after_s = 0.0;  // no restart files: replicas
   }
   const ct::twin::Figures figures = first.run(&*out, progress, control);
   if (first.interrupted()) {
@@ -432,10 +558,11 @@ int cmd_sweep(int argc, char** argv) {
   const bool count = p.vm.count("count") > 0, list = p.vm.count("list") > 0;
   if (count == list)
     throw BadArguments("clustertwin sweep: give exactly one of --count and --list");
-  const auto variants = ct::io::load_sweep_variants(p.scenario);
-  if (count) std::cout << variants.size() << "\n";
-  for (std::size_t i = 0; list && i < variants.size(); ++i)
-    std::cout << i << "\t" << ct::io::describe_variant(variants[i]) << "\n";
+  // One variant at a time: memory does not grow with the variant count.
+  const auto plan = ct::io::load_sweep_plan(p.scenario);
+  if (count) std::cout << plan.size() << "\n";
+  for (std::size_t i = 0; list && i < plan.size(); ++i)
+    std::cout << i << "\t" << ct::io::describe_variant(plan.variant(i)) << "\n";
   return kOk;
 }
 
@@ -479,6 +606,10 @@ int cmd_summarize(int argc, char** argv) {
   // Write next to the target and rename, so a failure leaves no half-written table.
   const std::string out = vm["output"].as<std::string>();
   const std::string tmp = out + ".partial";
+  for (const auto& f : files)
+    if (ct::io::same_file(f, out) || ct::io::same_file(f, tmp))
+      throw ct::io::ScenarioError("clustertwin summarize: -o " + out + " is the input " + f +
+                                  ": refusing to overwrite it");
   {
     std::ofstream csv(tmp);
     if (!csv) throw std::runtime_error(out + ": cannot open for writing");
@@ -534,6 +665,9 @@ int cmd_export(int argc, char** argv) {
     std::filesystem::path p(in);
     out = p.replace_extension(".nc").string();
   }
+  if (ct::io::same_file(in, out) || ct::io::same_file(in, out + ".partial"))
+    throw ct::io::ScenarioError("clustertwin export: -o " + out + " is the input " + in +
+                                ": refusing to overwrite it");
   ct::io::ExportOptions eo;
   eo.events = vm.count("no-events") == 0;
   eo.deflate = vm["deflate"].as<int>();
@@ -575,6 +709,8 @@ int main(int argc, char** argv) {
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &ranks);
   }
+  // Past `ulimit -f` a write fails with EFBIG (an I/O failure, exit 3) instead of killing us.
+  std::signal(SIGXFSZ, SIG_IGN);
   int status = kOk;
   try {
     if (command == "validate") status = cmd_validate(argc, argv);
@@ -590,6 +726,17 @@ int main(int argc, char** argv) {
   } catch (const ct::io::ScenarioError& e) {
     if (rank == 0) std::cerr << "error: " << e.what() << "\n";
     status = kBadInput;
+  } catch (const AgreedFailure& f) {
+    status = f.status;  // rank 0 printed the reason
+  } catch (const ct::io::OutputError& e) {
+    // Agreed by every rank: no MPI_Abort needed, the .partial file is closed and kept.
+    if (rank == 0) std::cerr << "clustertwin: output failure: " << e.what() << "\n";
+    status = kRuntime;
+  } catch (const std::bad_alloc&) {
+    std::cerr << "clustertwin: out of memory on rank " << rank
+              << " (the estimate made before the run was too low; see 'clustertwin info')\n";
+    if (mpi && ranks > 1) MPI_Abort(MPI_COMM_WORLD, kRuntime);
+    status = kRuntime;
   } catch (const std::exception& e) {
     std::cerr << "clustertwin: runtime failure on rank " << rank << ": " << e.what() << "\n";
     if (mpi && ranks > 1) MPI_Abort(MPI_COMM_WORLD, kRuntime);

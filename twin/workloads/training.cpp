@@ -12,6 +12,7 @@
 #include "thermal/junction.hpp"
 #include "twin/series.hpp"
 #include "twin/workload.hpp"
+#include "workload/step_time.hpp"
 
 namespace ct::twin {
 
@@ -127,7 +128,16 @@ std::shared_ptr<io::ComponentConfig> bind_training(io::Binder& b, io::BindContex
   const topology::Campus campus(sc.campus);
   try {
     workload::validate(j);
-    (void)workload::place_job(campus, sc.fabric, j, *ctx.nodes_taken);
+  } catch (const std::invalid_argument& e) {
+    const std::string what = e.what();
+    b.fail_nested({"parallel", what.find("virtual_stages") != std::string::npos ? "virtual_stages"
+                               : what.find("ep ") != std::string::npos          ? "ep"
+                                                                                : "dp"},
+                  what);
+  }
+  workload::JobPlacement placement;
+  try {
+    placement = workload::place_job(campus, sc.fabric, j, *ctx.nodes_taken);
   } catch (const std::invalid_argument& e) {
     const std::string what = e.what();
     const std::string shape = "tp " + std::to_string(j.parallel.tp) + " x pp " +
@@ -152,6 +162,31 @@ std::shared_ptr<io::ComponentConfig> bind_training(io::Binder& b, io::BindContex
                                                       shape + "): " + what);
     b.fail_nested({"parallel", "dp"}, shape + " does not fit the campus: " + what);
   }
+  // Derived: the step time must be a positive, finite number of seconds (a denormal peak
+  // FLOP/s or efficiency gives inf or NaN, which would corrupt every figure with exit 0).
+  workload::StepBreakdown bd;
+  try {
+    bd = workload::step_breakdown(j, placement, campus, sc.fabric);
+  } catch (const std::invalid_argument& e) {
+    b.fail_nested({"parallel", "dp"}, e.what());
+  }
+  if (!(std::isfinite(bd.compute_s) && bd.compute_s > 0.0)) {
+    const std::string what =
+        "gives jobs[" + std::to_string(ctx.index) + "] a compute time per step of " +
+        io::format_real(bd.compute_s) + " s (6 x active_parameters x tokens / (accelerators x " +
+        "peak_dense_bf16_flops x efficiency)); allowed: values that make it a positive finite " +
+        "number";
+    if (ctx.root && j.efficiency >= 1e-6)
+      ctx.root->fail_nested({"accelerator", "peak_dense_bf16_flops"}, what);
+    b.fail("efficiency", what);
+  }
+  const auto finite = [](double v) { return std::isfinite(v) && v >= 0.0; };
+  if (!finite(bd.bubble_s) || !finite(bd.exposed_comm_s) || !(bd.step_s < 1e12))
+    b.fail_nested({"parallel"}, "step time " + io::format_real(bd.step_s) + " s (bubble " +
+                                    io::format_real(bd.bubble_s) + " s, exposed communication " +
+                                    io::format_real(bd.exposed_comm_s) +
+                                    " s) is not a finite number below 1e12 s: check the fabric " +
+                                    "bandwidths and latencies and the model size");
   return cfg;
 }
 
