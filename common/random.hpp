@@ -23,6 +23,7 @@ enum class Stream : std::uint32_t {
   job_failure = 4,         // job-level (software) failure thresholds
   replica_seed = 5,        // derivation of ensemble replica seeds
   sched_workload = 6,      // synthetic batch workload: arrivals, sizes, durations (sched/)
+  fail_slow = 20,          // fail-slow events: arrivals, instance, duration (per class)
 };
 
 // Four independent 32-bit words for (seed, stream, id, draw).

@@ -9,6 +9,7 @@
 #include <span>
 #include <sstream>
 
+#include "faults/fail_slow.hpp"
 #include "faults/failure_classes.hpp"
 #include "io/config_tree.hpp"
 #include "io/input_file.hpp"
@@ -303,7 +304,77 @@ void bind_weather(Binder& b, WeatherSpec& w, const std::string& scenario_path) {
   }
 }
 
-void bind_faults(Binder& b, FaultSpec& f) {
+// Fail-slow events (faults/fail_slow.hpp): random per class, and scheduled ones (what-if).
+void bind_fail_slow(Binder& b, faults::FailSlowModel& m, const topology::CampusSpec& campus_spec) {
+  std::string mitigation;
+  m.mitigation =
+      b.choice(
+          "mitigation", mitigation, {"none", "replace"}, std::string("replace"),
+          "`replace`: `detection_s` after an event's onset its node is swapped for a hot "
+          "spare at a restart's cost (the job saves first); `none`: events run their course") == 0
+          ? faults::FailSlowMitigation::none
+          : faults::FailSlowMitigation::replace;
+  keep(b, "detection_s", m.detection_s, non_negative(),
+       "time from a fail-slow event's onset until its node is found (mitigation)");
+  std::vector<std::string> names;
+  for (int c = 0; c < faults::kFailSlowClassCount; ++c)
+    names.emplace_back(faults::fail_slow_class_name(static_cast<faults::FailSlowClass>(c)));
+  const std::vector<std::string> distributions{"fixed", "exponential", "lognormal"};
+  b.named_sections(
+      "classes", names,
+      [&](Binder& c, const std::string& name) {
+        faults::FailSlowClassSpec& spec = m[*faults::fail_slow_class_from_name(name)];
+        keep(c, "rate_per_s", spec.rate_per_s, non_negative(),
+             "fail-slow events per instance per second (gpu: per accelerator, host: per node, "
+             "link: per rack). 0: none");
+        keep(c, "severity", spec.severity, closed(1.0, 1000.0),
+             "slowdown s ≥ 1: the slowed member's work, and so the job's step, takes s times as "
+             "long");
+        std::string dist;
+        spec.distribution = static_cast<faults::DurationDistribution>(
+            c.choice("duration_distribution", dist, distributions,
+                     distributions[static_cast<int>(spec.distribution)],
+                     "distribution of an event's duration"));
+        keep(c, "duration_s", spec.duration_s, positive(),
+             "fixed: the duration; exponential: its mean; lognormal: its median");
+        keep(c, "duration_sigma", spec.duration_sigma, closed(0.0, 5.0),
+             "lognormal: σ of ln(duration)");
+        keep(c, "mttr_s", spec.mttr_s, non_negative(),
+             "time in repair of a node replaced for being slow");
+      },
+      "per fail-slow class (`gpu`, `host`, `link`): rate, severity, duration distribution");
+  const topology::Campus campus(campus_spec);
+  b.list(
+      "events", 0,
+      [&](Binder& e, std::size_t) {
+        faults::ScheduledFailSlow ev;
+        std::string cls;
+        ev.cls = static_cast<faults::FailSlowClass>(
+            e.choice("class", cls, names, std::nullopt, "fail-slow class of the event"));
+        const faults::Scope scope = m[ev.cls].scope;
+        const std::int64_t n = scope == faults::Scope::accelerator ? campus.accelerators()
+                               : scope == faults::Scope::node      ? campus.nodes()
+                                                                   : campus.racks();
+        e.integer("instance", ev.instance, closed(0.0, 1e15), std::nullopt,
+                  "global id of the slowed accelerator (gpu), node (host) or rack (link)");
+        if (ev.instance >= n)
+          e.fail("instance", "the campus has " + std::to_string(n) + " " +
+                                 (scope == faults::Scope::accelerator ? "accelerators"
+                                  : scope == faults::Scope::node      ? "nodes"
+                                                                      : "racks") +
+                                 " (allowed: 0 to " + std::to_string(n - 1) + ")");
+        e.real("start_s", ev.start_s, non_negative(), std::nullopt,
+               "onset, in seconds from the start of the run");
+        e.real("duration_s", ev.duration_s, positive(), std::nullopt,
+               "how long the event lasts unless mitigated");
+        e.real("severity", ev.severity, closed(1.0, 1000.0), m[ev.cls].severity,
+               "slowdown s ≥ 1 (default: the class's)");
+        m.events.push_back(ev);
+      },
+      "fail-slow events at given times (what-if), in addition to the random ones");
+}
+
+void bind_faults(Binder& b, FaultSpec& f, const topology::CampusSpec& campus) {
   b.boolean("enabled", f.enabled, true, "`false`: no failures at all");
   f.model = faults::h100_failure_model();
   keep(b, "rate_scale", f.model.rate_scale, non_negative(),
@@ -360,6 +431,9 @@ void bind_faults(Binder& b, FaultSpec& f) {
       },
       "per failure class overrides, by class name");
   for (auto& spec : f.model.classes) spec.mttr_s *= mttr_scale;
+  b.section(
+      "fail_slow", [&](Binder& s) { bind_fail_slow(s, f.fail_slow, campus); }, false,
+      "components that keep working, slowly: stragglers that are not thermal");
 }
 
 // "HH:MM" → seconds since midnight.
@@ -596,7 +670,7 @@ Scenario load_scenario(const std::string& path, const LoadOptions& options) {
       "fabric", [&](Binder& s) { bind_fabric(s, sc.fabric); }, false,
       "scale-up and scale-out network tiers");
   b.section(
-      "faults", [&](Binder& s) { bind_faults(s, sc.faults); }, false,
+      "faults", [&](Binder& s) { bind_faults(s, sc.faults, sc.campus); }, false,
       "failures, repairs and recovery");
   b.section(
       "grid", [&](Binder& s) { bind_grid(s, sc.grid, path); }, false,

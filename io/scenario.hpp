@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "faults/fail_slow.hpp"
 #include "faults/failure_classes.hpp"
 #include "faults/recovery_policy.hpp"
 #include "io/components.hpp"
@@ -49,6 +50,7 @@ struct ActivitySpec {
 struct FaultSpec {
   bool enabled = true;
   faults::FailureModel model;
+  faults::FailSlowModel fail_slow;  // stragglers that are not thermal
   faults::RecoveryPolicy recovery;
   double hazard_update_s = 300.0;   // hazards re-evaluated (temperatures, wear) this often
   double cycle_hysteresis_k = 5.0;  // smallest junction swing counted as a large cycle

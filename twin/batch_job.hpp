@@ -26,6 +26,13 @@ class BatchJob final : public Workload {
   Allocation place(std::vector<std::int8_t>& taken) override;  // not used: the queue places
   void start(const Allocation& allocation) override;
   std::int64_t accelerators() const override { return request_.accelerators; }
+  // Every category its units run in: a failure loses the running ones since the last durable
+  // point and moves the part of its tick after the instant to recovery.
+  std::uint32_t tracked_categories() const override {
+    std::uint32_t bits = 0;
+    for (int c = compute; c <= waiting; ++c) bits |= 1u << c;
+    return bits;
+  }
   void begin_tick(double t0_s, double t1_s, JobTick& tick) override;
   void end_tick(const JobSums& sums) override;
   Loss fail(const FailureHit& hit) override;

@@ -73,6 +73,7 @@ void Engine::State::setup() {
   facility.accelerator_cap_w = sc.power_cap_w;
 
   place_jobs();
+  fail_slow_setup();
 
   const faults::FailureModel& model = sc.faults.model;
   acc_table = faults::make_scope_hazard_table(model, faults::Scope::accelerator);
@@ -170,6 +171,8 @@ void Engine::State::setup() {
   series.configure(dt, ticks_per_output, block.rack_count);
   declare_series();
   node_swing_k.assign(static_cast<std::size_t>(apn), 0.0f);
+  for (auto* v : {&node_t0_c, &node_dynamic_w, &node_run_activity, &node_thermal_w, &node_sample_c})
+    v->assign(static_cast<std::size_t>(apn), 0.0);
   size_job_scratch();
   lay_out_reduction();
 }
@@ -182,6 +185,10 @@ void Engine::State::size_job_scratch() {
   rack_job_energy.resize(n_jobs * kCategoryCount, 0.0);
   rack_job_energy_all.resize(n_jobs, 0.0);
   rack_job_touched.resize(n_jobs, 0);
+  rack_stretch_nodes.resize(n_jobs, 0);
+  rack_stretch_jobs.reserve(n_jobs);
+  job_end_running.resize(n_jobs, -1);
+  job_end_node_power_w.resize(n_jobs, 0.0);
   tick_fast_nodes.resize(n_jobs + 1, 0);
   tick_job_nodes.resize(n_jobs, 0);
 }
@@ -218,6 +225,8 @@ void Engine::State::activate_job_slot(int slot) {
       seed, faults::component_key(faults::Scope::job, static_cast<std::uint64_t>(slot)), job.life);
   job.interruptions = 0;
   job.tick = JobTick{};
+  job_end_running[static_cast<std::size_t>(slot)] = -1;
+  job_end_node_power_w[static_cast<std::size_t>(slot)] = 0.0;
   layout_dirty = true;
 }
 
@@ -297,6 +306,7 @@ void Engine::State::lay_out_reduction() {
   l.running_time = s++;
   l.large_cycles = s++;
   l.large_swing = s++;
+  l.large_damage = s++;
   for (auto& job : control.jobs) {
     job.sum_base = job.active ? s : -1;
     if (job.active) s += 2 * static_cast<int>(job.tracked.size());
@@ -340,6 +350,7 @@ void Engine::State::emit_event(double t, EventKind kind, int cls, std::int64_t i
 void Engine::State::jobs_begin_tick(double t0_s, double t1_s) {
   for (auto& job : control.jobs) {
     job.interrupted_this_tick = false;
+    job.hazard_cut_f = 1.0;
     if (job.active) job.work->begin_tick(t0_s, t1_s, job.tick);
   }
 }
@@ -400,6 +411,7 @@ void Engine::State::facility_after_reduction(TickReduction& red, double t0_s, do
   acct.running_acc_s += from_fixed(sums[slots.running_time], kSecondScale);
   acct.large_cycles += sums[slots.large_cycles];
   acct.large_swing_k += from_fixed(sums[slots.large_swing], kSecondScale);
+  acct.large_damage_ref_s += from_fixed(sums[slots.large_damage], kSecondScale);
   acct.thermal_trips += sums[slots.trips];
   acct.max_junction_c = std::max(acct.max_junction_c, maxima[slots.max_junction]);
   const thermal::PlantOutput& p = fa.plant;
@@ -477,6 +489,7 @@ Figures Engine::run(io::OutputFile* out, const ProgressOptions& progress,
     const double dry = s.weather_dry_c(t0 + 0.5 * s.dt, &wet);
 
     if (s.queue) s.queue->begin_tick(t0);  // arrivals, scheduling decisions (new jobs start)
+    s.fail_slow_begin_tick(t0, t1);        // fail-slow onsets; each job's slowest member
     s.jobs_begin_tick(t0, t1);             // control: what each job's units do this tick
     s.grid_tick(t0, dry, wet);             // the caps in force, power smoothing
     s.prepare_fast();                      // per-job constants of the kernel's fast path
@@ -497,6 +510,7 @@ Figures Engine::run(io::OutputFile* out, const ProgressOptions& progress,
     s.facility_after_reduction(red, t0, dry, wet);
     s.jobs_end_tick(red);
     s.failures_tick(red, t0, t1);  // failures in (time, key) order, then repairs
+    s.fail_slow_end_tick(t0, t1);  // slow nodes found by now are swapped for spares
     if (s.queue) s.queue->end_tick(t1, s.carbon_g_per_j_it);  // jobs that end hand nodes back
 
     if ((k + 1) % s.ticks_per_output == 0) {
@@ -593,6 +607,8 @@ Figures Engine::State::summary() const {
                                         ? sim_s / static_cast<double>(a.interruptions_unplanned)
                                         : sim_s);
   f.emplace_back("thermal_trips", static_cast<double>(a.thermal_trips));
+  f.emplace_back("fail_slow_events", static_cast<double>(fail_slow.events));
+  f.emplace_back("fail_slow_replacements", static_cast<double>(fail_slow.replacements));
   f.emplace_back("ettr", allocated > 0 ? a.time_total[compute] / allocated : 0.0);
   // Time in training steps (compute and the bubbles inside steps) over allocated time: the
   // "effective training time" of published reports, which count the pipeline bubble as training.
@@ -612,6 +628,7 @@ Figures Engine::State::summary() const {
   f.emplace_back("large_cycles", static_cast<double>(a.large_cycles));
   f.emplace_back("large_cycle_swing_k_mean",
                  a.large_cycles > 0 ? a.large_swing_k / static_cast<double>(a.large_cycles) : 0.0);
+  f.emplace_back("large_cycle_damage_ref_s_per_accelerator", a.large_damage_ref_s / n_acc);
   for (int c = 0; c < kCategoryCount; ++c)
     f.emplace_back("accelerator_s_" + std::string(kCategoryNames[c]), a.time_total[c]);
   for (int c = 0; c < kCategoryCount; ++c)

@@ -29,6 +29,7 @@
 #include "topology/campus.hpp"
 #include "twin/accounting.hpp"
 #include "twin/engine.hpp"
+#include "twin/fail_slow.hpp"
 #include "twin/job_tick.hpp"
 #include "twin/queue.hpp"
 #include "twin/series.hpp"
@@ -50,7 +51,14 @@ struct FastTick {
   double clock = 1.0;
   bool capped = false;  // clock < 1 set by the power cap (counts as throttled)
   double k_per_r = 0.0;  // thermal limit does not bind at `clock`: R·k_per_r + decay·T ≤ L(inlet)
-  double unit_power_w = 0.0;
+  double unit_power_w = 0.0;     // mean over the tick (energy, rack power)
+  double thermal_power_w = 0.0;  // the RC step's power: the exact end-of-tick junction
+  // At `clock`: dynamic power, running and stalled activities (the trajectory inside the tick).
+  double dynamic_w = 0.0, run_activity = 0.0, stall_activity = 0.0;
+  TickTrajectory traj;  // the junction trajectory inside the tick (job_tick.hpp)
+  double node_power_run_w = 0.0, node_power_stall_w = 0.0;  // a node in each kind of stretch
+  bool inlet_follows = false;  // the job's power steps at the tick's start or inside it
+  bool end_running = false;    // the job runs at the tick's end
   std::array<double, kCategoryCount> unit_time{}, unit_energy{};
   double node_power_w = 0.0;  // all units at the clock, with the node overhead
   std::array<double, kCategoryCount> node_time{}, node_energy{};  // overhead shared by time
@@ -91,7 +99,8 @@ struct ScopeState {
 struct Fleet {
   std::vector<double> junction_c, resistance_k_per_w, clock_ratio;
   std::vector<float> cycle_turning_c, cycle_extreme_c;  // thermal_cycles.hpp, per unit
-  std::vector<float> cycle_turn_s, cycle_damage_ref_s;
+  std::vector<float> cycle_turn_s;  // when the last half-cycle was confirmed (exact instant)
+  std::vector<float> cycle_damage_ref_s;
   ScopeState acc, node, rack;
   std::vector<double> node_resistance_sum;         // Σ R of the node's units (constant)
   std::vector<double> rack_power_w, rack_inlet_c;  // previous tick
@@ -126,6 +135,9 @@ struct JobControl {
     double hazard = 0.0, threshold = 0.0;
     std::uint32_t life = 0;
     double rate_per_s = 0.0;
+    // Share of the tick from which its running time no longer counts (the job was interrupted
+    // then); reset at each tick's start.
+    double hazard_cut_f = 1.0;
     std::int64_t interruptions = 0;
     // Dynamic jobs (the queue's): a slot is reused once its job ends.
     bool active = true;
@@ -182,7 +194,7 @@ struct Accounting {
   double energy_it_j = 0, energy_facility_j = 0, energy_cooling_j = 0, water_l = 0;
   double heat_removed_j = 0, heat_rejected_j = 0;
   double throttled_acc_ticks = 0;
-  double swing_k_s = 0, running_acc_s = 0, large_swing_k = 0;
+  double swing_k_s = 0, running_acc_s = 0, large_swing_k = 0, large_damage_ref_s = 0;
   std::int64_t large_cycles = 0;
   std::int64_t interruptions = 0, interruptions_unplanned = 0, thermal_trips = 0;
   std::int64_t failures_total = 0;
@@ -193,8 +205,8 @@ struct Accounting {
   void serialize(Archive& ar) {
     ar(time_total, energy_total, energy_it_j, energy_facility_j, energy_cooling_j, water_l,
        heat_removed_j, heat_rejected_j, throttled_acc_ticks, swing_k_s, running_acc_s,
-       large_swing_k, large_cycles, interruptions, interruptions_unplanned, thermal_trips,
-       failures_total, failures_by_class, max_junction_c);
+       large_swing_k, large_damage_ref_s, large_cycles, interruptions, interruptions_unplanned,
+       thermal_trips, failures_total, failures_by_class, max_junction_c);
   }
 };
 
@@ -205,7 +217,7 @@ struct ReductionSlots {
   int throttled = 0, trips = 0;
   int swing_time = 0;    // Σ ΔT_pp·running s (K·s)
   int running_time = 0;  // Σ running accelerator-s
-  int large_cycles = 0, large_swing = 0;
+  int large_cycles = 0, large_swing = 0, large_damage = 0;
   int n_sums = 0;
   int max_junction = 0, neg_clock = 0;  // neg_clock + job: max of −φ = −min φ
   int stop = 0, save = 0;               // > 0: a rank got a stop signal / a restart file is due
@@ -239,6 +251,8 @@ struct Engine::State {
 
   Fleet fleet;
   JobControl control;
+  FailSlowState fail_slow;
+  std::vector<faults::ScheduledFailSlow> fail_slow_scheduled;  // sorted by onset
   Facility facility;
   Accounting acct;
   SeriesTable series;
@@ -280,14 +294,24 @@ struct Engine::State {
   void facility_after_reduction(TickReduction& red, double t0_s, double dry_c, double wet_c);
   void jobs_end_tick(TickReduction& red);                            // engine.cpp
   void failures_tick(TickReduction& red, double t0_s, double t1_s);  // failures.cpp
+  void fail_slow_setup();                                            // fail_slow.cpp
+  void fail_slow_begin_tick(double t0_s, double t1_s);               // fail_slow.cpp
+  void fail_slow_end_tick(double t0_s, double t1_s);                 // fail_slow.cpp
   void output_interval(std::int64_t k);                              // engine.cpp
   Figures summary() const;                                           // engine.cpp
 
   // --- kernel helpers (fleet_kernel.cpp) ---
   double slow_unit(std::int64_t i, double r_k_per_w, double inlet, double decay, const JobTick& jt,
-                   bool in_job, int j, std::array<double, kCategoryCount>& node_time,
+                   const TickTrajectory& tr, bool in_job, int j,
+                   std::array<double, kCategoryCount>& node_time,
                    std::array<double, kCategoryCount>& node_energy, double& acc_power_sum,
                    double& rack_swing_k_s, std::int64_t& throttled);
+  // Large thermal cycles of one node's units over the tick (Norris–Landzberg damage per
+  // half-cycle): the junction at the tick's internal stretch boundaries, then at its end.
+  // end_observed: the end sample was already fed (a tick of one stretch) and confirmed some.
+  void count_cycles(std::int64_t base, double inlet, double inlet_run, double inlet_stall,
+                    double t0_s, const FastTick& ft, bool all_fast, bool end_observed,
+                    std::int64_t& cycles, double& swing_k, double& damage_ref_s);
   // kernel scratch, sized once
   std::vector<FastTick> fast;                 // per job, then one for units in no job
   std::vector<std::int64_t> tick_fast_nodes;  // per FastTick slot: nodes all at its clock
@@ -297,7 +321,15 @@ struct Engine::State {
   std::vector<double> rack_job_energy_all;             // per job: all categories
   std::vector<std::int8_t> rack_job_touched;
   std::vector<int> rack_jobs_touched;
-  std::vector<float> node_swing_k;           // per unit of one node
+  std::vector<std::int64_t> rack_stretch_nodes;  // per job: its nodes in this rack (stretch ticks)
+  std::vector<int> rack_stretch_jobs;
+  // Per job: running at the last tick's end (−1 not known yet), and a node's power then.
+  std::vector<std::int8_t> job_end_running;
+  std::vector<double> job_end_node_power_w;
+  std::vector<float> node_swing_k;  // per unit of one node
+  // Per unit of one node, this tick: the junction at the tick's start (ticks with stretches),
+  // the dynamic power, running activity and RC-step power at the unit's clock, and a sample.
+  std::vector<double> node_t0_c, node_dynamic_w, node_run_activity, node_thermal_w, node_sample_c;
   std::vector<double> node_height_fraction;  // per node of a rack
   std::vector<double> rack_row_end_weight;   // per local rack: 1 at a row's ends, else 0
   double rc_decay_per_tick = 0.0;            // exp(−dt/τ) of the junction RC
@@ -306,6 +338,14 @@ struct Engine::State {
 
   // --- failures and repairs (failures.cpp) ---
   void apply_failure(const Candidate& c);
+  // Node n leaves service at t for mttr_s; a job holding it gets a hot spare in its place (or
+  // waits for the repair) and is added to `hit`.
+  void drain_node(std::int64_t n, double t, double mttr_s, std::vector<int>& hit);
+  // Pending failures of components on drained nodes go with them (new lives from t).
+  void drop_pending_of_drained(double t);
+  // Job j is interrupted (a failure, or a fail-slow replacement): its work and accounting.
+  Loss interrupt_job(int j, FailureHit h, bool nodes_changed);
+  double tick_t0_s = 0.0;  // start of the tick whose failures are being applied
   void complete_repairs(double until_s);
   void reset_component(std::int64_t key, double time_s);
   void move_to_lost(const Loss& loss);

@@ -8,24 +8,31 @@
 
 namespace ct::twin {
 
-// Work thrown away moves to `lost` (DESIGN §4), in the interval's series and the run totals.
+// Work thrown away moves to `lost` (DESIGN §4), and the failure tick's time after the failure
+// instant to `recovery`, in the interval's series and the run totals (the categories' sum is
+// unchanged).
 void Engine::State::move_to_lost(const Loss& loss) {
+  auto move = [&](int from, int to, double time_s, double energy_j) {
+    if (from == to || (time_s == 0.0 && energy_j == 0.0)) return;
+    series.add(ids.cat_time[from], -time_s);
+    series.add(ids.cat_time[to], time_s);
+    series.add(ids.cat_energy[from], -energy_j);
+    series.add(ids.cat_energy[to], energy_j);
+    acct.time_total[from] -= time_s;
+    acct.time_total[to] += time_s;
+    acct.energy_total[from] -= energy_j;
+    acct.energy_total[to] += energy_j;
+  };
   for (int c = 0; c < kCategoryCount; ++c) {
-    if (loss.time_s[c] == 0.0 && loss.energy_j[c] == 0.0) continue;
-    series.add(ids.cat_time[c], -loss.time_s[c]);
-    series.add(ids.cat_time[lost], loss.time_s[c]);
-    series.add(ids.cat_energy[c], -loss.energy_j[c]);
-    series.add(ids.cat_energy[lost], loss.energy_j[c]);
-    acct.time_total[c] -= loss.time_s[c];
-    acct.time_total[lost] += loss.time_s[c];
-    acct.energy_total[c] -= loss.energy_j[c];
-    acct.energy_total[lost] += loss.energy_j[c];
+    move(c, recovery, loss.recovery_time_s[c], loss.recovery_energy_j[c]);
+    move(c, lost, loss.time_s[c], loss.energy_j[c]);
   }
 }
 
 // The candidates of the tick: the replicated scopes' failures due (twin/scopes/: job-scope
 // hazards, spine clocks), and the earliest distributed failure per job from the reduction.
 void Engine::State::failures_tick(TickReduction& red, double t0_s, double t1_s) {
+  tick_t0_s = t0_s;
   candidates.clear();
   for (int sc_i = 0; sc_i < faults::kScopeCount; ++sc_i)
     failure_scope(static_cast<faults::Scope>(sc_i)).candidates(*this, t0_s, t1_s, candidates);
@@ -59,7 +66,6 @@ void Engine::State::apply_failure(const Candidate& c) {
   ++acct.failures_total;
   ++acct.failures_by_class[c.failure_class];
   const double t = c.time_s;
-  auto& role = control.node_role;
 
   // What leaves service, and which jobs are interrupted.
   FailureEffect effect;
@@ -67,53 +73,75 @@ void Engine::State::apply_failure(const Candidate& c) {
   std::vector<std::int64_t>& drained = effect.drained;
   std::vector<int>& hit = effect.hit;
   const std::int64_t event_rack = effect.event_rack;
-  for (std::int64_t n : drained) {
-    if (role[n] == NodeRole::repairing) continue;
-    const NodeRole was = role[n];
-    role[n] = NodeRole::repairing;
-    control.repairs.emplace(t + spec.mttr_s, n);
-    if (was != NodeRole::active) continue;
-    const int j = control.node_job[n];
-    Allocation& a = control.jobs[j].alloc;
-    if (std::find(hit.begin(), hit.end(), j) == hit.end()) hit.push_back(j);
-    const auto slot =
-        static_cast<std::size_t>(std::find(a.nodes.begin(), a.nodes.end(), n) - a.nodes.begin());
-    auto spare = std::find_if(a.spares.begin(), a.spares.end(),
-                              [&](std::int64_t s) { return role[s] == NodeRole::spare; });
-    if (spare != a.spares.end()) {
-      const std::int64_t replacement = *spare;
-      *spare = n;  // the failed node becomes a spare of the job once repaired
-      role[replacement] = NodeRole::active;
-      a.nodes[slot] = replacement;
-    } else {
-      a.missing_slots.push_back(slot);
-      a.spares.push_back(n);
-    }
-  }
+  for (std::int64_t n : drained) drain_node(n, t, spec.mttr_s, hit);
   std::sort(hit.begin(), hit.end());
   hit.erase(std::unique(hit.begin(), hit.end()), hit.end());
 
   const std::int64_t component_id = index;
   if (hit.empty()) emit_event(t, ev_failure, c.failure_class, component_id, event_rack, -1, 0.0);
   for (int j : hit) {
-    JobControl::Job& job = control.jobs[j];
-    if (!drained.empty()) job.work->nodes_changed(job.alloc);
     FailureHit h;
     h.time_s = t;
     h.planned = spec.planned;
     h.downtime_s = spec.mttr_s;
-    h.nodes_missing = !job.alloc.missing_slots.empty();
-    const Loss loss = job.work->fail(h);
-    job.interrupted_this_tick = true;
-    move_to_lost(loss);
-    ++acct.interruptions;
-    ++job.interruptions;
-    if (!spec.planned) ++acct.interruptions_unplanned;
+    const Loss loss = interrupt_job(j, h, !drained.empty());
     emit_event(t, ev_failure, c.failure_class, component_id, event_rack, j, loss.accelerator_s());
   }
   reset_component(c.key, t);
-  // Components of drained nodes are swapped out with them: drop their pending failures.
-  if (!drained.empty()) {
+  if (!drained.empty()) drop_pending_of_drained(t);
+}
+
+Loss Engine::State::interrupt_job(int j, FailureHit h, bool nodes_changed) {
+  JobControl::Job& job = control.jobs[j];
+  if (nodes_changed) job.work->nodes_changed(job.alloc);
+  h.nodes_missing = !job.alloc.missing_slots.empty();
+  const Loss loss = job.work->fail(h);
+  job.interrupted_this_tick = true;
+  move_to_lost(loss);
+  // The job-scope hazard grows only while the job runs: its running time of this tick after
+  // the interruption (booked before it was known) does not count.
+  const double x = std::clamp((h.time_s - tick_t0_s) / dt, 0.0, 1.0);
+  if (x < job.hazard_cut_f) {
+    job.hazard -= job.rate_per_s * dt *
+                  (job.tick.running_before_f(job.hazard_cut_f) - job.tick.running_before_f(x));
+    job.hazard = std::max(job.hazard, 0.0);
+    job.hazard_cut_f = x;
+  }
+  ++acct.interruptions;
+  ++job.interruptions;
+  if (!h.planned) ++acct.interruptions_unplanned;
+  return loss;
+}
+
+void Engine::State::drain_node(std::int64_t n, double t, double mttr_s, std::vector<int>& hit) {
+  auto& role = control.node_role;
+  if (role[n] == NodeRole::repairing) return;
+  const NodeRole was = role[n];
+  role[n] = NodeRole::repairing;
+  control.repairs.emplace(t + mttr_s, n);
+  if (was != NodeRole::active) return;
+  const int j = control.node_job[n];
+  Allocation& a = control.jobs[j].alloc;
+  if (std::find(hit.begin(), hit.end(), j) == hit.end()) hit.push_back(j);
+  const auto slot =
+      static_cast<std::size_t>(std::find(a.nodes.begin(), a.nodes.end(), n) - a.nodes.begin());
+  auto spare = std::find_if(a.spares.begin(), a.spares.end(),
+                            [&](std::int64_t s) { return role[s] == NodeRole::spare; });
+  if (spare != a.spares.end()) {
+    const std::int64_t replacement = *spare;
+    *spare = n;  // the failed node becomes a spare of the job once repaired
+    role[replacement] = NodeRole::active;
+    a.nodes[slot] = replacement;
+  } else {
+    a.missing_slots.push_back(slot);
+    a.spares.push_back(n);
+  }
+}
+
+// Components of drained nodes are swapped out with them: drop their pending failures.
+void Engine::State::drop_pending_of_drained(double t) {
+  auto& role = control.node_role;
+  {
     for (auto it = fleet.pending.begin(); it != fleet.pending.end();) {
       const auto pk = static_cast<std::uint64_t>(it->key);
       const auto ps = faults::scope_of_key(pk);

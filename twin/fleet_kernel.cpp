@@ -131,7 +131,7 @@ void Engine::State::hazard_update(double t0_s) {
 // A unit that throttles (or did last tick): the full DVFS governor, and its own category times
 // and energies (its paced share shrinks with its clock; the rest of the step it waits).
 double Engine::State::slow_unit(std::int64_t i, double r_k_per_w, double inlet, double decay,
-                                const JobTick& jt, bool in_job, int j,
+                                const JobTick& jt, const TickTrajectory& tr, bool in_job, int j,
                                 std::array<double, kCategoryCount>& node_time,
                                 std::array<double, kCategoryCount>& node_energy,
                                 double& acc_power_sum, double& rack_swing_k_s,
@@ -139,10 +139,16 @@ double Engine::State::slow_unit(std::int64_t i, double r_k_per_w, double inlet, 
   const thermal::AcceleratorSpec& spec = sc.accelerator;
   double* const clock = fleet.clock_ratio.data();
   double* const junction = fleet.junction_c.data();
-  // Activity from the previous clock (the governor's input), then the new clock.
-  const thermal::GovernorInput gi{
-      mean_activity(jt, clock[i]), jt.peak_activity(), inlet, r_k_per_w,
-      facility.accelerator_cap_w,  junction[i],        decay, jt.ripple_peak_per_r * r_k_per_w};
+  // Activity from the previous clock (the governor's input: the end-of-tick junction), then the
+  // new clock.
+  const thermal::GovernorInput gi{thermal_activity(jt, tr, clock[i]),
+                                  jt.peak_activity(),
+                                  inlet,
+                                  r_k_per_w,
+                                  facility.accelerator_cap_w,
+                                  junction[i],
+                                  decay,
+                                  jt.ripple_peak_per_r * r_k_per_w};
   thermal::GovernorResult g = thermal::governor_clock_ratio(spec, gi);
   if (g.clock_ratio > jt.clock_request) {  // the work asks for less than the limits allow
     g.clock_ratio = jt.clock_request;
@@ -164,8 +170,96 @@ double Engine::State::slow_unit(std::int64_t i, double r_k_per_w, double inlet, 
   acc_power_sum += power_w;
   clock[i] = phi;
   throttled += g.throttled() ? 1 : 0;
-  return thermal::junction_step_c(junction[i],
-                                  thermal::steady_temperature_c(inlet, r_k_per_w, power_w), decay);
+  // The RC step's power gives the exact end-of-tick junction (the mean power when the tick is
+  // one stretch); kept per unit of the node for the cycle counter.
+  const double thermal_w =
+      tr.boundaries == 0 ? power_w : spec.idle_w + thermal_activity(jt, tr, phi) * d_w;
+  const auto a = static_cast<std::size_t>(i % apn);
+  node_dynamic_w[a] = d_w;
+  node_run_activity[a] = tr.boundaries == 0 ? 0.0 : running_activity_at(jt, phi);
+  node_thermal_w[a] = thermal_w;
+  return thermal::junction_step_c(
+      junction[i], thermal::steady_temperature_c(inlet, r_k_per_w, thermal_w), decay);
+}
+
+// Large cycles of one node's units (stalls, failures, restarts) with Norris–Landzberg damage per
+// half-cycle. The counter sees the exact junction trajectory's turning points: inside a tick
+// whose time order is known, the junction at each boundary between running and stalled
+// stretches (T_b from the tick's start, job_tick.hpp TickTrajectory), then at the tick's end.
+// Within one stretch the RC moves monotonically toward its steady temperature, so no extreme is
+// missed whatever the tick. A half-cycle is confirmed when the junction has come back from its
+// extreme by the hysteresis; that instant is solved from the stretch's exponential
+// (t* = t_k − τ·ln((L − T_ss)/(T_k − T_ss)), L the extreme ∓ hysteresis), so half-cycle durations
+// (and the damage's frequency term) do not depend on the tick either.
+void Engine::State::count_cycles(std::int64_t base, double inlet, double inlet_run,
+                                 double inlet_stall, double t0_s, const FastTick& ft, bool all_fast,
+                                 bool end_observed, std::int64_t& cycles, double& swing_sum_k,
+                                 double& damage_ref_s) {
+  const thermal::AcceleratorSpec& spec = sc.accelerator;
+  const double hysteresis = sc.faults.cycle_hysteresis_k;
+  const double tau_s = spec.time_constant_s;
+  const TickTrajectory& tr = ft.traj;
+  float* const turning = fleet.cycle_turning_c.data() + base;
+  float* const extreme = fleet.cycle_extreme_c.data() + base;
+  const double* const res = fleet.resistance_k_per_w.data() + base;
+  float* const swings = node_swing_k.data();
+  const auto n = static_cast<std::size_t>(apn);
+  // Per unit: dynamic power and running activity at its clock (the fast path's constants, or
+  // what slow_unit kept), only needed with stretches or when a half-cycle is confirmed.
+  auto unit_dynamic_w = [&](std::size_t a) { return all_fast ? ft.dynamic_w : node_dynamic_w[a]; };
+  auto unit_run_activity = [&](std::size_t a) {
+    return all_fast || fleet.clock_ratio[base + static_cast<std::int64_t>(a)] == ft.clock
+               ? ft.run_activity
+               : node_run_activity[a];
+  };
+  auto stretch_power_w = [&](std::size_t a, bool running) {
+    return spec.idle_w + (running ? unit_run_activity(a) : ft.stall_activity) * unit_dynamic_w(a);
+  };
+  auto stretch_steady_c = [&](std::size_t a, bool running) {
+    return (running ? inlet_run : inlet_stall) + res[a] * stretch_power_w(a, running);
+  };
+  // Half-cycles confirmed at sample time t_k (temperatures t_c), with the steady temperature of
+  // the stretch that ends at the sample.
+  auto confirm = [&](const double* t_c, double t_prev_s, double t_k_s, auto steady_c) {
+    for (std::size_t a = 0; a < n; ++a) {
+      const float swing_k = swings[a];
+      if (swing_k <= 0.0f) continue;
+      const std::int64_t i = base + static_cast<std::int64_t>(a);
+      const double t_ss = steady_c(a);
+      const double level =
+          extreme[a] < turning[a] ? turning[a] - hysteresis : turning[a] + hysteresis;
+      double at_s = t_k_s;
+      const double ratio = (level - t_ss) / (t_c[a] - t_ss);
+      if (ratio >= 1.0 && std::isfinite(ratio))
+        at_s = std::max(t_k_s - tau_s * std::log(ratio), t_prev_s);
+      ++cycles;
+      swing_sum_k += swing_k;
+      const double half_cycle_s = std::max(at_s - static_cast<double>(fleet.cycle_turn_s[i]), 1e-3);
+      fleet.cycle_turn_s[i] = static_cast<float>(at_s);
+      const double d = faults::half_cycle_damage_reference_s(
+          swing_k, half_cycle_s, thermal::last_half_cycle_peak_c(turning[a], extreme[a], swing_k),
+          sc.faults.model.cycling_reference, sc.faults.model.fatigue);
+      fleet.cycle_damage_ref_s[i] += static_cast<float>(d);
+      damage_ref_s += d;
+    }
+  };
+  double t_prev_s = t0_s;
+  for (int b = 0; b < tr.boundaries && !end_observed; ++b) {
+    for (std::size_t a = 0; a < n; ++a)
+      node_sample_c[a] = tr.decay[b] * node_t0_c[a] + tr.run_w[b] * stretch_steady_c(a, true) +
+                         tr.stall_w[b] * stretch_steady_c(a, false);
+    const double t_b_s = t0_s + tr.time_f[b] * dt;
+    if (thermal::observe_units(apn, node_sample_c.data(), hysteresis, turning, extreme, swings))
+      confirm(node_sample_c.data(), t_prev_s, t_b_s,
+              [&](std::size_t a) { return stretch_steady_c(a, tr.running_before[b]); });
+    t_prev_s = t_b_s;
+  }
+  const double* t_end = fleet.junction_c.data() + base;
+  if (end_observed || thermal::observe_units(apn, t_end, hysteresis, turning, extreme, swings))
+    confirm(t_end, t_prev_s, t0_s + dt, [&](std::size_t a) {
+      if (tr.boundaries > 0) return stretch_steady_c(a, tr.last_running);
+      return inlet + res[a] * (all_fast ? ft.thermal_power_w : node_thermal_w[a]);
+    });
 }
 
 // Per job (and once for units in no job): what a unit and a whole node at the job's common
@@ -201,12 +295,21 @@ void Engine::State::prepare_fast() {
       d_w = full_w * std::pow(jt.clock_request, spec.power_exponent);
       ft.capped = false;
     }
-    ft.k_per_r =
-        gain * (spec.idle_w + mean_activity(jt, ft.clock) * d_w) + jt.ripple_peak_per_r * d_w;
+    ft.traj = tick_trajectory(jt, dt, spec.time_constant_s);
+    ft.k_per_r = gain * (spec.idle_w + thermal_activity(jt, ft.traj, ft.clock) * d_w) +
+                 jt.ripple_peak_per_r * d_w;
     const double energy_j =
         split_unit_tick(jt, ft.clock, d_w, spec.idle_w, dt, ft.unit_time, ft.unit_energy);
     if (in_job) ft.swing_per_r = 2.0 * jt.half_swing_per_r * d_w * (jt.run_f * dt);
     ft.unit_power_w = energy_j / dt;
+    ft.dynamic_w = d_w;
+    ft.thermal_power_w = ft.traj.boundaries == 0
+                             ? ft.unit_power_w
+                             : spec.idle_w + thermal_activity(jt, ft.traj, ft.clock) * d_w;
+    if (ft.traj.boundaries > 0) {
+      ft.run_activity = running_activity_at(jt, ft.clock);
+      ft.stall_activity = stalled_activity_level(jt);
+    }
     const double n = static_cast<double>(apn);
     const double acc_sum_w = n * ft.unit_power_w;
     ft.node_power_w = thermal::node_power_w(spec, acc_sum_w);
@@ -216,6 +319,22 @@ void Engine::State::prepare_fast() {
       ft.node_energy[c] = n * ft.unit_energy[c] + per_second * ft.node_time[c];
       ft.node_time_fx[c] = to_fixed(ft.node_time[c], kSecondScale);
       ft.node_energy_fx[c] = to_fixed(ft.node_energy[c], kJouleScale);
+    }
+    // A node's power in the running and in the stalled stretches (the rack inlet of each; the
+    // mean when the tick is one stretch), and whether the inlet follows the job's change of
+    // state at the tick's start or inside it (jobs that give their time order).
+    ft.node_power_run_w = ft.node_power_stall_w = ft.node_power_w;
+    if (ft.traj.boundaries > 0) {
+      const double n_units = static_cast<double>(apn);
+      ft.node_power_run_w =
+          thermal::node_power_w(spec, n_units * (spec.idle_w + ft.run_activity * ft.dynamic_w));
+      ft.node_power_stall_w =
+          thermal::node_power_w(spec, n_units * (spec.idle_w + ft.stall_activity * ft.dynamic_w));
+    }
+    if (in_job && jt.segments > 0) {
+      const std::int8_t first = ft.traj.boundaries > 0 ? ft.traj.first_running : jt.first_running;
+      ft.inlet_follows = ft.traj.boundaries > 0 || first != job_end_running[f];
+      ft.end_running = ft.traj.boundaries > 0 ? ft.traj.last_running : jt.first_running;
     }
     ft.node_power_fx = to_fixed(ft.node_power_w, kWattScale);
     for (int c = 0; c < kCategoryCount; ++c) ft.node_energy_all_fx += ft.node_energy_fx[c];
@@ -253,32 +372,50 @@ void Engine::State::kernel(TickReduction& red, double t0_s) {
   double* const racc_throttled = series.rack_values(ids.rack_throttled);
   std::fill(tick_fast_nodes.begin(), tick_fast_nodes.end(), 0);
   std::fill(tick_job_nodes.begin(), tick_job_nodes.end(), 0);
+  bool any_follows = false;  // a job's power steps at the tick's start or inside it
+  for (std::size_t j = 0; j < n_jobs; ++j) any_follows |= fast[j].inlet_follows;
   for (std::int64_t r = 0; r < block.rack_count; ++r) {
     const double prev_power_w = fleet.rack_power_w[r];
     const double liquid_inlet =
         air ? 0.0 : thermal::liquid_inlet_c(sc.liquid_rack, facility.supply_c, prev_power_w);
     const double row_end = rack_row_end_weight[r];
+    // The inlet follows the rack's power: its value at the last tick's end, and, when a job's
+    // stall starts or ends (at the tick's start or inside it), that power changed by the job's
+    // nodes' change in each stretch: count them.
+    if (any_follows) {
+      for (std::int64_t k = 0; k < npr; ++k) {
+        const std::int64_t node = first_node + r * npr + k;
+        if (control.node_role[node] != NodeRole::active) continue;
+        const int j = control.node_job[node];
+        if (!fast[j].inlet_follows) continue;
+        if (rack_stretch_nodes[j]++ == 0) rack_stretch_jobs.push_back(j);
+      }
+    }
     // rack_p: all the rack's IT power (its inlet next tick, its output series); slow_p and
     // rack_time/rack_energy: only nodes that are not all at their job's clock, which are
     // rounded to fixed point per rack (`slow` says there are any).
     double rack_p = 0.0, slow_p = 0.0, inlet_sum = 0.0, rack_max_c = -kInf;
     bool slow = false;
     std::int64_t throttled = 0, rack_large_cycles = 0;
-    double rack_swing_k_s = 0.0, rack_large_swing_k = 0.0;
+    double rack_swing_k_s = 0.0, rack_large_swing_k = 0.0, rack_large_damage = 0.0;
     for (std::int64_t k = 0; k < npr; ++k) {
       const std::int64_t ln = r * npr + k;
       const std::int64_t node = first_node + ln;
-      const double inlet =
-          air ? thermal::air_inlet_c(sc.air_rack, facility.supply_c, node_height_fraction[k],
-                                     prev_power_w, row_end)
-              : liquid_inlet;
-      inlet_sum += inlet;
+      auto inlet_at = [&](double rack_power_w) {
+        return air ? thermal::air_inlet_c(sc.air_rack, facility.supply_c, node_height_fraction[k],
+                                          rack_power_w, row_end)
+               : rack_power_w == prev_power_w
+                   ? liquid_inlet
+                   : thermal::liquid_inlet_c(sc.liquid_rack, facility.supply_c, rack_power_w);
+      };
+      const double inlet_first = inlet_at(prev_power_w);
       const NodeRole role = control.node_role[node];
       const std::int64_t base = ln * apn;
       if (role == NodeRole::repairing) {
         // Powered off for repair: cools toward the inlet, counts as unallocated.
+        inlet_sum += inlet_first;
         for (std::int64_t i = base; i < base + apn; ++i) {
-          jc[i] = thermal::junction_step_c(jc[i], inlet, decay);
+          jc[i] = thermal::junction_step_c(jc[i], inlet_first, decay);
           rack_max_c = std::max(rack_max_c, jc[i]);
         }
         rack_time[unallocated] += static_cast<double>(apn) * dt;
@@ -295,11 +432,32 @@ void Engine::State::kernel(TickReduction& red, double t0_s) {
       // The per-unit work is then one test and the exact RC step; units that throttle take the
       // full governor path (slow_unit).
       const FastTick& ft = fast[fi];
+      // Inlet of the running and the stalled stretches (the same without stretches), and the one
+      // that gives the exact end-of-tick junction (weighted as the stretches' powers are).
+      double inlet_run = inlet_first, inlet_stall = inlet_first, inlet = inlet_first;
+      if (in_job && ft.inlet_follows) [[unlikely]] {
+        const double n_jr = static_cast<double>(rack_stretch_nodes[j]);
+        const double p_end = job_end_node_power_w[fi];
+        inlet_run = inlet_at(prev_power_w + n_jr * (ft.node_power_run_w - p_end));
+        inlet_stall = inlet_at(prev_power_w + n_jr * (ft.node_power_stall_w - p_end));
+        inlet = ft.traj.boundaries > 0
+                    ? ft.traj.end_run_w * inlet_run + (1.0 - ft.traj.end_run_w) * inlet_stall
+                : jt.run_f > 0.0 ? inlet_run
+                                 : inlet_stall;
+        inlet_sum += jt.run_f * inlet_run + (1.0 - jt.run_f) * inlet_stall;
+      } else {
+        inlet_sum += inlet_first;
+      }
       const double l_c = spec.slowdown_temperature_c - gain * inlet;
-      const double p_fast_w = ft.unit_power_w;
+      const double p_fast_w = ft.unit_power_w, p_thermal_w = ft.thermal_power_w;
       std::int64_t n_fast = 0;
       double fast_r_sum = 0.0, node_max_c = -kInf, acc_power_sum = 0.0;
-      const thermal::CommonPowerStep step{ft.clock, inlet, p_fast_w, decay, gain, ft.k_per_r, l_c};
+      // A tick with stretches (a stall starting or ending inside it): the cycle counter needs
+      // the junction at the tick's start.
+      if (ft.traj.boundaries > 0) [[unlikely]]
+        std::copy(jc + base, jc + base + apn, node_t0_c.data());
+      const thermal::CommonPowerStep step{ft.clock, inlet,      p_thermal_w, decay,
+                                          gain,     ft.k_per_r, l_c};
       const bool all_fast =
           thermal::step_common_power(step, apn, clk + base, res + base, jc + base, node_max_c);
       if (all_fast) {
@@ -313,13 +471,17 @@ void Engine::State::kernel(TickReduction& red, double t0_s) {
           double t_new;
           if (clk[i] == ft.clock && r_k_per_w * ft.k_per_r + decay * jc[i] <= l_c) {
             // At the job's clock: T ← T_ss + (T − T_ss)·decay with T_ss = inlet + R·P.
-            t_new = gain * (inlet + r_k_per_w * p_fast_w) + decay * jc[i];
+            t_new = gain * (inlet + r_k_per_w * p_thermal_w) + decay * jc[i];
             ++n_fast;
             fast_r_sum += r_k_per_w;
             acc_power_sum += p_fast_w;
+            const auto a = static_cast<std::size_t>(i - base);
+            node_dynamic_w[a] = ft.dynamic_w;
+            node_run_activity[a] = ft.run_activity;
+            node_thermal_w[a] = p_thermal_w;
           } else {
-            t_new = slow_unit(i, r_k_per_w, inlet, decay, jt, in_job, j, node_time, node_energy,
-                              acc_power_sum, rack_swing_k_s, throttled);
+            t_new = slow_unit(i, r_k_per_w, inlet, decay, jt, ft.traj, in_job, j, node_time,
+                              node_energy, acc_power_sum, rack_swing_k_s, throttled);
           }
           jc[i] = t_new;
           node_max_c = std::max(node_max_c, t_new);
@@ -327,23 +489,14 @@ void Engine::State::kernel(TickReduction& red, double t0_s) {
       }
       rack_max_c = std::max(rack_max_c, node_max_c);
       // Large cycles (stalls, failures, restarts): Norris–Landzberg damage per half-cycle.
-      if (thermal::observe_units(apn, jc + base, hysteresis, turning + base, extreme + base,
-                                 swings)) {
-        for (std::int64_t a = 0; a < apn; ++a) {
-          const float swing_k = swings[a];
-          if (swing_k <= 0.0f) continue;
-          const std::int64_t i = base + a;
-          ++rack_large_cycles;
-          rack_large_swing_k += swing_k;
-          const double half_cycle_s =
-              std::max(t1_s - static_cast<double>(fleet.cycle_turn_s[i]), dt);
-          fleet.cycle_turn_s[i] = static_cast<float>(t1_s);
-          fleet.cycle_damage_ref_s[i] += static_cast<float>(faults::half_cycle_damage_reference_s(
-              swing_k, half_cycle_s,
-              thermal::last_half_cycle_peak_c(turning[i], extreme[i], swing_k),
-              sc.faults.model.cycling_reference, sc.faults.model.fatigue));
-        }
-      }
+      // (The common case inline: one stretch, no half-cycle confirmed.)
+      if (ft.traj.boundaries > 0) [[unlikely]]
+        count_cycles(base, inlet, inlet_run, inlet_stall, t0_s, ft, all_fast, false,
+                     rack_large_cycles, rack_large_swing_k, rack_large_damage);
+      else if (thermal::observe_units(apn, jc + base, hysteresis, turning + base, extreme + base,
+                                      swings))
+        count_cycles(base, inlet, inlet_run, inlet_stall, t0_s, ft, all_fast, true,
+                     rack_large_cycles, rack_large_swing_k, rack_large_damage);
       if (node_max_c > spec.shutdown_temperature_c) {
         for (std::int64_t i = base; i < base + apn; ++i) {
           if (jc[i] > spec.shutdown_temperature_c && std::isfinite(fleet.acc.hazard[i])) {
@@ -396,7 +549,18 @@ void Engine::State::kernel(TickReduction& red, double t0_s) {
       rack_p += node_w;
       slow_p += node_w;
     }
-    fleet.rack_power_w[r] = rack_p;
+    // The inlet of the next tick starts from the rack's power at this tick's end: the stretch
+    // that ends the tick, for the nodes of jobs whose tick has stretches.
+    double end_power_w = rack_p;
+    for (int jj : rack_stretch_jobs) {
+      const FastTick& ft = fast[jj];
+      end_power_w +=
+          static_cast<double>(rack_stretch_nodes[jj]) *
+          ((ft.end_running ? ft.node_power_run_w : ft.node_power_stall_w) - ft.node_power_w);
+      rack_stretch_nodes[jj] = 0;
+    }
+    rack_stretch_jobs.clear();
+    fleet.rack_power_w[r] = end_power_w;
     fleet.rack_inlet_c[r] = inlet_sum / static_cast<double>(npr);
     max_junction = std::max(max_junction, rack_max_c);
     // Fixed point per rack: the cross-rank sum is then exact and decomposition-independent.
@@ -428,7 +592,10 @@ void Engine::State::kernel(TickReduction& red, double t0_s) {
     sums[sl.throttled] += throttled;
     sums[sl.swing_time] += to_fixed(rack_swing_k_s, kSecondScale);
     sums[sl.large_cycles] += rack_large_cycles;
-    if (rack_large_cycles > 0) sums[sl.large_swing] += to_fixed(rack_large_swing_k, kSecondScale);
+    if (rack_large_cycles > 0) {
+      sums[sl.large_swing] += to_fixed(rack_large_swing_k, kSecondScale);
+      sums[sl.large_damage] += to_fixed(rack_large_damage, kSecondScale);
+    }
     racc_power[r] += rack_p;
     racc_inlet[r] += fleet.rack_inlet_c[r];
     racc_max_junction[r] = std::max(racc_max_junction[r], rack_max_c);
@@ -458,6 +625,13 @@ void Engine::State::kernel(TickReduction& red, double t0_s) {
   }
   for (std::size_t jj = 0; jj < n_jobs; ++jj)
     sums[sl.running_time] += tick_job_nodes[jj] * fast[jj].node_running_fx;
+  // Each job's state and node power at the tick's end (the next tick's inlets start from it).
+  for (std::size_t jj = 0; jj < n_jobs; ++jj) {
+    const FastTick& ft = fast[jj];
+    if (control.jobs[jj].tick.segments == 0) continue;
+    job_end_running[jj] = ft.end_running ? 1 : 0;
+    job_end_node_power_w[jj] = ft.end_running ? ft.node_power_run_w : ft.node_power_stall_w;
+  }
   sums[sl.trips] += trips;
   maxima[sl.max_junction] = max_junction;
   for (std::size_t j = 0; j < n_jobs; ++j)

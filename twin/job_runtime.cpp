@@ -11,8 +11,7 @@ constexpr double kNever = std::numeric_limits<double>::infinity();
 }
 
 void JobRuntime::make_durable(double iterations, double time_s) {
-  previous_durable_ =
-      Durable{durable_iterations_, durable_mark_acc_s_, durable_mark_energy_j_, durable_time_s_};
+  previous_durable_ = Durable{durable_iterations_, durable_mark_, durable_time_s_};
   durable_iterations_ = iterations;
   durable_time_s_ = time_s;
   durable_pending_ = true;  // the compute mark is the snapshot's, resolved in settle_tick
@@ -21,9 +20,20 @@ void JobRuntime::make_durable(double iterations, double time_s) {
   marks_.last_checkpoint_end_s = time_s;
 }
 
+void JobRuntime::add_segment(double start_s, double end_s, SegmentKind kind) {
+  if (!(end_s > start_s)) return;
+  if (!segments_.empty() && segments_.back().kind == kind && segments_.back().end_s == start_s)
+    segments_.back().end_s = end_s;
+  else
+    segments_.push_back(TickSegment{start_s, end_s, kind});
+}
+
 JobTickShare JobRuntime::advance(double t0_s, double t1_s) {
   JobTickShare share;
   tick_running_s_ = 0.0;
+  segments_.clear();
+  tick_time_s_.fill(0.0);
+  tick_energy_j_.fill(0.0);
   double t = t0_s;
   // Each pass ends a phase or the tick; phases have positive length or change state, so this
   // terminates; the bound only guards against a logic error.
@@ -48,6 +58,7 @@ JobTickShare JobRuntime::advance(double t0_s, double t1_s) {
         running_since_checkpoint_s_ += seg;
         tick_running_s_ += seg;
         share.running_s += seg;
+        add_segment(t, t + seg, SegmentKind::running);
         t = seg == until_write ? write_end_s_ : t + seg;
         if (write_in_flight_ && seg == until_write) {
           write_in_flight_ = false;
@@ -76,6 +87,7 @@ JobTickShare JobRuntime::advance(double t0_s, double t1_s) {
       case JobPhase::checkpointing: {
         const double end = std::min(t1_s, phase_end_s_);
         share.checkpoint_s += end - t;
+        add_segment(t, end, SegmentKind::checkpoint);
         t = end;
         if (t >= phase_end_s_) {
           if (t_.asynchronous) {
@@ -99,6 +111,7 @@ JobTickShare JobRuntime::advance(double t0_s, double t1_s) {
       case JobPhase::loading: {
         const double end = std::min(t1_s, phase_end_s_);
         share.recovery_s += std::max(end - t, 0.0);
+        add_segment(t, end, SegmentKind::recovery);
         t = std::max(end, t);
         if (t >= phase_end_s_) {
           const double at = phase_end_s_;
@@ -119,6 +132,7 @@ JobTickShare JobRuntime::advance(double t0_s, double t1_s) {
       }
       case JobPhase::waiting:
         share.waiting_s += t1_s - t;
+        add_segment(t, t1_s, SegmentKind::waiting);
         t = t1_s;
         break;
       case JobPhase::done:
@@ -130,19 +144,25 @@ JobTickShare JobRuntime::advance(double t0_s, double t1_s) {
   return share;
 }
 
-void JobRuntime::settle_tick(double compute_acc_s, double compute_energy_j) {
+void JobRuntime::settle_tick(const CategoryValues& time_s, const CategoryValues& energy_j) {
+  tick_time_s_ = time_s;
+  tick_energy_j_ = energy_j;
   if (snapshot_pending_) {
+    // The snapshot's share of the tick's running time came before it.
     const double before =
         tick_running_s_ > 0.0 ? snapshot_running_before_s_ / tick_running_s_ : 1.0;
-    snapshot_mark_acc_s_ = compute_acc_s_ + before * compute_acc_s;
-    snapshot_mark_energy_j_ = compute_energy_j_ + before * compute_energy_j;
+    for (Category c : kRunningCategories) {
+      snapshot_mark_.time_s[c] = running_.time_s[c] + before * time_s[c];
+      snapshot_mark_.energy_j[c] = running_.energy_j[c] + before * energy_j[c];
+    }
     snapshot_pending_ = false;
   }
-  compute_acc_s_ += compute_acc_s;
-  compute_energy_j_ += compute_energy_j;
+  for (Category c : kRunningCategories) {
+    running_.time_s[c] += time_s[c];
+    running_.energy_j[c] += energy_j[c];
+  }
   if (durable_pending_) {
-    durable_mark_acc_s_ = snapshot_mark_acc_s_;
-    durable_mark_energy_j_ = snapshot_mark_energy_j_;
+    durable_mark_ = snapshot_mark_;
     durable_pending_ = false;
   }
 }
@@ -157,11 +177,49 @@ JobRuntime::Loss JobRuntime::fail(double time_s, bool planned, double downtime_s
   write_in_flight_ = false;
   snapshot_pending_ = false;
   durable_pending_ = false;
+  // The tick was booked before the failure was known: its stretches after the failure instant
+  // become recovery (detection runs from the instant). Each kind's time and energy are uniform
+  // over its stretches within a tick (one clock, constant activities), so the part after the
+  // instant is that kind's share of its seconds.
+  std::array<double, 4> total{}, after{};
+  for (const TickSegment& s : segments_) {
+    const auto k = static_cast<std::size_t>(s.kind);
+    total[k] += s.end_s - s.start_s;
+    after[k] += std::max(s.end_s - std::max(s.start_s, time_s), 0.0);
+  }
+  auto kind_of = [](int c) {
+    return is_running_category(c) ? SegmentKind::running
+           : c == checkpoint      ? SegmentKind::checkpoint
+           : c == waiting         ? SegmentKind::waiting
+                                  : SegmentKind::recovery;
+  };
+  for (int c = 0; c < kCategoryCount; ++c) {
+    if (c == recovery || c == lost || c == unallocated) continue;
+    const auto k = static_cast<std::size_t>(kind_of(c));
+    if (!(after[k] > 0.0)) continue;
+    const double f = std::min(after[k] / total[k], 1.0);
+    const double mt = f * tick_time_s_[c], me = f * tick_energy_j_[c];
+    loss.recovery_time_s[c] = mt;
+    loss.recovery_energy_j[c] = me;
+    tick_time_s_[c] -= mt, tick_time_s_[recovery] += mt;
+    tick_energy_j_[c] -= me, tick_energy_j_[recovery] += me;
+    if (is_running_category(c)) {
+      running_.time_s[c] -= mt;
+      running_.energy_j[c] -= me;
+    }
+  }
+  const double running_after_s = after[static_cast<std::size_t>(SegmentKind::running)];
+  if (running_after_s > 0.0) iterations_ -= running_after_s / t_.step_s;
+  if (!segments_.empty() && segments_.back().end_s > time_s) {
+    const double t0 = segments_.front().start_s, t1 = segments_.back().end_s;
+    std::erase_if(segments_, [&](const TickSegment& s) { return s.start_s >= time_s; });
+    if (!segments_.empty()) segments_.back().end_s = std::min(segments_.back().end_s, time_s);
+    add_segment(std::max(t0, time_s), t1, SegmentKind::recovery);
+  }
   if (planned) {
     // Announced: the job checkpoints before stopping, nothing is lost.
     durable_iterations_ = iterations_;
-    durable_mark_acc_s_ = compute_acc_s_;
-    durable_mark_energy_j_ = compute_energy_j_;
+    durable_mark_ = running_;
     durable_time_s_ = time_s;
     missing_ = spares_missing;
     enter(JobPhase::restarting, time_s + downtime_s + t_.restart_s);
@@ -169,16 +227,17 @@ JobRuntime::Loss JobRuntime::fail(double time_s, bool planned, double downtime_s
     // A durable point reached after the failure instant (same tick) did not happen.
     if (durable_time_s_ > time_s) {
       durable_iterations_ = previous_durable_.iterations;
-      durable_mark_acc_s_ = previous_durable_.mark_acc_s;
-      durable_mark_energy_j_ = previous_durable_.mark_energy_j;
+      durable_mark_ = previous_durable_.mark;
       durable_time_s_ = previous_durable_.time_s;
     }
-    loss.accelerator_s = std::max(compute_acc_s_ - durable_mark_acc_s_, 0.0);
-    loss.energy_j = std::max(compute_energy_j_ - durable_mark_energy_j_, 0.0);
+    // Every running category of the iterations since then is thrown away.
+    for (Category c : kRunningCategories) {
+      loss.lost_time_s[c] = std::max(running_.time_s[c] - durable_mark_.time_s[c], 0.0);
+      loss.lost_energy_j[c] = std::max(running_.energy_j[c] - durable_mark_.energy_j[c], 0.0);
+    }
     loss.iterations = iterations_ - durable_iterations_;
     iterations_ = durable_iterations_;
-    compute_acc_s_ = durable_mark_acc_s_;
-    compute_energy_j_ = durable_mark_energy_j_;
+    running_ = durable_mark_;
     missing_ = spares_missing;
     enter(JobPhase::detecting, time_s + t_.detection_s);
   }

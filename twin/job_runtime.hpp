@@ -5,13 +5,17 @@
 // Phases advance in exact sub-tick segments: a checkpoint that starts 0.3 s into a tick stalls
 // the job for exactly its duration, whatever the tick. Failures arrive after the tick's
 // reduction with their exact time; the work since the last durable checkpoint is lost and the
-// recovery phases are timed from the failure instant.
+// recovery phases are timed from the failure instant. The part of the failure's tick after the
+// instant, which the tick booked before the failure was known, is moved to recovery.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string_view>
+#include <vector>
 
 #include "faults/recovery_policy.hpp"
+#include "twin/accounting.hpp"
 
 namespace ct::twin {
 
@@ -36,6 +40,24 @@ struct JobTickShare {
   double done_s = 0.0;  // after the job finished or stopped (its nodes are handed back)
 };
 
+// One stretch of the tick in one kind of phase, in time order (consecutive stretches of one kind
+// are merged).
+enum class SegmentKind : std::int8_t { running, checkpoint, recovery, waiting };
+struct TickSegment {
+  double start_s = 0.0, end_s = 0.0;
+  SegmentKind kind = SegmentKind::running;
+};
+
+// The categories a running job's time and energy go to while it runs (a lost iteration loses all
+// of them), and the kind of segment each job category belongs to.
+inline constexpr std::array<Category, 4> kRunningCategories = {compute, pipeline_bubble,
+                                                               exposed_comm, straggler_wait};
+inline constexpr bool is_running_category(int c) {
+  return c == compute || c == pipeline_bubble || c == exposed_comm || c == straggler_wait;
+}
+
+using CategoryValues = std::array<double, kCategoryCount>;
+
 struct JobTimings {
   double step_s = 1.0;                 // at the current slowest clock
   double checkpoint_interval_s = 0.0;  // running seconds between checkpoint starts; 0 = never
@@ -53,20 +75,30 @@ class JobRuntime {
  public:
   explicit JobRuntime(JobTimings timings) : t_(timings) {}
 
-  // Advance through [t0_s, t1_s]. Returns the time shares. Durable points reached inside the
-  // tick are recorded with the running fraction of the tick before them, so that the lost-work
-  // mark can be set once the tick's compute is known (settle_tick).
+  // Advance through [t0_s, t1_s]. Returns the time shares; the segments in time order are kept
+  // (segments()). Durable points reached inside the tick are recorded with the running fraction
+  // of the tick before them, so that the lost-work mark can be set once the tick's running
+  // categories are known (settle_tick).
   JobTickShare advance(double t0_s, double t1_s);
-  // After the reduction: the job's compute accelerator-seconds and energy of this tick.
-  void settle_tick(double compute_acc_s, double compute_energy_j);
+  // After the reduction: the job's accelerator-seconds and joules per category in this tick
+  // (every category of the job; the running ones carry the lost-work marks).
+  void settle_tick(const CategoryValues& time_s, const CategoryValues& energy_j);
 
-  // A failure at time_s (within the last tick). Returns the accelerator-seconds and joules of
-  // compute lost (since the last durable checkpoint); rolls progress back. `planned`: the job
-  // checkpoints first (nothing lost) and goes straight to restarting after `downtime_s`.
+  // A failure at time_s (within the last tick, or before it if it was held back). Rolls progress
+  // back to the last durable point. `planned`: the job checkpoints first (nothing lost) and goes
+  // straight to restarting after `downtime_s`.
   struct Loss {
-    double accelerator_s = 0.0;
-    double energy_j = 0.0;
+    // Running categories since the last durable point, up to the failure: moved to `lost`.
+    CategoryValues lost_time_s{}, lost_energy_j{};
+    // The part of the tick after the failure instant (booked as running, checkpoint or waiting
+    // before the failure was known): moved to `recovery`.
+    CategoryValues recovery_time_s{}, recovery_energy_j{};
     double iterations = 0.0;
+    double lost_accelerator_s() const {
+      double s = 0.0;
+      for (double v : lost_time_s) s += v;
+      return s;
+    }
   };
   Loss fail(double time_s, bool planned, double downtime_s, bool spares_missing);
   // A repaired node filled the last missing slot.
@@ -87,6 +119,8 @@ class JobRuntime {
   std::int64_t checkpoints_completed() const { return checkpoints_completed_; }
   bool missing_nodes() const { return missing_; }
   void set_missing_nodes(bool missing) { missing_ = missing; }
+  // The last tick's stretches in time order (valid from advance() to the next advance()).
+  const std::vector<TickSegment>& segments() const { return segments_; }
 
   // Events since the last call (for /events): checkpoint starts/ends, recovery ends.
   struct Marks {
@@ -101,11 +135,9 @@ class JobRuntime {
   void serialize(Archive& ar) {  // restart files
     ar(t_, phase_, phase_end_s_, iterations_, durable_iterations_, running_since_checkpoint_s_,
        iterations_at_last_checkpoint_, snapshot_iterations_, snapshot_running_before_s_,
-       snapshot_pending_, snapshot_mark_acc_s_, snapshot_mark_energy_j_, durable_time_s_,
-       previous_durable_, write_in_flight_, write_end_s_, write_iterations_, missing_,
-       checkpoints_completed_, compute_acc_s_, compute_energy_j_, durable_mark_acc_s_,
-       durable_mark_energy_j_, durable_pending_, tick_running_s_, marks_, stop_requested_, stopped_,
-       done_at_s_);
+       snapshot_pending_, snapshot_mark_, durable_time_s_, previous_durable_, write_in_flight_,
+       write_end_s_, write_iterations_, missing_, checkpoints_completed_, running_, durable_mark_,
+       durable_pending_, tick_running_s_, marks_, stop_requested_, stopped_, done_at_s_);
   }
 
   Marks take_marks() {
@@ -115,9 +147,16 @@ class JobRuntime {
   }
 
  private:
+  // Cumulative time and energy of the running categories (indexed by category).
+  struct RunningSums {
+    CategoryValues time_s{}, energy_j{};
+  };
   void make_durable(double iterations, double time_s);
+  void add_segment(double start_s, double end_s, SegmentKind kind);
   struct Durable {
-    double iterations = 0.0, mark_acc_s = 0.0, mark_energy_j = 0.0, time_s = -1.0;
+    double iterations = 0.0;
+    RunningSums mark;
+    double time_s = -1.0;
   };
   void enter(JobPhase phase, double end_s) {
     phase_ = phase;
@@ -134,7 +173,7 @@ class JobRuntime {
   double snapshot_iterations_ = 0.0;
   double snapshot_running_before_s_ = 0.0;  // running seconds of its tick before the snapshot
   bool snapshot_pending_ = false;           // taken this tick; mark set at settle_tick
-  double snapshot_mark_acc_s_ = 0.0, snapshot_mark_energy_j_ = 0.0;
+  RunningSums snapshot_mark_;
   double durable_time_s_ = -1.0;
   Durable previous_durable_;
   bool write_in_flight_ = false;
@@ -143,16 +182,19 @@ class JobRuntime {
   bool missing_ = false;
   std::int64_t checkpoints_completed_ = 0;
 
-  // Cumulative compute of the job and its value at the last durable point.
-  double compute_acc_s_ = 0.0, compute_energy_j_ = 0.0;
-  double durable_mark_acc_s_ = 0.0, durable_mark_energy_j_ = 0.0;
-  // A durable point reached this tick, resolved when the tick's compute is known.
+  // Cumulative running categories of the job and their value at the last durable point.
+  RunningSums running_, durable_mark_;
+  // A durable point reached this tick, resolved when the tick's sums are known.
   bool durable_pending_ = false;
   double tick_running_s_ = 0.0;  // running seconds so far in the current tick
   Marks marks_;
   bool stop_requested_ = false;  // stop when the checkpoint in progress is durable
   bool stopped_ = false;         // done by a stop (preemption), not by finishing the work
   double done_at_s_ = 0.0;
+  // The current tick (from advance() and settle_tick() to the tick's failures; not saved in
+  // restart files, which are written after the tick's failures).
+  std::vector<TickSegment> segments_;
+  CategoryValues tick_time_s_{}, tick_energy_j_{};
 };
 
 }  // namespace ct::twin

@@ -19,6 +19,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstdint>
 
 #include "twin/accounting.hpp"
@@ -26,6 +27,8 @@
 namespace ct::twin {
 
 inline constexpr int kMaxPhases = 8;
+// Stretches of a tick in time order (alternating running and stalled) that a JobTick can carry.
+inline constexpr int kMaxSegments = 16;
 
 struct Phase {
   Category category = unallocated;
@@ -53,8 +56,59 @@ struct JobTick {
   // Mean activity while running at the slowest clock (power smoothing holds stalls to a floor of
   // it); set by the workload.
   double running_activity = 0.0;
+  // Time order of the tick, when the workload knows it: alternating running and stalled
+  // stretches (shares of the tick, summing to 1), the first one running if first_running. The
+  // kernel uses it for the exact junction trajectory inside the tick (large thermal cycles of
+  // stalls shorter than a tick, and the end-of-tick temperature); without it (segments == 0)
+  // the tick is one stretch at its mean activity. Job-scope failures use it to place the
+  // instant at which the running time reaches their hazard threshold.
+  int segments = 0;
+  bool first_running = false;
+  std::array<double, kMaxSegments> segment_f{};
 
   void clear() { *this = JobTick{}; }
+  bool segment_running(int s) const { return (s % 2 == 0) == first_running; }
+  // Appends a stretch (merged with the previous one of the same kind). Beyond kMaxSegments the
+  // share is added to the last stretch of its kind (more than 8 stalls in one tick: their order
+  // inside the tick is then approximate).
+  void add_segment(double share, bool running) {
+    if (!(share > 0.0)) return;
+    if (segments == 0) {
+      first_running = running;
+      segment_f[segments++] = share;
+    } else if (segment_running(segments - 1) == running) {
+      segment_f[segments - 1] += share;
+    } else if (segments < kMaxSegments) {
+      segment_f[segments++] = share;
+    } else {
+      segment_f[segments - 2] += share;
+    }
+  }
+  // The running time of the tick before the instant x (shares of the tick); uniform without
+  // segments.
+  double running_before_f(double x) const {
+    if (segments == 0) return run_f * std::clamp(x, 0.0, 1.0);
+    double at = 0.0, ran = 0.0;
+    for (int s = 0; s < segments && at < x; ++s) {
+      if (segment_running(s)) ran += std::min(segment_f[s], x - at);
+      at += segment_f[s];
+    }
+    return ran;
+  }
+  // The instant (as a share of the tick from its start) at which the running time of the tick
+  // reaches run_share (a share of the tick, ≤ run_f); uniform over the tick without segments.
+  double running_instant_f(double run_share) const {
+    if (segments == 0) return run_f > 0.0 ? std::min(run_share / run_f, 1.0) : 1.0;
+    double at = 0.0, ran = 0.0;
+    for (int s = 0; s < segments; ++s) {
+      if (segment_running(s)) {
+        if (ran + segment_f[s] >= run_share) return at + (run_share - ran);
+        ran += segment_f[s];
+      }
+      at += segment_f[s];
+    }
+    return 1.0;
+  }
   void add_running(Category c, double share, double activity, bool paced = false) {
     phase[phases++] = Phase{c, true, paced, share, activity};
   }
@@ -111,7 +165,37 @@ inline double paced_share(const JobTick& jt, double share, double clock_ratio) {
   return share * std::min(1.0, jt.slowest_clock / clock_ratio);
 }
 
-// Mean activity over the tick of a unit at clock φ (the governor's input: it sets T_ss).
+// Share-weighted activity of the running phases at clock φ (a paced phase's waiting part at the
+// straggler activity).
+inline double running_activity_at(const JobTick& jt, double clock_ratio) {
+  detail::LevelSums run;
+  for (int p = 0; p < jt.phases; ++p) {
+    const Phase& ph = jt.phase[p];
+    if (!ph.running) continue;
+    if (ph.paced) {
+      const double own = paced_share(jt, ph.share, clock_ratio);
+      run.add(ph.activity, own);
+      run.add(jt.straggler_activity, ph.share - own);
+    } else {
+      run.add(ph.activity, ph.share);
+    }
+  }
+  return run.total();
+}
+
+// Activity of the stalled time (share-weighted over the stalled phases).
+inline double stalled_activity_level(const JobTick& jt) {
+  double level_sum = 0.0, share_sum = 0.0;
+  for (int p = 0; p < jt.phases; ++p) {
+    const Phase& ph = jt.phase[p];
+    if (ph.running) continue;
+    level_sum += ph.share * ph.activity;
+    share_sum += ph.share;
+  }
+  return share_sum > 0.0 ? level_sum / share_sum : jt.stalled_activity();
+}
+
+// Mean activity over the tick of a unit at clock φ (its energy).
 inline double mean_activity(const JobTick& jt, double clock_ratio) {
   detail::LevelSums run;
   for (int p = 0; p < jt.phases; ++p) {
@@ -139,6 +223,61 @@ inline double mean_activity(const JobTick& jt, double clock_ratio) {
   const double a_stall =
       one_level ? (1.0 - jt.run_f) * level : stall.total();  // shares of the tick when they differ
   return jt.run_f * run.total() + a_stall;
+}
+
+// The junction trajectory inside a tick whose time order is known (JobTick segments), for the RC
+// τ dT/dt = T_in + R·P − T with P = P_idle + A·D constant within each stretch (A = the running
+// activity A_run(φ) or the stalled activity A_stall). After stretches 0..b (boundary b, at
+// time_f[b] of the tick), exactly:
+//   T_b = decay[b]·T_0 + (1 − decay[b])·(T_in + R·P_idle) + R·D·(run_w[b]·A_run +
+//   stall_w[b]·A_stall)
+// with decay[b] = e^{−t_b/τ} and run_w/stall_w the sums over running/stalled stretches s ≤ b of
+// (1 − e^{−len_s/τ})·e^{−(t_b − end_s)/τ} (run_w + stall_w = 1 − decay). At the tick's end the
+// same holds with end_run_w·(1 − decay_tick) and (1 − end_run_w)·(1 − decay_tick): the exact
+// end temperature is the RC step at the activity end_run_w·A_run + (1 − end_run_w)·A_stall.
+// Plain arithmetic on per-job constants: the kernel evaluates T_b per unit with two FMAs.
+struct TickTrajectory {
+  int boundaries = 0;  // segments − 1 (0: one stretch, the mean-activity step is exact)
+  std::array<double, kMaxSegments> time_f{}, decay{}, run_w{}, stall_w{};
+  std::array<bool, kMaxSegments> running_before{};  // the stretch ending at boundary b runs
+  bool first_running = false;                       // the stretch starting the tick
+  bool last_running = false;                        // the stretch ending at the tick's end
+  double end_run_w = 0.0;
+};
+
+inline TickTrajectory tick_trajectory(const JobTick& jt, double dt_s, double tau_s) {
+  TickTrajectory tr;
+  if (jt.segments < 2) return tr;
+  tr.first_running = jt.first_running;
+  double decay = 1.0, run_w = 0.0, stall_w = 0.0, at = 0.0;
+  for (int s = 0; s < jt.segments; ++s) {
+    const double q = std::exp(-jt.segment_f[s] * dt_s / tau_s);
+    const bool running = jt.segment_running(s);
+    run_w = run_w * q + (running ? 1.0 - q : 0.0);
+    stall_w = stall_w * q + (running ? 0.0 : 1.0 - q);
+    decay *= q;
+    at += jt.segment_f[s];
+    if (s + 1 < jt.segments) {
+      const int b = tr.boundaries++;
+      tr.time_f[b] = at;
+      tr.decay[b] = decay;
+      tr.run_w[b] = run_w;
+      tr.stall_w[b] = stall_w;
+      tr.running_before[b] = running;
+    } else {
+      tr.last_running = running;
+    }
+  }
+  tr.end_run_w = run_w + stall_w > 0.0 ? run_w / (run_w + stall_w) : jt.run_f;
+  return tr;
+}
+
+// The activity whose constant power gives the exact end-of-tick junction temperature (the
+// governor's and the RC step's input): the mean activity when the tick is one stretch.
+inline double thermal_activity(const JobTick& jt, const TickTrajectory& tr, double clock_ratio) {
+  if (tr.boundaries == 0) return mean_activity(jt, clock_ratio);
+  return tr.end_run_w * running_activity_at(jt, clock_ratio) +
+         (1.0 - tr.end_run_w) * stalled_activity_level(jt);
 }
 
 // A unit's tick at clock φ with dynamic power D(φ) = dynamic_w: seconds and joules per category

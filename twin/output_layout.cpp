@@ -11,14 +11,18 @@
 namespace ct::twin {
 
 std::vector<std::string> Engine::event_kind_names() {
-  return {"failure",      "checkpoint_start", "checkpoint_end",
-          "recovery_end", "repair",           "thermal_trip"};
+  return {"failure", "checkpoint_start", "checkpoint_end",  "recovery_end",
+          "repair",  "thermal_trip",     "fail_slow_start", "fail_slow_replaced"};
 }
 
 std::vector<std::string> Engine::component_class_names() {
   std::vector<std::string> names;
   for (int c = 0; c < faults::kFailureClassCount; ++c)
     names.emplace_back(faults::failure_class_name(static_cast<faults::FailureClass>(c)));
+  // Fail-slow classes follow (their events' component_class).
+  for (int c = 0; c < faults::kFailSlowClassCount; ++c)
+    names.emplace_back(
+        "slow_" + std::string(faults::fail_slow_class_name(static_cast<faults::FailSlowClass>(c))));
   return names;
 }
 

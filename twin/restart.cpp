@@ -169,7 +169,7 @@ void Engine::State::serialize_replicated(Archive& ar) {
     }
   }
   if constexpr (reading) layout_dirty = true;
-  ar(control, facility, acct);
+  ar(control, fail_slow, facility, acct, job_end_running, job_end_node_power_w);
   series.serialize_replicated(ar);
 }
 

@@ -58,6 +58,9 @@ enum EventKind : std::int8_t {
   ev_checkpoint_end,
   ev_recovery_end,
   ev_repair,
+  ev_thermal_trip,        // (name reserved: thermal trips are recorded as failures)
+  ev_fail_slow,           // a component starts running slowly
+  ev_fail_slow_replaced,  // its node was swapped for a spare (mitigation)
   kEventKindCount
 };
 
@@ -87,9 +90,13 @@ struct FailureHit {
   bool nodes_missing = false;  // no spare left: the job waits for a repair
 };
 
-// Work thrown away by a failure: moved from these categories to `lost`.
+// What a failure changes in the accounting of the job's units. Work thrown away moves from
+// time_s/energy_j's categories to `lost`; the part of the failure's tick after the failure
+// instant (booked before the failure was known) moves from recovery_time_s/recovery_energy_j's
+// categories to `recovery`.
 struct Loss {
   std::array<double, kCategoryCount> time_s{}, energy_j{};
+  std::array<double, kCategoryCount> recovery_time_s{}, recovery_energy_j{};
   double accelerator_s() const {
     double s = 0.0;
     for (double v : time_s) s += v;
@@ -132,6 +139,10 @@ class Workload {
   virtual void end_tick(const JobSums& sums) = 0;
   // A failure at hit.time_s (in the tick just reduced).
   virtual Loss fail(const FailureHit& hit) = 0;
+  // Fail-slow (twin/fail_slow.hpp): over the coming tick the job's slowest member is `factor`
+  // (≥ 1, an effective value over the tick) times slower than healthy. Synchronous kinds stretch
+  // their step by it and show the extra time as `straggler_wait`; the default ignores it.
+  virtual void set_slowdown(double /*factor*/) {}
   // A node of the allocation was replaced (spare swap or a repaired node filling a slot).
   virtual void nodes_changed(const Allocation& allocation) = 0;
   // The last missing node came back at time_s: the job may restart.

@@ -8,6 +8,9 @@
   the integral of power x intensity (1e-9 relative); synchronized checkpoint stalls of the 16k
   cluster swing facility power by more than 10 MW, and power smoothing shrinks the swing at the
   cost of energy; the demand-response what-if trains less and uses less energy and carbon.
+- Large thermal cycles do not depend on the tick: on the quickstart, the mean large-cycle swing
+  and the fatigue damage at ticks of 1, 10 and 60 s agree within 5% (they were 22.9 / 20.7 /
+  10.5 K when cycles were sampled once per tick and a 10 s checkpoint stall fell between samples).
 """
 import concurrent.futures
 import os
@@ -116,6 +119,32 @@ class ThermalAndGrid(unittest.TestCase):
         self.assertLess(dr["energy_facility_j"], base["energy_facility_j"])
         self.assertLess(dr["carbon_kg"], base["carbon_kg"])
         self.assertLess(dr["cost_usd"], base["cost_usd"])
+
+
+class CyclesWhateverTheTick(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        qs = os.path.join(CFG, "quickstart.yaml")
+        cls.paths = {t: os.path.join(cls.tmp.name, f"tick{t}.h5") for t in (1, 10, 60)}
+        with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+            list(pool.map(run, [[qs, "--set", f"time.tick_s={t}", "-o", p]
+                                for t, p in cls.paths.items()]))
+        cls.s = {t: summary(p) for t, p in cls.paths.items()}
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def test_mean_swing_and_damage_agree_at_ticks_of_1_10_60_s(self):
+        ref = self.s[1]
+        self.assertGreater(ref["large_cycles"], 1000)
+        for t, s in self.s.items():
+            print(f"tick {t:2d} s: {s['large_cycles']:.0f} half-cycles, mean swing "
+                  f"{s['large_cycle_swing_k_mean']:.3f} K, damage "
+                  f"{s['large_cycle_damage_ref_s_per_accelerator']:.1f} reference-s per accelerator")
+            for k in ("large_cycle_swing_k_mean", "large_cycle_damage_ref_s_per_accelerator"):
+                self.assertLessEqual(abs(s[k] / ref[k] - 1.0), 0.05, f"{k} at {t} s")
 
 
 if __name__ == "__main__":

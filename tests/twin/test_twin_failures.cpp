@@ -104,8 +104,8 @@ TEST(TwinReduction, SlotsAreDisjointAndCoverTheLayout) {
   auto take = [&](int slot) { EXPECT_TRUE(sums.insert(slot).second) << slot; };
   take(l.it_power);
   for (int c = 0; c < kCategoryCount; ++c) take(l.cat_time + c), take(l.cat_energy + c);
-  for (int slot :
-       {l.throttled, l.trips, l.swing_time, l.running_time, l.large_cycles, l.large_swing})
+  for (int slot : {l.throttled, l.trips, l.swing_time, l.running_time, l.large_cycles,
+                   l.large_swing, l.large_damage})
     take(slot);
   for (const auto& job : s.control.jobs) {
     for (std::size_t k = 0; k < job.tracked.size(); ++k)

@@ -22,6 +22,20 @@ JobTimings timings(bool async) {
   return t;
 }
 
+// The reduced sums of a tick of 8 units (scaled by `per_s`: 1 for seconds, watts for joules):
+// 75% of the running time computing, 15% in the pipeline bubble, 10% exposed communication.
+CategoryValues tick_sums(const JobTickShare& s, double per_s) {
+  CategoryValues v{};
+  const double run = s.running_s * 8.0 * per_s;
+  v[compute] = 0.75 * run;
+  v[pipeline_bubble] = 0.15 * run;
+  v[exposed_comm] = 0.10 * run;
+  v[checkpoint] = s.checkpoint_s * 8.0 * per_s;
+  v[recovery] = s.recovery_s * 8.0 * per_s;
+  v[waiting] = s.waiting_s * 8.0 * per_s;
+  return v;
+}
+
 // Advance tick by tick; returns the summed shares.
 JobTickShare advance(JobRuntime& r, double from_s, double to_s, double dt) {
   JobTickShare sum;
@@ -33,7 +47,7 @@ JobTickShare advance(JobRuntime& r, double from_s, double to_s, double dt) {
     sum.checkpoint_s += s.checkpoint_s;
     sum.recovery_s += s.recovery_s;
     sum.waiting_s += s.waiting_s;
-    r.settle_tick(s.running_s * 8.0, s.running_s * 8.0 * 700.0);  // 8 units at 700 W
+    r.settle_tick(tick_sums(s, 1), tick_sums(s, 700.0));  // 8 units at 700 W
   }
   return sum;
 }
@@ -64,10 +78,18 @@ TEST(TwinJobRuntime, FailureLosesWorkSinceTheLastDurablePointAndRecovers) {
   JobRuntime r(timings(false));
   advance(r, 0.0, 20.0, 1.0);  // checkpoint at 10–13 s; 7 s of work after it
   const JobRuntime::Loss loss = r.fail(19.5, false, 0.0, false);
-  // The checkpoint snapshot at 10 s is durable; the 7 s run after the stall (13–20 s, the tick
-  // holding the failure included) is lost.
-  EXPECT_NEAR(loss.accelerator_s, 7.0 * 8.0, 1e-9);
-  EXPECT_NEAR(loss.iterations, 3.5, 1e-12);
+  // The checkpoint snapshot at 10 s is durable; the 6.5 s run after the stall up to the failure
+  // (13–19.5 s) is lost, in every running category (compute, bubble, exposed communication).
+  EXPECT_NEAR(loss.lost_accelerator_s(), 6.5 * 8.0, 1e-9);
+  EXPECT_NEAR(loss.lost_time_s[compute], 0.75 * 6.5 * 8.0, 1e-9);
+  EXPECT_NEAR(loss.lost_time_s[pipeline_bubble], 0.15 * 6.5 * 8.0, 1e-9);
+  EXPECT_NEAR(loss.lost_time_s[exposed_comm], 0.10 * 6.5 * 8.0, 1e-9);
+  EXPECT_NEAR(loss.lost_energy_j[compute], 0.75 * 6.5 * 8.0 * 700.0, 1e-6);
+  // The half second of the tick after the failure was booked as running: it is recovery.
+  EXPECT_NEAR(loss.recovery_time_s[compute] + loss.recovery_time_s[pipeline_bubble] +
+                  loss.recovery_time_s[exposed_comm],
+              0.5 * 8.0, 1e-9);
+  EXPECT_NEAR(loss.iterations, 3.25, 1e-12);
   EXPECT_EQ(r.phase(), JobPhase::detecting);
   const JobTickShare s = advance(r, 20.0, 40.0, 1.0);
   // detection 5 + restart 7 + load 1.5 from 19.5 s: running again at 33 s.
@@ -79,7 +101,7 @@ TEST(TwinJobRuntime, PlannedStopLosesNothing) {
   JobRuntime r(timings(false));
   advance(r, 0.0, 20.0, 1.0);
   const JobRuntime::Loss loss = r.fail(20.0, true, 100.0, false);
-  EXPECT_EQ(loss.accelerator_s, 0.0);
+  EXPECT_EQ(loss.lost_accelerator_s(), 0.0);
   EXPECT_EQ(r.phase(), JobPhase::restarting);
   EXPECT_NEAR(r.durable_iterations(), r.iterations(), 1e-12);
 }

@@ -3,7 +3,9 @@
 // function's invariants.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <random>
+#include <vector>
 
 #include "thermal/junction.hpp"
 #include "twin_fixture.hpp"
@@ -26,6 +28,13 @@ JobTick random_tick(std::mt19937_64& rng, double a_comm, double a_stall) {
   jt.add_stalled(checkpoint, ck, a_stall);
   jt.add_stalled(recovery, stalled - ck, a_stall);
   jt.add_stalled(waiting, 0.0, a_stall);
+  // Sometimes a time order: running, the stall, running again.
+  if (jt.run_f < 1.0 && u(rng) < 0.7) {
+    const double first = jt.run_f * u(rng);
+    jt.add_segment(first, true);
+    jt.add_segment(1.0 - jt.run_f, false);
+    jt.add_segment(jt.run_f - first, true);
+  }
   jt.slowest_clock = u(rng) < 0.5 ? 1.0 : 0.7 + 0.3 * u(rng);
   jt.straggler_activity = a_comm;
   jt.half_swing_per_r = 0.4 * u(rng);
@@ -58,12 +67,12 @@ TEST(TwinKernel, FastPathEqualsGovernorPathOnRandomStates) {
       const double l_c = spec.slowdown_temperature_c - gain * inlet;
       if (!(r * ft.k_per_r + decay * s.fleet.junction_c[i] <= l_c)) continue;
       const double t0 = s.fleet.junction_c[i];
-      const double fast_t = gain * (inlet + r * ft.unit_power_w) + decay * t0;
+      const double fast_t = gain * (inlet + r * ft.thermal_power_w) + decay * t0;
       std::array<double, kCategoryCount> time{}, energy{};
       double power = 0.0, swing = 0.0;
       std::int64_t throttled = 0;
-      const double slow_t =
-          s.slow_unit(i, r, inlet, decay, jt, true, 0, time, energy, power, swing, throttled);
+      const double slow_t = s.slow_unit(i, r, inlet, decay, jt, ft.traj, true, 0, time, energy,
+                                        power, swing, throttled);
       EXPECT_EQ(s.fleet.clock_ratio[i], ft.clock);
       EXPECT_NEAR(slow_t, fast_t, 1e-11 * std::abs(fast_t));
       EXPECT_NEAR(power, ft.unit_power_w, 1e-12 * ft.unit_power_w);
@@ -101,6 +110,55 @@ TEST(TwinKernel, SplitSumsToTheTickAndPacesByTheSlowestClock) {
   }
 }
 
+// The junction at a tick's stretch boundaries and at its end (TickTrajectory) against the RC
+// stepped exactly stretch by stretch.
+TEST(TwinKernel, TickTrajectoryIsThePiecewiseExactRc) {
+  std::mt19937_64 rng(17);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  for (int trial = 0; trial < 500; ++trial) {
+    JobTick jt = random_tick(rng, 0.3, 0.05);
+    jt.segments = 0;
+    // Up to six alternating stretches.
+    const int n = 2 + static_cast<int>(5 * u(rng));
+    std::vector<double> len(n);
+    double total = 0.0;
+    for (double& l : len) total += (l = 0.05 + u(rng));
+    const bool first = u(rng) < 0.5;
+    for (int k = 0; k < n; ++k) jt.add_segment(len[k] / total, (k % 2 == 0) == first);
+    jt.run_f = 0.0;
+    for (int k = 0; k < jt.segments; ++k) jt.run_f += jt.segment_running(k) ? jt.segment_f[k] : 0.0;
+    const double dt = 1.0 + 119.0 * u(rng), tau = 2.0 + 30.0 * u(rng);
+    const double phi = 0.6 + 0.4 * u(rng), d_w = 625.0 * std::pow(phi, 2.5), idle = 75.0;
+    const double r = 0.05 + 0.05 * u(rng), inlet = 20.0 + 10.0 * u(rng), t0 = 30.0 + 50 * u(rng);
+    const TickTrajectory tr = tick_trajectory(jt, dt, tau);
+    ASSERT_EQ(tr.boundaries, n - 1);
+    const double a_run = running_activity_at(jt, phi), a_stall = stalled_activity_level(jt);
+    double t = t0;
+    for (int k = 0; k < n; ++k) {
+      const double p = idle + (jt.segment_running(k) ? a_run : a_stall) * d_w;
+      t = thermal::junction_step_c(t, inlet + r * p, std::exp(-len[k] / total * dt / tau));
+      if (k + 1 < n) {
+        const double tb = tr.decay[k] * t0 + (1.0 - tr.decay[k]) * (inlet + r * idle) +
+                          r * d_w * (tr.run_w[k] * a_run + tr.stall_w[k] * a_stall);
+        EXPECT_NEAR(tb, t, 1e-11 * t);
+      }
+    }
+    const double decay = std::exp(-dt / tau);
+    const double end = thermal::junction_step_c(
+        t0, inlet + r * (idle + thermal_activity(jt, tr, phi) * d_w), decay);
+    EXPECT_NEAR(end, t, 1e-11 * t);
+    // Running time reaches a share x of the tick at running_instant_f(x).
+    const double x = jt.run_f * u(rng);
+    double at = 0.0, ran = 0.0;
+    for (int k = 0; k < jt.segments && ran < x; ++k) {
+      const double take = jt.segment_running(k) ? std::min(jt.segment_f[k], x - ran) : 0.0;
+      ran += take;
+      at += jt.segment_running(k) ? take : jt.segment_f[k];
+    }
+    EXPECT_NEAR(jt.running_instant_f(x), at, 1e-12);
+  }
+}
+
 TEST(TwinKernel, RequestedClockIsHonouredAndNotAThrottle) {
   StateFixture fx(small_scenario(2, 1));
   Engine::State& s = *fx.state;
@@ -114,8 +172,8 @@ TEST(TwinKernel, RequestedClockIsHonouredAndNotAThrottle) {
   std::array<double, kCategoryCount> time{}, energy{};
   double power = 0.0, swing = 0.0;
   std::int64_t throttled = 0;
-  s.slow_unit(0, s.fleet.resistance_k_per_w[0], 20.0, s.rc_decay_per_tick, jt, true, 0, time,
-              energy, power, swing, throttled);
+  s.slow_unit(0, s.fleet.resistance_k_per_w[0], 20.0, s.rc_decay_per_tick, jt, s.fast[0].traj, true,
+              0, time, energy, power, swing, throttled);
   EXPECT_EQ(s.fleet.clock_ratio[0], 0.8);
   EXPECT_EQ(throttled, 0);
 }

@@ -37,7 +37,9 @@ class JobScope final : public FailureScope {
       const auto key = faults::component_key(faults::Scope::job, j);
       const auto cls = faults::choose_cause(rates, t.classes.data(), t.count,
                                             faults::cause_uniform(s.seed, key, job.life));
-      out.push_back(Candidate{t0_s + frac * s.dt, static_cast<std::int64_t>(key),
+      // The instant the job's running time reaches the threshold (its stretches in time order).
+      const double at_f = job.tick.running_instant_f(frac * job.tick.run_f);
+      out.push_back(Candidate{t0_s + at_f * s.dt, static_cast<std::int64_t>(key),
                               static_cast<std::int32_t>(cls)});
     }
   }

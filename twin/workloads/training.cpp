@@ -212,11 +212,19 @@ class TrainingJob final : public Workload {
   }
 
   std::int64_t accelerators() const override { return cfg_.spec.accelerators(); }
+  // Every category of a job's units: the running ones carry the lost-work marks, and a failure
+  // moves the part of its tick after the instant (any of them) to recovery.
+  std::uint32_t tracked_categories() const override {
+    std::uint32_t bits = 0;
+    for (int c = compute; c <= waiting; ++c) bits |= 1u << c;
+    return bits;
+  }
 
   void begin_tick(double t0_s, double t1_s, JobTick& jt) override {
     const io::Scenario& sc = env_.scenario;
     const double dt = env_.tick_s;
-    const double step_s = workload::step_time_s(breakdown_, slowest_clock_);
+    // A fail-slow member stretches the whole step (the job runs at its slowest member).
+    const double step_s = workload::step_time_s(breakdown_, slowest_clock_) * slowdown_;
     runtime_.set_step_s(step_s);
     const JobTickShare share = runtime_.advance(t0_s, t1_s);
     const double a_comm = sc.activity.communicating, a_stall = sc.activity.stalled;
@@ -230,9 +238,16 @@ class TrainingJob final : public Workload {
     jt.add_running(compute, compute_f, 1.0, true);
     jt.add_running(pipeline_bubble, bubble_f, a_comm);
     jt.add_running(exposed_comm, comm_f, a_comm);
+    // The rest of a step stretched by a fail-slow member (1 − 1/s of the running time): every
+    // unit waits for the slow one.
+    if (slowdown_ > 1.0)
+      jt.add_running(straggler_wait, std::max(1.0 - (compute_f + bubble_f + comm_f), 0.0), a_comm);
     jt.add_stalled(checkpoint, share.checkpoint_s / dt, a_stall);
     jt.add_stalled(recovery, share.recovery_s / dt, a_stall);
     jt.add_stalled(waiting, share.waiting_s / dt, a_stall);
+    // The tick's time order: its running and stalled stretches (exact junction trajectory).
+    for (const TickSegment& seg : runtime_.segments())
+      jt.add_segment((seg.end_s - seg.start_s) / dt, seg.kind == SegmentKind::running);
     jt.slowest_clock = slowest_clock_;
     jt.straggler_activity = a_comm;
     jt.step_s = step_s;
@@ -251,7 +266,7 @@ class TrainingJob final : public Workload {
   }
 
   void end_tick(const JobSums& sums) override {
-    runtime_.settle_tick(sums.time_s[compute], sums.energy_j[compute]);
+    runtime_.settle_tick(sums.time_s, sums.energy_j);
     if (sums.clock_known) slowest_clock_ = sums.slowest_clock;
   }
 
@@ -259,10 +274,14 @@ class TrainingJob final : public Workload {
     const JobRuntime::Loss l =
         runtime_.fail(hit.time_s, hit.planned, hit.downtime_s, hit.nodes_missing);
     Loss loss;
-    loss.time_s[compute] = l.accelerator_s;
-    loss.energy_j[compute] = l.energy_j;
+    loss.time_s = l.lost_time_s;
+    loss.energy_j = l.lost_energy_j;
+    loss.recovery_time_s = l.recovery_time_s;
+    loss.recovery_energy_j = l.recovery_energy_j;
     return loss;
   }
+
+  void set_slowdown(double factor) override { slowdown_ = std::max(factor, 1.0); }
 
   void nodes_changed(const Allocation& allocation) override { derive(allocation); }
   void nodes_restored(double time_s) override { runtime_.spares_ready(time_s); }
@@ -336,6 +355,7 @@ class TrainingJob final : public Workload {
   JobRuntime runtime_{JobTimings{}};
   double tokens_per_step_ = 0.0;
   double slowest_clock_ = 1.0;
+  double slowdown_ = 1.0;  // fail-slow factor of this tick (set before begin_tick)
   SeriesTable* table_ = nullptr;
   int step_series_ = -1;
 };
