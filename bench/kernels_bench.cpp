@@ -117,7 +117,7 @@ struct Fleet {
       : n(count),
         racks(count / kApr),
         nodes(count / kApn),
-        spec(*thermal::find_accelerator_preset("h100_sxm")),
+        spec(*thermal::accelerator_catalogue().find("h100_sxm")),
         model(faults::h100_failure_model()) {
     spec.thermal_resistance_k_per_w = 0.075;
     acc_table = faults::make_scope_hazard_table(model, faults::Scope::accelerator);

@@ -2,6 +2,10 @@
 //   template <class Archive> void serialize(Archive& ar) { ar(field_a, field_b, ...); }
 // and the same function both saves and loads. Trivially copyable values are stored as raw bytes
 // (restart files are read back by the same build on the same kind of machine).
+//
+// The Reader treats its bytes as untrusted (a restart file may be truncated or corrupt): every
+// length is checked against the bytes left before anything is allocated, a bool must be 0 or 1,
+// and a failure is a std::runtime_error (never a crash or an allocation sized by the file).
 #pragma once
 
 #include <cstdint>
@@ -30,6 +34,7 @@ class Writer {
 
  private:
   void raw(const void* p, std::size_t n) {
+    if (n == 0) return;  // an empty vector's data() may be null
     const auto* c = static_cast<const unsigned char*>(p);
     bytes_.insert(bytes_.end(), c, c + n);
   }
@@ -78,11 +83,13 @@ class Reader {
     (get(values), ...);
   }
   bool done() const { return p_ == end_; }
+  std::size_t remaining() const { return static_cast<std::size_t>(end_ - p_); }
 
  private:
   void raw(void* dst, std::size_t n) {
-    if (static_cast<std::size_t>(end_ - p_) < n)
+    if (remaining() < n)
       throw std::runtime_error("restart file is truncated or from another build");
+    if (n == 0) return;  // memcpy with a null pointer is undefined even for 0 bytes
     std::memcpy(dst, p_, n);
     p_ += n;
   }
@@ -90,14 +97,21 @@ class Reader {
   void get(T& v) {
     if constexpr (Serializable<T, Reader>) {
       v.serialize(*this);
+    } else if constexpr (std::is_same_v<T, bool>) {
+      std::uint8_t b = 0;  // a bool holding any other byte is undefined behaviour
+      raw(&b, 1);
+      if (b > 1) throw std::runtime_error("restart file is corrupt (a flag is neither 0 nor 1)");
+      v = b != 0;
     } else if constexpr (std::is_trivially_copyable_v<T>) {
       raw(&v, sizeof v);
     } else if constexpr (std::is_same_v<T, std::string>) {
       std::uint64_t n = 0;
       raw(&n, sizeof n);
-      if (static_cast<std::uint64_t>(end_ - p_) < n)
-        throw std::runtime_error("restart file is truncated");
-      v.assign(reinterpret_cast<const char*>(p_), n);
+      if (remaining() < n) throw std::runtime_error("restart file is truncated");
+      if (n > 0)
+        v.assign(reinterpret_cast<const char*>(p_), n);
+      else
+        v.clear();
       p_ += n;
     } else {
       get_container(v);
@@ -107,11 +121,15 @@ class Reader {
   void get_container(std::vector<T>& v) {
     std::uint64_t n = 0;
     raw(&n, sizeof n);
-    if (n > static_cast<std::uint64_t>(end_ - p_))
+    // Every element takes at least one byte (sizeof(T) for raw ones): a count the bytes left
+    // cannot hold is corrupt, and is refused before the vector is sized by it.
+    constexpr bool flat =
+        std::is_trivially_copyable_v<T> && !Serializable<T, Reader> && !std::is_same_v<T, bool>;
+    if (n > remaining() / (flat ? sizeof(T) : 1))
       throw std::runtime_error("restart file is truncated or from another build");
-    v.resize(n);
-    if constexpr (std::is_trivially_copyable_v<T> && !Serializable<T, Reader>)
-      raw(v.data(), n * sizeof(T));
+    v.resize(static_cast<std::size_t>(n));
+    if constexpr (flat)
+      raw(v.data(), static_cast<std::size_t>(n) * sizeof(T));
     else
       for (auto& x : v) get(x);
   }
@@ -123,11 +141,13 @@ class Reader {
   template <class T>
   void get_container(std::optional<T>& v) {
     bool has = false;
-    raw(&has, sizeof has);
-    if (has) {
-      if (!v) throw std::runtime_error("restart file: optional state missing here");
-      get(*v);
+    get(has);
+    if (!has) {
+      v.reset();  // the writer had none: so does the loaded state
+      return;
     }
+    if (!v) throw std::runtime_error("restart file: optional state missing here");
+    get(*v);
   }
   const unsigned char* p_;
   const unsigned char* end_;

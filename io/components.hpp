@@ -32,6 +32,7 @@ struct BindContext {
   const Scenario& scenario;
   std::size_t index = 0;
   std::vector<std::int8_t>* nodes_taken = nullptr;
+  const Binder* root = nullptr;  // the scenario's top level (to name keys outside the job)
 };
 
 struct ComponentBinding {

@@ -43,13 +43,34 @@ struct ConfigNode {
 };
 using ConfigPtr = std::shared_ptr<ConfigNode>;
 
-// Parse YAML text; `source` names the file in error messages.
+// Limits on untrusted YAML (docs/scenario.md, "Limits"): values after expanding aliases,
+// nesting depth, and files in an `extends:` chain. A scenario needs a few hundred values and
+// five levels.
+inline constexpr std::size_t kMaxYamlNodes = 100000;
+inline constexpr int kMaxYamlDepth = 64;
+inline constexpr std::size_t kMaxExtendsDepth = 32;
+
+// Parse YAML text (one document); `source` names the file in error messages.
 ConfigPtr parse_yaml(const std::string& text, const std::string& source);
+// A scenario file (a regular file of at most kMaxScenarioFileBytes) that must hold a YAML map.
 ConfigPtr load_yaml_file(const std::string& path);
+// The same for text already read (`path` names it in messages).
+ConfigPtr load_yaml_text(const std::string& text, const std::string& path);
 
 // Load a scenario file and resolve its `extends:` chain (paths relative to the extending file);
-// the extending file's maps merge over the base, sequences and scalars replace.
-ConfigPtr load_with_extends(const std::string& path);
+// the extending file's maps merge over the base, sequences and scalars replace. `files`, if
+// given, receives the path of every file read (the scenario first, then its bases). `text`, if
+// given, is the scenario's content (it is not read from `path`; bases still are).
+ConfigPtr load_with_extends(const std::string& path, std::vector<std::string>* files = nullptr,
+                            const std::string* text = nullptr);
+
+// A `--set`/sweep key path split into its parts: `a.b.0.c`, `a.b[0].c` → a, b, 0, c.
+// Throws std::invalid_argument naming the problem (empty component, unbalanced brackets...).
+struct KeyPathPart {
+  std::string name;
+  bool bracketed = false;  // written as [i]: must be a list index
+};
+std::vector<KeyPathPart> parse_key_path(const std::string& path);
 void merge_into(ConfigNode& base, const ConfigNode& over);
 
 // Apply one `key.path=value` override. Path segments are map keys or list indices

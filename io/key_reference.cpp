@@ -85,11 +85,11 @@ std::string splice_key_reference(const std::string& text,
   return out;
 }
 
-KeyCatalogue reference_catalogue(const std::string& reference_scenario) {
+KeyCatalogue reference_catalogue(const std::vector<std::string>& reference_scenarios) {
   KeyCatalogue catalogue;
   LoadOptions options;
   options.catalogue = &catalogue;
-  (void)load_scenario(reference_scenario, options);
+  for (const std::string& path : reference_scenarios) (void)load_scenario(path, options);
   return catalogue;
 }
 

@@ -7,6 +7,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "io/schema_binder.hpp"
 
@@ -23,8 +24,8 @@ std::string splice_key_reference(const std::string& text,
                                  std::vector<std::string>* missing,
                                  std::vector<std::string>* stale);
 
-// The catalogue of the reference scenario (tests/scenarios/reference/all_keys.yaml): every
-// section, list item kind and named section present once.
-KeyCatalogue reference_catalogue(const std::string& reference_scenario);
+// The catalogue of the reference scenarios (tests/scenarios/reference/*.yaml): together, every
+// section, list item kind, alternative and named section present once.
+KeyCatalogue reference_catalogue(const std::vector<std::string>& reference_scenarios);
 
 }  // namespace ct::io

@@ -1,6 +1,7 @@
 // The scenario format: every key, its type, allowed range and default is declared here, once.
 #include "io/scenario.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <filesystem>
@@ -11,11 +12,13 @@
 #include "faults/fail_slow.hpp"
 #include "faults/failure_classes.hpp"
 #include "io/config_tree.hpp"
+#include "io/input_file.hpp"
 #include "io/schema_binder.hpp"
 #include "io/sweep.hpp"
 #include "thermal/heat_rejection.hpp"
 #include "thermal/weather.hpp"
 #include "workload/placement.hpp"
+#include "workload/step_time.hpp"
 
 namespace ct::io {
 
@@ -28,6 +31,9 @@ std::int64_t Scenario::ticks_per_output() const {
 }
 
 namespace {
+
+constexpr double kMaxTicks = 9007199254740992.0;   // 2^53
+constexpr double kMaxAccelerators = 2147483648.0;  // 2^31
 
 void bind_time(Binder& b, TimeSpec& t) {
   b.text("start", t.start_iso, std::string("2026-07-01T00:00:00Z"),
@@ -57,6 +63,12 @@ void bind_time(Binder& b, TimeSpec& t) {
   if (t.output_interval_s > t.duration_s)
     b.fail("output_interval_s",
            "is longer than the run (duration_s = " + format_real(t.duration_s) + ")");
+  // Derived: the tick count k must be >= 1 and small enough that k and k·tick_s are exact in
+  // double precision (the engine's clock); 1e-300 s ticks would overflow it.
+  if (!(ticks >= 1.0) || ticks > kMaxTicks)
+    b.fail("tick_s", "gives " + format_real(ticks) + " ticks over duration_s = " +
+                         format_real(t.duration_s) + " (allowed: 1 to 2^53 ticks, i.e. tick_s >= " +
+                         format_real(t.duration_s / kMaxTicks) + ")");
 }
 
 void bind_campus(Binder& b, topology::CampusSpec& c) {
@@ -108,10 +120,10 @@ void bind_tier(Binder& b, topology::TierSpec& t) {
 
 void bind_fabric(Binder& b, topology::FabricSpec& f) {
   std::string preset;
-  f = b.choice("preset", preset, {"h100_ndr", "gb200_nvl72"}, std::string("h100_ndr"),
-               "fabric preset the keys below override") == 0
-          ? topology::fabric_preset_h100_ndr()
-          : topology::fabric_preset_gb200_nvl72();
+  const std::vector<std::string> names = topology::fabric_catalogue().names();
+  b.choice("preset", preset, names, std::string("h100_ndr"),
+           "fabric preset the keys below override");
+  f = *topology::fabric_catalogue().find(preset);
   std::string scaleup = f.scaleup == topology::ScaleupDomain::node ? "node" : "rack";
   f.scaleup = b.choice("scaleup", scaleup, {"node", "rack"}, scaleup,
                        "scale-up (NVLink) domain: a node of 8, or a whole rack (NVL72)") == 0
@@ -137,16 +149,12 @@ void bind_fabric(Binder& b, topology::FabricSpec& f) {
       "campus tier: between buildings");
 }
 
-std::vector<std::string> names_of(std::span<const std::string_view> names) {
-  return {names.begin(), names.end()};
-}
-
 void bind_accelerator(Binder& b, thermal::AcceleratorSpec& a, double& power_cap_w) {
   std::string preset;
-  const auto names = names_of(thermal::accelerator_preset_names());
+  const auto names = thermal::accelerator_catalogue().names();
   b.choice("preset", preset, names, std::string("h100_sxm"),
            "accelerator preset the keys below override");
-  a = *thermal::find_accelerator_preset(preset);
+  a = *thermal::accelerator_catalogue().find(preset);
   keep(b, "peak_dense_bf16_flops", a.peak_dense_bf16_flops, positive(),
        "peak dense BF16 FLOP/s of one accelerator at full clock");
   keep(b, "tdp_w", a.tdp_w, Range{0.0, 1e5, true, false},
@@ -177,13 +185,13 @@ void bind_accelerator(Binder& b, thermal::AcceleratorSpec& a, double& power_cap_
 
 void bind_cooling(Binder& b, Scenario& sc) {
   std::string preset;
-  const auto names = names_of(thermal::cooling_plant_preset_names());
+  const auto names = thermal::cooling_plant_catalogue().names();
   const bool liquid = sc.campus.cooling == topology::Cooling::liquid;
   b.choice("plant", preset, names, std::string(liquid ? "liquid_dry_cooler" : "air_chiller_tower"),
            "default `air_chiller_tower` for air campuses, `liquid_dry_cooler` for liquid ones. It "
            "must match `campus.cooling`");
   thermal::CoolingPlantSpec& p = sc.plant;
-  p = *thermal::find_cooling_plant_preset(preset);
+  p = *thermal::cooling_plant_catalogue().find(preset);
   std::vector<std::string> rejections;
   for (const auto* k : thermal::heat_rejection_kinds()) rejections.emplace_back(k->name);
   std::string rejection;
@@ -244,14 +252,23 @@ void bind_cooling(Binder& b, Scenario& sc) {
       false, "liquid-cooled rack inlet (used when campus.cooling is liquid)");
 }
 
+// A CSV input must be a regular file of bounded size (not /dev/zero, a FIFO, a directory).
+void check_csv(Binder& b, const std::string& path) {
+  const std::string why = input_file_problem(path, kMaxCsvFileBytes);
+  if (why == "not found") b.fail("csv_file", "file not found: " + path);
+  if (!why.empty())
+    b.fail("csv_file", path + " " + why + " (allowed: a regular CSV file of at most " +
+                           format_bytes(static_cast<double>(kMaxCsvFileBytes)) + ")");
+}
+
 void bind_weather(Binder& b, WeatherSpec& w, const std::string& scenario_path) {
   std::string source;
   w.from_csv = b.choice("source", source, {"synthetic", "csv"}, std::string("synthetic"),
                         "weather from a synthetic climate or an hourly CSV file") == 1;
   std::string climate;
-  b.choice("climate", climate, names_of(thermal::climate_preset_names()), std::string("temperate"),
+  b.choice("climate", climate, thermal::climate_catalogue().names(), std::string("temperate"),
            "synthetic climate preset the keys below override");
-  w.climate = *thermal::find_climate_preset(climate);
+  w.climate = *thermal::climate_catalogue().find(climate);
   keep(b, "annual_mean_dry_bulb_c", w.climate.annual_mean_dry_bulb_c, closed(-60.0, 60.0),
        "annual mean dry-bulb temperature");
   keep(b, "annual_amplitude_k", w.climate.annual_amplitude_k, closed(0.0, 40.0),
@@ -278,7 +295,7 @@ void bind_weather(Binder& b, WeatherSpec& w, const std::string& scenario_path) {
   }
   if (w.from_csv) {
     if (w.csv_path.empty()) b.fail("csv_file", "required when source is csv");
-    if (!std::filesystem::exists(w.csv_path)) b.fail("csv_file", "file not found: " + w.csv_path);
+    check_csv(b, w.csv_path);
     try {
       (void)thermal::HourlyWeather::load_csv(w.csv_path);
     } catch (const std::exception& e) {
@@ -370,7 +387,7 @@ void bind_faults(Binder& b, FaultSpec& f, const topology::CampusSpec& campus) {
   double mttr_scale = 1.0;
   b.real("mttr_scale", mttr_scale, non_negative(), 1.0,
          "multiplies every class's `mttr_s`, after per-class overrides");
-  keep(b, "hazard_update_s", f.hazard_update_s, positive(),
+  keep(b, "hazard_update_s", f.hazard_update_s, Range{0.0, 3.2e8, true, false},
        "how often hazards are re-evaluated from temperatures and wear (rounded to whole ticks, at "
        "least one)");
   keep(b, "cycle_hysteresis_k", f.cycle_hysteresis_k, positive(),
@@ -393,9 +410,13 @@ void bind_faults(Binder& b, FaultSpec& f, const topology::CampusSpec& campus) {
           c.real("mtbf_s", mtbf_s, positive(), std::nullopt,
                  "mean time between failures per instance (instead of rate_per_s)");
           spec.base_rate_per_s = 1.0 / mtbf_s;
+          if (!std::isfinite(spec.base_rate_per_s))
+            c.fail("mtbf_s", "value " + format_real(mtbf_s) + " is too small (1/mtbf_s overflows)");
         }
         keep(c, "rate_per_s", spec.base_rate_per_s, non_negative(),
              "base failure rate per instance at reference conditions. 0 disables the class");
+        // Resolved as rate_per_s alone: both keys would not load again.
+        if (c.has("mtbf_s")) c.forget("mtbf_s");
         keep(c, "weibull_shape", spec.weibull_shape, closed(0.1, 10.0),
              "Weibull shape β (1: constant rate)");
         keep(c, "activation_energy_ev", spec.activation_energy_ev, closed(0.0, 3.0),
@@ -415,14 +436,14 @@ void bind_faults(Binder& b, FaultSpec& f, const topology::CampusSpec& campus) {
       "components that keep working, slowly: stragglers that are not thermal");
 }
 
-// "HH:MM" (UTC) → seconds since midnight.
+// "HH:MM" → seconds since midnight.
 double parse_clock(Binder& b, const std::string& key, const std::string& text) {
   int h = -1, m = -1;
   char colon = 0;
   std::istringstream in(text);
   in >> h >> colon >> m;
   if (!in || colon != ':' || h < 0 || h > 24 || m < 0 || m > 59 || (h == 24 && m != 0) || !in.eof())
-    b.fail(key, "'" + text + "' is not a UTC time of day HH:MM (00:00 to 24:00)");
+    b.fail(key, "'" + text + "' is not a time of day HH:MM (00:00 to 24:00)");
   return h * 3600.0 + m * 60.0;
 }
 
@@ -438,9 +459,9 @@ void bind_signal(Binder& b, SignalSpec& sig, const std::string& units, double lo
     b.choice("preset", preset, presets, presets.front(),
              "regional carbon-intensity preset (table below). Used with `source: preset`");
   }
-  const power::CarbonPreset* p = presets.empty() ? nullptr : power::find_carbon_preset(preset);
+  const power::DailyShape* p = presets.empty() ? nullptr : power::carbon_catalogue().find(preset);
   if (kind == 3 && !p) b.fail("source", "'preset' is only available for carbon");
-  sig.shape = kind == 3 ? p->shape : power::DailyShape{default_mean, 0.0, 12.0};
+  sig.shape = kind == 3 ? *p : power::DailyShape{default_mean, 0.0, 12.0};
   sig.source = kind == 0   ? SignalSpec::Source::constant
                : kind == 2 ? SignalSpec::Source::csv
                            : SignalSpec::Source::daily;
@@ -462,8 +483,7 @@ void bind_signal(Binder& b, SignalSpec& sig, const std::string& units, double lo
   }
   if (sig.source == SignalSpec::Source::csv) {
     if (sig.csv_path.empty()) b.fail("csv_file", "required when source is csv");
-    if (!std::filesystem::exists(sig.csv_path))
-      b.fail("csv_file", "file not found: " + sig.csv_path);
+    check_csv(b, sig.csv_path);
     try {
       (void)(units == "g_per_kwh" ? power::load_carbon_csv(sig.csv_path)
                                   : power::load_price_csv(sig.csv_path));
@@ -499,8 +519,12 @@ void bind_grid(Binder& b, GridSpec& g, const std::string& scenario_path) {
     b.fail("policy", "carbon_aware capping needs grid.carbon_threshold_g_per_kwh");
   keep(b, "swing_window_s", g.swing_window_s, positive(),
        "window of the \"largest swing\" summary figure");
-  std::vector<std::string> presets;
-  for (const auto& c : power::carbon_presets()) presets.emplace_back(c.name);
+  // Daily demand-response windows are usually contracted in the site's local time.
+  double utc_offset_h = 0.0;
+  b.real("utc_offset_h", utc_offset_h, closed(-14.0, 14.0), 0.0,
+         "local standard time − UTC (h) of the daily demand-response start/end times "
+         "(0: they are UTC)");
+  const std::vector<std::string> presets = power::carbon_catalogue().names();
   b.section(
       "carbon",
       [&](Binder& c) {
@@ -518,9 +542,9 @@ void bind_grid(Binder& b, GridSpec& g, const std::string& scenario_path) {
       [&](Binder& w, std::size_t) {
         power::DemandResponseWindow win;
         bool daily = true;
-        w.boolean(
-            "daily", daily, true,
-            "the window repeats every day (start/end as HH:MM UTC), else once (ISO 8601 times)");
+        w.boolean("daily", daily, true,
+                  "the window repeats every day (start/end as HH:MM, in grid.utc_offset_h local "
+                  "time), else once (ISO 8601 times)");
         std::string start, end;
         w.text("start", start, std::nullopt, "window start: HH:MM (daily) or an ISO 8601 UTC time");
         w.text("end", end, std::nullopt, "window end: HH:MM (daily) or an ISO 8601 UTC time");
@@ -551,6 +575,14 @@ void bind_grid(Binder& b, GridSpec& g, const std::string& scenario_path) {
         win.cap_w = cap_w > 0 ? cap_w : fraction * p.site_capacity_w;
         if (daily && (win.start_s >= 86400.0 || win.start_s == win.end_s))
           w.fail("start", "a daily window needs a start before 24:00 and an end different from it");
+        if (daily && utc_offset_h != 0.0) {  // local clock → UTC, wrapped into the day
+          auto to_utc = [&](double local_s) {
+            const double s = std::fmod(local_s - utc_offset_h * 3600.0, 86400.0);
+            return s < 0.0 ? s + 86400.0 : s;
+          };
+          win.start_s = to_utc(win.start_s);
+          win.end_s = to_utc(win.end_s);
+        }
         p.windows.push_back(win);
       },
       "windows in which the grid lowers the facility cap");
@@ -564,11 +596,14 @@ void bind_grid(Binder& b, GridSpec& g, const std::string& scenario_path) {
 }  // namespace
 
 Scenario load_scenario(const std::string& path, const LoadOptions& options) {
-  ConfigPtr root = load_with_extends(path);
-  extract_sweep(*root);  // checked here; variants are applied by `run --sweep-index`
+  Scenario sc;
+  ConfigPtr root = load_with_extends(path, &sc.input_files, options.text);
+  if (options.text) sc.input_files.erase(sc.input_files.begin());  // not a file
+  sc.scenario_files = sc.input_files.size();
+  check_sweep(*root);  // checked here; variants are applied by `run --sweep-index`
+  root->erase("sweep");
   for (const auto& s : options.sets) apply_set(*root, s);
 
-  Scenario sc;
   sc.source_file = path;
   ConfigNode resolved;
   Binder b(root.get(), "", root->origin, &resolved);
@@ -581,6 +616,18 @@ Scenario load_scenario(const std::string& path, const LoadOptions& options) {
   b.integer("schema_version", schema, closed(1, 1), std::nullopt, "scenario format version (1)");
   b.text("name", sc.name, std::string("scenario"),
          "scenario name. Stored in the output; `run` writes `NAME.h5` when `-o` is not given");
+  // The default output is NAME.h5 in the working directory: a name is a file name, not a path.
+  {
+    const std::string& n = sc.name;
+    const bool control = std::any_of(n.begin(), n.end(), [](char c) {
+      return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+    });
+    if (n.empty() || n.size() > 200 || n.find_first_of("/\\") != std::string::npos || control ||
+        n.front() == '.' || n.front() == '-')
+      b.fail("name", "'" + n + "' cannot name the output file NAME.h5 in the working directory " +
+                         "(allowed: 1 to 200 characters, no '/', '\\' or control characters, " +
+                         "not starting with '.' or '-')");
+  }
   b.seed("seed", sc.seed, 1,
          "random seed. All randomness is keyed by it, so a seed gives the same output on any rank "
          "count");
@@ -628,6 +675,18 @@ Scenario load_scenario(const std::string& path, const LoadOptions& options) {
   b.section(
       "grid", [&](Binder& s) { bind_grid(s, sc.grid, path); }, false,
       "grid capacity, carbon, price, demand response");
+  // Derived: the campus size, before anything is sized by it (10^13 accelerators would
+  // allocate terabytes here). Far above any real cluster; `run` also checks memory per rank.
+  {
+    double accelerators = 0;
+    for (const auto& bs : sc.campus.buildings)
+      accelerators += static_cast<double>(bs.halls) * bs.racks_per_hall * sc.campus.nodes_per_rack *
+                      sc.campus.accelerators_per_node;
+    if (accelerators > kMaxAccelerators)
+      b.fail_nested({"campus", "buildings"},
+                    "the campus has " + format_real(accelerators) +
+                        " accelerators (allowed: at most 2^31 = 2147483648)");
+  }
   const topology::Campus campus(sc.campus);
   std::vector<std::int8_t> taken(campus.nodes(), 0);
   const std::vector<std::string> kinds = binding_kinds("workload");
@@ -638,7 +697,7 @@ Scenario load_scenario(const std::string& path, const LoadOptions& options) {
         s.choice("kind", kind, kinds, std::string("training"),
                  "workload kind: a registered component (docs/scenario.md lists them)");
         s.qualify_pattern(kind);
-        BindContext ctx{sc, i, &taken};
+        BindContext ctx{sc, i, &taken, &b};
         std::shared_ptr<ComponentConfig> job = find_binding("workload", kind)->bind(s, ctx);
         job->kind = kind;
         for (const auto& other : sc.jobs)
@@ -646,7 +705,18 @@ Scenario load_scenario(const std::string& path, const LoadOptions& options) {
         sc.jobs.push_back(std::move(job));
       },
       "the workloads placed on the campus at time zero, each of a registered kind");
+  if (b.has("queue")) {
+    sc.queue.emplace();
+    b.section(
+        "queue", [&](Binder& s) { bind_queue(s, *sc.queue, sc, path); }, false,
+        "a shared cluster's batch queue: jobs that arrive, wait, run and end under a scheduler, "
+        "on the nodes the jobs above leave free (docs/workloads.md)");
+  }
   b.finish();
+  if (sc.weather.from_csv) sc.input_files.push_back(sc.weather.csv_path);
+  for (const SignalSpec* sig : {&sc.grid.carbon, &sc.grid.price})
+    if (sig->source == SignalSpec::Source::csv) sc.input_files.push_back(sig->csv_path);
+  if (sc.queue && !sc.queue->trace_file.empty()) sc.input_files.push_back(sc.queue->trace_file);
   sc.resolved_yaml = emit_yaml(resolved);
   return sc;
 }

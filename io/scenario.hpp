@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -10,6 +11,7 @@
 #include "faults/failure_classes.hpp"
 #include "faults/recovery_policy.hpp"
 #include "io/components.hpp"
+#include "io/queue_spec.hpp"
 #include "power/grid_cap.hpp"
 #include "power/grid_signal.hpp"
 #include "thermal/accelerator_catalog.hpp"
@@ -88,7 +90,13 @@ struct Scenario {
   GridSpec grid;
   // The workloads (`jobs:` list), each compiled by its kind's binder (io/components.hpp).
   std::vector<ComponentPtr> jobs;
+  // A shared cluster's batch queue (`queue:`), on the nodes the jobs above leave free.
+  std::optional<QueueSpec> queue;
   std::string resolved_yaml;  // the complete scenario, defaults included
+  // Every file the scenario was read from: the scenario and its `extends:` bases (the first
+  // `scenario_files`), then its data files (weather and grid CSV, queue trace).
+  std::vector<std::string> input_files;
+  std::size_t scenario_files = 0;
 
   std::int64_t ticks() const;
   std::int64_t ticks_per_output() const;
@@ -98,6 +106,7 @@ struct KeyDoc;
 struct LoadOptions {
   std::vector<std::string> sets;             // key.path=value overrides, applied in order
   std::vector<KeyDoc>* catalogue = nullptr;  // if set: every key bound, with its description
+  const std::string* text = nullptr;         // if set: the scenario's YAML (not read from the path)
 };
 
 // Throws ScenarioError (exit status 2) on any bad input.

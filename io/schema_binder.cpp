@@ -15,6 +15,12 @@ bool Range::contains(double v) const {
 }
 
 namespace {
+// A value echoed in a message: long ones (a 100,000-digit number) abbreviated.
+std::string shown(const std::string& v) {
+  if (v.size() <= 64) return v;
+  return v.substr(0, 40) + "... (" + std::to_string(v.size()) + " characters)";
+}
+
 // Whole numbers print without a fraction (1 <= halls <= 1000, not 1.0 <= ... <= 1e+03).
 std::string bound(double v) {
   if (v == std::floor(v) && std::fabs(v) < 1e15) return std::to_string(static_cast<long long>(v));
@@ -142,6 +148,8 @@ std::string Binder::misspelling_hint(const std::string& key) const {
   for (std::size_t i = 0; i < node_->entries.size(); ++i) {
     const std::string& other = node_->entries[i].first;
     if (other == key) continue;
+    // A key already bound here is a valid key, not a misspelling ('name' is not 'time').
+    if (std::find(declared_.begin(), declared_.end(), other) != declared_.end()) continue;
     const auto d = edit_distance(key, other);
     if (d < best) {
       best = d;
@@ -174,7 +182,7 @@ double Binder::parse_number(const std::string& key, const ConfigNode& node) cons
   if (node.kind == ConfigNode::Kind::null) fail_no_value(key, "a number");
   if (node.kind != ConfigNode::Kind::scalar || node.quoted)
     fail(key, "expected a number, got " + (node.kind == ConfigNode::Kind::scalar
-                                               ? "'" + node.scalar + "'"
+                                               ? "'" + shown(node.scalar) + "'"
                                                : std::string("a list or map")));
   const std::string& s = node.scalar;
   double v = 0.0;
@@ -182,8 +190,12 @@ double Binder::parse_number(const std::string& key, const ConfigNode& node) cons
   if (!s.empty() && s[0] == '+') ++begin;
   auto res = std::from_chars(begin, s.data() + s.size(), v);
   if (res.ec != std::errc() || res.ptr != s.data() + s.size() || s.empty())
-    fail(key, "expected a number, got '" + s + "'");
+    fail(key, "expected a number, got '" + shown(s) + "'");
   return v;
+}
+
+void Binder::forget(const std::string& key) {
+  if (resolved_) resolved_->erase(key);
 }
 
 void Binder::record(const std::string& key, const std::string& scalar, bool quoted) {
@@ -207,7 +219,8 @@ void Binder::real(const std::string& key, double& out, Range range, std::optiona
   } else {
     out = parse_number(key, *v);
     if (!range.contains(out))
-      fail(key, "value " + v->scalar + " is out of range (allowed: " + range.describe(key) + ")");
+      fail(key,
+           "value " + shown(v->scalar) + " is out of range (allowed: " + range.describe(key) + ")");
   }
   record(key, format_real(out));
 }
@@ -224,10 +237,10 @@ void Binder::integer(const std::string& key, std::int64_t& out, Range range,
   } else {
     const double d = parse_number(key, *v);
     if (d != std::floor(d) || std::fabs(d) > 9.0e15)
-      fail(key, "expected an integer, got '" + v->scalar + "'");
+      fail(key, "expected an integer, got '" + shown(v->scalar) + "'");
     if (!range.contains(d))
-      fail(key, "value " + v->scalar + " is out of range (allowed: integer " + range.describe(key) +
-                    ")");
+      fail(key, "value " + shown(v->scalar) + " is out of range (allowed: integer " +
+                    range.describe(key) + ")");
     out = static_cast<std::int64_t>(d);
   }
   record(key, std::to_string(out));
@@ -253,7 +266,8 @@ void Binder::seed(const std::string& key, std::uint64_t& out, std::uint64_t fall
       fail(key, "expected a non-negative integer seed");
     auto res = std::from_chars(v->scalar.data(), v->scalar.data() + v->scalar.size(), out);
     if (res.ec != std::errc() || res.ptr != v->scalar.data() + v->scalar.size())
-      fail(key, "expected a non-negative integer seed (0 <= seed < 2^64), got '" + v->scalar + "'");
+      fail(key, "expected a non-negative integer seed (0 <= seed < 2^64), got '" +
+                    shown(v->scalar) + "'");
   }
   record(key, std::to_string(out));
 }
@@ -269,7 +283,7 @@ void Binder::boolean(const std::string& key, bool& out, std::optional<bool> fall
     if (v->kind == ConfigNode::Kind::null) fail_no_value(key, "true or false");
     if (v->kind != ConfigNode::Kind::scalar || v->quoted ||
         (v->scalar != "true" && v->scalar != "false"))
-      fail(key, "expected true or false, got '" + v->scalar + "'");
+      fail(key, "expected true or false, got '" + shown(v->scalar) + "'");
     out = v->scalar == "true";
   }
   record(key, out ? "true" : "false");
@@ -315,7 +329,7 @@ std::size_t Binder::choice(const std::string& key, std::string& out,
       const auto d = edit_distance(out, a);
       if (d < best) best = d, hint = " — did you mean '" + a + "'?";
     }
-    fail(key, "'" + out + "' is not allowed (allowed: " + list + ")" + hint);
+    fail(key, "'" + shown(out) + "' is not allowed (allowed: " + list + ")" + hint);
   }
   record(key, out);
   return static_cast<std::size_t>(it - allowed.begin());
@@ -326,8 +340,8 @@ void Binder::reals(const std::string& key, std::vector<double>& out, std::size_t
   std::string fb;
   if (fallback)
     for (double d : *fallback) fb += (fb.empty() ? "[" : ", ") + format_real(d);
-  describe(key, "list of " + std::to_string(count) + " numbers", "each " + range.interval(),
-           fallback ? fb + "]" : "", doc);
+  describe(key, count > 0 ? "list of " + std::to_string(count) + " numbers" : "list of numbers",
+           "each " + range.interval(), fallback ? fb + "]" : "", doc);
   const ConfigNode* v = value_of(key);
   if (!v) {
     if (!fallback)
@@ -336,14 +350,16 @@ void Binder::reals(const std::string& key, std::vector<double>& out, std::size_t
   } else {
     if (v->kind == ConfigNode::Kind::null)
       fail_no_value(key, "a list of " + std::to_string(count) + " numbers");
-    if (v->kind != ConfigNode::Kind::sequence || v->items.size() != count)
-      fail(key, "expected a list of " + std::to_string(count) + " numbers");
+    if (v->kind != ConfigNode::Kind::sequence || (count > 0 && v->items.size() != count) ||
+        v->items.empty())
+      fail(key, count > 0 ? "expected a list of " + std::to_string(count) + " numbers"
+                          : std::string("expected a list of numbers"));
     out.clear();
     for (const auto& item : v->items) {
       const double d = parse_number(key, *item);
       if (!range.contains(d))
-        fail(key,
-             "value " + item->scalar + " is out of range (allowed: " + range.describe(key) + ")");
+        fail(key, "value " + shown(item->scalar) +
+                      " is out of range (allowed: " + range.describe(key) + ")");
       out.push_back(d);
     }
   }

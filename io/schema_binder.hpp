@@ -68,7 +68,7 @@ class Binder {
   std::size_t choice(const std::string& key, std::string& out,
                      const std::vector<std::string>& allowed, std::optional<std::string> fallback,
                      std::string_view doc = {});
-  // A fixed-length list of numbers, e.g. position_m: [x, y].
+  // A list of numbers, e.g. position_m: [x, y]; count 0: any length ≥ 1.
   void reals(const std::string& key, std::vector<double>& out, std::size_t count, Range range,
              std::optional<std::vector<double>> fallback, std::string_view doc = {});
 
@@ -83,6 +83,9 @@ class Binder {
                       const std::function<void(Binder&, const std::string&)>& bind,
                       std::string_view doc = {});
 
+  // Drop a bound key from the resolved scenario (an option that only applies when given, or a
+  // key recorded as another one, e.g. mtbf_s as rate_per_s).
+  void forget(const std::string& key);
   // Replace the resolved value of a key already bound (e.g. a path made absolute).
   void record(const std::string& key, const std::string& scalar, bool quoted = false);
   // The file a key's value came from ("" for --set or defaults): relative paths resolve there.

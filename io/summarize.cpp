@@ -429,7 +429,9 @@ void write_summary_csv(const std::vector<RunSummary>& runs, std::ostream& csv) {
     add_names(ensemble, r.ensemble);
   }
   // A swept key path that is also a fixed column (e.g. `seed`) is written once, as the fixed one.
-  const std::vector<std::string> fixed{"file", "name", "sweep_index", "seed"};
+  // `sweep_keys` lists the key paths the row's run swept (space-separated), so that a reader of
+  // the table knows which columns are parameters without guessing from their names.
+  const std::vector<std::string> fixed{"file", "name", "sweep_index", "seed", "sweep_keys"};
   std::vector<std::string> columns = fixed;
   std::vector<std::string> used = fixed;
   auto add_unique = [&](const std::vector<std::string>& names) {
@@ -466,6 +468,8 @@ void write_summary_csv(const std::vector<RunSummary>& runs, std::ostream& csv) {
           cell = *r.seed;
         else if (const auto* v = lookup(r.sweep_parameters, "seed"))
           cell = *v;
+      } else if (col == "sweep_keys") {
+        for (const auto& [k, v] : r.sweep_parameters) cell += (cell.empty() ? "" : " ") + k;
       } else {
         const auto& source = c < n_param_end     ? r.sweep_parameters
                              : c < n_summary_end ? r.summary

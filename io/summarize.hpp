@@ -1,6 +1,8 @@
 // `clustertwin summarize A.h5 B.h5 ... [-o table.csv]`: one CSV row per run (DESIGN §8, §10).
 //
-// Columns: `file`, `name`, `sweep_index`, `seed` (root attributes), then the union of the
+// Columns: `file`, `name`, `sweep_index`, `seed` (root attributes), `sweep_keys` (the key paths
+// of the run's `sweep_parameters`, space-separated: which columns are parameters), then the
+// union of the
 // sweep parameter keys (from the root attribute `sweep_parameters`, a JSON object; in order of
 // first appearance), then the `/summary` attribute names (union, in the order of the first file
 // that has them, creation order when tracked), then the `/ensemble` ones. Missing values are

@@ -5,7 +5,6 @@
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
-#include <regex>
 #include <set>
 
 namespace ct::io {
@@ -17,11 +16,7 @@ std::string render_value(const ConfigNode& node) { return emit_yaml_flow(node); 
 
 std::string where(const Origin& o) { return o.describe(); }
 
-struct Axis {
-  std::string key;
-  Origin key_origin;
-  std::vector<std::shared_ptr<ConfigNode>> values;
-};
+using Axis = SweepAxis;
 
 const char* kind_name(ConfigNode::Kind k) {
   switch (k) {
@@ -38,13 +33,11 @@ const char* kind_name(ConfigNode::Kind k) {
 }
 
 void check_key_path(const std::string& key, const Origin& o, const std::string& section) {
-  const bool bad = key.empty() || key.find('=') != std::string::npos ||
-                   key.find_first_of(" \t") != std::string::npos || key.front() == '.' ||
-                   key.back() == '.' || key.find("..") != std::string::npos;
-  if (bad)
-    throw ScenarioError(where(o) + ": sweep." + section + ": '" + key +
-                        "' is not a key path (expected e.g. faults.rate_scale or "
-                        "campus.buildings.0.halls)");
+  try {
+    (void)parse_key_path(key);
+  } catch (const std::invalid_argument& e) {
+    throw ScenarioError(where(o) + ": sweep." + section + ": " + e.what());
+  }
   if (key == "sweep" || key.rfind("sweep.", 0) == 0 || key == "extends" ||
       key.rfind("extends.", 0) == 0)
     throw ScenarioError(where(o) + ": sweep." + section + ": key '" + key + "' cannot be swept");
@@ -75,14 +68,58 @@ std::vector<Axis> read_axes(const ConfigNode& section, const Origin& section_ori
   return axes;
 }
 
-bool json_number_shape(const std::string& s) {
-  static const std::regex json_num(R"(-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?)");
-  return std::regex_match(s, json_num);
+// Hand-written matchers (std::regex recurses per character: a 100,000-digit value would
+// overflow the stack). digits(): advance over [0-9]*, return how many.
+std::size_t digits(const std::string& s, std::size_t& i) {
+  const std::size_t from = i;
+  while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
+  return i - from;
 }
 
+bool exponent_ok(const std::string& s, std::size_t& i) {  // ([eE][+-]?[0-9]+)?
+  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+    ++i;
+    if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
+    if (digits(s, i) == 0) return false;
+  }
+  return i == s.size();
+}
+
+// -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+bool json_number_shape(const std::string& s) {
+  std::size_t i = 0;
+  if (i < s.size() && s[i] == '-') ++i;
+  if (i >= s.size()) return false;
+  if (s[i] == '0') {
+    ++i;
+  } else if (s[i] >= '1' && s[i] <= '9') {
+    digits(s, i);
+  } else {
+    return false;
+  }
+  if (i < s.size() && s[i] == '.') {
+    ++i;
+    if (digits(s, i) == 0) return false;
+  }
+  return exponent_ok(s, i);
+}
+
+// [-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?
 bool yaml_number_shape(const std::string& s) {
-  static const std::regex yaml_num(R"([-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?)");
-  return std::regex_match(s, yaml_num);
+  std::size_t i = 0;
+  if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
+  const std::size_t whole = digits(s, i);
+  if (whole > 0) {
+    if (i < s.size() && s[i] == '.') {
+      ++i;
+      digits(s, i);
+    }
+  } else {
+    if (i >= s.size() || s[i] != '.') return false;
+    ++i;
+    if (digits(s, i) == 0) return false;
+  }
+  return exponent_ok(s, i);
 }
 
 std::string shortest(double v) {
@@ -166,7 +203,7 @@ std::string yaml_value_to_json(const ConfigNode& value) {
   return "null";
 }
 
-std::vector<SweepVariant> expand_sweep(const ConfigNode& sweep) {
+SweepPlan::SweepPlan(const ConfigNode& sweep) {
   const Origin& at = sweep.origin;
   if (sweep.kind != ConfigNode::Kind::map)
     throw ScenarioError(where(at) + ": 'sweep' must be a map with 'grid' and/or 'zip', not " +
@@ -203,36 +240,54 @@ std::vector<SweepVariant> expand_sweep(const ConfigNode& sweep) {
                             " (zip lists must all have the same length)");
   }
 
+  // The variant count is checked before anything is expanded (and without overflow).
   std::size_t total = zip_len;
   for (const auto& a : grid) {
+    if (total > kMaxSweepVariants / a.values.size())
+      throw ScenarioError(where(a.key_origin) + ": sweep: more than " +
+                          std::to_string(kMaxSweepVariants) + " variants (allowed: at most " +
+                          std::to_string(kMaxSweepVariants) + "; split the study)");
     total *= a.values.size();
-    if (total > 1000000) throw ScenarioError(where(at) + ": sweep: more than 1000000 variants");
   }
+  if (total > kMaxSweepVariants)
+    throw ScenarioError(where(at) + ": sweep: more than " + std::to_string(kMaxSweepVariants) +
+                        " variants (allowed: at most " + std::to_string(kMaxSweepVariants) +
+                        "; split the study)");
+  grid_ = std::move(grid);
+  zip_ = std::move(zip);
+  zip_len_ = zip_len;
+  total_ = total;
+}
 
-  std::vector<SweepVariant> variants;
-  variants.reserve(total);
-  for (std::size_t v = 0; v < total; ++v) {
-    SweepVariant var;
-    auto add = [&var](const Axis& a, std::size_t i) {
-      const ConfigNode& node = *a.values[i];
-      const std::string text = render_value(node);
-      var.sets.push_back(a.key + "=" + text);
-      var.parameters.emplace_back(a.key, text);
-      var.origins.push_back(node.origin.line > 0 ? node.origin : a.key_origin);
-    };
-    // Mixed radix: the zip axis is the innermost digit, grid's last key the next one.
-    std::size_t rest = v;
-    const std::size_t zi = rest % zip_len;
-    rest /= zip_len;
-    std::vector<std::size_t> gi(grid.size());
-    for (std::size_t k = grid.size(); k-- > 0;) {
-      gi[k] = rest % grid[k].values.size();
-      rest /= grid[k].values.size();
-    }
-    for (std::size_t k = 0; k < grid.size(); ++k) add(grid[k], gi[k]);
-    for (const auto& a : zip) add(a, zi);
-    variants.push_back(std::move(var));
+SweepVariant SweepPlan::variant(std::size_t v) const {
+  if (v >= total_) throw std::out_of_range("sweep variant index");
+  SweepVariant var;
+  auto add = [&var](const Axis& a, std::size_t i) {
+    const ConfigNode& node = *a.values[i];
+    const std::string text = render_value(node);
+    var.sets.push_back(a.key + "=" + text);
+    var.parameters.emplace_back(a.key, text);
+    var.origins.push_back(node.origin.line > 0 ? node.origin : a.key_origin);
+  };
+  // Mixed radix: the zip axis is the innermost digit, grid's last key the next one.
+  std::size_t rest = v;
+  const std::size_t zi = rest % zip_len_;
+  rest /= zip_len_;
+  std::vector<std::size_t> gi(grid_.size());
+  for (std::size_t k = grid_.size(); k-- > 0;) {
+    gi[k] = rest % grid_[k].values.size();
+    rest /= grid_[k].values.size();
   }
+  for (std::size_t k = 0; k < grid_.size(); ++k) add(grid_[k], gi[k]);
+  for (const auto& a : zip_) add(a, zi);
+  return var;
+}
+
+std::vector<SweepVariant> expand_sweep(const ConfigNode& sweep) {
+  const SweepPlan plan(sweep);
+  std::vector<SweepVariant> variants;
+  variants.reserve(plan.size());
+  for (std::size_t v = 0; v < plan.size(); ++v) variants.push_back(plan.variant(v));
   return variants;
 }
 
@@ -244,12 +299,26 @@ std::vector<SweepVariant> extract_sweep(ConfigNode& root) {
   return variants;
 }
 
+void check_sweep(const ConfigNode& root) {
+  if (const ConfigNode* node = root.find("sweep")) (void)SweepPlan(*node);
+}
+
 Study load_study(const std::string& path) {
   Study s;
   s.scenario = load_with_extends(path);
   s.has_sweep = s.scenario->find("sweep") != nullptr;
   s.variants = extract_sweep(*s.scenario);
   return s;
+}
+
+SweepPlan load_sweep_plan(const std::string& path) {
+  const ConfigPtr root = load_with_extends(path);
+  const ConfigNode* node = root->find("sweep");
+  if (!node)
+    throw ScenarioError(path +
+                        ": not a study: no 'sweep:' section (expected sweep: {grid: "
+                        "{key.path: [values...]}} and/or zip)");
+  return SweepPlan(*node);
 }
 
 std::vector<SweepVariant> load_sweep_variants(const std::string& path) {
@@ -261,14 +330,18 @@ std::vector<SweepVariant> load_sweep_variants(const std::string& path) {
   return std::move(s.variants);
 }
 
+void check_variant_index(std::size_t variants, long long index, const std::string& study_path) {
+  if (variants == 0)
+    throw ScenarioError(study_path + ": --sweep-index given but the file has no 'sweep:' section");
+  if (index < 0 || static_cast<unsigned long long>(index) >= variants)
+    throw ScenarioError(study_path + ": --sweep-index " + std::to_string(index) +
+                        " out of range (the study has " + std::to_string(variants) +
+                        " variants: 0 to " + std::to_string(variants - 1) + ")");
+}
+
 const SweepVariant& select_variant(const std::vector<SweepVariant>& variants, long long index,
                                    const std::string& study_path) {
-  if (variants.empty())
-    throw ScenarioError(study_path + ": --sweep-index given but the file has no 'sweep:' section");
-  if (index < 0 || static_cast<unsigned long long>(index) >= variants.size())
-    throw ScenarioError(study_path + ": --sweep-index " + std::to_string(index) +
-                        " out of range (the study has " + std::to_string(variants.size()) +
-                        " variants: 0 to " + std::to_string(variants.size() - 1) + ")");
+  check_variant_index(variants.size(), index, study_path);
   return variants[static_cast<std::size_t>(index)];
 }
 

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -26,6 +27,38 @@ struct SweepVariant {
   std::vector<std::pair<std::string, std::string>> parameters;  // key path → value (YAML text)
   std::vector<Origin> origins;  // where each value was written in the study (one per set)
 };
+
+inline constexpr std::size_t kMaxSweepVariants = 1000000;
+
+struct SweepAxis {
+  std::string key;
+  Origin key_origin;
+  std::vector<std::shared_ptr<ConfigNode>> values;
+};
+
+// A checked `sweep:` section whose variants are made one at a time, on demand: counting,
+// listing or running one variant of a study needs memory for the study's values, never for
+// all its variants. The constructor throws ScenarioError for a malformed section or more than
+// kMaxSweepVariants variants (checked before anything is expanded).
+class SweepPlan {
+ public:
+  explicit SweepPlan(const ConfigNode& sweep_section);
+  std::size_t size() const { return total_; }
+  SweepVariant variant(std::size_t index) const;  // index < size()
+
+ private:
+  std::vector<SweepAxis> grid_, zip_;
+  std::size_t zip_len_ = 1, total_ = 0;
+};
+
+// Check the top-level `sweep` key of a tree, if any (SweepPlan's errors), without expanding.
+void check_sweep(const ConfigNode& root);
+
+// The plan of a study file; ScenarioError if the file has no `sweep:` section.
+SweepPlan load_sweep_plan(const std::string& path);
+
+// ScenarioError unless 0 <= index < variants (naming the file and the valid range).
+void check_variant_index(std::size_t variants, long long index, const std::string& study_path);
 
 // Expand a `sweep:` node. Throws ScenarioError (file:line:column, key path) when the section is
 // malformed: not a map, unknown keys, a non-list or empty list of values, zip lists of different

@@ -29,6 +29,12 @@ double daily_phase(const DailyShape& shape, double unix_time_s) {
 }
 
 // Annual means: DESIGN.md §7. Daily amplitudes and peak hours: illustrative (README.md).
+// Annual-mean carbon intensity of a grid region with an illustrative daily cycle (README.md).
+struct CarbonPreset {
+  std::string_view name;
+  std::string_view region;
+  DailyShape shape;  // mean = annual mean, gCO2/kWh
+};
 constexpr std::array<CarbonPreset, 7> kCarbonPresets = {{
     {"us", "United States, national average", {409.0, 35.0, 0.0}},
     {"pjm", "PJM Interconnection (US Mid-Atlantic)", {403.0, 35.0, 23.0}},
@@ -54,8 +60,9 @@ double daily_shape_mean_over(const DailyShape& shape, double start_s, double end
   return shape.mean + shape.amplitude * std::cos(daily_phase(shape, midpoint_s)) * std::sin(x) / x;
 }
 
-HourlySeries::HourlySeries(std::vector<double> times_s, std::vector<double> values)
-    : times_s_(std::move(times_s)), values_(std::move(values)) {
+HourlySeries::HourlySeries(std::vector<double> times_s, std::vector<double> values,
+                           Interpolation interpolation)
+    : times_s_(std::move(times_s)), values_(std::move(values)), interpolation_(interpolation) {
   if (times_s_.empty() || times_s_.size() != values_.size()) {
     throw std::invalid_argument("HourlySeries: need equal, non-zero numbers of times and values");
   }
@@ -74,6 +81,7 @@ double HourlySeries::at(double unix_time_s) const {
   if (unix_time_s >= times_s_.back()) return values_.back();
   const auto after = std::upper_bound(times_s_.begin(), times_s_.end(), unix_time_s);
   const auto i = static_cast<std::size_t>(after - times_s_.begin());
+  if (interpolation_ == Interpolation::step) return values_[i - 1];
   const double w = (unix_time_s - times_s_[i - 1]) / (times_s_[i] - times_s_[i - 1]);
   return values_[i - 1] + w * (values_[i] - values_[i - 1]);
 }
@@ -104,7 +112,11 @@ double HourlySeries::integral(double a, double b) const {
   };
   while (a < b) {
     const double end = std::min(b, times_s_[i + 1]);
-    sum += 0.5 * (value_in(i, a) + value_in(i, end)) * (end - a);
+    if (interpolation_ == Interpolation::step) {
+      sum += values_[i] * (end - a);  // value i holds over [t_i, t_{i+1})
+    } else {
+      sum += 0.5 * (value_in(i, a) + value_in(i, end)) * (end - a);
+    }
     a = end;
     ++i;
   }
@@ -235,13 +247,14 @@ double GridSignal::mean_over(double start_s, double end_s) const {
   return value_;
 }
 
-const CarbonPreset* find_carbon_preset(std::string_view name) {
-  for (const CarbonPreset& p : kCarbonPresets) {
-    if (p.name == name) return &p;
-  }
-  return nullptr;
+const Catalogue<DailyShape>& carbon_catalogue() {
+  static const Catalogue<DailyShape> catalogue = [] {
+    std::vector<Catalogue<DailyShape>::Entry> e;
+    for (const CarbonPreset& p : kCarbonPresets)
+      e.push_back({std::string(p.name), std::string(p.region), p.shape});
+    return Catalogue<DailyShape>(std::move(e));
+  }();
+  return catalogue;
 }
-
-std::span<const CarbonPreset> carbon_presets() { return kCarbonPresets; }
 
 }  // namespace ct::power

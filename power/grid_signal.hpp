@@ -5,7 +5,8 @@
 //   daily:     v(t) = mean + amplitude·cos(2π(t − t_peak)/day), t_peak = peak_hour_utc on any
 //              day (a sinusoid in UTC time of day; no weekly or seasonal cycle)
 //   series:    points (t_i, v_i) from a CSV file, linearly interpolated, held at the first/last
-//              value outside [t_0, t_n] (HourlySeries)
+//              value outside [t_0, t_n] (HourlySeries); or interval means, v_i held over
+//              [t_i, t_{i+1}) (HourlySeries::Interpolation::step, power/grid_data.hpp)
 // at(t) samples the signal; mean_over(t0, t1) is its exact average over an interval (closed form
 // for every kind), which makes per-tick carbon and cost sums exact for constant tick power.
 #pragma once
@@ -16,6 +17,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "common/catalogue.hpp"
 
 namespace ct::power {
 
@@ -30,9 +33,13 @@ struct DailyShape {
 double daily_shape_at(const DailyShape& shape, double unix_time_s);
 double daily_shape_mean_over(const DailyShape& shape, double start_s, double end_s);
 
-// Strictly increasing points, linearly interpolated, clamped outside.
+// Strictly increasing points, clamped outside [t_0, t_n]. Between points: linear (values are
+// instantaneous samples), or step (value i is the mean over [t_i, t_{i+1}), e.g. an hourly
+// average labelled at the start of its hour; the last value holds from t_n on).
 class HourlySeries {
  public:
+  enum class Interpolation { linear, step };
+
   // CSV with header `timestamp,<column>` (e.g. `timestamp,carbon_g_per_kwh`), ISO 8601 UTC
   // timestamps (thermal::parse_iso8601_utc: 'Z' or an explicit offset), strictly increasing, one
   // value per row. Blank lines and lines starting with '#' are skipped. Values outside
@@ -43,7 +50,8 @@ class HourlySeries {
                                double max_value = std::numeric_limits<double>::infinity());
 
   // Throws std::invalid_argument unless sizes match, non-empty, finite, times strictly increase.
-  HourlySeries(std::vector<double> times_s, std::vector<double> values);
+  HourlySeries(std::vector<double> times_s, std::vector<double> values,
+               Interpolation interpolation = Interpolation::linear);
 
   double at(double unix_time_s) const;
   // Exact average of the interpolated (and clamped) series over [start_s, end_s]; at(start_s)
@@ -51,6 +59,7 @@ class HourlySeries {
   double mean_over(double start_s, double end_s) const;
 
   std::size_t size() const { return times_s_.size(); }
+  Interpolation interpolation() const { return interpolation_; }
   double first_time_s() const { return times_s_.front(); }
   double last_time_s() const { return times_s_.back(); }
   std::span<const double> times_s() const { return times_s_; }
@@ -62,6 +71,7 @@ class HourlySeries {
 
   std::vector<double> times_s_;
   std::vector<double> values_;
+  Interpolation interpolation_ = Interpolation::linear;
 };
 
 // CSV columns and plausibility ranges for the two grid signals.
@@ -90,15 +100,7 @@ class GridSignal {
   std::optional<HourlySeries> series_;  // set when kind_ == series
 };
 
-// Annual-mean carbon intensity of a grid region with an illustrative daily cycle (README.md).
-struct CarbonPreset {
-  std::string_view name;
-  std::string_view region;
-  DailyShape shape;  // mean = annual mean, gCO2/kWh
-};
-
-// nullptr if unknown.
-const CarbonPreset* find_carbon_preset(std::string_view name);
-std::span<const CarbonPreset> carbon_presets();
+// The regional presets (grid.carbon.preset): description = the region, value = its daily shape.
+const Catalogue<DailyShape>& carbon_catalogue();
 
 }  // namespace ct::power

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Install the Debian 12 packages clustertwin needs. Idempotent: when everything is present it
 # only runs dpkg queries and returns in well under a second.
-# Usage: scripts/install-deps.sh [--with-slurm]
+# Usage: scripts/install-deps.sh [--with-slurm] [--with-fuzz]
+#   --with-slurm  Slurm and munge, for the tests/slurm tests
+#   --with-fuzz   clang and its fuzzer/sanitizer runtimes, for the libFuzzer targets (tests/fuzz)
 set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config
@@ -9,10 +11,15 @@ pkgs=(build-essential cmake pkg-config
       libboost-program-options-dev libyaml-cpp-dev libspdlog-dev
       libgtest-dev libbenchmark-dev librandom123-dev
       python3-h5py python3-numpy python3-matplotlib python3-xarray python3-h5netcdf
-      python3-netcdf4 python3-pandas python3-yaml netcdf-bin)
-if [[ "${1:-}" == "--with-slurm" ]]; then
-  pkgs+=(slurm-wlm munge)
-fi
+      python3-netcdf4 python3-pandas python3-yaml netcdf-bin
+      cdo nco paraview python3-paraview udunits-bin)   # CF/export checks with the real tools
+for arg in "$@"; do
+  case $arg in
+    --with-slurm) pkgs+=(slurm-wlm munge) ;;
+    --with-fuzz) pkgs+=(clang-14 libclang-rt-14-dev) ;;
+    *) echo "install-deps: unknown option $arg" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -6,4 +6,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 "${1:-build}/clustertwin" validate tests/scenarios/reference/all_keys.yaml \
-  --key-reference=docs/scenario.md
+  --also tests/scenarios/reference/all_keys_trace.yaml --key-reference=docs/scenario.md

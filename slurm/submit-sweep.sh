@@ -6,8 +6,10 @@
 #   e.g. OUTDIR=study1 slurm/submit-sweep.sh configs/studies/sweep-demo.yaml --ntasks=2
 #
 # Prints "ARRAY_JOB_ID SUMMARY_JOB_ID". Variables: CLUSTERTWIN, OUTDIR (default
-# sweep-<date>-<pid>), PREFIX, TABLE, RANKS, EXTRA_ARGS, MAX_PARALLEL (array throttle,
-# default unlimited), WAIT=1 (block until the summary step ends; exit with its status).
+# sweep-<date>-<pid>), PREFIX, TABLE, RANKS, EXTRA_ARGS, SRUN_MPI, MAX_PARALLEL (array
+# throttle, default unlimited), WAIT=1 (block until the summary step ends; exit with its
+# status). The jobs get their settings as KEY=VALUE arguments, so this works on sites with
+# SBATCH_EXPORT=NONE.
 set -euo pipefail
 
 die() { echo "submit-sweep: $*" >&2; exit 2; }
@@ -15,8 +17,29 @@ die() { echo "submit-sweep: $*" >&2; exit 2; }
 STUDY=$1
 shift
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-CLUSTERTWIN=${CLUSTERTWIN:-clustertwin}
-command -v "$CLUSTERTWIN" >/dev/null || die "cannot run '$CLUSTERTWIN' (set CLUSTERTWIN=/path/to/clustertwin)"
+ME=submit-sweep
+# The clustertwin binary: CLUSTERTWIN, else the one this script was installed with, else
+# clustertwin on PATH, else build/clustertwin under the submit directory (a source tree).
+find_clustertwin() {
+  local c
+  if [[ -z ${CLUSTERTWIN:-} ]]; then
+    for c in "@CLUSTERTWIN_INSTALL_BIN@" "$(command -v clustertwin 2>/dev/null)" \
+      "$PWD/build/clustertwin"; do
+      if [[ -n $c && $c != *@* && -x $c ]]; then
+        CLUSTERTWIN=$c
+        break
+      fi
+    done
+  elif [[ $CLUSTERTWIN != */* ]]; then
+    c=$(command -v "$CLUSTERTWIN" 2>/dev/null) && CLUSTERTWIN=$c
+  fi
+  if [[ -z ${CLUSTERTWIN:-} || ! -x $CLUSTERTWIN || -d $CLUSTERTWIN ]]; then
+    echo "$ME: cannot find the clustertwin binary${CLUSTERTWIN:+ ('$CLUSTERTWIN' is not an executable file)};" \
+      "set CLUSTERTWIN=/path/to/clustertwin (in the environment or as an argument)" >&2
+    exit 2
+  fi
+}
+find_clustertwin
 [[ -f $STUDY ]] || die "$STUDY: no such file"
 
 COUNT=$("$CLUSTERTWIN" sweep "$STUDY" --count) || die "clustertwin sweep $STUDY --count failed"
@@ -29,14 +52,20 @@ mkdir -p "$OUTDIR"
 
 range=0-$((COUNT - 1))
 [[ -n ${MAX_PARALLEL:-} ]] && range+="%$MAX_PARALLEL"
-array=$(sbatch --parsable --array="$range" "$@" "$HERE/sweep.sbatch")
+job_settings=("CLUSTERTWIN=$CLUSTERTWIN" "STUDY=$STUDY" "OUTDIR=$OUTDIR" "PREFIX=$PREFIX")
+[[ -n ${RANKS:-} ]] && job_settings+=("RANKS=$RANKS")
+[[ -n ${EXTRA_ARGS:-} ]] && job_settings+=("EXTRA_ARGS=$EXTRA_ARGS")
+[[ -n ${SRUN_MPI:-} ]] && job_settings+=("SRUN_MPI=$SRUN_MPI")
+summary_settings=("CLUSTERTWIN=$CLUSTERTWIN" "OUTDIR=$OUTDIR" "COUNT=$COUNT" "PREFIX=$PREFIX"
+  "TABLE=$TABLE")
+array=$(sbatch --parsable --array="$range" "$@" "$HERE/sweep.sbatch" "${job_settings[@]}")
 array=${array%%;*}
 summary_args=(--parsable --dependency="afterok:$array" --kill-on-invalid-dep=yes)
 [[ ${WAIT:-0} == 1 ]] && summary_args+=(--wait)
 echo "submit-sweep: $COUNT variants of $STUDY: array job $array, outputs in $OUTDIR" >&2
 if [[ ${WAIT:-0} == 1 ]]; then
   set +e
-  summary=$(sbatch "${summary_args[@]}" "$HERE/summarize.sbatch")
+  summary=$(sbatch "${summary_args[@]}" "$HERE/summarize.sbatch" "${summary_settings[@]}")
   status=$?
   set -e
   summary=${summary%%;*}
@@ -49,5 +78,5 @@ if [[ ${WAIT:-0} == 1 ]]; then
   fi
   exit "$status"
 fi
-summary=$(sbatch "${summary_args[@]}" "$HERE/summarize.sbatch")
+summary=$(sbatch "${summary_args[@]}" "$HERE/summarize.sbatch" "${summary_settings[@]}")
 echo "$array ${summary%%;*}"

@@ -96,24 +96,17 @@ std::array<AcceleratorSpec, 3> make_presets() {
   return {h100, b200, gb200};
 }
 
-const std::array<AcceleratorSpec, 3>& presets() {
-  static const std::array<AcceleratorSpec, 3> kPresets = make_presets();
-  return kPresets;
-}
-
-constexpr std::array<std::string_view, 3> kNames = {"h100_sxm", "b200", "gb200"};
-
 }  // namespace
 
-const AcceleratorSpec* find_accelerator_preset(std::string_view name) {
-  for (const AcceleratorSpec& spec : presets()) {
-    if (spec.name == name) return &spec;
-  }
-  return nullptr;
+const Catalogue<AcceleratorSpec>& accelerator_catalogue() {
+  static const Catalogue<AcceleratorSpec> catalogue = [] {
+    const auto p = make_presets();
+    return Catalogue<AcceleratorSpec>(
+        {{"h100_sxm", "NVIDIA H100 SXM5 (700 W, HGX 8-GPU node)", p[0]},
+         {"b200", "NVIDIA B200 (1000 W, HGX 8-GPU node)", p[1]},
+         {"gb200", "NVIDIA GB200 (1200 W, 4 per NVL72 tray)", p[2]}});
+  }();
+  return catalogue;
 }
-
-std::span<const std::string_view> accelerator_preset_names() { return kNames; }
-
-std::span<const AcceleratorSpec> accelerator_presets() { return presets(); }
 
 }  // namespace ct::thermal

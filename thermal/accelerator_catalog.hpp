@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "common/catalogue.hpp"
+
 namespace ct::thermal {
 
 struct AcceleratorSpec {
@@ -49,11 +51,7 @@ struct AcceleratorSpec {
   double node_overhead_exponent = 3.0;
 };
 
-// Presets; nullptr if the name is unknown.
-const AcceleratorSpec* find_accelerator_preset(std::string_view name);
-// Names of the presets, in catalog order.
-std::span<const std::string_view> accelerator_preset_names();
-// All presets, in catalog order.
-std::span<const AcceleratorSpec> accelerator_presets();
+// The presets (accelerator.preset), in catalogue order.
+const Catalogue<AcceleratorSpec>& accelerator_catalogue();
 
 }  // namespace ct::thermal

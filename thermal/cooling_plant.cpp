@@ -100,14 +100,6 @@ std::array<CoolingPlantSpec, 4> make_presets() {
   return {air, evaporative, liquid, liquid_tower};
 }
 
-const std::array<CoolingPlantSpec, 4>& presets() {
-  static const std::array<CoolingPlantSpec, 4> kPresets = make_presets();
-  return kPresets;
-}
-
-constexpr std::array<std::string_view, 4> kNames = {"air_chiller_tower", "air_evaporative",
-                                                    "liquid_dry_cooler", "liquid_tower"};
-
 }  // namespace
 
 double rejection_temperature_c(const CoolingPlantSpec& spec, double dry_bulb_c, double wet_bulb_c) {
@@ -188,13 +180,18 @@ PlantOutput plant_output(const CoolingPlantSpec& spec, double it_power_w, double
   return out;
 }
 
-const CoolingPlantSpec* find_cooling_plant_preset(std::string_view name) {
-  for (const CoolingPlantSpec& spec : presets()) {
-    if (spec.name == name) return &spec;
-  }
-  return nullptr;
+const Catalogue<CoolingPlantSpec>& cooling_plant_catalogue() {
+  static const Catalogue<CoolingPlantSpec> catalogue = [] {
+    std::vector<Catalogue<CoolingPlantSpec>::Entry> e;
+    const char* what[] = {"air: chilled water with a cooling tower and an integrated economizer",
+                          "air: direct evaporative cooling of the intake air",
+                          "liquid: warm-water cold plates, dry cooler, trim chiller",
+                          "liquid: cold plates with a cooling tower"};
+    int i = 0;
+    for (const CoolingPlantSpec& p : make_presets()) e.push_back({p.name, what[i++], p});
+    return Catalogue<CoolingPlantSpec>(std::move(e));
+  }();
+  return catalogue;
 }
-
-std::span<const std::string_view> cooling_plant_preset_names() { return kNames; }
 
 }  // namespace ct::thermal

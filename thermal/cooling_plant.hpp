@@ -47,6 +47,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/catalogue.hpp"
 #include "thermal/heat_rejection.hpp"
 
 namespace ct::thermal {
@@ -122,7 +123,6 @@ PlantOutput plant_output(const CoolingPlantSpec& spec, double it_power_w, double
                          double wet_bulb_c);
 
 // Presets; nullptr if the name is unknown.
-const CoolingPlantSpec* find_cooling_plant_preset(std::string_view name);
-std::span<const std::string_view> cooling_plant_preset_names();
+const Catalogue<CoolingPlantSpec>& cooling_plant_catalogue();
 
 }  // namespace ct::thermal

@@ -64,13 +64,6 @@ std::array<SyntheticClimate, 3> make_presets() {
   return {warm, temperate, cold};
 }
 
-const std::array<SyntheticClimate, 3>& presets() {
-  static const std::array<SyntheticClimate, 3> kPresets = make_presets();
-  return kPresets;
-}
-
-constexpr std::array<std::string_view, 3> kNames = {"warm_summer", "temperate", "cold"};
-
 [[noreturn]] void bad_time(std::string_view text, const std::string& why) {
   throw std::invalid_argument("invalid ISO 8601 UTC time '" + std::string(text) + "': " + why);
 }
@@ -130,14 +123,15 @@ WeatherSample sample(const SyntheticClimate& c, double unix_time_s) {
   return {dry_bulb_c, dry_bulb_c - depression_k};
 }
 
-const SyntheticClimate* find_climate_preset(std::string_view name) {
-  for (const SyntheticClimate& c : presets()) {
-    if (c.name == name) return &c;
-  }
-  return nullptr;
+const Catalogue<SyntheticClimate>& climate_catalogue() {
+  static const Catalogue<SyntheticClimate> catalogue = [] {
+    const auto p = make_presets();
+    return Catalogue<SyntheticClimate>({{p[0].name, "hot summers (like Dallas–Fort Worth)", p[0]},
+                                        {p[1].name, "temperate (like Frankfurt)", p[1]},
+                                        {p[2].name, "cold (like Luleå)", p[2]}});
+  }();
+  return catalogue;
 }
-
-std::span<const std::string_view> climate_preset_names() { return kNames; }
 
 double parse_iso8601_utc(std::string_view text) {
   std::size_t pos = 0;
@@ -245,6 +239,44 @@ WeatherSample HourlyWeather::sample(double unix_time_s) const {
   const WeatherSample& b = samples_[i];
   return {a.dry_bulb_c + w * (b.dry_bulb_c - a.dry_bulb_c),
           a.wet_bulb_c + w * (b.wet_bulb_c - a.wet_bulb_c)};
+}
+
+WeatherSample HourlyWeather::mean_over(double start_s, double end_s) const {
+  if (start_s == end_s) return sample(start_s);
+  if (end_s < start_s) std::swap(start_s, end_s);
+  const double span_s = end_s - start_s;
+  double a = start_s;
+  double b = end_s;
+  WeatherSample sum{0.0, 0.0};
+  auto add = [&](const WeatherSample& w, double weight_s) {
+    sum.dry_bulb_c += w.dry_bulb_c * weight_s;
+    sum.wet_bulb_c += w.wet_bulb_c * weight_s;
+  };
+  if (a < times_s_.front()) {  // clamped: first record
+    const double end = std::min(b, times_s_.front());
+    add(samples_.front(), end - a);
+    a = end;
+  }
+  if (b > times_s_.back()) {  // clamped: last record
+    const double begin = std::max(a, times_s_.back());
+    add(samples_.back(), b - begin);
+    b = begin;
+  }
+  if (a < b) {  // times_s_.front() ≤ a < b ≤ times_s_.back(): at least two records
+    auto i = static_cast<std::size_t>(std::upper_bound(times_s_.begin(), times_s_.end(), a) -
+                                      times_s_.begin()) -
+             1;
+    i = std::min(i, times_s_.size() - 2);
+    while (a < b) {
+      const double end = std::min(b, times_s_[i + 1]);
+      const WeatherSample wa = sample(a);
+      const WeatherSample wb = sample(end);
+      add({0.5 * (wa.dry_bulb_c + wb.dry_bulb_c), 0.5 * (wa.wet_bulb_c + wb.wet_bulb_c)}, end - a);
+      a = end;
+      ++i;
+    }
+  }
+  return {sum.dry_bulb_c / span_s, sum.wet_bulb_c / span_s};
 }
 
 HourlyWeather HourlyWeather::load_csv(const std::string& path) {

@@ -16,6 +16,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/catalogue.hpp"
+
 namespace ct::thermal {
 
 struct WeatherSample {
@@ -38,9 +40,8 @@ struct SyntheticClimate {
 
 WeatherSample sample(const SyntheticClimate& climate, double unix_time_s);
 
-// Presets; nullptr if unknown.
-const SyntheticClimate* find_climate_preset(std::string_view name);
-std::span<const std::string_view> climate_preset_names();
+// The synthetic climate presets (weather.climate).
+const Catalogue<SyntheticClimate>& climate_catalogue();
 
 // Hourly (or any strictly increasing) weather records, linearly interpolated, held constant
 // before the first and after the last record.
@@ -55,6 +56,9 @@ class HourlyWeather {
   HourlyWeather(std::vector<double> times_s, std::vector<WeatherSample> samples);
 
   WeatherSample sample(double unix_time_s) const;
+  // Exact average of the interpolated (and clamped) records over [start_s, end_s]: the tick
+  // mean (trapezoids between records). sample(start_s) when the interval is empty.
+  WeatherSample mean_over(double start_s, double end_s) const;
   std::size_t size() const { return times_s_.size(); }
   double first_time_s() const { return times_s_.front(); }
   double last_time_s() const { return times_s_.back(); }

@@ -34,6 +34,46 @@ FabricSpec fabric_preset_gb200_nvl72() {
   return f;
 }
 
+// NVIDIA HGX B200 datasheet: NVLink 5, 1.8 TB/s GPU-to-GPU (both directions) in an 8-GPU
+// NVSwitch domain. NVIDIA ConnectX-8 SuperNIC datasheet: 800 Gb/s per port (100e9 B/s), one per
+// GPU in a rail-optimized fabric; NVIDIA Quantum-X800 Q3400 switch: 144 ports of 800 Gb/s XDR
+// InfiniBand. Quantum-X800 publishes no port-to-port latency: the hop latency stays at the
+// Quantum-2 NDR value (130 ns; DESIGN.md §3 gives 130–150 ns), an assumption. Tier hops, cable
+// lengths and the NIC latency are the defaults.
+FabricSpec fabric_preset_b200_800g() {
+  FabricSpec f;
+  f.scaleup = ScaleupDomain::node;
+  f.scaleup_bandwidth_bytes_per_s = 900e9;
+  for (TierSpec* t : {&f.leaf, &f.spine, &f.core, &f.campus}) t->bandwidth_bytes_per_s = 100e9;
+  return f;
+}
+
+namespace {
+// The preset table behind fabric_catalogue().
+struct FabricPreset {
+  const char* name;
+  const char* description;
+  FabricSpec (*make)();
+};
+constexpr FabricPreset kFabricPresets[] = {
+    {"h100_ndr", "HGX H100, NVLink 4 node domain, ConnectX-7 400G, InfiniBand NDR",
+     fabric_preset_h100_ndr},
+    {"gb200_nvl72", "GB200 NVL72, NVLink 5 rack domain (72 GPUs), ConnectX-8 800G",
+     fabric_preset_gb200_nvl72},
+    {"b200_800g", "HGX B200, NVLink 5 node domain, ConnectX-8 800G, InfiniBand XDR",
+     fabric_preset_b200_800g},
+};
+}  // namespace
+
+const Catalogue<FabricSpec>& fabric_catalogue() {
+  static const Catalogue<FabricSpec> catalogue = [] {
+    std::vector<Catalogue<FabricSpec>::Entry> e;
+    for (const FabricPreset& p : kFabricPresets) e.push_back({p.name, p.description, p.make()});
+    return Catalogue<FabricSpec>(std::move(e));
+  }();
+  return catalogue;
+}
+
 namespace {
 
 void check_positive(double value, const std::string& what) {

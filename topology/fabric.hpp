@@ -14,7 +14,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <string_view>
 
+#include "common/catalogue.hpp"
 #include "topology/campus.hpp"
 
 namespace ct::topology {
@@ -56,8 +58,14 @@ struct FabricSpec {
 
 // Presets. H100: the defaults above. GB200 NVL72: 72-GPU rack domain, NVLink 5 at 1.8 TB/s per
 // GPU both directions (900e9 per direction), ConnectX-8 at 800 Gb/s (100e9 B/s) per GPU.
+// B200 800G: HGX B200 (8-GPU NVLink 5 node domain, 1.8 TB/s per GPU both directions) with one
+// ConnectX-8 SuperNIC at 800 Gb/s per GPU on Quantum-X800 (XDR) switches.
 FabricSpec fabric_preset_h100_ndr();
 FabricSpec fabric_preset_gb200_nvl72();
+FabricSpec fabric_preset_b200_800g();
+
+// The presets by name, in catalogue order (the scenario's fabric.preset values).
+const Catalogue<FabricSpec>& fabric_catalogue();
 
 // Throws std::invalid_argument naming the offending field.
 void validate(const FabricSpec& fabric);

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
+#include <ctime>
 #include <stdexcept>
 #include <thread>
 
@@ -17,6 +19,7 @@
 #include "thermal/junction.hpp"
 #include "thermal/thermal_cycles.hpp"
 #include "twin/engine_state.hpp"
+#include "twin/queue.hpp"
 
 namespace ct::twin {
 
@@ -89,12 +92,12 @@ void Engine::State::setup() {
   spine_table = faults::make_scope_hazard_table(model, faults::Scope::spine_switch);
   job_table = faults::make_scope_hazard_table(model, faults::Scope::job);
   scratch_rates.resize(faults::kFailureClassCount);
-  double per_acc = 0.0;  // job-scope rate per accelerator of a job
-  for (int k = 0; k < job_table.count; ++k)
-    per_acc += job_table.steady_rate_per_s[k] + job_table.cycling_rate_per_s[k];
-  for (auto& job : control.jobs)
-    job.rate_per_s =
-        sc.faults.enabled ? per_acc * static_cast<double>(job.work->accelerators()) : 0.0;
+  job_rate_per_accelerator = 0.0;  // job-scope rate per accelerator of a job
+  if (sc.faults.enabled)
+    for (int k = 0; k < job_table.count; ++k)
+      job_rate_per_accelerator += job_table.steady_rate_per_s[k] + job_table.cycling_rate_per_s[k];
+  for (auto& job : control.jobs) configure_job(job);
+  if (sc.queue) queue = std::make_unique<Queue>(*this);
 
   // Initial conditions: plant at idle load, junctions at their idle steady state.
   double wet = 0;
@@ -177,22 +180,93 @@ void Engine::State::setup() {
 
   series.configure(dt, ticks_per_output, block.rack_count);
   declare_series();
-  lay_out_reduction();
-  // Kernel scratch, sized once.
-  const std::size_t n_jobs = control.jobs.size();
-  job_min_clock.assign(n_jobs, kInf);
-  rack_job_time.assign(n_jobs * kCategoryCount, 0.0);
-  rack_job_energy.assign(n_jobs * kCategoryCount, 0.0);
-  rack_job_touched.assign(n_jobs, 0);
-  rack_stretch_nodes.assign(n_jobs, 0);
-  rack_stretch_jobs.reserve(n_jobs);
-  job_end_running.assign(n_jobs, -1);
-  job_end_node_power_w.assign(n_jobs, 0.0);
-  tick_fast_nodes.assign(n_jobs + 1, 0);
-  tick_job_nodes.assign(n_jobs, 0);
   node_swing_k.assign(static_cast<std::size_t>(apn), 0.0f);
   for (auto* v : {&node_t0_c, &node_dynamic_w, &node_run_activity, &node_thermal_w, &node_sample_c})
     v->assign(static_cast<std::size_t>(apn), 0.0);
+  size_job_scratch();
+  lay_out_reduction();
+}
+
+// Kernel scratch per job slot (grown with the slots, never per tick).
+void Engine::State::size_job_scratch() {
+  const std::size_t n_jobs = control.jobs.size();
+  job_min_clock.resize(n_jobs, kInf);
+  rack_job_time.resize(n_jobs * kCategoryCount, 0.0);
+  rack_job_energy.resize(n_jobs * kCategoryCount, 0.0);
+  rack_job_energy_all.resize(n_jobs, 0.0);
+  rack_job_touched.resize(n_jobs, 0);
+  rack_stretch_nodes.resize(n_jobs, 0);
+  rack_stretch_jobs.reserve(n_jobs);
+  job_end_running.resize(n_jobs, -1);
+  job_end_node_power_w.resize(n_jobs, 0.0);
+  tick_fast_nodes.resize(n_jobs + 1, 0);
+  tick_job_nodes.resize(n_jobs, 0);
+}
+
+void Engine::State::configure_job(JobControl::Job& job) {
+  job.tracked.clear();
+  for (int c = 0; c < kCategoryCount; ++c)
+    if (job.work->tracked_categories() & (1u << c)) job.tracked.push_back(c);
+  job.rate_per_s = job_rate_per_accelerator * static_cast<double>(job.work->accelerators());
+}
+
+int Engine::State::add_job_slot() {
+  for (std::size_t j = 0; j < control.jobs.size(); ++j)
+    if (!control.jobs[j].active && !control.jobs[j].work) return static_cast<int>(j);
+  control.jobs.emplace_back();
+  control.jobs.back().active = false;
+  size_job_scratch();
+  layout_dirty = true;
+  return static_cast<int>(control.jobs.size()) - 1;
+}
+
+void Engine::State::activate_job_slot(int slot) {
+  JobControl::Job& job = control.jobs[slot];
+  job.active = true;
+  configure_job(job);
+  for (std::int64_t n : job.alloc.nodes) {
+    control.node_job[n] = static_cast<std::int16_t>(slot);
+    control.node_role[n] = NodeRole::active;
+  }
+  // A fresh job-scope failure channel (the slot's life counts every job it held).
+  ++job.life;
+  job.hazard = 0.0;
+  job.threshold = faults::failure_threshold(
+      seed, faults::component_key(faults::Scope::job, static_cast<std::uint64_t>(slot)), job.life);
+  job.interruptions = 0;
+  job.tick = JobTick{};
+  job_end_running[static_cast<std::size_t>(slot)] = -1;
+  job_end_node_power_w[static_cast<std::size_t>(slot)] = 0.0;
+  layout_dirty = true;
+}
+
+void Engine::State::release_job_slot(int slot) {
+  JobControl::Job& job = control.jobs[slot];
+  for (std::size_t n = 0; n < control.node_job.size(); ++n) {
+    if (control.node_job[n] != slot) continue;
+    control.node_job[n] = -1;
+    // Nodes under repair stay so and return to the pool when repaired.
+    if (control.node_role[n] != NodeRole::repairing) control.node_role[n] = NodeRole::free;
+  }
+  job.work.reset();
+  job.alloc = Allocation{};
+  job.active = false;
+  job.tick = JobTick{};
+  layout_dirty = true;
+}
+
+TickReduction& Engine::State::tick_reduction() {
+  if (layout_dirty || !reduction) {
+    const ReductionSlots before = slots;
+    lay_out_reduction();
+    if (!reduction || before.n_sums != slots.n_sums || before.n_maxima != slots.n_maxima ||
+        before.n_slots != slots.n_slots) {
+      if (reduction) stats.mpi_reduce_s += reduction->seconds_in_mpi();
+      reduction = std::make_unique<TickReduction>(slots.n_sums, slots.n_maxima, slots.n_slots);
+    }
+    layout_dirty = false;
+  }
+  return *reduction;
 }
 
 void Engine::State::place_jobs() {
@@ -220,8 +294,6 @@ void Engine::State::place_jobs() {
       control.node_job[n] = static_cast<std::int16_t>(j);
       control.node_role[n] = NodeRole::spare;
     }
-    for (int c = 0; c < kCategoryCount; ++c)
-      if (job.work->tracked_categories() & (1u << c)) job.tracked.push_back(c);
     job.threshold =
         faults::failure_threshold(seed, faults::component_key(faults::Scope::job, j), 0);
     control.jobs.push_back(std::move(job));
@@ -247,8 +319,9 @@ void Engine::State::lay_out_reduction() {
   l.large_damage = s++;
   l.expected = s, s += faults::kFailureClassCount;
   for (auto& job : control.jobs) {
-    job.sum_base = s;
-    s += 2 * static_cast<int>(job.tracked.size());
+    job.sum_base = job.active ? s : -1;
+    if (job.active) s += 2 * static_cast<int>(job.tracked.size());
+    job.energy_slot = job.active ? s++ : -1;
   }
   l.n_sums = s;
   l.max_junction = m++;
@@ -287,8 +360,9 @@ void Engine::State::emit_event(double t, EventKind kind, int cls, std::int64_t i
 // Control: each job advances its state machine over the tick and says what its units do.
 void Engine::State::jobs_begin_tick(double t0_s, double t1_s) {
   for (auto& job : control.jobs) {
-    job.work->begin_tick(t0_s, t1_s, job.tick);
+    job.interrupted_this_tick = false;
     job.hazard_cut_f = 1.0;
+    if (job.active) job.work->begin_tick(t0_s, t1_s, job.tick);
   }
 }
 
@@ -319,8 +393,9 @@ void Engine::State::grid_tick(double t0_s, double dry_c, double wet_c) {
   // Power smoothing: stalled accelerators keep a floor of their running activity.
   if (sc.grid.policy.kind == power::PolicyKind::power_smoothing)
     for (auto& job : control.jobs)
-      job.tick.raise_stalled_activity(sc.grid.policy.smoothing_floor_fraction *
-                                      job.tick.running_activity);
+      if (job.active)
+        job.tick.raise_stalled_activity(sc.grid.policy.smoothing_floor_fraction *
+                                        job.tick.running_activity);
 }
 
 // After the Allreduce (replicated): the plant at the reduced IT power, energy, water, carbon,
@@ -370,6 +445,7 @@ void Engine::State::facility_after_reduction(TickReduction& red, double t0_s, do
   const power::TickGridRates rates =
       fa.ledger.add(p.facility_power_w, dt, fa.carbon_g_per_kwh, price);
   series.add_time(ids.carbon, rates.carbon_g_per_s);
+  carbon_g_per_j_it = it_w > 0 ? rates.carbon_g_per_s / it_w : 0.0;
   series.add_time(ids.cost, rates.cost_usd_per_s);
   series.add_ratio(ids.price, price * p.facility_power_w * dt, p.facility_power_w * dt);
   fa.swing->observe(p.facility_power_w);
@@ -386,7 +462,10 @@ void Engine::State::jobs_end_tick(TickReduction& red) {
   const double* maxima = red.maxima();
   for (std::size_t j = 0; j < control.jobs.size(); ++j) {
     JobControl::Job& job = control.jobs[j];
+    if (!job.active) continue;
     JobSums js;
+    js.energy_all_j = from_fixed(sums[job.energy_slot], kJouleScale);
+    job.tick_energy_j = js.energy_all_j;
     for (std::size_t k = 0; k < job.tracked.size(); ++k) {
       const int c = job.tracked[k];
       js.time_s[c] = from_fixed(sums[job.sum_base + 2 * static_cast<int>(k)], kSecondScale);
@@ -413,7 +492,6 @@ Figures Engine::run(io::OutputFile* out, const ProgressOptions& progress,
   State& s = *s_;
   s.out = out;
   const ReductionSlots& sl = s.slots;
-  TickReduction red(sl.n_sums, sl.n_maxima, sl.n_slots);
   const double wall0 = MPI_Wtime();
   double last_log = wall0;
   double last_save = wall0;
@@ -423,11 +501,13 @@ Figures Engine::run(io::OutputFile* out, const ProgressOptions& progress,
     double wet = 0.0;
     const double dry = s.weather_dry_c(t0 + 0.5 * s.dt, &wet);
 
-    s.fail_slow_begin_tick(t0, t1);  // fail-slow onsets; each job's slowest member
-    s.jobs_begin_tick(t0, t1);       // control: what each job's units do this tick
-    s.grid_tick(t0, dry, wet);       // the caps in force, power smoothing
-    s.prepare_fast();                // per-job constants of the kernel's fast path
+    if (s.queue) s.queue->begin_tick(t0);  // arrivals, scheduling decisions (new jobs start)
+    s.fail_slow_begin_tick(t0, t1);        // fail-slow onsets; each job's slowest member
+    s.jobs_begin_tick(t0, t1);             // control: what each job's units do this tick
+    s.grid_tick(t0, dry, wet);             // the caps in force, power smoothing
+    s.prepare_fast();                      // per-job constants of the kernel's fast path
     if (k % s.hazard_every == 0) s.hazard_update(t0);
+    TickReduction& red = s.tick_reduction();  // its layout follows the jobs that run
     red.clear();
     s.kernel(red, t0);  // every local accelerator: clock, power, junction, cycles, accounting
     // Stop and save requests ride on the tick's reduction, so every rank acts on the same tick.
@@ -444,6 +524,7 @@ Figures Engine::run(io::OutputFile* out, const ProgressOptions& progress,
     s.jobs_end_tick(red);
     s.failures_tick(red, t0, t1);  // failures in (time, key) order, then repairs
     s.fail_slow_end_tick(t0, t1);  // slow nodes found by now are swapped for spares
+    if (s.queue) s.queue->end_tick(t1, s.carbon_g_per_j_it);  // jobs that end hand nodes back
 
     if ((k + 1) % s.ticks_per_output == 0) {
       const double ws0 = MPI_Wtime();
@@ -458,7 +539,8 @@ Figures Engine::run(io::OutputFile* out, const ProgressOptions& progress,
       if (wait_s > 0) std::this_thread::sleep_for(std::chrono::duration<double>(wait_s));
     }
     const bool stop = red.maxima()[sl.stop] > 0.0;
-    if (!control.restart_path.empty() && (stop || red.maxima()[sl.save] > 0.0)) {
+    const bool save = red.maxima()[sl.save] > 0.0;
+    if (!control.restart_path.empty() && (stop || save)) {
       s.write_restart(control.restart_path, k + 1);
       last_save = MPI_Wtime();
       spdlog::info("restart file written at t = {:.0f} s: {}", t1, control.restart_path);
@@ -468,8 +550,11 @@ Figures Engine::run(io::OutputFile* out, const ProgressOptions& progress,
       break;
     }
     if (s.rank == 0 && !progress.quiet) {
+      // Progress on standard error: a line every log_interval_wall_s in a log file (batch
+      // jobs), or one line rewritten in place on a terminal.
       const double now = MPI_Wtime();
-      if (now - last_log >= progress.log_interval_wall_s || k + 1 == s.ticks) {
+      const bool last = k + 1 == s.ticks;
+      if (now - last_log >= progress.log_interval_wall_s || last) {
         last_log = now;
         const double wall = now - wall0;
         const double done = static_cast<double>(k + 1) / static_cast<double>(s.ticks);
@@ -477,14 +562,27 @@ Figures Engine::run(io::OutputFile* out, const ProgressOptions& progress,
             static_cast<double>(k + 1 - s.start_tick) / static_cast<double>(s.ticks - s.start_tick);
         const double speed = (t1 - static_cast<double>(s.start_tick) * s.dt) / std::max(wall, 1e-9);
         const double eta = wall / run_done - wall;
-        spdlog::info("t = {:.2f} d ({:5.1f}%)  {:.0f} simulated s per wall s  ETA {:.0f} s",
-                     t1 / 86400.0, 100.0 * done, speed, eta);
+        const std::string line =
+            fmt::format("t = {:.2f} d ({:5.1f}%)  {:.0f} simulated s per wall s  ETA {}",
+                        t1 / 86400.0, 100.0 * done, speed,
+                        eta < 120    ? fmt::format("{:.0f} s", eta)
+                        : eta < 7200 ? fmt::format("{:.1f} min", eta / 60)
+                                     : fmt::format("{:.1f} h", eta / 3600));
+        if (progress.live_line) {
+          char clock[16];
+          const std::time_t wall_clock = std::time(nullptr);
+          std::strftime(clock, sizeof clock, "%H:%M:%S", std::localtime(&wall_clock));
+          std::fprintf(stderr, "\r[%s] %s\033[K%s", clock, line.c_str(), last ? "\n" : "");
+          std::fflush(stderr);
+        } else {
+          spdlog::info("{}", line);
+        }
       }
     }
   }
   s.stats.ticks = s.ticks;
   s.stats.wall_s = MPI_Wtime() - wall0;
-  s.stats.mpi_reduce_s = red.seconds_in_mpi();
+  s.stats.mpi_reduce_s += s.reduction ? s.reduction->seconds_in_mpi() : 0.0;
   return s.summary();
 }
 
@@ -495,7 +593,8 @@ Figures Engine::State::summary() const {
   const double sim_s = static_cast<double>(ticks) * dt;
   const double n_acc = static_cast<double>(campus.accelerators());
   WorkloadTotals totals;
-  for (const auto& job : control.jobs) job.work->add_figures(totals);
+  for (const auto& job : control.jobs)
+    if (job.active) job.work->add_figures(totals);
   const double allocated = n_acc * sim_s - a.time_total[unallocated];
   f.emplace_back("simulated_s", sim_s);
   f.emplace_back("accelerators", n_acc);
@@ -551,6 +650,7 @@ Figures Engine::State::summary() const {
     f.emplace_back(
         "failures_" + std::string(faults::failure_class_name(static_cast<faults::FailureClass>(c))),
         static_cast<double>(a.failures_by_class[c]));
+  if (queue) queue->add_figures(f, sim_s);
   return f;
 }
 

@@ -19,7 +19,8 @@ namespace ct::twin {
 
 struct ProgressOptions {
   bool quiet = false;
-  double log_interval_wall_s = 5.0;
+  double log_interval_wall_s = 5.0;  // wall seconds between progress lines
+  bool live_line = false;            // standard error is a terminal: one line, rewritten in place
 };
 
 // Summary figures of one run, in the order they are written to /summary.
@@ -70,6 +71,8 @@ class Engine {
   // Accelerators of all jobs.
   std::int64_t job_accelerators() const;
 
+  // Tables written once at the end of a run (/jobs_table with a queue). Collective.
+  void write_tables(io::OutputFile& out) const;
   // What the engine writes: the series, rack layout of this rank, and the code tables.
   std::vector<io::SeriesSpec> series() const;
   io::RackLayout rack_layout() const;

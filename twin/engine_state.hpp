@@ -31,6 +31,7 @@
 #include "twin/engine.hpp"
 #include "twin/fail_slow.hpp"
 #include "twin/job_tick.hpp"
+#include "twin/queue.hpp"
 #include "twin/series.hpp"
 #include "twin/tick_reduction.hpp"
 #include "twin/workload.hpp"
@@ -64,7 +65,7 @@ struct FastTick {
   double swing_per_r = 0.0;  // in-iteration ΔT_pp·running s per unit of R (K·s per K/W)
   // The node constants in the tick reduction's fixed point: a rank adds count × these, so the
   // sums stay exact integers whatever the decomposition, with no per-rack rounding.
-  std::int64_t node_power_fx = 0, node_running_fx = 0;
+  std::int64_t node_power_fx = 0, node_running_fx = 0, node_energy_all_fx = 0;
   std::array<std::int64_t, kCategoryCount> node_time_fx{}, node_energy_fx{};
 };
 
@@ -138,6 +139,12 @@ struct JobControl {
     // then); reset at each tick's start.
     double hazard_cut_f = 1.0;
     std::int64_t interruptions = 0;
+    // Dynamic jobs (the queue's): a slot is reused once its job ends.
+    bool active = true;
+    std::int64_t queue_index = -1;  // the queue's record of the job in this slot, −1 static
+    int energy_slot = -1;           // reduction slot of the job's total energy this tick
+    double tick_energy_j = 0.0;     // its units' energy this tick (all categories)
+    bool interrupted_this_tick = false;
   };
   std::vector<std::int16_t> node_job;  // owning job (active or spare), −1 none
   std::vector<NodeRole> node_role;
@@ -159,13 +166,6 @@ struct JobControl {
     repairs = {};
     for (const auto& r : queue) repairs.push(r);
     ar(node_job, node_role, spine_next_s, spine_life);
-    for (Job& job : jobs) {
-      ar(job.alloc, job.hazard, job.threshold, job.life, job.interruptions);
-      if constexpr (std::is_same_v<Archive, archive::Writer>)
-        job.work->save(ar);
-      else
-        job.work->load(ar);
-    }
   }
 };
 
@@ -272,6 +272,19 @@ struct Engine::State {
   // --- set-up (engine.cpp) ---
   void setup();
   void place_jobs();
+  // Dynamic job slots (the queue): a free or new slot; activation once its work and
+  // allocation are set; release when the job ends (its nodes go back to the pool).
+  int add_job_slot();
+  void size_job_scratch();
+  void configure_job(JobControl::Job& job);  // tracked categories, job-scope failure rate
+  double job_rate_per_accelerator = 0.0;     // job-scope failure rate per accelerator
+  void activate_job_slot(int slot);
+  void release_job_slot(int slot);
+  bool layout_dirty = true;
+  std::unique_ptr<TickReduction> reduction;
+  TickReduction& tick_reduction();  // rebuilt when the layout changed
+  std::unique_ptr<Queue> queue;
+  double carbon_g_per_j_it = 0.0;  // this tick: grid CO2 per joule of IT energy (with overhead)
   void declare_series();
   void lay_out_reduction();
   double weather_dry_c(double t, double* wet) const;
@@ -309,6 +322,7 @@ struct Engine::State {
   std::vector<std::int64_t> tick_job_nodes;   // per job: its nodes that are up this tick
   std::vector<double> job_min_clock;
   std::vector<double> rack_job_time, rack_job_energy;  // per job × category
+  std::vector<double> rack_job_energy_all;             // per job: all categories
   std::vector<std::int8_t> rack_job_touched;
   std::vector<int> rack_jobs_touched;
   std::vector<std::int64_t> rack_stretch_nodes;  // per job: its nodes in this rack (stretch ticks)
@@ -349,11 +363,9 @@ struct Engine::State {
 
   // --- restart (restart.cpp) ---
   template <class Archive>
-  void serialize_replicated(Archive& ar) {
-    ar(control, fail_slow, facility, acct, job_end_running, job_end_node_power_w);
-    series.serialize_replicated(ar);
-  }
+  void serialize_replicated(Archive& ar);
   void write_restart(const std::string& path, std::int64_t next_tick);
+  void check_restored(const std::string& path) const;
 };
 
 }  // namespace ct::twin

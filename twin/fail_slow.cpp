@@ -98,6 +98,7 @@ void Engine::State::fail_slow_begin_tick(double t0_s, double t1_s) {
   // Each job's slowest member over the tick: intervals of the events on its nodes.
   std::vector<faults::SlowInterval> intervals;
   for (std::size_t j = 0; j < control.jobs.size(); ++j) {
+    if (!control.jobs[j].active) continue;  // a free slot of the queue
     intervals.clear();
     for (const FailSlowState::Event& e : st.active) {
       const auto cls = static_cast<faults::FailSlowClass>(e.cls);

@@ -96,6 +96,7 @@ Loss Engine::State::interrupt_job(int j, FailureHit h, bool nodes_changed) {
   if (nodes_changed) job.work->nodes_changed(job.alloc);
   h.nodes_missing = !job.alloc.missing_slots.empty();
   const Loss loss = job.work->fail(h);
+  job.interrupted_this_tick = true;
   move_to_lost(loss);
   // The job-scope hazard grows only while the job runs: its running time of this tick after
   // the interruption (booked before it was known) does not count.

@@ -302,9 +302,10 @@ void Engine::State::prepare_fast() {
   fast.resize(n_jobs + 1);
   for (std::size_t f = 0; f <= n_jobs; ++f) {
     const bool in_job = f < n_jobs;
-    const JobTick& jt = in_job ? control.jobs[f].tick : idle_tick;
     FastTick& ft = fast[f];
     ft = FastTick{};
+    if (in_job && !control.jobs[f].active) continue;  // a free slot: no node refers to it
+    const JobTick& jt = in_job ? control.jobs[f].tick : idle_tick;
     // The power-cap clock, exactly as the governor computes it (dvfs_governor.hpp).
     const double peak_activity = jt.peak_activity();
     const double cap_margin_w = facility.accelerator_cap_w - spec.idle_w;
@@ -365,6 +366,7 @@ void Engine::State::prepare_fast() {
       ft.end_running = ft.traj.boundaries > 0 ? ft.traj.last_running : jt.first_running;
     }
     ft.node_power_fx = to_fixed(ft.node_power_w, kWattScale);
+    for (int c = 0; c < kCategoryCount; ++c) ft.node_energy_all_fx += ft.node_energy_fx[c];
     ft.node_running_fx = to_fixed(jt.run_f * dt * n, kSecondScale);
   }
 }
@@ -571,6 +573,7 @@ void Engine::State::kernel(TickReduction& red, double t0_s) {
           jt_time[c] += node_time[c];
           jt_energy[c] += node_energy[c] + per_second * node_time[c];
         }
+        rack_job_energy_all[j] += node_w * dt;
       }
       rack_p += node_w;
       slow_p += node_w;
@@ -609,6 +612,8 @@ void Engine::State::kernel(TickReduction& red, double t0_s) {
           jt_time[c] = 0.0;
           jt_energy[c] = 0.0;
         }
+        sums[job.energy_slot] += to_fixed(rack_job_energy_all[jj], kJouleScale);
+        rack_job_energy_all[jj] = 0.0;
         rack_job_touched[jj] = 0;
       }
       rack_jobs_touched.clear();
@@ -643,6 +648,7 @@ void Engine::State::kernel(TickReduction& red, double t0_s) {
         sums[job.sum_base + 2 * static_cast<int>(q)] += n * ft.node_time_fx[c];
         sums[job.sum_base + 2 * static_cast<int>(q) + 1] += n * ft.node_energy_fx[c];
       }
+      sums[job.energy_slot] += n * ft.node_energy_all_fx;
       if (job.tick.run_f > 0.0) job_min_clock[fi] = std::min(job_min_clock[fi], ft.clock);
     }
   }

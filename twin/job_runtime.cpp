@@ -50,7 +50,10 @@ JobTickShare JobRuntime::advance(double t0_s, double t1_s) {
           until_checkpoint = t_.checkpoint_interval_s - running_since_checkpoint_s_;
         until_checkpoint = std::max(until_checkpoint, 0.0);
         const double until_write = write_in_flight_ ? std::max(write_end_s_ - t, 0.0) : kNever;
-        const double seg = std::min({t1_s - t, until_checkpoint, until_write});
+        const double until_done = t_.work_iterations > 0.0
+                                      ? std::max(t_.work_iterations - iterations_, 0.0) * t_.step_s
+                                      : kNever;
+        const double seg = std::min({t1_s - t, until_checkpoint, until_write, until_done});
         iterations_ += seg / t_.step_s;
         running_since_checkpoint_s_ += seg;
         tick_running_s_ += seg;
@@ -60,6 +63,13 @@ JobTickShare JobRuntime::advance(double t0_s, double t1_s) {
         if (write_in_flight_ && seg == until_write) {
           write_in_flight_ = false;
           make_durable(write_iterations_, t);
+        }
+        if (seg == until_done && seg < until_checkpoint) {
+          // The work is done: exact, not the rounding of seg / step_s.
+          iterations_ = t_.work_iterations;
+          done_at_s_ = t;
+          enter(JobPhase::done, kNever);
+          break;
         }
         if (seg == until_checkpoint) {
           // Snapshot: the state that becomes durable when the write completes.
@@ -88,6 +98,11 @@ JobTickShare JobRuntime::advance(double t0_s, double t1_s) {
             make_durable(snapshot_iterations_, t);
           }
           enter(JobPhase::running, kNever);
+          if (stop_requested_) {
+            stopped_ = true;
+            done_at_s_ = t;
+            enter(JobPhase::done, kNever);
+          }
         }
         break;
       }
@@ -118,6 +133,10 @@ JobTickShare JobRuntime::advance(double t0_s, double t1_s) {
       case JobPhase::waiting:
         share.waiting_s += t1_s - t;
         add_segment(t, t1_s, SegmentKind::waiting);
+        t = t1_s;
+        break;
+      case JobPhase::done:
+        share.done_s += t1_s - t;
         t = t1_s;
         break;
     }
@@ -151,6 +170,10 @@ void JobRuntime::settle_tick(const CategoryValues& time_s, const CategoryValues&
 JobRuntime::Loss JobRuntime::fail(double time_s, bool planned, double downtime_s,
                                   bool spares_missing) {
   Loss loss;
+  // Done before the failure: nothing to lose. Done after it (same tick): it did not happen.
+  if (phase_ == JobPhase::done && done_at_s_ <= time_s) return loss;
+  stopped_ = false;
+  stop_requested_ = false;
   write_in_flight_ = false;
   snapshot_pending_ = false;
   durable_pending_ = false;
@@ -221,6 +244,34 @@ JobRuntime::Loss JobRuntime::fail(double time_s, bool planned, double downtime_s
   running_since_checkpoint_s_ = 0.0;
   iterations_at_last_checkpoint_ = iterations_;
   return loss;
+}
+
+void JobRuntime::request_stop(double time_s) {
+  if (phase_ == JobPhase::done) return;
+  if (phase_ == JobPhase::running) {
+    // Checkpoint now, synchronously, and stop when it is durable.
+    snapshot_iterations_ = iterations_;
+    snapshot_pending_ = true;
+    snapshot_running_before_s_ = tick_running_s_;
+    running_since_checkpoint_s_ = 0.0;
+    iterations_at_last_checkpoint_ = iterations_;
+    ++marks_.checkpoint_starts;
+    marks_.last_checkpoint_start_s = time_s;
+    t_.asynchronous = false;  // the stop waits for the whole write
+    stop_requested_ = true;
+    enter(JobPhase::checkpointing, time_s + t_.checkpoint_stall_s + t_.checkpoint_write_s);
+    return;
+  }
+  if (phase_ == JobPhase::checkpointing) {  // the checkpoint in progress is the last
+    t_.asynchronous = false;
+    stop_requested_ = true;
+    return;
+  }
+  // Not running: what is durable stays; the rest is given up.
+  iterations_ = durable_iterations_;
+  stopped_ = true;
+  done_at_s_ = time_s;
+  enter(JobPhase::done, kNever);
 }
 
 void JobRuntime::spares_ready(double time_s) {

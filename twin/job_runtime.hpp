@@ -26,6 +26,7 @@ enum class JobPhase : std::int8_t {
   restarting = 3,     // rescheduling onto the hot spare(s)
   loading = 4,        // reading the last durable checkpoint
   waiting = 5,        // no spare: waiting for a repaired node
+  done = 6,           // the work is done, or the job stopped after a requested checkpoint
 };
 inline constexpr std::string_view kJobPhaseMeanings =
     "running checkpointing detecting restarting loading waiting";
@@ -36,6 +37,7 @@ struct JobTickShare {
   double checkpoint_s = 0.0;
   double recovery_s = 0.0;
   double waiting_s = 0.0;
+  double done_s = 0.0;  // after the job finished or stopped (its nodes are handed back)
 };
 
 // One stretch of the tick in one kind of phase, in time order (consecutive stretches of one kind
@@ -66,6 +68,7 @@ struct JobTimings {
   double detection_s = 0.0;
   double restart_s = 0.0;
   double load_s = 0.0;
+  double work_iterations = 0.0;  // > 0: the job is done when its progress reaches this
 };
 
 class JobRuntime {
@@ -100,6 +103,13 @@ class JobRuntime {
   Loss fail(double time_s, bool planned, double downtime_s, bool spares_missing);
   // A repaired node filled the last missing slot.
   void spares_ready(double time_s);
+  // Stop at the next durable point (preemption): a running job checkpoints now (a synchronous
+  // stall of checkpoint_stall_s + checkpoint_write_s) and is then done; a job that is not
+  // running stops at once with what is durable. No-op when done.
+  void request_stop(double time_s);
+  bool finished() const { return phase_ == JobPhase::done && !stopped_; }
+  bool stopped() const { return phase_ == JobPhase::done && stopped_; }
+  double done_at_s() const { return done_at_s_; }
 
   void set_step_s(double step_s) { t_.step_s = step_s; }
   const JobTimings& timings() const { return t_; }
@@ -127,7 +137,7 @@ class JobRuntime {
        iterations_at_last_checkpoint_, snapshot_iterations_, snapshot_running_before_s_,
        snapshot_pending_, snapshot_mark_, durable_time_s_, previous_durable_, write_in_flight_,
        write_end_s_, write_iterations_, missing_, checkpoints_completed_, running_, durable_mark_,
-       durable_pending_, tick_running_s_, marks_);
+       durable_pending_, tick_running_s_, marks_, stop_requested_, stopped_, done_at_s_);
   }
 
   Marks take_marks() {
@@ -178,6 +188,9 @@ class JobRuntime {
   bool durable_pending_ = false;
   double tick_running_s_ = 0.0;  // running seconds so far in the current tick
   Marks marks_;
+  bool stop_requested_ = false;  // stop when the checkpoint in progress is durable
+  bool stopped_ = false;         // done by a stop (preemption), not by finishing the work
+  double done_at_s_ = 0.0;
   // The current tick (from advance() and settle_tick() to the tick's failures; not saved in
   // restart files, which are written after the tick's failures).
   std::vector<TickSegment> segments_;

@@ -1,8 +1,11 @@
 // What the engine writes (the HDF5 contract's series, rack layout and name tables): the
 // description the output file is created from, kept apart from the simulation itself.
+#include <cmath>
+
 #include "twin/accounting.hpp"
 #include "twin/engine.hpp"
 #include "twin/engine_state.hpp"
+#include "twin/queue.hpp"
 #include "twin/series.hpp"
 
 namespace ct::twin {
@@ -33,13 +36,24 @@ io::RackLayout Engine::rack_layout() const {
     l.hall.push_back(s_->campus.hall_of_rack(r));
     l.index_in_hall.push_back(s_->campus.index_in_hall(r));
   }
+  for (const auto& b : s_->sc.campus.buildings) l.building_names.push_back(b.name);
   return l;
 }
 
 std::vector<io::SeriesSpec> Engine::series() const { return s_->series.specs(); }
 
+void Engine::write_tables(io::OutputFile& out) const {
+  if (s_->queue)
+    out.write_table("jobs_table", "job",
+                    s_->queue->jobs_table(static_cast<double>(s_->ticks) * s_->dt));
+}
+
 // The engine's series (facility, accounting, racks), then each job's own, in the order they
 // are written. Each is declared once here: the table does the rest (twin/series.hpp).
+// Samples are stamped at the end of their output interval and time_bnds holds [t − interval, t];
+// cell_methods (from the accumulation) says how a sample summarises that interval. Units are
+// udunits2 strings (tests/python/test_cf_output.py checks each): money has no udunits unit, so
+// cost is "s-1" and price "MW-1 h-1" with currency = "USD".
 void Engine::State::declare_series() {
   SeriesTable& t = series;
   EngineSeries& id = ids;
@@ -67,10 +81,14 @@ void Engine::State::declare_series() {
   id.facility_power = f("power_facility_w", "W",
                         "facility power drawn from the grid, interval mean", Accumulate::time_mean);
   id.pue = f("pue", "1", "power usage effectiveness over the interval", Accumulate::ratio);
-  id.outdoor = f("outdoor_temperature_c", "degC", "outdoor dry-bulb temperature, interval mean",
-                 Accumulate::time_mean);
-  id.wet_bulb = f("outdoor_wet_bulb_c", "degC", "outdoor wet-bulb temperature, interval mean",
-                  Accumulate::time_mean);
+  SeriesDef dry = series_def("facility/outdoor_temperature_c", "degC",
+                             "outdoor dry-bulb temperature, interval mean", Accumulate::time_mean);
+  dry.standard_name = "air_temperature";
+  id.outdoor = t.add(std::move(dry));
+  SeriesDef wet = series_def("facility/outdoor_wet_bulb_c", "degC",
+                             "outdoor wet-bulb temperature, interval mean", Accumulate::time_mean);
+  wet.standard_name = "wet_bulb_temperature";
+  id.wet_bulb = t.add(std::move(wet));
   SeriesDef supply =
       series_def("facility/supply_temperature_c", "degC",
                  "cooling supply temperature (air or facility water)", Accumulate::last);
@@ -94,10 +112,16 @@ void Engine::State::declare_series() {
   id.carbon =
       f("carbon_g_per_s", "g s-1", "CO2 emission rate of the facility's grid power, interval mean",
         Accumulate::time_mean);
-  id.cost =
-      f("cost_usd_per_s", "USD s-1", "electricity cost rate, interval mean", Accumulate::time_mean);
-  id.price = f("price_usd_per_mwh", "USD MWh-1",
-               "energy-weighted electricity price in the interval", Accumulate::ratio);
+  SeriesDef cost = series_def("facility/cost_usd_per_s", "s-1",
+                              "electricity cost rate in US dollars per second, interval mean",
+                              Accumulate::time_mean);
+  cost.text_attributes = {{"currency", "USD"}};
+  id.cost = t.add(std::move(cost));
+  SeriesDef price = series_def("facility/price_usd_per_mwh", "MW-1 h-1",
+                               "electricity price in US dollars per MWh", Accumulate::ratio);
+  price.cell_methods = "time: mean (comment: weighted by facility energy)";
+  price.text_attributes = {{"currency", "USD"}};
+  id.price = t.add(std::move(price));
   SeriesDef eit = series_def("facility/energy_it_j", "J", "IT energy since the start (cumulative)",
                              Accumulate::last);
   eit.sample = [this] { return acct.energy_it_j; };
@@ -116,6 +140,7 @@ void Engine::State::declare_series() {
         "energy in the interval: " + std::string(kCategoryLongNames[c]), Accumulate::sum));
   }
   for (auto& job : control.jobs) job.work->declare_series(t);
+  if (queue) queue->declare_series(t);
   auto r = [&](const char* name, const char* units, const char* long_name, Accumulate a,
                double reset = 0.0) {
     SeriesDef d = series_def(std::string("racks/") + name, units, long_name, a, Reduce::per_rack);

@@ -112,6 +112,7 @@ std::vector<io::SeriesSpec> SeriesTable::specs() const {
     s.flag_values = d.flag_values;
     s.cell_methods = d.cell_methods;
     s.standard_name = d.standard_name;
+    if (d.empty_nan) s.fill_value = std::numeric_limits<double>::quiet_NaN();
     v.push_back(std::move(s));
   }
   return v;

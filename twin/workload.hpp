@@ -77,6 +77,7 @@ struct WorkloadEnv {
 // units, and the slowest clock among its running units (+inf when none ran).
 struct JobSums {
   std::array<double, kCategoryCount> time_s{}, energy_j{};
+  double energy_all_j = 0.0;  // its units' energy this tick, every category (node overhead too)
   double slowest_clock = 1.0;
   bool clock_known = false;
 };
@@ -151,6 +152,8 @@ class Workload {
   virtual void declare_series(SeriesTable& table) = 0;
   virtual void add_figures(WorkloadTotals& totals) const = 0;
   virtual void describe(std::ostream& os) const = 0;
+  // Warnings about the job's settings (`info`, and logged by `run`).
+  virtual void warnings(std::vector<std::string>&) const {}
 
   // --- restart ---
   virtual void save(archive::Writer& w) = 0;

@@ -5,7 +5,8 @@
 #  - SIGUSR1 mid-run: exit 75 with a restart file; resuming gives the identical file;
 #  - kill -9 mid-run: the .partial file opens and holds every flushed sample, equal to the
 #    uninterrupted run's.
-# Usage: test_restart.sh CLUSTERTWIN
+# Usage: test_restart.sh CLUSTERTWIN [SCENARIO STOP_A STOP_B [run args...]]
+#   With a scenario: only the stop/resume cases, at the two simulated stop times given.
 set -u
 bin=$1
 src=$(cd "$(dirname "$0")/../.." && pwd)
@@ -15,6 +16,11 @@ dir=$(mktemp -d); trap 'rm -rf "$dir"' EXIT
 cd "$dir"
 scenario=$src/configs/quickstart.yaml
 args=(--set time.duration_s=43200 --set faults.rate_scale=60 --set output.flush_interval_s=900 -q)
+stops=(20000 31337)
+only_resume=0
+if [ $# -ge 4 ]; then
+  scenario=$2; stops=("$3" "$4"); shift 4; args=("$@" -q); only_resume=1
+fi
 passed=0; failed=0
 ok() { echo "ok: $1"; passed=$((passed + 1)); }
 fail() { echo "FAIL: $1"; failed=$((failed + 1)); }
@@ -37,8 +43,13 @@ resume_case() {  # ranks_before ranks_after stop_s
   fi
   [ ! -e "$out.restart" ] || fail "restart file left after the run finished"
 }
-resume_case 1 2 20000
-resume_case 3 1 31337
+resume_case 1 2 "${stops[0]}"
+resume_case 3 1 "${stops[1]}"
+if [ "$only_resume" -eq 1 ]; then
+  echo "$passed passed, $failed failed"
+  [ "$failed" -eq 0 ]
+  exit
+fi
 
 # SIGUSR1 delivered while running: agreed at a tick boundary, restart written, exit 75.
 # --pace holds the run to ~8.6 s of wall time whatever the machine, so the signal lands mid-run.

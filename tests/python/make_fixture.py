@@ -38,16 +38,21 @@ time:
   duration_s: {duration}
   tick_s: 1
   output_interval_s: {interval}
-campus:
-  buildings: 1
-  racks: {racks}
-  accelerator: H100
+accelerator:
+  preset: h100_sxm
+  peak_dense_bf16_flops: 9.894e+14
+  slowdown_temperature_c: 87.0
+  shutdown_temperature_c: 92.0
 jobs:
-  - name: pretrain
-  - name: finetune
-checkpoint:
-  interval_s: {ckpt}
+  - name: "pretrain"
+    model: {{parameters: 7.0e+10, active_parameters: 7.0e+10, global_batch_tokens: 16777216.0}}
+    parallel: {{tp: 8, pp: 4, dp: {dp_pre}}}
+    checkpoint: {{interval: fixed_s, interval_s: {ckpt}}}
+  - name: "finetune"
+    model: {{parameters: 8.0e+9, active_parameters: 8.0e+9, global_batch_tokens: 2097152.0}}
+    parallel: {{tp: 8, pp: 1, dp: {dp_fine}}}
 """
+BUILDING_NAMES = ["North campus", "South"]
 
 
 def _str_attr(obj, name, value):
@@ -82,12 +87,16 @@ def _flags(codes_names, dtype):
 def make_output(path, samples=2880, interval=60.0, racks=48, seed=1,
                 start="2026-07-01T00:00:00Z", name="fixture-h100-air",
                 sweep=None, sweep_index=None, replicas=False, omit=(),
-                ckpt_interval_s=1800.0, failure_rate_per_h=0.35, scale=1.0):
+                ckpt_interval_s=1800.0, failure_rate_per_h=0.35, scale=1.0, constant=False,
+                cap_w=None, dr_window_h=None):
     """Write one synthetic output file to ``path`` and return ``path``.
 
     ``omit`` lists dataset or group paths (e.g. "facility/pue", "racks") to leave
     out, to test how readers cope with older or partial files.  ``scale``
     multiplies power and throughput (handy to make sweep members differ).
+    ``constant``: PUE and price exactly constant (a reader must show them as their value).
+    ``cap_w``: a facility cap in force all the time (NaN otherwise, as the simulator writes
+    it); ``dr_window_h`` = (start, end) hours of each day where the cap is lowered by 20%.
     """
     rng = np.random.default_rng(seed)
     n = int(samples)
@@ -190,7 +199,18 @@ def make_output(path, samples=2880, interval=60.0, racks=48, seed=1,
     carbon_intensity = 380 + 60 * np.sin(2 * np.pi * (hours - 19) / 24.0)  # g/kWh
     carbon = power_fac / 3.6e6 * carbon_intensity
     price = 45 + 35 * np.clip(np.sin(2 * np.pi * (hours - 12) / 24.0), 0, None)
-    cap = np.full(n, accelerators * 1200.0 * 1.5)
+    if constant:
+        pue = np.full(n, 1.10331)
+        power_fac = power_it * pue
+        power_cool = power_fac - power_it * 1.04
+        energy = np.cumsum(power_fac * dt)
+        price = np.full(n, 50.0)
+    cap = np.full(n, np.nan if cap_w is None else float(cap_w))
+    if cap_w is not None and dr_window_h is not None:
+        hod = ((t - dt) % 86400.0) / 3600.0
+        cap[(hod >= dr_window_h[0]) & (hod < dr_window_h[1])] = 0.8 * cap_w
+    power_max = power_fac * (1.0 + np.abs(rng.normal(0, 0.02, n)))
+    acc_cap = np.where(np.isfinite(cap), 650.0, 700.0)
 
     # energy split the same way as time (accelerator power only)
     ecat = {c: cat[c] * (700.0 if c == "compute" else 250.0 if c != "unallocated" else 75.0)
@@ -219,16 +239,22 @@ def make_output(path, samples=2880, interval=60.0, racks=48, seed=1,
         "energy_it_j": float(np.sum(power_it * dt)), "energy_facility_j": float(energy[-1]),
         "pue_mean": float(energy[-1] / np.sum(power_it * dt)),
         "water_l": float(np.sum(water * dt)), "carbon_kg": float(np.sum(carbon * dt) / 1000),
-        "cost_usd": float(np.sum(power_fac * dt / 3.6e9 * price)),
+        "cost_usd": float(np.sum(power_fac * price / 3.6e9 * dt)),
         "interruptions": np.int64(n_fail), "interruptions_unplanned": np.int64(n_unpl),
         "mtbf_observed_s": float(sim_s / n_fail) if n_fail else float("inf"),
         "ettr": float(cat["compute"].sum() / allocated),
         "iterations": np.int64(it_total), "tokens": np.int64(tok_total),
         "joules_per_token": float(energy[-1] / tok_total) if tok_total else float("nan"),
         "throttled_fraction": float(throttled.mean()),
+        "peak_demand_w": float(power_max.max()), "largest_swing_w": float(np.ptp(power_fac)),
+        "largest_ramp_w_per_s": float(np.max(np.abs(np.diff(power_fac))) / dt),
+        "cap_exceedance_w": float(np.nanmax(power_max - cap)) if cap_w is not None
+        else float("-inf"),
     }
     for c in CATEGORIES:
         summary["accelerator_s_" + c] = float(cat[c].sum())
+    for c in CATEGORIES:
+        summary["energy_j_" + c] = float(ecat[c].sum())
 
     # --- write ----------------------------------------------------------------
     omit = set(o.strip("/") for o in omit)
@@ -239,12 +265,14 @@ def make_output(path, samples=2880, interval=60.0, racks=48, seed=1,
         _str_attr(f, "name", name)
         _str_attr(f, "scenario", SCENARIO_TEMPLATE.format(
             name=name, seed=seed, start=start, duration=int(sim_s), interval=dt,
-            racks=racks, ckpt=ckpt_interval_s))
+            ckpt=ckpt_interval_s, dp_pre=max(1, jobs["pretrain"] // 32),
+            dp_fine=max(1, jobs["finetune"] // 8)))
         f.attrs["seed"] = np.int64(seed)
         f.attrs["mpi_ranks"] = np.int32(4)
         _str_attr(f, "title", "clustertwin simulation: " + name)
         _str_attr(f, "Conventions", "CF-1.8")
         _str_attr(f, "history", "synthetic fixture written by tests/python/make_fixture.py")
+        f.attrs.create("building_names", BUILDING_NAMES, dtype=h5py.string_dtype("utf-8"))
         if sweep is not None:
             _str_attr(f, "sweep_parameters", json.dumps(sweep))
             f.attrs["sweep_index"] = np.int64(sweep_index or 0)
@@ -254,13 +282,22 @@ def make_output(path, samples=2880, interval=60.0, racks=48, seed=1,
         _str_attr(tds, "long_name", "end of output interval")
         _str_attr(tds, "standard_name", "time")
         _str_attr(tds, "calendar", "proleptic_gregorian")
+        _str_attr(tds, "bounds", "time_bnds")
         tds.make_scale("time")
+        bnds = f.create_dataset("bnds", data=np.zeros(2, np.float32))
+        bnds.make_scale("This is a netCDF dimension but not a netCDF variable.         2")
+        tb = f.create_dataset("time_bnds", data=np.stack([t - dt, t], axis=1),
+                              maxshape=(None, 2), chunks=(min(n, 4096), 2))
+        _str_attr(tb, "units", units_time)
+        tb.dims[0].attach_scale(tds)
+        tb.dims[1].attach_scale(bnds)
 
         def want(p):
             return not any(p == o or p.startswith(o + "/") for o in omit)
 
         if want("facility"):
             g = f.create_group("facility", track_order=True)
+            cost = power_fac * price / 3.6e9
             fac = [
                 ("power_it_w", power_it, "W", "IT power (interval mean)"),
                 ("power_cooling_w", power_cool, "W", "cooling plant power (interval mean)"),
@@ -268,14 +305,20 @@ def make_output(path, samples=2880, interval=60.0, racks=48, seed=1,
                 ("pue", pue, "1", "power usage effectiveness (interval)"),
                 ("outdoor_temperature_c", outdoor, "degC", "outdoor dry-bulb temperature"),
                 ("water_l_per_s", water, "L s-1", "water consumption (interval mean)"),
+                ("power_facility_max_w", power_max, "W", "highest tick facility power"),
+                ("power_cap_w", cap, "W", "facility power cap (NaN: none)"),
+                ("accelerator_power_cap_w", acc_cap, "W", "lowest accelerator power cap"),
                 ("carbon_g_per_s", carbon, "g s-1", "carbon emission rate (interval mean)"),
+                ("cost_usd_per_s", cost, "s-1", "electricity cost rate in US dollars per second"),
+                ("price_usd_per_mwh", price, "MW-1 h-1", "electricity price in US dollars per MWh"),
                 ("energy_facility_j", energy, "J", "cumulative facility energy"),
-                ("power_cap_w", cap, "W", "facility power cap"),
-                ("price_usd_per_mwh", price, "USD MWh-1", "electricity price"),
             ]
             for nm, data, u, ln in fac:
                 if want("facility/" + nm):
-                    _var(g, nm, data, [tds], u, ln)
+                    cell = ("time: point" if nm.startswith("energy") else "time: maximum"
+                            if nm.endswith("max_w") else "time: minimum" if "cap" in nm
+                            else "time: mean")
+                    _var(g, nm, data, [tds], u, ln, cell_methods=cell)
         for grp, data, u, what in (("accelerator_time", cat, "s", "accelerator-seconds"),
                                    ("accelerator_energy", ecat, "J", "accelerator energy")):
             if not want(grp):
@@ -302,7 +345,7 @@ def make_output(path, samples=2880, interval=60.0, racks=48, seed=1,
             _str_attr(rds, "long_name", "global rack id")
             rds.make_scale("rack")
             _var(g, "building", building, [rds], "1", "building index")
-            _var(g, "hall", hall, [rds], "1", "hall index within building")
+            _var(g, "hall", hall, [rds], "1", "global hall index")
             for nm, data, u, ln in (
                     ("power_w", rack_power, "W", "rack power (interval mean)"),
                     ("inlet_temperature_c", inlet, "degC", "rack inlet temperature"),
@@ -361,8 +404,9 @@ def make_sweep(directory, values=(900.0, 1800.0, 3600.0), samples=720, racks=24)
     return paths
 
 
-def write_summary_csv(paths, csv_path):
-    """Mimic ``clustertwin summarize``: one row per run, swept keys then summary figures."""
+def write_summary_csv(paths, csv_path, sweep_keys_column=True):
+    """Mimic ``clustertwin summarize``: one row per run, swept keys then summary figures (and,
+    like the current simulator, a ``sweep_keys`` column naming them)."""
     import csv
     rows, pkeys, skeys = [], [], []
     for p in paths:
@@ -378,9 +422,11 @@ def write_summary_csv(paths, csv_path):
         rows.append((p, sp, summ))
     with open(csv_path, "w", newline="") as fh:
         w = csv.writer(fh)
-        w.writerow(["file"] + pkeys + skeys)
+        extra = ["sweep_keys"] if sweep_keys_column else []
+        w.writerow(["file"] + extra + pkeys + skeys)
         for p, sp, summ in rows:
-            w.writerow([p] + [sp.get(k, "") for k in pkeys] + [summ.get(k, "") for k in skeys])
+            w.writerow([p] + ([" ".join(sp)] if sweep_keys_column else [])
+                       + [sp.get(k, "") for k in pkeys] + [summ.get(k, "") for k in skeys])
     return csv_path
 
 

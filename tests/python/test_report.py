@@ -21,13 +21,15 @@ import make_fixture  # noqa: E402
 from report_checks import ReportChecks  # noqa: E402
 
 FIGURE_IDS = ["facility", "rack_heatmap", "category_stack", "category_breakdown", "events",
-              "jobs"]  # the six required figures (a seventh, "grid", is optional)
+              "jobs", "ramps", "thermal_distribution", "step_mfu", "cumulative", "grid"]
+# with two buildings and a facility cap also "building_power" and "cap"
 
 
 def run_tool(*args):
     env = dict(os.environ, MPLBACKEND="Agg")
-    return subprocess.run(["/usr/bin/python3", TOOL, *args], capture_output=True, text=True,
-                          env=env, timeout=600)
+    r = subprocess.run(["/usr/bin/python3", TOOL, *args], capture_output=True, text=True,
+                       env=env, timeout=600)
+    return r
 
 
 class TestSingleRun(unittest.TestCase, ReportChecks):
@@ -35,7 +37,8 @@ class TestSingleRun(unittest.TestCase, ReportChecks):
     def setUpClass(cls):
         cls.tmp = tempfile.mkdtemp(prefix="ct-report-")
         cls.h5 = make_fixture.make_output(os.path.join(cls.tmp, "out.h5"), samples=1440,
-                                          racks=32, replicas=True)
+                                          racks=32, replicas=True, cap_w=2.0e6,
+                                          dr_window_h=(17, 19))
 
     @classmethod
     def tearDownClass(cls):
@@ -45,13 +48,25 @@ class TestSingleRun(unittest.TestCase, ReportChecks):
         out = os.path.join(self.tmp, "report")
         r = run_tool(self.h5, "-o", out)
         self.assertEqual(r.returncode, 0, r.stderr)
-        html, srcs = self.assert_report(out, FIGURE_IDS, min_figures=6)
+        self.assertEqual(r.stderr, "")                       # no warnings of any kind
+        html, srcs = self.assert_report(out, FIGURE_IDS + ["building_power", "cap"],
+                                        min_figures=13)
         self.assertIn("fixture-h100-air", html)              # scenario name
         self.assertIn("2026-07-01", html)                    # time span
+        self.assertIn("North campus, South", html)           # building names
         self.assertIn("Summary", html)
         self.assertIn("ettr", html)
         self.assertIn("Ensemble", html)                      # replicas table
         self.assertNotIn('class="failed"', html)
+        # figures first, then the summary, grouped, with readable units
+        self.assertLess(html.index("<figure"), html.index('id="summary"'))
+        for group in ("Training", "Energy and power", "Carbon, cost and water",
+                      "Accelerator time by category"):
+            self.assertIn(f'<h3 class="group">{group}</h3>', html)
+        self.assertIn("MW/s", html)                          # largest_ramp_w_per_s
+        self.assertIn(" t CO₂", html)
+        for bad in ("w per", "W s-1", " | ", "j per"):
+            self.assertNotIn(bad, html)
 
     def test_missing_datasets_are_skipped_with_a_note(self):
         h5 = make_fixture.make_output(
@@ -61,9 +76,10 @@ class TestSingleRun(unittest.TestCase, ReportChecks):
         r = run_tool(h5, "-o", out)
         self.assertEqual(r.returncode, 0, r.stderr)
         html, _ = self.assert_report(out, ["facility", "category_stack", "category_breakdown"])
-        for fig_id in ("rack_heatmap", "events", "jobs"):
+        for fig_id in ("rack_heatmap", "events", "jobs", "building_power", "cap"):
             self.assertRegex(html, rf'class="skipped" id="fig-{fig_id}"')
         self.assertNotIn("Ensemble", html)
+        self.assertIn("no power cap", html)
 
     def test_no_summary_no_accelerator_time(self):
         h5 = make_fixture.make_output(os.path.join(self.tmp, "bare.h5"), samples=100, racks=4,
@@ -79,10 +95,11 @@ class TestSingleRun(unittest.TestCase, ReportChecks):
         h5 = make_fixture.make_output(os.path.join(self.tmp, "long.h5"), samples=57600,
                                       interval=30.0, racks=64, seed=7)
         out = os.path.join(self.tmp, "long")
-        r = run_tool(h5, "-o", out, "--max-points", "800")
+        r = run_tool(h5, "-o", out)
         self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stderr, "")
         html, _ = self.assert_report(out, FIGURE_IDS)
-        self.assertIn("Long run", html)
+        self.assertIn("bins of 1 h", html)                   # 20 days: hourly min/mean/max
 
     def test_missing_input_exits_2(self):
         r = run_tool(os.path.join(self.tmp, "does-not-exist.h5"), "-o",
@@ -125,26 +142,48 @@ class TestCompare(unittest.TestCase, ReportChecks):
     def tearDownClass(cls):
         shutil.rmtree(cls.tmp, ignore_errors=True)
 
-    def _check(self, out):
-        html, srcs = self.assert_report(out, min_figures=10)
+    def _check(self, out, r):
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stderr, "")                       # no matplotlib warnings
+        html, srcs = self.assert_report(out, min_figures=4)
         self.assertIn("checkpoint.interval_s", html)
         names = " ".join(srcs)
-        for metric in ("ettr", "energy_facility_j", "interruptions"):
+        # the study's figures: core ones and the checkpoint/fault ones, nothing unswept
+        for metric in ("accelerator_time", "ettr", "energy_facility_j",
+                       "accelerator_s_checkpoint"):
             self.assertIn(metric, names)
+        self.assertLessEqual(len(srcs), 14)
+        for not_a_figure in ("energy_j_", "failures_", "simulated_s", "accelerators.png"):
+            self.assertNotIn(not_a_figure, names)
+        self.assertIn("swept", html)
+        self.assertNotIn("energy_j_exposed_comm =", html)    # never taken for a parameter
         return html, srcs
 
     def test_compare_csv(self):
         out = os.path.join(self.tmp, "cmp-csv")
-        r = run_tool("--compare", self.csv, "-o", out)
-        self.assertEqual(r.returncode, 0, r.stderr)
-        self._check(out)
+        self._check(out, run_tool("--compare", self.csv, "-o", out))
+
+    def test_compare_old_csv_without_sweep_keys(self):
+        csv = make_fixture.write_summary_csv(self.runs, os.path.join(self.tmp, "old.csv"),
+                                             sweep_keys_column=False)
+        out = os.path.join(self.tmp, "cmp-old")
+        html, _ = self._check(out, run_tool("--compare", csv, "-o", out))
+        self.assertIn("no sweep_keys column", html)
 
     def test_compare_h5_files_with_ensemble(self):
         out = os.path.join(self.tmp, "cmp-h5")
-        r = run_tool("--compare", *self.runs, "-o", out)
-        self.assertEqual(r.returncode, 0, r.stderr)
-        html, srcs = self._check(out)
+        html, srcs = self._check(out, run_tool("--compare", *self.runs, "-o", out))
         self.assertIn("ettr_mean", " ".join(srcs))   # ensemble means (with CI error bars)
+
+    def test_compare_explicit_metrics(self):
+        out = os.path.join(self.tmp, "cmp-m")
+        r = run_tool("--compare", self.csv, "-o", out, "--metrics", "pue_mean,cost_usd")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        _, srcs = self.assert_report(out, min_figures=1)
+        self.assertTrue(all(("pue_mean" in s or "cost_usd" in s or "accelerator_time" in s)
+                            for s in srcs), srcs)
+        r = run_tool("--compare", self.csv, "-o", out, "--metrics", "nope")
+        self.assertEqual(r.returncode, 2)
 
     def test_compare_two_parameters(self):
         paths = []
@@ -158,8 +197,10 @@ class TestCompare(unittest.TestCase, ReportChecks):
         out = os.path.join(self.tmp, "cmp-grid")
         r = run_tool("--compare", csv, "-o", out)
         self.assertEqual(r.returncode, 0, r.stderr)
-        html, _ = self.assert_report(out, min_figures=10)
+        self.assertEqual(r.stderr, "")
+        html, srcs = self.assert_report(out, min_figures=4)
         self.assertIn("cooling.kind", html)
+        self.assertIn("pue_mean", " ".join(srcs))  # a cooling study gets the PUE figure
 
     def test_compare_missing_file_exits_2(self):
         r = run_tool("--compare", self.runs[0], os.path.join(self.tmp, "missing.h5"), "-o",

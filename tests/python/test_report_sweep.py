@@ -6,7 +6,7 @@ Needs the simulator: set CLUSTERTWIN to the path of the clustertwin binary, e.g.
 
 (from the repository root; or `-m unittest discover -s tests/python`). Skipped when unset.
 
-Runs every variant of configs/studies/sweep-demo.yaml for one simulated hour, tabulates them
+Runs every variant of configs/studies/sweep-demo.yaml for six simulated hours, tabulates them
 with `clustertwin summarize`, and checks the comparison report built from the table and from
 the output files, and the single-run report of one variant.
 """
@@ -52,7 +52,7 @@ class TestRealSweepReport(unittest.TestCase, ReportChecks):
         for i in range(cls.count):
             out = os.path.join(cls.tmp, f"demo_{i}.h5")
             # A single process needs no mpirun: MPI_Init works as a singleton.
-            r = run([BINARY, "run", STUDY, "--sweep-index", str(i), "--set", "time.duration_s=3600",
+            r = run([BINARY, "run", STUDY, "--sweep-index", str(i), "--set", "time.duration_s=21600",
                      "-q", "-o", out])
             assert r.returncode == 0, f"variant {i}: {r.stderr}"
             assert os.path.isfile(out) and not os.path.exists(out + ".partial"), out
@@ -72,28 +72,37 @@ class TestRealSweepReport(unittest.TestCase, ReportChecks):
         self.assertEqual(len(rows), self.count)
         self.assertEqual([int(r["sweep_index"]) for r in rows], list(range(self.count)))
         self.assertEqual([float(r["faults.rate_scale"]) for r in rows], [1.0, 20.0, 50.0])
+        self.assertEqual({r["sweep_keys"] for r in rows}, {"faults.rate_scale"})
         for r in rows:
-            self.assertEqual(float(r["simulated_s"]), 3600.0)
+            self.assertEqual(float(r["simulated_s"]), 21600.0)
             self.assertTrue(0.0 < float(r["ettr"]) <= 1.0)
+
+    def _check_compare(self, out, r):
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stderr, "")  # no matplotlib warnings
+        html, srcs = self.assert_report(out, min_figures=2)
+        self.assertTrue(all(s.startswith("compare_") for s in srcs), srcs)
+        self.assertLessEqual(len(srcs), 14)
+        self.assertIn("compare_00_accelerator_time.png", srcs)
+        self.assertIn("compare_01_ettr.png", srcs)
+        self.assertRegex(html, r"<dt>swept</dt><dd>faults\.rate_scale</dd>")
+        self.assertNotIn("energy_j_", " ".join(srcs))
+        return srcs
 
     def test_compare_from_table(self):
         out = os.path.join(self.tmp, "compare-table")
-        r = run(["/usr/bin/python3", TOOL, "--compare", self.table, "-o", out])
-        self.assertEqual(r.returncode, 0, r.stderr)
-        _, srcs = self.assert_report(out, min_figures=2)
-        self.assertTrue(all(s.startswith("compare_") for s in srcs), srcs)
-
-    def test_compare_from_files(self):
-        out = os.path.join(self.tmp, "compare-files")
-        r = run(["/usr/bin/python3", TOOL, "--compare", *self.outputs, "-o", out])
-        self.assertEqual(r.returncode, 0, r.stderr)
-        _, srcs = self.assert_report(out, min_figures=2)
-        self.assertTrue(all(s.startswith("compare_") for s in srcs), srcs)
+        a = self._check_compare(out, run(["/usr/bin/python3", TOOL, "--compare", self.table,
+                                          "-o", out]))
+        out2 = os.path.join(self.tmp, "compare-files")
+        b = self._check_compare(out2, run(["/usr/bin/python3", TOOL, "--compare", *self.outputs,
+                                           "-o", out2]))
+        self.assertEqual(sorted(a), sorted(b))  # the same figures from the table and the files
 
     def test_single_run_report(self):
         out = os.path.join(self.tmp, "single")
         r = run(["/usr/bin/python3", TOOL, self.outputs[-1], "-o", out])
         self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stderr, "")
         html, _ = self.assert_report(out, min_figures=len(SINGLE_RUN_FIGURES))
         for fig_id in SINGLE_RUN_FIGURES:
             self.assertRegex(html, rf'<figure id="fig-{fig_id}">')

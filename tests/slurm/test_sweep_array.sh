@@ -78,6 +78,17 @@ check "summary job started after the array (afterok dependency)" \
   "$(date -d "$(job_field "${array}_2" EndTime)" +%s)"
 check "summary table written" test -s "$OUTDIR/summary.csv"
 
+# --- settings as arguments only (sites with SBATCH_EXPORT=NONE) -------------------------------
+extra=$( ((STANDIN)) || echo "-q --set time.duration_s=600")
+SBATCH_EXPORT=NONE timeout 300 sbatch --wait --ntasks=1 --time=10 -o args.out \
+  "$REPO/slurm/run.sbatch" "SCENARIO=$WORK/study.yaml" "OUT=$WORK/args.h5" \
+  "CLUSTERTWIN=$CLUSTERTWIN" "RANKS=1" "EXTRA_ARGS=$extra" >/dev/null
+st=$?
+check "run.sbatch with KEY=VALUE arguments under SBATCH_EXPORT=NONE exits 0 (got $st)" test $st -eq 0
+check "... and wrote its output" test -s "$WORK/args.h5"
+check "... with the site's default MPI plugin (no --mpi=pmix in the scripts)" \
+  test "$(cat "$REPO"/slurm/*.sbatch | grep -c -- '--mpi=pmix')" -eq 0
+
 if ((STANDIN == 0)); then
   for i in 0 1 2; do
     f=$(printf '%s/variant_%03d.h5' "$OUTDIR" "$i")

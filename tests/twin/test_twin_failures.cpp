@@ -107,10 +107,12 @@ TEST(TwinReduction, SlotsAreDisjointAndCoverTheLayout) {
   for (int slot : {l.throttled, l.trips, l.swing_time, l.running_time, l.large_cycles,
                    l.large_swing, l.large_damage})
     take(slot);
-  for (const auto& job : s.control.jobs)
+  for (const auto& job : s.control.jobs) {
     for (std::size_t k = 0; k < job.tracked.size(); ++k)
       take(job.sum_base + 2 * static_cast<int>(k)),
           take(job.sum_base + 2 * static_cast<int>(k) + 1);
+    take(job.energy_slot);
+  }
   EXPECT_EQ(static_cast<int>(sums.size()), l.n_sums);
   EXPECT_EQ(*sums.rbegin(), l.n_sums - 1);
   std::set<int> maxima{l.max_junction, l.stop, l.save};

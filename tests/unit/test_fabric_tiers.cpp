@@ -196,6 +196,16 @@ TEST(FabricTiers, DefaultsAreInfinibandNdr) {
   const FabricSpec g = fabric_preset_gb200_nvl72();
   EXPECT_EQ(g.scaleup, ScaleupDomain::rack);
   EXPECT_EQ(g.leaf.bandwidth_bytes_per_s, 100e9);  // 800 Gb/s
+  // B200 with ConnectX-8: 8-GPU NVLink 5 node domain, 800 Gb/s per GPU on every scale-out tier.
+  const FabricSpec b = fabric_preset_b200_800g();
+  EXPECT_NO_THROW(validate(b));
+  EXPECT_EQ(b.scaleup, ScaleupDomain::node);
+  EXPECT_EQ(b.scaleup_bandwidth_bytes_per_s, 900e9);  // 1.8 TB/s both directions
+  for (Tier t : {Tier::leaf, Tier::spine, Tier::core, Tier::campus})
+    EXPECT_EQ(tier_spec(b, t).bandwidth_bytes_per_s, 100e9);  // 800 Gb/s
+  ASSERT_NE(fabric_catalogue().find("b200_800g"), nullptr);
+  EXPECT_EQ(fabric_catalogue().find("nope"), nullptr);
+  EXPECT_EQ(fabric_catalogue().entries().size(), 3u);
   FabricSpec bad = f;
   bad.campus_route_factor = 0.9;
   EXPECT_THROW(validate(bad), std::invalid_argument);

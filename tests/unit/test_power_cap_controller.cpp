@@ -81,7 +81,7 @@ TEST(PowerCapController, GovernorFloorBoundsThePrediction) {
 }
 
 TEST(PowerCapController, SetAcceleratorFromSpec) {
-  const thermal::AcceleratorSpec& h100 = *thermal::find_accelerator_preset("h100_sxm");
+  const thermal::AcceleratorSpec& h100 = *thermal::accelerator_catalogue().find("h100_sxm");
   CapInputs in;
   set_accelerator(in, h100);
   EXPECT_EQ(in.accelerator_tdp_w, h100.tdp_w);
@@ -99,9 +99,10 @@ TEST(PowerCapController, SetAcceleratorFromSpec) {
 // The engine's tick, as NOTE'd in the brief: cap first, then each accelerator's governor, node
 // power from the accelerators, plant at the current weather.
 struct Fleet {
-  const thermal::AcceleratorSpec& spec = *thermal::find_accelerator_preset("h100_sxm");
-  const thermal::CoolingPlantSpec& plant = *thermal::find_cooling_plant_preset("air_chiller_tower");
-  const thermal::SyntheticClimate& climate = *thermal::find_climate_preset("warm_summer");
+  const thermal::AcceleratorSpec& spec = *thermal::accelerator_catalogue().find("h100_sxm");
+  const thermal::CoolingPlantSpec& plant =
+      *thermal::cooling_plant_catalogue().find("air_chiller_tower");
+  const thermal::SyntheticClimate& climate = *thermal::climate_catalogue().find("warm_summer");
   int nodes = 64;
   double switches_w = 30e3;
   std::mt19937_64 rng{12345};

@@ -177,16 +177,16 @@ TEST(PowerGridSignal, CarbonPresets) {
       {"us", 409.0},    {"pjm", 403.0},   {"ercot", 377.0},     {"caiso", 229.0},
       {"quebec", 35.0}, {"france", 33.0}, {"sweden_se3", 21.0},
   };
-  EXPECT_EQ(carbon_presets().size(), std::size(expected));
+  EXPECT_EQ(carbon_catalogue().entries().size(), std::size(expected));
   for (const auto& [name, mean] : expected) {
-    const CarbonPreset* p = find_carbon_preset(name);
+    const DailyShape* p = carbon_catalogue().find(name);
     ASSERT_NE(p, nullptr) << name;
-    EXPECT_EQ(p->shape.mean, mean);
+    EXPECT_EQ(p->mean, mean);
     // Nonnegative everywhere, and the daily average is the annual mean.
-    EXPECT_LE(p->shape.amplitude, p->shape.mean) << name;
-    EXPECT_NEAR(daily_shape_mean_over(p->shape, kT0, kT0 + 86400.0), mean, 1e-9) << name;
+    EXPECT_LE(p->amplitude, p->mean) << name;
+    EXPECT_NEAR(daily_shape_mean_over(*p, kT0, kT0 + 86400.0), mean, 1e-9) << name;
   }
-  EXPECT_EQ(find_carbon_preset("atlantis"), nullptr);
+  EXPECT_EQ(carbon_catalogue().find("atlantis"), nullptr);
 }
 
 }  // namespace

@@ -13,15 +13,18 @@ namespace ct::io {
 namespace {
 
 const std::string kSrc = CT_SOURCE_DIR;
+const std::vector<std::string> kReference = {
+    kSrc + "/tests/scenarios/reference/all_keys.yaml",
+    kSrc + "/tests/scenarios/reference/all_keys_trace.yaml"};
 
 TEST(ScenarioReference, EveryKeyHasADescription) {
-  const KeyCatalogue c = reference_catalogue(kSrc + "/tests/scenarios/reference/all_keys.yaml");
+  const KeyCatalogue c = reference_catalogue(kReference);
   EXPECT_GT(c.size(), 150u);
   for (const KeyDoc& d : c) EXPECT_FALSE(d.doc.empty()) << d.path << " has no description";
 }
 
 TEST(ScenarioReference, DocTablesMatchTheDeclarations) {
-  const KeyCatalogue c = reference_catalogue(kSrc + "/tests/scenarios/reference/all_keys.yaml");
+  const KeyCatalogue c = reference_catalogue(kReference);
   std::ifstream in(kSrc + "/docs/scenario.md");
   std::stringstream text;
   text << in.rdbuf();
@@ -36,7 +39,7 @@ TEST(ScenarioReference, DocTablesMatchTheDeclarations) {
 }
 
 TEST(ScenarioReference, ReferenceScenarioHasEveryWorkloadKind) {
-  const KeyCatalogue c = reference_catalogue(kSrc + "/tests/scenarios/reference/all_keys.yaml");
+  const KeyCatalogue c = reference_catalogue(kReference);
   for (const std::string& kind : binding_kinds("workload")) {
     bool found = false;
     for (const KeyDoc& d : c) found = found || d.path.rfind("jobs[" + kind + "]", 0) == 0;

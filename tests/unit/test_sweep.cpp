@@ -283,15 +283,20 @@ TEST(Summarize, OneRowPerFileUnionOfColumns) {
   summarize({dir.file("a.h5"), dir.file("b.h5"), dir.file("c.h5")}, csv);
   const auto lines = lines_of(csv.str());
   ASSERT_EQ(lines.size(), 4u) << csv.str();
-  EXPECT_EQ(lines[0],
-            "file,name,sweep_index,seed,faults.rate_scale,campus.cooling,jobs.0.parallel,note,"
-            "simulated_s,ettr,pue_mean,carbon_kg,alpha,zeta,ettr_mean,ettr_ci95,replicas");
+  EXPECT_EQ(
+      lines[0],
+      "file,name,sweep_index,seed,sweep_keys,faults.rate_scale,campus.cooling,jobs.0.parallel,"
+      "note,"
+      "simulated_s,ettr,pue_mean,carbon_kg,alpha,zeta,ettr_mean,ettr_ci95,replicas");
   EXPECT_EQ(lines[1],
-            dir.file("a.h5") + ",demo,0,18446744073709551615,1,air,,,7200,0.875,1.1,,,,,,");
+            dir.file("a.h5") +
+                ",demo,0,18446744073709551615,faults.rate_scale campus.cooling,1,air,,,7200,0.875,"
+                "1.1,,,,,,");
   EXPECT_EQ(lines[2], dir.file("b.h5") +
-                          ",demo,1,42,20,,\"[8,4]\",\"a,\"\"b\"\"\",7200,0.5,,12.25,,,"
+                          ",demo,1,42,faults.rate_scale jobs.0.parallel note,20,,\"[8,4]\","
+                          "\"a,\"\"b\"\"\",7200,0.5,,12.25,,,"
                           "0.51,0.02,4");
-  EXPECT_EQ(lines[3], dir.file("c.h5") + ",plain,,42,,,,,,,,,2,1,,,");
+  EXPECT_EQ(lines[3], dir.file("c.h5") + ",plain,,42,,,,,,,,,,2,1,,,");
 }
 
 TEST(Summarize, SweptSeedIsOneColumn) {
@@ -304,8 +309,9 @@ TEST(Summarize, SweptSeedIsOneColumn) {
   write_fake(dir.file("a.h5"), a);
   std::ostringstream csv;
   summarize({dir.file("a.h5")}, csv);
-  EXPECT_EQ(lines_of(csv.str()), (std::vector<std::string>{"file,name,sweep_index,seed,ettr",
-                                                           dir.file("a.h5") + ",run,0,7,0.9"}));
+  EXPECT_EQ(lines_of(csv.str()),
+            (std::vector<std::string>{"file,name,sweep_index,seed,sweep_keys,ettr",
+                                      dir.file("a.h5") + ",run,0,7,seed,0.9"}));
 }
 
 TEST(Summarize, UnreadableInputNamesTheFile) {

@@ -25,8 +25,8 @@ struct DayRange {
 // Clock ratio of the slowest of 16k H100s (R at +3.8σ, top of a 32 kW rack) in compute phases
 // (activity 1) at steady state, every 10 minutes over one July day.
 DayRange slowest_unit_day(const CoolingPlantSpec& plant, double row_end_weight) {
-  const AcceleratorSpec& h100 = *find_accelerator_preset("h100_sxm");
-  const SyntheticClimate& climate = *find_climate_preset("warm_summer");
+  const AcceleratorSpec& h100 = *accelerator_catalogue().find("h100_sxm");
+  const SyntheticClimate& climate = *climate_catalogue().find("warm_summer");
   const double r = h100.thermal_resistance_k_per_w * std::exp(3.8 * h100.resistance_sigma);
   const double start_s = parse_iso8601_utc("2026-07-19T06:00:00Z");  // local midnight
   DayRange range;
@@ -54,7 +54,7 @@ TEST(ThermalCalibration, DiurnalThroughputSwingOnWarmSummerSite) {
   // clock at night; at a row end (more recirculation) it is already slightly throttled.
   for (const double row_end_weight : {0.0, 1.0}) {
     const DayRange day =
-        slowest_unit_day(*find_cooling_plant_preset("air_evaporative"), row_end_weight);
+        slowest_unit_day(*cooling_plant_catalogue().find("air_evaporative"), row_end_weight);
     const double swing = day.max_clock_ratio - day.min_clock_ratio;
     if (row_end_weight == 0.0) {
       EXPECT_EQ(day.max_clock_ratio, 1.0);
@@ -63,7 +63,7 @@ TEST(ThermalCalibration, DiurnalThroughputSwingOnWarmSummerSite) {
     EXPECT_LE(swing, 0.03) << row_end_weight;
   }
   // A chiller holding a fixed 24 °C supply takes the weather out of the GPU's view.
-  const DayRange held = slowest_unit_day(*find_cooling_plant_preset("air_chiller_tower"), 0.0);
+  const DayRange held = slowest_unit_day(*cooling_plant_catalogue().find("air_chiller_tower"), 0.0);
   EXPECT_EQ(held.max_clock_ratio - held.min_clock_ratio, 0.0);
 }
 

@@ -184,7 +184,7 @@ TEST(ThermalJunction, SquareWavePeakLimitsAndHalfSwing) {
 }
 
 TEST(ThermalJunction, ResistanceSpreadIsLognormalKeyedById) {
-  const AcceleratorSpec& spec = *find_accelerator_preset("h100_sxm");
+  const AcceleratorSpec& spec = *accelerator_catalogue().find("h100_sxm");
   const std::uint64_t seed = 20260701;
   const int n = 100000;
   std::vector<double> logs(n);

@@ -14,17 +14,17 @@ namespace ct::thermal {
 namespace {
 
 const CoolingPlantSpec& plant(std::string_view name) {
-  const CoolingPlantSpec* spec = find_cooling_plant_preset(name);
+  const CoolingPlantSpec* spec = cooling_plant_catalogue().find(name);
   EXPECT_NE(spec, nullptr) << name;
   return *spec;
 }
 
 TEST(ThermalPlant, PresetsExist) {
-  for (const std::string_view name : cooling_plant_preset_names()) {
-    ASSERT_NE(find_cooling_plant_preset(name), nullptr) << name;
-    EXPECT_EQ(find_cooling_plant_preset(name)->name, name);
+  for (const std::string& name : cooling_plant_catalogue().names()) {
+    ASSERT_NE(cooling_plant_catalogue().find(name), nullptr) << name;
+    EXPECT_EQ(cooling_plant_catalogue().find(name)->name, name);
   }
-  EXPECT_EQ(find_cooling_plant_preset("immersion"), nullptr);
+  EXPECT_EQ(cooling_plant_catalogue().find("immersion"), nullptr);
 }
 
 // First law: every watt the facility draws ends up as heat outdoors, and the plant rejects the
@@ -33,7 +33,7 @@ TEST(ThermalPlant, PresetsExist) {
 TEST(ThermalPlant, EnergyBalance) {
   const double it_w = 20e6;
   const double tol_w = 1e-9 * it_w;
-  for (const std::string_view name : cooling_plant_preset_names()) {
+  for (const std::string& name : cooling_plant_catalogue().names()) {
     const CoolingPlantSpec& spec = plant(name);
     for (double dry_c = -20.0; dry_c <= 46.0; dry_c += 1.0) {
       const double wet_c = dry_c - 4.0;
@@ -126,7 +126,7 @@ TEST(ThermalPlant, RejectionAirflowRemovesTheLoopHeat) {
 // below the dry bulb), and it rises strictly where the rejection fans modulate (cold side of the
 // supply band) and where the chiller trims (above it).
 TEST(ThermalPlant, HotterWeatherNeverLowersPue) {
-  for (const std::string_view name : cooling_plant_preset_names()) {
+  for (const std::string& name : cooling_plant_catalogue().names()) {
     const CoolingPlantSpec& spec = plant(name);
     double previous = 0.0;
     for (double dry_c = -20.0; dry_c <= 46.0; dry_c += 0.25) {
@@ -184,8 +184,8 @@ double mean_pue(const CoolingPlantSpec& spec, const SyntheticClimate& climate, d
 }
 
 TEST(ThermalPlant, PueRanges) {
-  const SyntheticClimate& warm = *find_climate_preset("warm_summer");
-  const SyntheticClimate& cold = *find_climate_preset("cold");
+  const SyntheticClimate& warm = *climate_catalogue().find("warm_summer");
+  const SyntheticClimate& cold = *climate_catalogue().find("cold");
   const double july_s = parse_iso8601_utc("2026-07-01T00:00:00Z");
   const double january_s = parse_iso8601_utc("2026-01-01T00:00:00Z");
 
@@ -239,9 +239,9 @@ AnnualPue annual_pue(const CoolingPlantSpec& spec, const SyntheticClimate& clima
 //    model gives 1.27 / 1.19 / 1.16 (warm / temperate / cold), below the 1.3–1.6 often quoted
 //    for air plants: reported, not tuned.
 TEST(ThermalPlant, AnnualPueAgainstPublishedFigures) {
-  const SyntheticClimate& warm = *find_climate_preset("warm_summer");
-  const SyntheticClimate& temperate = *find_climate_preset("temperate");
-  const SyntheticClimate& cold = *find_climate_preset("cold");
+  const SyntheticClimate& warm = *climate_catalogue().find("warm_summer");
+  const SyntheticClimate& temperate = *climate_catalogue().find("temperate");
+  const SyntheticClimate& cold = *climate_catalogue().find("cold");
   for (const std::string_view name : {"liquid_dry_cooler", "liquid_tower"}) {
     for (const SyntheticClimate* c : {&temperate, &cold}) {
       const AnnualPue a = annual_pue(plant(name), *c);
@@ -271,7 +271,7 @@ TEST(ThermalPlant, AnnualPueAgainstPublishedFigures) {
 }
 
 TEST(ThermalPlant, EconomizerInColdWeatherChillerInHot) {
-  for (const std::string_view name : cooling_plant_preset_names()) {
+  for (const std::string& name : cooling_plant_catalogue().names()) {
     const CoolingPlantSpec& spec = plant(name);
     const PlantOutput cold = plant_output(spec, 1e6, -5.0, -6.0);
     EXPECT_DOUBLE_EQ(cold.economizer_fraction, 1.0) << name;
@@ -304,7 +304,7 @@ TEST(ThermalPlant, EconomizerInColdWeatherChillerInHot) {
 }
 
 TEST(ThermalPlant, ChillerCopFallsWithOutdoorTemperature) {
-  for (const std::string_view name : cooling_plant_preset_names()) {
+  for (const std::string& name : cooling_plant_catalogue().names()) {
     const CoolingPlantSpec& spec = plant(name);
     double previous = chiller_cop(spec, 0.0);
     for (double t_c = 1.0; t_c <= 50.0; t_c += 1.0) {

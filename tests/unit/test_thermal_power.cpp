@@ -12,12 +12,12 @@
 namespace ct::thermal {
 namespace {
 
-const AcceleratorSpec& h100() { return *find_accelerator_preset("h100_sxm"); }
+const AcceleratorSpec& h100() { return *accelerator_catalogue().find("h100_sxm"); }
 
 TEST(ThermalCatalog, PresetsAreFoundByNameAndConsistent) {
-  ASSERT_EQ(accelerator_preset_names().size(), accelerator_presets().size());
-  for (const std::string_view name : accelerator_preset_names()) {
-    const AcceleratorSpec* spec = find_accelerator_preset(name);
+  ASSERT_EQ(accelerator_catalogue().names().size(), accelerator_catalogue().entries().size());
+  for (const std::string& name : accelerator_catalogue().names()) {
+    const AcceleratorSpec* spec = accelerator_catalogue().find(name);
     ASSERT_NE(spec, nullptr) << name;
     EXPECT_EQ(spec->name, name);
     EXPECT_GT(spec->tdp_w, spec->idle_w);
@@ -29,7 +29,7 @@ TEST(ThermalCatalog, PresetsAreFoundByNameAndConsistent) {
               spec->slowdown_temperature_c - 10.0)
         << name;
   }
-  EXPECT_EQ(find_accelerator_preset("h200"), nullptr);
+  EXPECT_EQ(accelerator_catalogue().find("h200"), nullptr);
 
   // ...and the air-cooled H100 calibration: 35 °C inlet at TDP is within 5 K of slowdown for the
   // median unit and above it for a +2σ unit.
@@ -66,7 +66,7 @@ TEST(ThermalPower, NodePowerMatchesDgxAndNvl72References) {
   EXPECT_NEAR(node_power_w(h, 8 * 600.0), 7800.0, 300.0);
   EXPECT_LT(node_power_w(h, 8 * 75.0), 2000.0);
   // GB200 NVL72: ≈120 kW per rack of 18 trays at full load.
-  const AcceleratorSpec& gb = *find_accelerator_preset("gb200");
+  const AcceleratorSpec& gb = *accelerator_catalogue().find("gb200");
   EXPECT_NEAR(18 * node_power_w(gb, 4 * gb.tdp_w), 120e3, 2e3);
 }
 

@@ -74,7 +74,7 @@ std::pair<double, double> argmax_dry_bulb(const SyntheticClimate& c, double star
 }
 
 TEST(ThermalWeather, SyntheticAnnualAndDiurnalMaxima) {
-  const SyntheticClimate& c = *find_climate_preset("warm_summer");
+  const SyntheticClimate& c = *climate_catalogue().find("warm_summer");
   // Year 2000 (the phase reference): the annual maximum is exactly at 16:00 local (22:00 UTC)
   // on day 200 (18 July in a leap year), with value mean + annual + diurnal amplitude.
   const double y2000 = parse_iso8601_utc("2000-01-01T00:00:00Z");
@@ -104,14 +104,14 @@ TEST(ThermalWeather, SyntheticAnnualAndDiurnalMaxima) {
 }
 
 TEST(ThermalWeather, WetBulbBelowDryBulbAndDepressionPeaksInAfternoon) {
-  for (const std::string_view name : climate_preset_names()) {
-    const SyntheticClimate& c = *find_climate_preset(name);
+  for (const std::string& name : climate_catalogue().names()) {
+    const SyntheticClimate& c = *climate_catalogue().find(name);
     for (double t = 1.7e9; t < 1.7e9 + 366 * 86400.0; t += 3 * 3600.0 + 17.0) {
       const WeatherSample w = sample(c, t);
       ASSERT_LE(w.wet_bulb_c, w.dry_bulb_c) << name;
     }
   }
-  const SyntheticClimate& c = *find_climate_preset("warm_summer");
+  const SyntheticClimate& c = *climate_catalogue().find("warm_summer");
   const WeatherSample afternoon = sample(c, parse_iso8601_utc("2026-07-19T22:00:00Z"));
   const WeatherSample night = sample(c, parse_iso8601_utc("2026-07-19T10:00:00Z"));
   EXPECT_GT(afternoon.dry_bulb_c - afternoon.wet_bulb_c, night.dry_bulb_c - night.wet_bulb_c);

@@ -27,16 +27,21 @@ def parse(argv):
                     help="directory for the PNG figures and index.html (default: report)")
     ap.add_argument("--params", metavar="KEY[,KEY]",
                     help="compare mode: the parameter column(s) to plot against "
-                         "(default: the swept key paths)")
-    ap.add_argument("--max-points", type=int, default=2000, metavar="N",
-                    help="at most N plotted samples per time series; longer runs are binned "
-                         "(default: 2000)")
+                         "(default: the keys the runs swept)")
+    ap.add_argument("--metrics", metavar="NAME[,NAME]",
+                    help="compare mode: the summary figures to draw (default: those the study "
+                         "needs, from the swept keys)")
+    ap.add_argument("--max-points", type=int, default=600, metavar="N",
+                    help="at most N plotted bins per time series: longer runs are shown as "
+                         "min/mean/max per 5 min, 15 min, 1 h, ... (default: 600)")
     ap.add_argument("-v", "--verbose", action="store_true", help="say why figures are skipped")
     a = ap.parse_args(argv)
     if (a.input is None) == (a.compare is None):
         ap.error("give either one output file, or --compare TABLE.csv | --compare A.h5 B.h5 ...")
     if a.max_points < 10:
         ap.error("--max-points must be at least 10")
+    if a.input is not None and (a.params or a.metrics):
+        ap.error("--params and --metrics apply to --compare only")
     return a
 
 

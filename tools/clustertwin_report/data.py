@@ -175,7 +175,8 @@ class Run:
                 if not isinstance(obj, h5py.Group):
                     continue
                 entry = {}
-                for key in ("state", "iterations", "step_time_s", "tokens"):
+                for key in ("state", "iterations", "step_time_s", "tokens",
+                            "slowest_clock_ratio"):
                     ds = obj.get(key)
                     if isinstance(ds, h5py.Dataset) and ds.ndim == 1 and ds.shape[0] == self.ntime:
                         entry[key] = np.asarray(ds[()])
@@ -192,6 +193,15 @@ class Run:
             except ValueError:
                 self.sweep_parameters = {}
         self.events = self._load_events()
+        self.building_names = _text_list(self.attrs.get("building_names"))
+        self.scenario = _parse_scenario(as_text(self.attrs.get("scenario", "")))
+        # interval starts: time_bnds where present, else the previous sample (the first
+        # interval as long as the second)
+        tb = self.dataset("time_bnds")
+        if tb is not None and tb.shape == (self.ntime, 2):
+            self.t_start = np.asarray(tb[:, 0], dtype=np.float64) * factor
+        else:
+            self.t_start = self.t - self.interval_lengths()
 
     def _load_events(self):
         g = self.group("events")
@@ -234,6 +244,52 @@ class Run:
         s = self.t if seconds is None else np.asarray(seconds, dtype=np.float64)
         return self.start + np.round(s * 1e9).astype("timedelta64[ns]")
 
+    def rack_layout(self):
+        """(building index, hall index, labels) per rack, or None when the file has no racks.
+
+        Labels name each hall as "<building name> · hall k" with k counted inside its building
+        (1-based); buildings without a stored name are "building <index>"."""
+        b = self.read("racks/building")
+        h = self.read("racks/hall")
+        if b is None or h is None or b.size != h.size:
+            return None
+        b = b.astype(np.int64)
+        h = h.astype(np.int64)
+        names = {}
+        for bi in np.unique(b):
+            names[int(bi)] = (self.building_names[bi] if 0 <= bi < len(self.building_names)
+                              else f"building {bi}")
+        first_hall = {int(bi): int(h[b == bi].min()) for bi in np.unique(b)}
+        labels = [f"{names[int(bi)]} · hall {int(hi) - first_hall[int(bi)] + 1}"
+                  for bi, hi in zip(b, h)]
+        return b, h, labels, names
+
+    def display_bins(self, max_bins):
+        """Bins for plotting long runs: (start indices, bin width in seconds or None).
+
+        Runs with at most ``max_bins`` samples are not binned. Longer runs are grouped into
+        bins of a round duration (5 min, 15 min, 1 h, 3 h, 6 h, 12 h, 1 day, 1 week), the
+        shortest that leaves at most ``max_bins`` bins, aligned to UTC clock boundaries."""
+        n = self.ntime
+        if n <= max_bins:
+            return np.arange(n), None
+        dt = float(np.nanmedian(self.t - self.t_start)) if n else 1.0
+        span = self.t[-1] - self.t_start[0]
+        origin = 0.0
+        if self.start is not None:
+            origin = (self.start - np.datetime64("1970-01-01T00:00:00", "ns")) / np.timedelta64(1, "s")
+        for width in (300, 900, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 86400, 7 * 86400):
+            if width <= dt or span / width > max_bins:
+                continue
+            ids = np.floor((origin + self.t_start + 1e-6 * dt) / width)
+            return np.flatnonzero(np.r_[True, np.diff(ids) != 0]), float(width)
+        return bin_edges(n, max_bins), None
+
+    def bin_time_edges(self, edges):
+        """Time edges (seconds since start) of the bins starting at ``edges``: len + 1."""
+        ends = np.append(edges[1:], self.ntime) - 1
+        return np.concatenate([[self.t_start[edges[0]]], self.t[ends]])
+
     def time_span_text(self):
         if self.ntime == 0:
             return "no samples"
@@ -244,6 +300,29 @@ class Run:
             fmt = lambda x: np.datetime_as_string(x, unit="s").replace("T", " ")  # noqa: E731
             span = f"{fmt(d[0])} – {fmt(d[1])} UTC, " + span
         return span
+
+
+def _text_list(value):
+    """A string attribute or a list of them -> list of str (None -> [])."""
+    if value is None:
+        return []
+    if isinstance(value, np.ndarray):
+        return [as_text(v) for v in value.reshape(-1)]
+    if isinstance(value, (list, tuple)):
+        return [as_text(v) for v in value]
+    return [as_text(value)]
+
+
+def _parse_scenario(text):
+    """The resolved scenario (YAML) as a dict, or {} when it cannot be parsed."""
+    if not text:
+        return {}
+    try:
+        import yaml
+        doc = yaml.safe_load(text)
+        return doc if isinstance(doc, dict) else {}
+    except Exception:  # noqa: BLE001 - the report works without it (fewer figures)
+        return {}
 
 
 def _ordered(d):
@@ -257,15 +336,18 @@ def _name_from_scenario(text):
 
 
 def human_duration(seconds):
+    """3600 -> "1 h", 5400 -> "1.5 h", 900 -> "15 min", 2.5 days -> "2.5 days"."""
     s = float(seconds)
     if not np.isfinite(s):
         return str(s)
-    if s >= 2 * 86400:
-        return f"{s / 86400:.1f} days"
-    if s >= 2 * 3600:
-        return f"{s / 3600:.1f} h"
-    if s >= 120:
-        return f"{s / 60:.1f} min"
+    for unit_s, unit, threshold in ((86400, "days", 2 * 86400), (3600, "h", 2 * 3600 - 1),
+                                    (60, "min", 120)):
+        if s >= threshold or (s >= unit_s and s % unit_s == 0):
+            v = s / unit_s
+            text = f"{v:g}" if v == round(v, 1) and abs(v - round(v)) < 1e-9 else f"{v:.1f}"
+            if unit == "days" and text == "1":
+                unit = "day"
+            return f"{text} {unit}"
     return f"{s:.0f} s"
 
 

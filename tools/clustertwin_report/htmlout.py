@@ -16,6 +16,11 @@ figcaption{color:#444;font-size:.92em}
 .skipped{background:#fff7e0;border-left:4px solid #e0a800;padding:.5em .8em;margin:1em 0}
 .failed{background:#fde8e8;border-left:4px solid #c00;padding:.5em .8em;margin:1em 0}
 pre{background:#f8f8f8;padding:.8em;overflow:auto;font-size:.85em}
+dl.meta{display:grid;grid-template-columns:max-content auto;gap:.1em 1em;color:#333}
+dl.meta dt{font-weight:600} dl.meta dd{margin:0}
+nav.toc ol{columns:2;font-size:.92em}
+.tables{display:flex;flex-wrap:wrap;gap:0 2em;align-items:flex-start}
+h3.group{margin-bottom:0;font-size:1em}
 """
 
 esc = html.escape
@@ -39,6 +44,23 @@ def table(header, rows, num_cols=()):
         out.append("<tr>" + "".join(cells) + "</tr>")
     out.append("</table>")
     return "\n".join(out)
+
+
+def meta_list(pairs):
+    return ("<dl class=\"meta\">" + "".join(f"<dt>{esc(str(k))}</dt><dd>{esc(str(v))}</dd>"
+                                             for k, v in pairs) + "</dl>")
+
+
+def toc(entries):
+    if not entries:
+        return ""
+    items = "".join(f'<li><a href="#fig-{esc(i)}">{esc(t)}</a></li>' for i, t in entries)
+    return (f'<nav class="toc"><ol>{items}</ol>'
+            '<a href="#summary">summary table</a></nav>')
+
+
+def table_section(title, header, rows, num_cols=()):
+    return f'<h3 class="group">{esc(title)}</h3>\n' + table(header, rows, num_cols)
 
 
 def figure(fig_id, info):

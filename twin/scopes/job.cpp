@@ -24,6 +24,7 @@ class JobScope final : public FailureScope {
                   std::vector<Candidate>& out) const override {
     for (std::size_t j = 0; j < s.control.jobs.size(); ++j) {
       JobControl::Job& job = s.control.jobs[j];
+      if (!job.active) continue;
       const double run_s = job.tick.run_f * s.dt;
       if (!(job.rate_per_s > 0 && run_s > 0)) continue;
       const double before = job.hazard;

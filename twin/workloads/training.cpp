@@ -12,6 +12,7 @@
 #include "thermal/junction.hpp"
 #include "twin/series.hpp"
 #include "twin/workload.hpp"
+#include "workload/step_time.hpp"
 
 namespace ct::twin {
 
@@ -127,7 +128,16 @@ std::shared_ptr<io::ComponentConfig> bind_training(io::Binder& b, io::BindContex
   const topology::Campus campus(sc.campus);
   try {
     workload::validate(j);
-    (void)workload::place_job(campus, sc.fabric, j, *ctx.nodes_taken);
+  } catch (const std::invalid_argument& e) {
+    const std::string what = e.what();
+    b.fail_nested({"parallel", what.find("virtual_stages") != std::string::npos ? "virtual_stages"
+                               : what.find("ep ") != std::string::npos          ? "ep"
+                                                                                : "dp"},
+                  what);
+  }
+  workload::JobPlacement placement;
+  try {
+    placement = workload::place_job(campus, sc.fabric, j, *ctx.nodes_taken);
   } catch (const std::invalid_argument& e) {
     const std::string what = e.what();
     const std::string shape = "tp " + std::to_string(j.parallel.tp) + " x pp " +
@@ -152,6 +162,31 @@ std::shared_ptr<io::ComponentConfig> bind_training(io::Binder& b, io::BindContex
                                                       shape + "): " + what);
     b.fail_nested({"parallel", "dp"}, shape + " does not fit the campus: " + what);
   }
+  // Derived: the step time must be a positive, finite number of seconds (a denormal peak
+  // FLOP/s or efficiency gives inf or NaN, which would corrupt every figure with exit 0).
+  workload::StepBreakdown bd;
+  try {
+    bd = workload::step_breakdown(j, placement, campus, sc.fabric);
+  } catch (const std::invalid_argument& e) {
+    b.fail_nested({"parallel", "dp"}, e.what());
+  }
+  if (!(std::isfinite(bd.compute_s) && bd.compute_s > 0.0)) {
+    const std::string what =
+        "gives jobs[" + std::to_string(ctx.index) + "] a compute time per step of " +
+        io::format_real(bd.compute_s) + " s (6 x active_parameters x tokens / (accelerators x " +
+        "peak_dense_bf16_flops x efficiency)); allowed: values that make it a positive finite " +
+        "number";
+    if (ctx.root && j.efficiency >= 1e-6)
+      ctx.root->fail_nested({"accelerator", "peak_dense_bf16_flops"}, what);
+    b.fail("efficiency", what);
+  }
+  const auto finite = [](double v) { return std::isfinite(v) && v >= 0.0; };
+  if (!finite(bd.bubble_s) || !finite(bd.exposed_comm_s) || !(bd.step_s < 1e12))
+    b.fail_nested({"parallel"}, "step time " + io::format_real(bd.step_s) + " s (bubble " +
+                                    io::format_real(bd.bubble_s) + " s, exposed communication " +
+                                    io::format_real(bd.exposed_comm_s) +
+                                    " s) is not a finite number below 1e12 s: check the fabric " +
+                                    "bandwidths and latencies and the model size");
   return cfg;
 }
 
@@ -289,6 +324,7 @@ class TrainingJob final : public Workload {
   }
 
   void describe(std::ostream& os) const override;
+  void warnings(std::vector<std::string>& out) const override;
 
   void save(archive::Writer& w) override { serialize(w); }
   void load(archive::Reader& r) override {
@@ -378,6 +414,68 @@ void TrainingJob::describe(std::ostream& os) const {
   }
 }
 
+std::string count(double v) {
+  // 28459 → "28,459"
+  const std::string digits = fmt::format("{:.0f}", std::fabs(v));
+  std::string out = v < 0 ? "-" : "";
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out.push_back(',');
+    out.push_back(digits[i]);
+  }
+  return out;
+}
+
+// Durations below a second in ms (a checkpoint snapshot stall), else as duration().
+std::string short_duration(double s) {
+  return s < 1.0 ? fmt::format("{:.3g} ms", s * 1e3) : duration(s);
+}
+
+void TrainingJob::warnings(std::vector<std::string>& out) const {
+  const workload::JobSpec& job = cfg_.spec;
+  // The global batch in sequences over dp replicas × microbatches.
+  const double sequences = job.model.global_batch_tokens / job.model.sequence_length;
+  const double per_micro = workload::microbatch_sequences(job);
+  const auto slots = static_cast<double>(job.parallel.dp) * job.parallel.microbatches;
+  if (std::fabs(sequences - std::round(sequences)) > 1e-9 * sequences)
+    out.push_back(fmt::format(
+        "job {}: global_batch_tokens / sequence_length = {:.4g} is not a whole number of "
+        "sequences",
+        job.name, sequences));
+  else if (std::fabs(per_micro - std::round(per_micro)) > 1e-9 * per_micro || per_micro < 1)
+    out.push_back(fmt::format(
+        "job {}: the global batch of {:.0f} sequences does not divide over dp × microbatches = "
+        "{} × {} = {:.0f}: a micro-batch would hold {:.3g} sequences (the step time uses the "
+        "fraction as if it were possible)",
+        job.name, sequences, job.parallel.dp, job.parallel.microbatches, slots, per_micro));
+  // A checkpoint interval floored by the asynchronous write time: checkpoints then start back
+  // to back.
+  const TrainingTimings& t = timings_;
+  const auto& cp = cfg_.checkpoint;
+  const char* policy = cp.policy == faults::CheckpointIntervalPolicy::fixed_s ? "fixed_s"
+                       : cp.policy == faults::CheckpointIntervalPolicy::young ? "Young"
+                       : cp.policy == faults::CheckpointIntervalPolicy::daly  ? "Daly"
+                                                                              : "";
+  const double stall_s = t.delta_s, interval = t.policy_interval_s;
+  if (interval > 0 && cp.asynchronous && interval < t.write_s) {
+    const double period = t.write_s + stall_s;  // running time between starts + the stall
+    out.push_back(fmt::format(
+        "job {}: the checkpoint interval ({} {}) is floored by the asynchronous write time "
+        "{}: checkpoints start back to back, about {} per simulated week ({} in this run), "
+        "each stalling the job {} ({:.2f}% of its time), and the storage writes all the time. "
+        "Raise checkpoint.storage_write_bandwidth_bytes_per_s or choose a longer "
+        "checkpoint.interval_s",
+        job.name, policy, duration(interval), duration(t.write_s), count(604800.0 / period),
+        count(std::floor(env_.scenario.time.duration_s / period)), short_duration(stall_s),
+        100.0 * stall_s / period));
+  } else if (interval > 0 && stall_s / (interval + stall_s) > 0.1) {
+    out.push_back(
+        fmt::format("job {}: checkpoint stalls of {} every {} take {:.1f}% of the job's "
+                    "time",
+                    job.name, short_duration(stall_s), duration(interval),
+                    100.0 * stall_s / (interval + stall_s)));
+  }
+}
+
 const bool registered = register_workload_kind(
     io::ComponentBinding{"workload", "training",
                          "a synchronous data/tensor/pipeline-parallel training job with "
@@ -445,6 +543,7 @@ TrainingTimings training_timings(const TrainingConfig& config,
       interval = std::isfinite(out.mtbf_s) ? faults::daly_interval_s(delta, out.mtbf_s) : 0.0;
       break;
   }
+  out.policy_interval_s = interval;
   // An asynchronous write must finish before the next snapshot.
   if (interval > 0 && cp.asynchronous) interval = std::max(interval, write_s);
   t.checkpoint_interval_s = interval;

@@ -35,7 +35,8 @@ struct TrainingTimings {
   double restart_total_s = 0.0;  // R = detection + restart + load
   double mtbf_s = 0.0;           // expected unplanned MTBF of the job (inf without failures)
   double interval_s = 0.0;       // running seconds between checkpoint starts (0: none/steps)
-  JobTimings runtime;            // the state machine's parameters
+  double policy_interval_s = 0.0;  // the policy's interval before an async write floors it
+  JobTimings runtime;              // the state machine's parameters
 };
 TrainingTimings training_timings(const TrainingConfig& config,
                                  const workload::JobPlacement& placement,
