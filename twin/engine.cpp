@@ -32,6 +32,16 @@ Engine::~Engine() = default;
 
 const RunStatistics& Engine::statistics() const { return s_->stats; }
 
+std::array<double, faults::kFailureClassCount> Engine::expected_interruptions() const {
+  return s_->acct.expected_interruptions;
+}
+
+std::int64_t Engine::job_accelerators() const {
+  std::int64_t n = 0;
+  for (const auto& job : s_->control.jobs) n += job.work->accelerators();
+  return n;
+}
+
 // --- set-up --------------------------------------------------------------------------------------
 
 void Engine::State::setup() {
@@ -307,6 +317,7 @@ void Engine::State::lay_out_reduction() {
   l.large_cycles = s++;
   l.large_swing = s++;
   l.large_damage = s++;
+  l.expected = s, s += faults::kFailureClassCount;
   for (auto& job : control.jobs) {
     job.sum_base = job.active ? s : -1;
     if (job.active) s += 2 * static_cast<int>(job.tracked.size());
@@ -412,6 +423,8 @@ void Engine::State::facility_after_reduction(TickReduction& red, double t0_s, do
   acct.large_cycles += sums[slots.large_cycles];
   acct.large_swing_k += from_fixed(sums[slots.large_swing], kSecondScale);
   acct.large_damage_ref_s += from_fixed(sums[slots.large_damage], kSecondScale);
+  for (int c = 0; c < faults::kFailureClassCount; ++c)
+    acct.expected_interruptions[c] += from_fixed(sums[slots.expected + c], kCountScale);
   acct.thermal_trips += sums[slots.trips];
   acct.max_junction_c = std::max(acct.max_junction_c, maxima[slots.max_junction]);
   const thermal::PlantOutput& p = fa.plant;

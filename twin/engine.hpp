@@ -5,6 +5,7 @@
 
 #include <mpi.h>
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -63,6 +64,12 @@ class Engine {
   // The resolved scenario a restart file was written for (for checking a resume command).
   static std::string restart_scenario(const std::string& path);
   const RunStatistics& statistics() const;
+  // Expected interruptions of the jobs per failure class over the run so far: the failure
+  // hazard integrated over the components the jobs use, under the simulated conditions
+  // (replicated; what `clustertwin calibrate` fits the base rates to).
+  std::array<double, faults::kFailureClassCount> expected_interruptions() const;
+  // Accelerators of all jobs.
+  std::int64_t job_accelerators() const;
 
   // Tables written once at the end of a run (/jobs_table with a queue). Collective.
   void write_tables(io::OutputFile& out) const;

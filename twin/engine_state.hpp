@@ -199,6 +199,9 @@ struct Accounting {
   std::int64_t interruptions = 0, interruptions_unplanned = 0, thermal_trips = 0;
   std::int64_t failures_total = 0;
   std::array<std::int64_t, faults::kFailureClassCount> failures_by_class{};
+  // Expected interruptions per class so far: the hazard integrated over the components the
+  // jobs use (Σ ∫λ_c dt while alive), under the simulated conditions (`clustertwin calibrate`).
+  std::array<double, faults::kFailureClassCount> expected_interruptions{};
   double max_junction_c = -kInf;
 
   template <class Archive>
@@ -206,7 +209,7 @@ struct Accounting {
     ar(time_total, energy_total, energy_it_j, energy_facility_j, energy_cooling_j, water_l,
        heat_removed_j, heat_rejected_j, throttled_acc_ticks, swing_k_s, running_acc_s,
        large_swing_k, large_damage_ref_s, large_cycles, interruptions, interruptions_unplanned,
-       thermal_trips, failures_total, failures_by_class, max_junction_c);
+       thermal_trips, failures_total, failures_by_class, expected_interruptions, max_junction_c);
   }
 };
 
@@ -218,6 +221,7 @@ struct ReductionSlots {
   int swing_time = 0;    // Σ ΔT_pp·running s (K·s)
   int running_time = 0;  // Σ running accelerator-s
   int large_cycles = 0, large_swing = 0, large_damage = 0;
+  int expected = 0;  // + failure class: expected interruptions (fixed point, kCountScale)
   int n_sums = 0;
   int max_junction = 0, neg_clock = 0;  // neg_clock + job: max of −φ = −min φ
   int stop = 0, save = 0;               // > 0: a rank got a stop signal / a restart file is due
@@ -335,6 +339,9 @@ struct Engine::State {
   double rc_decay_per_tick = 0.0;            // exp(−dt/τ) of the junction RC
   JobTick idle_tick;                         // units in no job
   std::vector<double> scratch_rates;
+  // This rank's expected interruptions per class from the last hazard update (fixed point),
+  // added to the next tick's reduction.
+  std::array<std::int64_t, faults::kFailureClassCount> expected_local_fx{};
 
   // --- failures and repairs (failures.cpp) ---
   void apply_failure(const Candidate& c);

@@ -40,12 +40,21 @@ void Engine::State::hazard_update(double t0_s) {
   const bool air = campus.spec().cooling == topology::Cooling::air;
   double* rates = scratch_rates.data();
 
+  // Expected interruptions of this update per class (components the jobs use).
+  std::array<double, faults::kFailureClassCount> expected{};
   // Schedules the failure of one component if its hazard crosses the threshold in the window.
+  // A component of a job adds the hazard it integrates while alive to its classes' expected
+  // interruptions (in proportion to their rates).
   auto integrate = [&](double& hazard, double threshold, double rate_per_s, double extra,
-                       std::int64_t key, const faults::ScopeHazardTable& table,
-                       std::uint32_t life) {
+                       std::int64_t key, const faults::ScopeHazardTable& table, std::uint32_t life,
+                       bool in_job) {
     if (!std::isfinite(hazard)) return;  // already scheduled
     const double h = hazard + extra;
+    if (in_job && rate_per_s > 0.0) {
+      const double alive = std::min(rate_per_s * window_s, std::max(threshold - h, 0.0));
+      for (int k = 0; k < table.count; ++k)
+        expected[static_cast<int>(table.classes[k])] += rates[k] / rate_per_s * alive;
+    }
     if (h + rate_per_s * window_s < threshold) {
       hazard = h + rate_per_s * window_s;
       return;
@@ -62,10 +71,13 @@ void Engine::State::hazard_update(double t0_s) {
     const std::int64_t grack = block.first_rack + r;
     const double rack_inlet = fleet.rack_inlet_c[r];
     double rack_damage = 0.0;
+    bool rack_in_job = false;
     for (std::int64_t k = 0; k < npr; ++k) {
       const std::int64_t ln = r * npr + k;
       const std::int64_t node = first_node + ln;
       if (control.node_role[node] == NodeRole::repairing) continue;
+      const bool node_in_job = control.node_role[node] == NodeRole::active;
+      rack_in_job |= node_in_job;
       const bool running = control.node_role[node] == NodeRole::active &&
                            control.jobs[control.node_job[node]].tick.run_f > 0;
       const JobTick* jt = running ? &control.jobs[control.node_job[node]].tick : nullptr;
@@ -105,7 +117,7 @@ void Engine::State::hazard_update(double t0_s) {
         integrate(fleet.acc.hazard[i], fleet.acc.threshold[i], rate, 0.0,
                   static_cast<std::int64_t>(faults::component_key(
                       faults::Scope::accelerator, static_cast<std::uint64_t>(first_acc + i))),
-                  acc_table, fleet.acc.life[i]);
+                  acc_table, fleet.acc.life[i], node_in_job);
       }
       node_damage /= static_cast<double>(apn);
       rack_damage += node_damage;
@@ -115,7 +127,7 @@ void Engine::State::hazard_update(double t0_s) {
       integrate(fleet.node.hazard[ln], fleet.node.threshold[ln], rate, 0.0,
                 static_cast<std::int64_t>(
                     faults::component_key(faults::Scope::node, static_cast<std::uint64_t>(node))),
-                node_table, fleet.node.life[ln]);
+                node_table, fleet.node.life[ln], node_in_job);
     }
     double rate = faults::scope_hazard_rate_per_s(
         rack_table, rack_inlet, rack_inlet,
@@ -124,7 +136,24 @@ void Engine::State::hazard_update(double t0_s) {
     integrate(fleet.rack.hazard[r], fleet.rack.threshold[r], rate, 0.0,
               static_cast<std::int64_t>(faults::component_key(faults::Scope::rack_leaf_switch,
                                                               static_cast<std::uint64_t>(grack))),
-              rack_table, fleet.rack.life[r]);
+              rack_table, fleet.rack.life[r], rack_in_job);
+  }
+  for (int c = 0; c < faults::kFailureClassCount; ++c)
+    expected_local_fx[c] += to_fixed(expected[c], kCountScale);
+  // Spine instances of halls the jobs use (replicated constant-rate clocks: every rank knows
+  // them, so only rank 0 puts them in the reduction).
+  if (rank == 0 && control.spine_rate_per_s > 0.0) {
+    std::vector<std::int8_t> used(static_cast<std::size_t>(campus.halls()), 0);
+    for (const auto& job : control.jobs)
+      for (std::int64_t n : job.alloc.nodes)
+        if (control.node_role[n] == NodeRole::active)
+          used[campus.hall_of_rack(campus.rack_of_node(n))] = 1;
+    double halls = 0.0;
+    for (std::int8_t u : used) halls += u;
+    for (int k = 0; k < spine_table.count; ++k)
+      expected_local_fx[static_cast<int>(spine_table.classes[k])] += to_fixed(
+          (spine_table.steady_rate_per_s[k] + spine_table.cycling_rate_per_s[k]) * halls * window_s,
+          kCountScale);
   }
 }
 
@@ -633,6 +662,10 @@ void Engine::State::kernel(TickReduction& red, double t0_s) {
     job_end_node_power_w[jj] = ft.end_running ? ft.node_power_run_w : ft.node_power_stall_w;
   }
   sums[sl.trips] += trips;
+  for (int c = 0; c < faults::kFailureClassCount; ++c) {
+    sums[sl.expected + c] += expected_local_fx[c];
+    expected_local_fx[c] = 0;
+  }
   maxima[sl.max_junction] = max_junction;
   for (std::size_t j = 0; j < n_jobs; ++j)
     maxima[sl.neg_clock + static_cast<int>(j)] =

@@ -35,6 +35,7 @@
 #include "io/schema_binder.hpp"
 #include "io/summarize.hpp"
 #include "io/sweep.hpp"
+#include "twin/calibrate.hpp"
 #include "twin/engine.hpp"
 #include "twin/info.hpp"
 #include "twin/memory_estimate.hpp"
@@ -58,6 +59,9 @@ const char* kUsage =
     "  validate SCENARIO.yaml          check a scenario and print it fully resolved\n"
     "  info SCENARIO.yaml              derived figures (counts, fabric, step time, MTBF,\n"
     "                                  checkpoint interval) without simulating\n"
+    "  calibrate SCENARIO.yaml --target counts.csv [-o fitted.yaml]\n"
+    "                                  fit failure rates to observed counts under the\n"
+    "                                  scenario's simulated conditions\n"
     "  sweep STUDY.yaml --count|--list the variants of a what-if study\n"
     "  presets                         the preset catalogues (accelerators, fabrics, plants,\n"
     "                                  climates, carbon regions) with their key figures\n"
@@ -550,6 +554,86 @@ int cmd_run(int argc, char** argv, int rank, int ranks) {
   return kOk;
 }
 
+int cmd_calibrate(int argc, char** argv, int rank) {
+  auto opts = scenario_options();
+  opts.add_options()("target", po::value<std::string>(),
+                     "observed counts, CSV: class,count,observed_days,accelerators")(
+      "output,o", po::value<std::string>(),
+      "write the fitted rates as a scenario fragment (for extends:) to this file (default: "
+      "standard output)")("iterations", po::value<int>()->default_value(3),
+                          "fixed-point iterations, each one run of the scenario (1 to 20)")(
+      "seed", po::value<std::string>(), "random seed, 0 to 2^64-1 (overrides the scenario's seed)")(
+      "replicas", po::value<int>(),
+      "runs per iteration, averaged (default: the scenario's replicas)");
+  const Parsed p = parse("calibrate", opts, argc, argv,
+                         "SCENARIO.yaml --target counts.csv [-o fitted.yaml] [--set key=value]...");
+  if (!p.vm.count("target"))
+    throw BadArguments("clustertwin calibrate: missing --target counts.csv");
+  const int iterations = p.vm["iterations"].as<int>();
+  if (iterations < 1 || iterations > 20)
+    throw BadArguments("clustertwin calibrate: --iterations must be 1 to 20");
+  ct::io::LoadOptions lo = load_options(p.vm);
+  if (p.vm.count("seed")) {
+    const std::string text = p.vm["seed"].as<std::string>();
+    std::uint64_t seed = 0;
+    const auto res = std::from_chars(text.data(), text.data() + text.size(), seed);
+    if (text.empty() || res.ec != std::errc() || res.ptr != text.data() + text.size())
+      throw BadArguments("clustertwin calibrate: --seed '" + text +
+                         "': expected a whole number from 0 to 18446744073709551615");
+    lo.sets.push_back("seed=" + std::to_string(seed));
+  }
+  const ct::io::Scenario sc = ct::io::load_scenario(p.scenario, lo);
+  const std::string target = p.vm["target"].as<std::string>();
+  ct::faults::CountTargets targets;
+  try {
+    std::istringstream in(ct::io::read_input_file(target, ct::io::kMaxScenarioFileBytes));
+    targets = ct::faults::load_count_targets(in, target);
+  } catch (const ct::io::InputFileError& e) {
+    throw ct::io::ScenarioError(target + ": cannot read the target counts: " + e.what());
+  } catch (const std::invalid_argument& e) {
+    throw ct::io::ScenarioError(e.what());
+  }
+  ct::twin::CalibrationOptions options;
+  options.iterations = iterations;
+  options.replicas = p.vm.count("replicas") ? p.vm["replicas"].as<int>() : sc.replicas;
+  if (options.replicas < 1 || options.replicas > 1000)
+    throw BadArguments("clustertwin calibrate: --replicas must be 1 to 1000");
+  options.scenario_path = p.scenario;
+  options.target_path = target;
+  // The fragment's file is claimed before the runs (never one of the inputs, never half
+  // written under its name).
+  std::unique_ptr<ct::io::OutputTarget> out;
+  if (p.vm.count("output"))
+    on_rank0(rank, [&] {
+      ct::io::OutputTarget::Options o;
+      o.inputs.emplace_back("the scenario file", p.scenario);
+      o.inputs.emplace_back("the target counts", target);
+      for (std::size_t i = 1; i < sc.input_files.size(); ++i)
+        o.inputs.emplace_back("an input file of the scenario", sc.input_files[i]);
+      out = std::make_unique<ct::io::OutputTarget>(p.vm["output"].as<std::string>(), o);
+    });
+  std::ostringstream discard;
+  const auto result = ct::twin::calibrate(
+      sc, targets, options, MPI_COMM_WORLD,
+      rank == 0 ? static_cast<std::ostream&>(std::cerr) : static_cast<std::ostream&>(discard));
+  const std::string fragment =
+      rank == 0 ? ct::twin::fitted_fragment(sc, targets, result, options) : std::string();
+  if (!out) {
+    if (rank == 0) std::cout << fragment;
+    return kOk;
+  }
+  on_rank0(rank, [&] {
+    {
+      std::ofstream os(out->partial_path(), std::ios::trunc);
+      os << fragment;
+      os.close();
+      if (!os) throw std::runtime_error(out->partial_path() + ": cannot write");
+    }
+    out->publish();
+  });
+  return kOk;
+}
+
 int cmd_sweep(int argc, char** argv) {
   po::options_description opts("sweep options");
   opts.add_options()("help,h", "show this help")("count", "print the number of variants")(
@@ -698,12 +782,13 @@ int main(int argc, char** argv) {
     return kOk;
   }
   if (command != "run" && command != "validate" && command != "info" && command != "sweep" &&
-      command != "summarize" && command != "export" && command != "presets") {
+      command != "summarize" && command != "export" && command != "presets" &&
+      command != "calibrate") {
     std::cerr << "clustertwin: unknown command '" << command << "'\n\n" << kUsage;
     return kBadInput;
   }
   int rank = 0, ranks = 1;
-  const bool mpi = command == "run";
+  const bool mpi = command == "run" || command == "calibrate";
   if (mpi) {
     MPI_Init(&argc, &argv);
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
@@ -716,6 +801,7 @@ int main(int argc, char** argv) {
     if (command == "validate") status = cmd_validate(argc, argv);
     if (command == "info") status = cmd_info(argc, argv);
     if (command == "run") status = cmd_run(argc, argv, rank, ranks);
+    if (command == "calibrate") status = cmd_calibrate(argc, argv, rank);
     if (command == "sweep") status = cmd_sweep(argc, argv);
     if (command == "summarize") status = cmd_summarize(argc, argv);
     if (command == "export") status = cmd_export(argc, argv);

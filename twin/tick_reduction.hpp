@@ -56,6 +56,7 @@ class TickReduction {
 inline constexpr double kWattScale = 1e6;    // µW
 inline constexpr double kJouleScale = 1e6;   // µJ
 inline constexpr double kSecondScale = 1e9;  // ns (accelerator-seconds)
+inline constexpr double kCountScale = 1e12;  // expected failure counts
 
 inline std::int64_t to_fixed(double value, double scale) {
   return static_cast<std::int64_t>(value * scale + (value >= 0 ? 0.5 : -0.5));

@@ -15,6 +15,10 @@
   communication included), not just its compute.
 - Failure instants inside a tick: on a Llama-like scenario whose failure instants do not depend
   on the tick, every accounting category agrees within 1% at ticks of 1, 10 and 60 s.
+- Calibration to observed counts (`clustertwin calibrate`): a hot scenario fitted to a counts
+  table expects it after one correction; the fragment loads through `extends`; a bad table exits
+  2 naming file, line and column. (The statistical check of the fitted Llama 3 scenario against
+  the published 54-day counts is test_llama3_counts.py.)
 - Fail-slow: one node slowed by s for D costs the job D (1 - 1/s) of progress, shown as
   straggler_wait; replaced after a detection time T_d it costs T_d (1 - 1/s) plus a restart;
   random onsets arrive at the configured rate.
@@ -30,7 +34,7 @@ import unittest
 import h5py
 import numpy as np
 
-from ct_helpers import BIN, SRC, run, summary
+from ct_helpers import BIN, ENV, SRC, run, summary
 
 STUDY = os.path.join(SRC, "configs", "studies", "checkpoint-interval.yaml")
 QUICKSTART = os.path.join(SRC, "configs", "quickstart.yaml")
@@ -275,6 +279,136 @@ class FailSlow(unittest.TestCase):
         self.assertGreater(r["accelerator_s_straggler_wait"], 0.0)
         self.assertGreater(r["fail_slow_replacements"], 0.0)
         self.assertLessEqual(r["fail_slow_replacements"], r["fail_slow_events"])
+
+
+def chi2_sf(x, k):
+    """P(chi-square with k degrees of freedom > x): regularized upper incomplete gamma
+    Q(k/2, x/2) by its series (enough terms for the k and x of these tests)."""
+    a, z = 0.5 * k, 0.5 * x
+    term = total = 1.0 / a
+    n = 1
+    while term > 1e-16 * total:
+        term *= z / (a + n)
+        total += term
+        n += 1
+    return 1.0 - math.exp(a * math.log(z) - z - math.lgamma(a)) * total
+
+
+def poisson_interval95(n):
+    """Garwood exact 95% interval of a Poisson mean from a count n (chi-square quantiles by
+    bisection on chi2_sf)."""
+    def quantile(p, k):
+        lo, hi = 0.0, 10.0 * k + 100.0
+        for _ in range(200):
+            mid = 0.5 * (lo + hi)
+            lo, hi = (mid, hi) if 1.0 - chi2_sf(mid, k) < p else (lo, mid)
+        return 0.5 * (lo + hi)
+    return (quantile(0.025, 2 * n) / 2 if n > 0 else 0.0, quantile(0.975, 2 * n + 2) / 2)
+
+
+def read_targets(path):
+    """Per class: count, observed days, accelerators (lines of a class summed)."""
+    out = {}
+    with open(path) as f:
+        rows = [r for r in csv.reader(l for l in f if l.strip() and not l.lstrip().startswith("#"))]
+    for cls, count, days, acc in rows[1:]:
+        c = out.setdefault(cls.strip(), [0.0, float(days), float(acc)])
+        c[0] += float(count)
+    return out
+
+
+def interruptions_by_class(path):
+    """Job interruptions per failure class, from /events (failures with a job)."""
+    with h5py.File(path) as f:
+        ev = f["events"]
+        names = ev["component_class"].attrs["flag_meanings"].split()
+        kind, cls, job = ev["kind"][:], ev["component_class"][:], ev["job"][:]
+    out = {}
+    for k, c, j in zip(kind, cls, job):
+        if k == 0 and j >= 0:
+            out[names[c]] = out.get(names[c], 0) + 1
+    return out
+
+
+def pooled_chi2(observed, expected, floor=5.0):
+    """Chi-square of observed against expected counts per class, classes expecting fewer than
+    `floor` pooled into one bin; returns (statistic, degrees of freedom)."""
+    bins, rest_o, rest_e = [], 0.0, 0.0
+    for c, e in expected.items():
+        if e >= floor:
+            bins.append((observed.get(c, 0), e))
+        else:
+            rest_o += observed.get(c, 0)
+            rest_e += e
+    if rest_e > 0:
+        bins.append((rest_o, rest_e))
+    return sum((o - e) ** 2 / e for o, e in bins), len(bins) - 1
+
+
+class CalibrateToCounts(unittest.TestCase):
+    """`clustertwin calibrate` end to end on the quickstart (air-cooled, warm summer: junctions
+    and inlets above the reference conditions), its faults at rate_scale 1, 1 day at a 10 s tick,
+    against the Llama 3 table: the fit is linear there (few failures, so hardly any feedback),
+    so after one correction the next run expects the target to 2%. The statistical check of a
+    fitted scenario against the published counts is test_llama3_counts.py."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        d = cls.tmp.name
+        cls.table = read_targets(os.path.join(SRC, "configs", "faults", "llama3-54d-counts.csv"))
+        cls.fitted = os.path.join(d, "fitted.yaml")
+        cls.sets = ["--set", "time.tick_s=10", "--set", "time.output_interval_s=3600",
+                    "--set", "faults.rate_scale=1"]
+        cls.calibrate = subprocess.run(
+            [BIN, "calibrate", QUICKSTART, "--target",
+             os.path.join(SRC, "configs", "faults", "llama3-54d-counts.csv"), "-o", cls.fitted,
+             "--replicas", "1", "--iterations", "2", *cls.sets],
+            env=ENV, capture_output=True, text=True)
+        cls.scenario = os.path.join(d, "hot-fitted.yaml")
+        with open(QUICKSTART) as f:
+            text = f.read()
+        with open(cls.scenario, "w") as f:
+            f.write(f"extends: {cls.fitted}\n" + text)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def test_calibrate_writes_a_loadable_fragment_of_every_class(self):
+        self.assertEqual(self.calibrate.returncode, 0, self.calibrate.stderr)
+        with open(self.fitted) as f:
+            text = f.read()
+        for c in self.table:
+            self.assertIn(f"    {c}: {{rate_per_s: ", text)
+        gpu = [l for l in self.calibrate.stderr.splitlines() if l.strip().startswith("gpu ")]
+        print("calibrate, faulty GPU by iteration:\n" + "\n".join(gpu))
+        # Hotter than the reference: the first run expects more faulty GPUs than the target.
+        first, last = gpu[0].split(), gpu[-1].split()
+        self.assertGreater(float(first[2]), float(first[1]))
+        # The second run, at the first fit's rates, expects the target.
+        self.assertAlmostEqual(float(last[2]) / float(last[1]), 1.0, delta=0.02)
+        # The fragment extends: the scenario loads with the fitted rate.
+        r = subprocess.run([BIN, "validate", self.scenario, *self.sets], env=ENV,
+                           capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        fitted = float(text.split("    gpu: {rate_per_s: ")[1].split("}")[0])
+        loaded = float(r.stdout.split("    gpu:\n      rate_per_s: ")[1].split()[0])
+        self.assertEqual(loaded, fitted)
+        self.assertAlmostEqual(fitted / float(last[5]), 1.0, delta=1e-6)
+
+    def test_bad_table_exits_2_naming_file_line_and_column(self):
+        bad = os.path.join(self.tmp.name, "bad.csv")
+        for body, message in [("gpux,1,1,8\n", "bad.csv:3: column 'class': unknown failure class"),
+                              ("gpu,1,-2,8\n", "bad.csv:3: column 'observed_days': must be > 0")]:
+            with open(bad, "w") as f:
+                f.write("# observed\nclass,count,observed_days,accelerators\n" + body)
+            r = subprocess.run([BIN, "calibrate", self.scenario, "--target", bad, "-o",
+                                os.path.join(self.tmp.name, "never.yaml")],
+                               env=ENV, capture_output=True, text=True)
+            self.assertEqual(r.returncode, 2, r.stderr)
+            self.assertIn(message, r.stderr)
+            self.assertFalse(os.path.exists(os.path.join(self.tmp.name, "never.yaml")))
 
 
 def counts(s, classes):

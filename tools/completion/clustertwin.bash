@@ -7,11 +7,11 @@ _clustertwin() {
   prev=${COMP_WORDS[COMP_CWORD - 1]}
   cmd=${COMP_WORDS[1]}
   if ((COMP_CWORD == 1)); then
-    mapfile -t COMPREPLY < <(compgen -W "run validate info sweep summarize export presets help --help --version" -- "$cur")
+    mapfile -t COMPREPLY < <(compgen -W "run validate info calibrate sweep summarize export presets help --help --version" -- "$cur")
     return
   fi
   case $prev in
-    -o | --output | --restart | --stats-json)
+    -o | --output | --restart | --stats-json | --target)
       mapfile -t COMPREPLY < <(compgen -f -- "$cur")
       return
       ;;
@@ -25,7 +25,7 @@ _clustertwin() {
       compopt -o nospace 2>/dev/null
       return
       ;;
-    --seed | --replicas | --sweep-index | --restart-every | --stop-after | --pace | --progress-interval | --deflate)
+    --seed | --replicas | --iterations | --sweep-index | --restart-every | --stop-after | --pace | --progress-interval | --deflate)
       return
       ;;
   esac
@@ -33,6 +33,7 @@ _clustertwin() {
   case $cmd in
     run) opts="-o --output --set --seed --replicas --sweep-index --restart --restart-every --stop-after --stats-json --pace -q --quiet --log-level --progress-interval -h --help" ;;
     validate | info) opts="--set -h --help" ;;
+    calibrate) opts="--target -o --output --iterations --replicas --seed --set -h --help" ;;
     sweep) opts="--count --list -h --help" ;;
     summarize) opts="-o --output -h --help" ;;
     export) opts="-o --output --no-events --deflate -h --help" ;;
@@ -43,7 +44,7 @@ _clustertwin() {
     return
   fi
   case $cmd in
-    run | validate | info | sweep)
+    run | validate | info | calibrate | sweep)
       mapfile -t COMPREPLY < <(compgen -f -X '!*.@(yaml|yml)' -- "$cur"; compgen -d -- "$cur") ;;
     summarize | export)
       mapfile -t COMPREPLY < <(compgen -f -X '!*.h5' -- "$cur"; compgen -d -- "$cur") ;;

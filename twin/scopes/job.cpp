@@ -29,6 +29,16 @@ class JobScope final : public FailureScope {
       if (!(job.rate_per_s > 0 && run_s > 0)) continue;
       const double before = job.hazard;
       job.hazard += job.rate_per_s * run_s;
+      // Expected interruptions: the job's hazard while it runs (up to a failure), per class in
+      // proportion to the classes' rates.
+      const double alive = std::min(job.rate_per_s * run_s, std::max(job.threshold - before, 0.0));
+      const faults::ScopeHazardTable& tab = s.job_table;
+      double per_acc = 0.0;
+      for (int c = 0; c < tab.count; ++c)
+        per_acc += tab.steady_rate_per_s[c] + tab.cycling_rate_per_s[c];
+      for (int c = 0; c < tab.count; ++c)
+        s.acct.expected_interruptions[static_cast<int>(tab.classes[c])] +=
+            (tab.steady_rate_per_s[c] + tab.cycling_rate_per_s[c]) / per_acc * alive;
       if (job.hazard < job.threshold) continue;
       const double frac = (job.threshold - before) / (job.rate_per_s * run_s);
       double* rates = s.scratch_rates.data();
