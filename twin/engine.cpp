@@ -70,6 +70,12 @@ void Engine::State::setup() {
   facility.accelerator_cap_w = sc.power_cap_w;
 
   place_jobs();
+  for (const auto& job : control.jobs) {
+    const int p = job.work->power_priority();
+    if (std::find(power_tiers.begin(), power_tiers.end(), p) == power_tiers.end())
+      power_tiers.push_back(p);
+  }
+  std::sort(power_tiers.begin(), power_tiers.end());
 
   const faults::FailureModel& model = sc.faults.model;
   acc_table = faults::make_scope_hazard_table(model, faults::Scope::accelerator);
@@ -291,14 +297,68 @@ void Engine::State::grid_tick(double t0_s, double dry_c, double wet_c) {
     in.facility_w_of_it = [&](double it_w) {
       return thermal::plant_output(sc.plant, it_w, dry_c, wet_c).facility_power_w;
     };
-    fa.accelerator_cap_w =
-        std::min(sc.power_cap_w, power::solve_accelerator_cap(in).accelerator_cap_w);
+    if (power_tiers.size() <= 1)
+      fa.accelerator_cap_w =
+          std::min(sc.power_cap_w, power::solve_accelerator_cap(in).accelerator_cap_w);
+    else
+      tiered_caps(in, powered_nodes);
   }
+  for (auto& job : control.jobs)
+    if (power_tiers.size() <= 1 || !std::isfinite(fa.facility_cap_w))
+      job.cap_w = fa.accelerator_cap_w;
   // Power smoothing: stalled accelerators keep a floor of their running activity.
   if (sc.grid.policy.kind == power::PolicyKind::power_smoothing)
     for (auto& job : control.jobs)
       job.tick.raise_stalled_activity(sc.grid.policy.smoothing_floor_fraction *
                                       job.tick.running_activity);
+}
+
+// Jobs of several power priorities under a finite facility cap (Workload::power_priority): the
+// lowest tier (with the nodes in no job) is capped first, down to the governor's floor, while
+// the higher tiers keep the nominal cap; only when that tier's floor is not enough is the next
+// tier capped, and so on. Each tier's cap is the same worst-case solve as the single cap, with
+// the other tiers' worst-case IT power as `other_it_w`.
+void Engine::State::tiered_caps(power::CapInputs in, std::int64_t powered_nodes) {
+  Facility& fa = facility;
+  const std::size_t n_tiers = power_tiers.size();
+  std::vector<std::int64_t> tier_nodes(n_tiers, 0);
+  std::int64_t job_nodes = 0;
+  for (const auto& job : control.jobs) {
+    const auto n =
+        static_cast<std::int64_t>(job.alloc.nodes.size() - job.alloc.missing_slots.size());
+    const auto t = static_cast<std::size_t>(
+        std::find(power_tiers.begin(), power_tiers.end(), job.work->power_priority()) -
+        power_tiers.begin());
+    tier_nodes[t] += n;
+    job_nodes += n;
+  }
+  tier_nodes[0] += std::max<std::int64_t>(powered_nodes - job_nodes, 0);
+  std::vector<double> cap(n_tiers, sc.power_cap_w);
+  auto tier_it_w = [&](std::size_t t, double cap_w) {
+    power::CapInputs part = in;
+    part.nodes = tier_nodes[t];
+    part.accelerators = tier_nodes[t] * apn;
+    part.other_it_w = 0.0;
+    return power::worst_case_it_w(part, cap_w);
+  };
+  for (std::size_t t = 0; t < n_tiers; ++t) {
+    power::CapInputs part = in;
+    part.nodes = tier_nodes[t];
+    part.accelerators = tier_nodes[t] * apn;
+    part.other_it_w = 0.0;
+    for (std::size_t o = 0; o < n_tiers; ++o)
+      if (o != t) part.other_it_w += tier_it_w(o, cap[o]);
+    const power::CapResult r = power::solve_accelerator_cap(part);
+    cap[t] = std::min(sc.power_cap_w, r.accelerator_cap_w);
+    if (!r.infeasible) break;  // this tier's cut is enough; higher tiers keep the nominal cap
+  }
+  fa.accelerator_cap_w = *std::min_element(cap.begin(), cap.end());
+  for (auto& job : control.jobs) {
+    const auto t = static_cast<std::size_t>(
+        std::find(power_tiers.begin(), power_tiers.end(), job.work->power_priority()) -
+        power_tiers.begin());
+    job.cap_w = cap[t];
+  }
 }
 
 // After the Allreduce (replicated): the plant at the reduced IT power, energy, water, carbon,
@@ -359,6 +419,12 @@ void Engine::State::facility_after_reduction(TickReduction& red, double t0_s, do
 void Engine::State::jobs_end_tick(TickReduction& red) {
   const std::int64_t* sums = red.sums();
   const double* maxima = red.maxima();
+  // The facility's overheads per IT joule of this tick (kinds attribute them to their energy).
+  const double it_w = series.reduced_value(ids.it_power);
+  const thermal::PlantOutput& p = facility.plant;
+  const double facility_per_it = it_w > 0 ? p.facility_power_w / it_w : 1.0;
+  const double water_per_it_j = it_w > 0 ? p.water_l_per_s / it_w : 0.0;
+  const double carbon_per_it_j = facility_per_it * facility.carbon_g_per_kwh / 3.6e6;
   for (std::size_t j = 0; j < control.jobs.size(); ++j) {
     JobControl::Job& job = control.jobs[j];
     JobSums js;
@@ -370,6 +436,10 @@ void Engine::State::jobs_end_tick(TickReduction& red) {
     const double neg = maxima[slots.neg_clock + static_cast<int>(j)];
     js.clock_known = std::isfinite(neg);
     if (js.clock_known) js.slowest_clock = -neg;
+    js.accelerator_cap_w = job.cap_w;
+    js.facility_j_per_it_j = facility_per_it;
+    js.water_l_per_it_j = water_per_it_j;
+    js.carbon_g_per_it_j = carbon_per_it_j;
     job.work->end_tick(js);
   }
 }
@@ -469,7 +539,11 @@ Figures Engine::State::summary() const {
   const double n_acc = static_cast<double>(campus.accelerators());
   WorkloadTotals totals;
   for (const auto& job : control.jobs) job.work->add_figures(totals);
-  const double allocated = n_acc * sim_s - a.time_total[unallocated];
+  // Training figures count training time only: serving categories are not "allocated" to
+  // training (zero without serving jobs).
+  const double serving_s =
+      a.time_total[serving_prefill] + a.time_total[serving_decode] + a.time_total[serving_idle];
+  const double allocated = n_acc * sim_s - a.time_total[unallocated] - serving_s;
   f.emplace_back("simulated_s", sim_s);
   f.emplace_back("accelerators", n_acc);
   f.emplace_back("energy_it_j", a.energy_it_j);
@@ -521,6 +595,7 @@ Figures Engine::State::summary() const {
     f.emplace_back(
         "failures_" + std::string(faults::failure_class_name(static_cast<faults::FailureClass>(c))),
         static_cast<double>(a.failures_by_class[c]));
+  for (auto& named : totals.figures) f.push_back(std::move(named));
   return f;
 }
 

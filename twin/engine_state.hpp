@@ -21,6 +21,7 @@
 #include "faults/hazard.hpp"
 #include "io/hdf5_output.hpp"
 #include "io/scenario.hpp"
+#include "power/cap_controller.hpp"
 #include "power/energy_ledger.hpp"
 #include "power/grid_signal.hpp"
 #include "power/swing_meter.hpp"
@@ -126,6 +127,7 @@ struct JobControl {
     std::uint32_t life = 0;
     double rate_per_s = 0.0;
     std::int64_t interruptions = 0;
+    double cap_w = 0.0;  // per-accelerator power cap of its units this tick (grid_tick)
   };
   std::vector<std::int16_t> node_job;  // owning job (active or spare), −1 none
   std::vector<NodeRole> node_role;
@@ -259,11 +261,13 @@ struct Engine::State {
   double weather_dry_c(double t, double* wet) const;
 
   // --- one tick ---
-  void jobs_begin_tick(double t0_s, double t1_s);           // engine.cpp
-  void grid_tick(double t0_s, double dry_c, double wet_c);  // engine.cpp
-  void prepare_fast();                                      // fleet_kernel.cpp
-  void hazard_update(double t0_s);                          // fleet_kernel.cpp
-  void kernel(TickReduction& red, double t0_s);             // fleet_kernel.cpp
+  void jobs_begin_tick(double t0_s, double t1_s);                     // engine.cpp
+  void grid_tick(double t0_s, double dry_c, double wet_c);            // engine.cpp
+  void tiered_caps(power::CapInputs in, std::int64_t powered_nodes);  // engine.cpp
+  std::vector<int> power_tiers;                  // distinct job power priorities, ascending
+  void prepare_fast();                           // fleet_kernel.cpp
+  void hazard_update(double t0_s);               // fleet_kernel.cpp
+  void kernel(TickReduction& red, double t0_s);  // fleet_kernel.cpp
   void facility_after_reduction(TickReduction& red, double t0_s, double dry_c, double wet_c);
   void jobs_end_tick(TickReduction& red);                            // engine.cpp
   void failures_tick(TickReduction& red, double t0_s, double t1_s);  // failures.cpp

@@ -67,6 +67,7 @@ void Engine::State::apply_failure(const Candidate& c) {
   std::vector<std::int64_t>& drained = effect.drained;
   std::vector<int>& hit = effect.hit;
   const std::int64_t event_rack = effect.event_rack;
+  std::vector<std::pair<int, std::size_t>> hit_slots;  // (job, slot) of each drained job node
   for (std::int64_t n : drained) {
     if (role[n] == NodeRole::repairing) continue;
     const NodeRole was = role[n];
@@ -78,6 +79,7 @@ void Engine::State::apply_failure(const Candidate& c) {
     if (std::find(hit.begin(), hit.end(), j) == hit.end()) hit.push_back(j);
     const auto slot =
         static_cast<std::size_t>(std::find(a.nodes.begin(), a.nodes.end(), n) - a.nodes.begin());
+    hit_slots.emplace_back(j, slot);
     auto spare = std::find_if(a.spares.begin(), a.spares.end(),
                               [&](std::int64_t s) { return role[s] == NodeRole::spare; });
     if (spare != a.spares.end()) {
@@ -103,6 +105,8 @@ void Engine::State::apply_failure(const Candidate& c) {
     h.planned = spec.planned;
     h.downtime_s = spec.mttr_s;
     h.nodes_missing = !job.alloc.missing_slots.empty();
+    for (const auto& [jj, slot] : hit_slots)
+      if (jj == j) h.slots.push_back(slot);
     const Loss loss = job.work->fail(h);
     move_to_lost(loss);
     ++acct.interruptions;
@@ -148,6 +152,7 @@ void Engine::State::complete_repairs(double until_s) {
     std::erase(a.spares, n);
     control.node_role[n] = NodeRole::active;
     a.nodes[slot] = n;
+    job.work->slot_restored(slot, t);
     // The node that failed in this slot (maybe n itself) is a spare once repaired.
     if (a.missing_slots.empty()) {
       job.work->nodes_changed(a);

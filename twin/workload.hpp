@@ -22,6 +22,7 @@
 #include <memory>
 #include <ostream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/archive.hpp"
@@ -71,11 +72,17 @@ struct WorkloadEnv {
 };
 
 // The job's reduced values of a tick: seconds and joules of its tracked categories over all its
-// units, and the slowest clock among its running units (+inf when none ran).
+// units, and the slowest clock among its running units (+inf when none ran). Also the
+// per-accelerator power cap its units ran under, and the facility's overheads per IT joule of
+// the tick, so a kind can attribute facility energy, water and carbon to its own IT energy.
 struct JobSums {
   std::array<double, kCategoryCount> time_s{}, energy_j{};
   double slowest_clock = 1.0;
   bool clock_known = false;
+  double accelerator_cap_w = 0.0;  // the job's per-accelerator cap this tick
+  double facility_j_per_it_j = 1.0;
+  double water_l_per_it_j = 0.0;
+  double carbon_g_per_it_j = 0.0;
 };
 
 // A failure that interrupts the job at time_s (inside the tick just reduced).
@@ -84,6 +91,9 @@ struct FailureHit {
   bool planned = false;        // announced: the job saves first and loses nothing
   double downtime_s = 0.0;     // planned: the maintenance before the restart
   bool nodes_missing = false;  // no spare left: the job waits for a repair
+  // Positions in Allocation::nodes of the job's nodes this failure drained (swapped for a
+  // spare, or now missing); empty when it drained none (a job-scope failure).
+  std::vector<std::size_t> slots;
 };
 
 // Work thrown away by a failure: moved from these categories to `lost`.
@@ -96,10 +106,12 @@ struct Loss {
   }
 };
 
-// Summary totals the kinds add to (written as /summary figures by the engine).
+// Summary totals the kinds add to (written as /summary figures by the engine), and named
+// figures of their own (e.g. `serving_<name>_ttft_p99_s`), appended after the engine's.
 struct WorkloadTotals {
   double iterations = 0.0;
   double tokens = 0.0;
+  std::vector<std::pair<std::string, double>> figures;
 };
 
 class Workload {
@@ -122,6 +134,9 @@ class Workload {
   virtual std::int64_t accelerators() const = 0;
   // Categories whose per-job seconds and joules the tick reduction carries (JobSums).
   virtual std::uint32_t tracked_categories() const { return 1u << compute; }
+  // Under a facility power cap, jobs of lower priority give up power first: their accelerator
+  // cap falls to the governor's floor before a higher priority's is lowered (twin/README.md).
+  virtual int power_priority() const { return 0; }
 
   // --- control, once per tick ---
   // Advance over [t0_s, t1_s) and fill `tick` (its phases; the engine then applies the
@@ -135,6 +150,9 @@ class Workload {
   virtual void nodes_changed(const Allocation& allocation) = 0;
   // The last missing node came back at time_s: the job may restart.
   virtual void nodes_restored(double time_s) = 0;
+  // A repaired node filled missing slot `slot` at time_s (every slot, before nodes_restored()
+  // for the last one): a kind whose parts restart independently may use it.
+  virtual void slot_restored(std::size_t /*slot*/, double /*time_s*/) {}
 
   // --- output ---
   virtual void declare_series(SeriesTable& table) = 0;
