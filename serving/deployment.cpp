@@ -28,6 +28,7 @@ Deployment::Deployment(const DeploymentSpec& spec, std::uint64_t seed, std::uint
   wanted_ = !a.enabled               ? spec.replicas
             : a.initial_replicas > 0 ? std::min(a.initial_replicas, spec.replicas)
                                      : spec.min_replicas;
+  demanded_ = wanted_;
   for (std::int64_t r = 0; r < wanted_; ++r) replicas_[r].state = ReplicaState::active;
   rebuild_indexes();
 }
@@ -471,6 +472,7 @@ void Deployment::autoscale(double t_s) {
   const double demand = (window_in_flight_ + window_queue_) / window;
   auto desired =
       static_cast<std::int64_t>(std::ceil(demand / (cap * sp.autoscale.target_utilization) - 1e-9));
+  demanded_ = std::clamp(desired, sp.min_replicas, static_cast<std::int64_t>(replicas_.size()));
   const std::int64_t lo = std::min(sp.min_replicas, available_);
   desired = std::clamp(desired, lo, available_);
   window_in_flight_ = window_queue_ = 0.0;

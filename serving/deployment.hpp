@@ -115,6 +115,8 @@ class Deployment {
   std::int64_t in_flight() const { return in_flight_; }
   std::int64_t serving_replicas() const;  // active or warming
   std::int64_t wanted_replicas() const { return wanted_; }
+  // What the last decision wanted before it was limited to the available replicas.
+  std::int64_t demanded_replicas() const { return demanded_; }
   std::int64_t available_replicas() const { return available_; }
   ReplicaState state(std::int64_t r) const { return replicas_[r].state; }
   // Replica-seconds per replica since the last autoscaling decision (for tests/diagnostics).
@@ -126,8 +128,8 @@ class Deployment {
   void serialize(Archive& ar) {
     std::vector<Queued> queue(queue_.begin(), queue_.end());
     ar(source_, pending_, queue, replicas_, run_, interval_, in_flight_, next_seq_, wanted_,
-       available_, window_in_flight_, window_queue_, window_start_s_, last_utilization_, now_s_,
-       clock_, batch_limit_);
+       demanded_, available_, window_in_flight_, window_queue_, window_start_s_, last_utilization_,
+       now_s_, clock_, batch_limit_);
     if constexpr (std::is_same_v<Archive, archive::Reader>) {
       queue_.assign(queue.begin(), queue.end());
       rebuild_indexes();
@@ -208,7 +210,7 @@ class Deployment {
   std::vector<ReplicaTick> tick_;
   ServiceStats run_, interval_;
   std::int64_t in_flight_ = 0, next_seq_ = 0;
-  std::int64_t wanted_ = 0, available_ = 0;
+  std::int64_t wanted_ = 0, demanded_ = 0, available_ = 0;
   double window_in_flight_ = 0.0, window_queue_ = 0.0, window_start_s_ = 0.0;
   double last_utilization_ = 0.0;
   double now_s_ = 0.0;  // events and integrals are done up to here

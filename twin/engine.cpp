@@ -213,7 +213,68 @@ void Engine::State::place_jobs() {
       if (job.work->tracked_categories() & (1u << c)) job.tracked.push_back(c);
     job.threshold =
         faults::failure_threshold(seed, faults::component_key(faults::Scope::job, j), 0);
+    job.own_nodes = job.alloc.nodes.size();
+    job.cap_w = sc.power_cap_w;
     control.jobs.push_back(std::move(job));
+  }
+  // Lending: a claimer names a preemptible job whose nodes it may take.
+  for (std::size_t j = 0; j < control.jobs.size(); ++j) {
+    JobControl::Job& job = control.jobs[j];
+    const std::string from = job.work->claims_from();
+    if (from.empty()) continue;
+    const std::string where =
+        sc.source_file + ": jobs[" + std::to_string(j) + "] '" + job.work->name() + "': ";
+    for (std::size_t l = 0; l < control.jobs.size(); ++l)
+      if (l != j && control.jobs[l].work->name() == from) job.claims = static_cast<int>(l);
+    if (job.claims < 0) throw io::ScenarioError(where + "no other job is named '" + from + "'");
+    const Workload& lender = *control.jobs[job.claims].work;
+    if (!lender.preemptible())
+      throw io::ScenarioError(where + "job '" + from + "' (kind " + lender.kind() +
+                              ") cannot lend its nodes");
+    for (std::size_t o = 0; o < j; ++o)
+      if (control.jobs[o].claims == job.claims)
+        throw io::ScenarioError(where + "job '" + from + "' is claimed by another job too");
+    if (lender.accelerators() != job.work->claim_accelerators())
+      throw io::ScenarioError(where + "job '" + from + "' has " +
+                              std::to_string(lender.accelerators()) + " accelerators, expected " +
+                              std::to_string(job.work->claim_accelerators()));
+  }
+}
+
+// Lending (replicated, after the tick's failures and repairs): a claimer that wants its
+// preemptible job's nodes takes them when all of them are in service (the lender saves and
+// waits); it gives them back when it no longer wants them and none of them awaits a repair (the
+// lender restarts from its checkpoint). The nodes keep their slots at the end of the claimer's
+// allocation, so failures, spares and repairs treat them as its own while it holds them.
+void Engine::State::lend_nodes(double t_s) {
+  for (std::size_t j = 0; j < control.jobs.size(); ++j) {
+    JobControl::Job& job = control.jobs[j];
+    if (job.claims < 0) continue;
+    JobControl::Job& lender = control.jobs[job.claims];
+    const bool want = job.work->wants_claimed_nodes();
+    if (want && !job.holding && lender.alloc.missing_slots.empty()) {
+      lender.work->preempted(t_s);
+      for (std::int64_t n : lender.alloc.nodes) {
+        control.node_job[n] = static_cast<std::int16_t>(j);
+        job.alloc.nodes.push_back(n);
+      }
+      job.holding = true;
+      job.work->nodes_changed(job.alloc);
+      job.work->claimed(job.alloc, true, t_s);
+    } else if (!want && job.holding &&
+               std::none_of(job.alloc.missing_slots.begin(), job.alloc.missing_slots.end(),
+                            [&](std::size_t s) { return s >= job.own_nodes; })) {
+      const auto own = static_cast<std::ptrdiff_t>(job.own_nodes);
+      lender.alloc.nodes.assign(job.alloc.nodes.begin() + own, job.alloc.nodes.end());
+      job.alloc.nodes.resize(job.own_nodes);
+      for (std::int64_t n : lender.alloc.nodes)
+        control.node_job[n] = static_cast<std::int16_t>(job.claims);
+      job.holding = false;
+      job.work->nodes_changed(job.alloc);
+      job.work->claimed(job.alloc, false, t_s);
+      lender.work->nodes_changed(lender.alloc);
+      lender.work->resumed(t_s);
+    }
   }
 }
 
@@ -323,9 +384,12 @@ void Engine::State::tiered_caps(power::CapInputs in, std::int64_t powered_nodes)
   const std::size_t n_tiers = power_tiers.size();
   std::vector<std::int64_t> tier_nodes(n_tiers, 0);
   std::int64_t job_nodes = 0;
-  for (const auto& job : control.jobs) {
-    const auto n =
-        static_cast<std::int64_t>(job.alloc.nodes.size() - job.alloc.missing_slots.size());
+  for (std::size_t j = 0; j < control.jobs.size(); ++j) {
+    const auto& job = control.jobs[j];
+    std::int64_t n = 0;  // its nodes in service (a lender's lent nodes count for the claimer)
+    for (std::int64_t node : job.alloc.nodes)
+      n += control.node_role[node] == NodeRole::active &&
+           control.node_job[node] == static_cast<std::int16_t>(j);
     const auto t = static_cast<std::size_t>(
         std::find(power_tiers.begin(), power_tiers.end(), job.work->power_priority()) -
         power_tiers.begin());
@@ -487,6 +551,7 @@ Figures Engine::run(io::OutputFile* out, const ProgressOptions& progress,
     s.facility_after_reduction(red, t0, dry, wet);
     s.jobs_end_tick(red);
     s.failures_tick(red, t0, t1);  // failures in (time, key) order, then repairs
+    s.lend_nodes(t1);              // claimers take or return preemptible jobs' nodes
 
     if ((k + 1) % s.ticks_per_output == 0) {
       const double ws0 = MPI_Wtime();

@@ -128,6 +128,11 @@ struct JobControl {
     double rate_per_s = 0.0;
     std::int64_t interruptions = 0;
     double cap_w = 0.0;  // per-accelerator power cap of its units this tick (grid_tick)
+    // Lending: the preemptible job whose nodes this job may claim (−1: none), whether it holds
+    // them (appended to its allocation after its own `own_nodes`).
+    int claims = -1;
+    bool holding = false;
+    std::size_t own_nodes = 0;
   };
   std::vector<std::int16_t> node_job;  // owning job (active or spare), −1 none
   std::vector<NodeRole> node_role;
@@ -150,7 +155,7 @@ struct JobControl {
     for (const auto& r : queue) repairs.push(r);
     ar(node_job, node_role, spine_next_s, spine_life);
     for (Job& job : jobs) {
-      ar(job.alloc, job.hazard, job.threshold, job.life, job.interruptions);
+      ar(job.alloc, job.hazard, job.threshold, job.life, job.interruptions, job.holding);
       if constexpr (std::is_same_v<Archive, archive::Writer>)
         job.work->save(ar);
       else
@@ -272,6 +277,7 @@ struct Engine::State {
   void jobs_end_tick(TickReduction& red);                            // engine.cpp
   void failures_tick(TickReduction& red, double t0_s, double t1_s);  // failures.cpp
   void output_interval(std::int64_t k);                              // engine.cpp
+  void lend_nodes(double t_s);                                       // engine.cpp
   Figures summary() const;                                           // engine.cpp
 
   // --- kernel helpers (fleet_kernel.cpp) ---

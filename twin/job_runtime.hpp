@@ -68,6 +68,9 @@ class JobRuntime {
   Loss fail(double time_s, bool planned, double downtime_s, bool spares_missing);
   // A repaired node filled the last missing slot.
   void spares_ready(double time_s);
+  // Preempted at time_s (its nodes lent to another job): it saves first, like a planned stop,
+  // and waits until spares_ready() gives them back.
+  void preempt(double time_s);
 
   void set_step_s(double step_s) { t_.step_s = step_s; }
   const JobTimings& timings() const { return t_; }

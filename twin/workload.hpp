@@ -154,6 +154,19 @@ class Workload {
   // for the last one): a kind whose parts restart independently may use it.
   virtual void slot_restored(std::size_t /*slot*/, double /*time_s*/) {}
 
+  // --- lending nodes (twin/README.md): a claiming job may take a preemptible job's nodes ---
+  // The lender: its nodes are taken at time_s (it saves first and waits), or given back.
+  virtual bool preemptible() const { return false; }
+  virtual void preempted(double /*time_s*/) {}
+  virtual void resumed(double /*time_s*/) {}
+  // The claimer: the job whose nodes it may claim (empty: none) and how many accelerators it
+  // expects them to hold; after each tick's failures, whether it wants them now.
+  virtual std::string claims_from() const { return {}; }
+  virtual std::int64_t claim_accelerators() const { return 0; }
+  virtual bool wants_claimed_nodes() const { return false; }
+  // The lender's nodes joined (holding) or left the end of its allocation at time_s.
+  virtual void claimed(const Allocation& /*allocation*/, bool /*holding*/, double /*time_s*/) {}
+
   // --- output ---
   virtual void declare_series(SeriesTable& table) = 0;
   virtual void add_figures(WorkloadTotals& totals) const = 0;

@@ -108,6 +108,10 @@ void bind_requests(io::Binder& b, serving::ArrivalSpec& a, const io::Scenario& s
   }
 }
 
+std::int64_t campus_accelerators_per_node(const io::Scenario& sc) {
+  return topology::Campus(sc.campus).accelerators_per_node();
+}
+
 // The replicas as a data-parallel job of TP groups, for the shared placement code: TP inside a
 // scale-up domain, replicas filling free nodes in id order, hot spares.
 workload::JobSpec placement_spec(const ServingConfig& c) {
@@ -230,6 +234,22 @@ std::shared_ptr<io::ComponentConfig> bind_serving(io::Binder& b, io::BindContext
                   "hot-spare nodes held back for the deployment");
       },
       false, "hot spares (replicas fill free nodes in id order)");
+  b.section(
+      "borrow",
+      [&](io::Binder& p) {
+        p.text("from", cfg->borrow_from, std::string(),
+               "a preemptible job (a training job) whose nodes the deployment claims when the "
+               "load needs more than `replicas` (empty: none)");
+        p.integer("replicas", cfg->surge_replicas, io::closed(0, 1 << 24), 0,
+                  "surge replicas on those nodes: tp · replicas = that job's accelerators");
+        p.real("hold_s", cfg->hold_s, io::non_negative(), 1800.0,
+               "claimed nodes go back only after the load has not needed them this long");
+        if (!cfg->borrow_from.empty() && cfg->surge_replicas == 0)
+          p.fail("replicas", "must be > 0 when `from` names a job");
+        if (cfg->surge_replicas > 0 && tp > campus_accelerators_per_node(sc))
+          p.fail("replicas", "surge replicas need tp within one node");
+      },
+      false, "surge capacity on a preemptible job's nodes (lending)");
 
   // The weights must fit the tensor-parallel group's HBM, with room for some KV cache.
   if (serving::kv_capacity_bytes(d.model, h) <= 0.0)
@@ -262,12 +282,15 @@ struct EnergyTotals {
 class ServingJob final : public Workload {
  public:
   ServingJob(const ServingConfig& c, const WorkloadEnv& env, int index)
-      : Workload(c.name, index), cfg_(c), env_(env) {}
+      : Workload(c.name, index), cfg_(c), env_(env), own_replicas_(c.spec.replicas) {
+    cfg_.spec.replicas += cfg_.surge_replicas;  // the deployment plays own + surge replicas
+  }
   const char* kind() const override { return "serving"; }
 
   Allocation place(std::vector<std::int8_t>& taken) override {
-    placement_ =
-        workload::place_job(env_.campus, env_.scenario.fabric, placement_spec(cfg_), taken);
+    ServingConfig own = cfg_;
+    own.spec.replicas = own_replicas_;
+    placement_ = workload::place_job(env_.campus, env_.scenario.fabric, placement_spec(own), taken);
     return Allocation{placement_.nodes, placement_.spares, {}};
   }
 
@@ -276,11 +299,23 @@ class ServingJob final : public Workload {
     deployment_ = std::make_unique<serving::Deployment>(cfg_.spec, env_.seed,
                                                         static_cast<std::uint32_t>(index()));
     present_.assign(static_cast<std::size_t>(cfg_.spec.replicas), cfg_.spec.hardware.tp);
+    if (cfg_.surge_replicas > 0) (void)deployment_->set_available(own_replicas_, 0.0);
     nodes_changed(allocation);
     ticks_per_output_ = env_.scenario.ticks_per_output();
   }
 
-  std::int64_t accelerators() const override { return cfg_.spec.replicas * cfg_.spec.hardware.tp; }
+  std::int64_t accelerators() const override { return own_replicas_ * cfg_.spec.hardware.tp; }
+  std::string claims_from() const override { return cfg_.borrow_from; }
+  std::int64_t claim_accelerators() const override {
+    return cfg_.surge_replicas * cfg_.spec.hardware.tp;
+  }
+  bool wants_claimed_nodes() const override { return want_; }
+  void claimed(const Allocation& allocation, bool holding, double time_s) override {
+    holding_ = holding;
+    quiet_since_s_ = time_s;
+    (void)deployment_->set_available(holding ? cfg_.spec.replicas : own_replicas_, time_s);
+    nodes_changed(allocation);
+  }
   std::uint32_t tracked_categories() const override {
     return (1u << serving_prefill) | (1u << serving_decode) | (1u << serving_idle) |
            (1u << recovery) | (1u << waiting);
@@ -337,6 +372,16 @@ class ServingJob final : public Workload {
 
   void end_tick(const JobSums& sums) override {
     if (sums.clock_known) clock_ = sums.slowest_clock;
+    if (cfg_.surge_replicas > 0) {
+      // Claim the lender's nodes when the autoscaler wants more than the own replicas; give
+      // them back once it has not for hold_s and the surge replicas have drained.
+      const bool needed = deployment_->demanded_replicas() > own_replicas_;
+      if (needed) quiet_since_s_ = tick_end_s_;
+      bool drained = true;
+      for (std::int64_t r = own_replicas_; r < cfg_.spec.replicas; ++r)
+        drained = drained && deployment_->state(r) == serving::ReplicaState::standby;
+      want_ = holding_ ? needed || tick_end_s_ - quiet_since_s_ < cfg_.hold_s || !drained : needed;
+    }
     cap_w_ = sums.accelerator_cap_w;
     double it_j = 0.0;
     for (int c : {serving_prefill, serving_decode, serving_idle, recovery, waiting}) {
@@ -416,7 +461,7 @@ class ServingJob final : public Workload {
   template <class Archive>
   void serialize(Archive& ar) {
     ar(*deployment_, missing_, clock_, cap_w_, tick_end_s_, job_failures_, interval_, run_,
-       run_time_s_, run_energy_j_);
+       run_time_s_, run_energy_j_, holding_, want_, quiet_since_s_);
   }
 
   // Replicas on the node in allocation slot `slot` (accelerators fill nodes in replica order).
@@ -435,6 +480,9 @@ class ServingJob final : public Workload {
   }
   void update_present() {
     std::fill(present_.begin(), present_.end(), cfg_.spec.hardware.tp);
+    // Surge replicas whose nodes are with the lender are not in service.
+    for (std::int64_t r = deployment_->available_replicas(); r < cfg_.spec.replicas; ++r)
+      present_[static_cast<std::size_t>(r)] = 0;
     for (std::size_t slot : missing_)
       for (std::int64_t r : replicas_of_slot(slot)) {
         auto& p = present_[static_cast<std::size_t>(r)];
@@ -483,6 +531,9 @@ class ServingJob final : public Workload {
   double limit_cap_w_ = -1.0;
   std::int64_t limit_ = 1;
   std::int64_t current_limit_ = 1;
+  std::int64_t own_replicas_ = 0;  // on its own nodes (the rest are surge replicas)
+  bool holding_ = false, want_ = false;
+  double quiet_since_s_ = 0.0;
 };
 
 double ratio_or_nan(double a, double b) { return b > 0.0 ? a / b : kNaN; }

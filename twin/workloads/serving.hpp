@@ -23,6 +23,11 @@ struct ServingConfig : io::ComponentConfig {
   int priority = 1;  // power priority (training jobs have 0)
   enum class CapResponse : std::int8_t { clock, batch } cap_response = CapResponse::clock;
   double load_bandwidth_bytes_per_s = 2e9;  // per accelerator, loading the weights
+  // Surge capacity on a preemptible job's nodes (twin/README.md, lending): `surge_replicas`
+  // more replicas that serve only while the deployment claims that job's nodes.
+  std::string borrow_from;
+  std::int64_t surge_replicas = 0;
+  double hold_s = 1800.0;  // keep claimed nodes at least this long after the load needed them
 };
 
 }  // namespace ct::twin
