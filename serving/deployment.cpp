@@ -356,8 +356,9 @@ void Deployment::arrive(double t_s) {
   ++run_.arrived;
   ++interval_.arrived;
   if (static_cast<double>(q.prompt_tokens) + static_cast<double>(q.output_tokens) >
-      kv_capacity_tokens_) {
-    ++run_.rejected;  // can never fit a replica's KV cache
+          kv_capacity_tokens_ ||
+      static_cast<std::int64_t>(queue_.size()) >= spec_->max_queue) {
+    ++run_.rejected;  // can never fit a replica's KV cache, or the queue is full (shed)
     ++interval_.rejected;
     return;
   }

@@ -39,6 +39,7 @@ struct DeploymentSpec {
   std::int64_t min_replicas = 1;           // autoscaling keeps at least this many serving
   std::int64_t max_batch = 64;             // sequences decoded together
   std::int64_t max_prefill_tokens = 8192;  // prompt tokens admitted per prefill iteration
+  std::int64_t max_queue = 1000000;        // arrivals beyond this many waiting are rejected
   ArrivalSpec arrivals;
   double ttft_target_s = 2.0;  // goodput: time to first token at most this
   double tpot_target_s = 0.1;  // and time per output token at most this

@@ -151,6 +151,8 @@ std::shared_ptr<io::ComponentConfig> bind_serving(io::Binder& b, io::BindContext
             "sequences a replica decodes together (continuous batching)");
   b.integer("max_prefill_tokens", d.max_prefill_tokens, io::closed(1, 1 << 24), 8192,
             "prompt tokens admitted per prefill iteration (at least one request)");
+  b.integer("max_queue", d.max_queue, io::closed(1, 1e12), 1000000,
+            "requests waiting for admission beyond this are rejected (load shedding)");
   serving::ReplicaHardware& h = d.hardware;
   const auto& acc = sc.accelerator;
   h.peak_flops =
