@@ -654,7 +654,7 @@ Figures Engine::run(io::OutputFile* out, const ProgressOptions& progress,
     s.failures_tick(red, t0, t1);  // failures in (time, key) order, then repairs
     s.fail_slow_end_tick(t0, t1);  // slow nodes found by now are swapped for spares
     if (s.queue) s.queue->end_tick(t1, s.carbon_g_per_j_it);  // jobs that end hand nodes back
-    s.lend_nodes(t1);              // claimers take or return preemptible jobs' nodes
+    s.lend_nodes(t1);  // claimers take or return preemptible jobs' nodes
 
     if ((k + 1) % s.ticks_per_output == 0) {
       const double ws0 = MPI_Wtime();

@@ -164,8 +164,7 @@ void Engine::State::fail_slow_end_tick(double t0_s, double t1_s) {
     hit.clear();
     std::vector<std::pair<int, std::size_t>> hit_slots;
     for (std::int64_t n : nodes)
-      if (control.node_role[n] == NodeRole::active)
-        drain_node(n, at, spec.mttr_s, hit, &hit_slots);
+      if (control.node_role[n] == NodeRole::active) drain_node(n, at, spec.mttr_s, hit, &hit_slots);
     drop_pending_of_drained(at);
     for (int j : hit) {
       FailureHit h;
