@@ -23,6 +23,8 @@ enum class Stream : std::uint32_t {
   job_failure = 4,         // job-level (software) failure thresholds
   replica_seed = 5,        // derivation of ensemble replica seeds
   sched_workload = 6,      // synthetic batch workload: arrivals, sizes, durations (sched/)
+  serving_arrivals = 7,    // inference requests: Poisson candidates and thinning (serving/)
+  serving_requests = 8,    // inference requests: prompt and output lengths (serving/)
   fail_slow = 20,          // fail-slow events: arrivals, instance, duration (per class)
 };
 

@@ -157,6 +157,9 @@ void bind_accelerator(Binder& b, thermal::AcceleratorSpec& a, double& power_cap_
   a = *thermal::accelerator_catalogue().find(preset);
   keep(b, "peak_dense_bf16_flops", a.peak_dense_bf16_flops, positive(),
        "peak dense BF16 FLOP/s of one accelerator at full clock");
+  keep(b, "hbm_bytes", a.hbm_bytes, positive(), "HBM capacity of one accelerator");
+  keep(b, "hbm_bandwidth_bytes_per_s", a.hbm_bandwidth_bytes_per_s, positive(),
+       "HBM bandwidth of one accelerator (datasheet peak)");
   keep(b, "tdp_w", a.tdp_w, Range{0.0, 1e5, true, false},
        "power at full activity and clock (P_max)");
   keep(b, "idle_w", a.idle_w, Range{0.0, a.tdp_w, false, true}, "power when idle (P_idle)");

@@ -22,11 +22,12 @@ namespace {
 std::array<AcceleratorSpec, 3> make_presets() {
   AcceleratorSpec h100;
   h100.name = "h100_sxm";
-  h100.peak_dense_bf16_flops = 989.4e12;   // NVIDIA H100 datasheet: 1979 TFLOP/s with sparsity
-  h100.hbm_bytes = 80e9;                   // NVIDIA H100 SXM datasheet: 80 GB HBM3
-  h100.tdp_w = 700.0;                      // NVIDIA H100 SXM datasheet: up to 700 W
-  h100.idle_w = 75.0;                      // DESIGN.md §5 reference value
-  h100.power_exponent = 2.5;               // DESIGN.md §5: k ≈ 2–3
+  h100.peak_dense_bf16_flops = 989.4e12;     // NVIDIA H100 datasheet: 1979 TFLOP/s with sparsity
+  h100.hbm_bytes = 80e9;                     // NVIDIA H100 SXM datasheet: 80 GB HBM3
+  h100.hbm_bandwidth_bytes_per_s = 3.35e12;  // NVIDIA H100 SXM datasheet: 3.35 TB/s
+  h100.tdp_w = 700.0;                        // NVIDIA H100 SXM datasheet: up to 700 W
+  h100.idle_w = 75.0;                        // DESIGN.md §5 reference value
+  h100.power_exponent = 2.5;                 // DESIGN.md §5: k ≈ 2–3
   h100.slowdown_temperature_c = 87.0;      // DESIGN.md §5: 87–89 °C (nvidia-smi "GPU Slowdown")
   h100.shutdown_temperature_c = 92.0;      // DESIGN.md §5 (nvidia-smi "GPU Shutdown")
   h100.hbm_max_temperature_c = 95.0;       // DESIGN.md §5
@@ -46,10 +47,11 @@ std::array<AcceleratorSpec, 3> make_presets() {
 
   AcceleratorSpec b200;
   b200.name = "b200";
-  b200.peak_dense_bf16_flops = 2.25e15;  // NVIDIA HGX B200: 4.5 PFLOP/s BF16 with sparsity
-  b200.hbm_bytes = 180e9;                // NVIDIA DGX B200: 1,440 GB over 8 GPUs
-  b200.tdp_w = 1000.0;                   // DESIGN.md §5: B200 up to 1 kW
-  b200.idle_w = 140.0;                   // estimate (not published): ≈ H100 idle scaled by TDP
+  b200.peak_dense_bf16_flops = 2.25e15;   // NVIDIA HGX B200: 4.5 PFLOP/s BF16 with sparsity
+  b200.hbm_bytes = 180e9;                 // NVIDIA DGX B200: 1,440 GB over 8 GPUs
+  b200.hbm_bandwidth_bytes_per_s = 8e12;  // NVIDIA DGX B200 datasheet: 64 TB/s over 8 GPUs
+  b200.tdp_w = 1000.0;                    // DESIGN.md §5: B200 up to 1 kW
+  b200.idle_w = 140.0;                    // estimate (not published): ≈ H100 idle scaled by TDP
   b200.power_exponent = 2.5;
   b200.slowdown_temperature_c = 87.0;  // not published: assumed equal to H100
   b200.shutdown_temperature_c = 92.0;  // not published: assumed equal to H100
@@ -73,9 +75,10 @@ std::array<AcceleratorSpec, 3> make_presets() {
   // GB200 NVL72 datasheet: 360 PFLOP/s BF16 with sparsity over 72 GPUs = 2.5 PFLOP/s dense per
   // GPU (the 1.2 kW part runs ≈10% above the 1 kW B200's 2.25).
   gb200.peak_dense_bf16_flops = 2.5e15;
-  gb200.hbm_bytes = 186e9;  // GB200 NVL72 datasheet: 13.4 TB HBM3e over 72 GPUs
-  gb200.tdp_w = 1200.0;     // up to 1.2 kW per Blackwell GPU in GB200 (NVIDIA)
-  gb200.idle_w = 150.0;     // estimate (not published)
+  gb200.hbm_bytes = 186e9;                 // GB200 NVL72 datasheet: 13.4 TB HBM3e over 72 GPUs
+  gb200.hbm_bandwidth_bytes_per_s = 8e12;  // GB200 NVL72 datasheet: 576 TB/s over 72 GPUs
+  gb200.tdp_w = 1200.0;                    // up to 1.2 kW per Blackwell GPU in GB200 (NVIDIA)
+  gb200.idle_w = 150.0;                    // estimate (not published)
   gb200.power_exponent = 2.5;
   gb200.slowdown_temperature_c = 87.0;  // not published: assumed equal to H100
   gb200.shutdown_temperature_c = 92.0;

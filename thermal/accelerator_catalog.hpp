@@ -16,8 +16,9 @@ struct AcceleratorSpec {
   std::string name;
 
   // Compute and memory.
-  double peak_dense_bf16_flops = 0.0;  // FLOP/s, dense (no structured sparsity), full clock
-  double hbm_bytes = 0.0;
+  double peak_dense_bf16_flops = 0.0;      // FLOP/s, dense (no structured sparsity), full clock
+  double hbm_bytes = 0.0;                  // HBM capacity
+  double hbm_bandwidth_bytes_per_s = 0.0;  // HBM bandwidth (datasheet peak)
 
   // Power: P = idle_w + (tdp_w − idle_w)·a·φ^k (accelerator_power.hpp).
   double tdp_w = 0.0;           // P_max at activity 1 and full clock; also the default power cap

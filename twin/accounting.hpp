@@ -1,5 +1,6 @@
-// Where every accelerator-second goes (DESIGN §4). Each accelerator-second of the run lands in
-// exactly one category; energy is split the same way.
+// Where every accelerator-second goes (DESIGN §4, §11). Each accelerator-second of the run lands
+// in exactly one category; energy is split the same way. Inference serving (twin/workloads/serving)
+// has its own categories; its failures use `recovery`, `waiting` and `lost` like training.
 #pragma once
 
 #include <array>
@@ -16,13 +17,17 @@ enum Category : int {
   recovery,         // failure detection, restart, checkpoint load
   waiting,          // no spare: waiting for a repair
   lost,             // work since the last durable checkpoint, thrown away by a failure
+  serving_prefill,  // inference: prefill iterations (prompt processing)
+  serving_decode,   // inference: decode iterations (token generation)
+  serving_idle,     // inference: replicas with nothing to do, warming up or scaled down
   unallocated,      // in no job (free, spare, or under repair)
   kCategoryCount
 };
 
 inline constexpr std::array<std::string_view, kCategoryCount> kCategoryNames = {
-    "compute",  "pipeline_bubble", "exposed_comm", "straggler_wait", "checkpoint",
-    "recovery", "waiting",         "lost",         "unallocated"};
+    "compute",         "pipeline_bubble", "exposed_comm", "straggler_wait",
+    "checkpoint",      "recovery",        "waiting",      "lost",
+    "serving_prefill", "serving_decode",  "serving_idle", "unallocated"};
 
 inline constexpr std::array<std::string_view, kCategoryCount> kCategoryLongNames = {
     "useful compute",
@@ -33,6 +38,9 @@ inline constexpr std::array<std::string_view, kCategoryCount> kCategoryLongNames
     "failure detection, restart and checkpoint load",
     "waiting for a repair (no spare)",
     "work lost since the last durable checkpoint",
+    "inference prefill (prompt processing)",
+    "inference decode (token generation)",
+    "inference replicas idle, warming up or scaled down",
     "not allocated to any job"};
 
 }  // namespace ct::twin

@@ -84,6 +84,18 @@ void Engine::State::setup() {
 
   place_jobs();
   fail_slow_setup();
+  for (const auto& job : control.jobs) {
+    if (!job.active) continue;
+    const int p = job.work->power_priority();
+    if (std::find(power_tiers.begin(), power_tiers.end(), p) == power_tiers.end())
+      power_tiers.push_back(p);
+  }
+  std::sort(power_tiers.begin(), power_tiers.end());
+  // Queue jobs run at the default priority.
+  if (sc.queue && std::find(power_tiers.begin(), power_tiers.end(), 0) == power_tiers.end()) {
+    power_tiers.push_back(0);
+    std::sort(power_tiers.begin(), power_tiers.end());
+  }
 
   const faults::FailureModel& model = sc.faults.model;
   acc_table = faults::make_scope_hazard_table(model, faults::Scope::accelerator);
@@ -296,7 +308,68 @@ void Engine::State::place_jobs() {
     }
     job.threshold =
         faults::failure_threshold(seed, faults::component_key(faults::Scope::job, j), 0);
+    job.own_nodes = job.alloc.nodes.size();
+    job.cap_w = sc.power_cap_w;
     control.jobs.push_back(std::move(job));
+  }
+  // Lending: a claimer names a preemptible job whose nodes it may take.
+  for (std::size_t j = 0; j < control.jobs.size(); ++j) {
+    JobControl::Job& job = control.jobs[j];
+    const std::string from = job.work->claims_from();
+    if (from.empty()) continue;
+    const std::string where =
+        sc.source_file + ": jobs[" + std::to_string(j) + "] '" + job.work->name() + "': ";
+    for (std::size_t l = 0; l < control.jobs.size(); ++l)
+      if (l != j && control.jobs[l].work->name() == from) job.claims = static_cast<int>(l);
+    if (job.claims < 0) throw io::ScenarioError(where + "no other job is named '" + from + "'");
+    const Workload& lender = *control.jobs[job.claims].work;
+    if (!lender.preemptible())
+      throw io::ScenarioError(where + "job '" + from + "' (kind " + lender.kind() +
+                              ") cannot lend its nodes");
+    for (std::size_t o = 0; o < j; ++o)
+      if (control.jobs[o].claims == job.claims)
+        throw io::ScenarioError(where + "job '" + from + "' is claimed by another job too");
+    if (lender.accelerators() != job.work->claim_accelerators())
+      throw io::ScenarioError(where + "job '" + from + "' has " +
+                              std::to_string(lender.accelerators()) + " accelerators, expected " +
+                              std::to_string(job.work->claim_accelerators()));
+  }
+}
+
+// Lending (replicated, after the tick's failures and repairs): a claimer that wants its
+// preemptible job's nodes takes them when all of them are in service (the lender saves and
+// waits); it gives them back when it no longer wants them and none of them awaits a repair (the
+// lender restarts from its checkpoint). The nodes keep their slots at the end of the claimer's
+// allocation, so failures, spares and repairs treat them as its own while it holds them.
+void Engine::State::lend_nodes(double t_s) {
+  for (std::size_t j = 0; j < control.jobs.size(); ++j) {
+    JobControl::Job& job = control.jobs[j];
+    if (job.claims < 0) continue;
+    JobControl::Job& lender = control.jobs[job.claims];
+    const bool want = job.work->wants_claimed_nodes();
+    if (want && !job.holding && lender.alloc.missing_slots.empty()) {
+      lender.work->preempted(t_s);
+      for (std::int64_t n : lender.alloc.nodes) {
+        control.node_job[n] = static_cast<std::int16_t>(j);
+        job.alloc.nodes.push_back(n);
+      }
+      job.holding = true;
+      job.work->nodes_changed(job.alloc);
+      job.work->claimed(job.alloc, true, t_s);
+    } else if (!want && job.holding &&
+               std::none_of(job.alloc.missing_slots.begin(), job.alloc.missing_slots.end(),
+                            [&](std::size_t s) { return s >= job.own_nodes; })) {
+      const auto own = static_cast<std::ptrdiff_t>(job.own_nodes);
+      lender.alloc.nodes.assign(job.alloc.nodes.begin() + own, job.alloc.nodes.end());
+      job.alloc.nodes.resize(job.own_nodes);
+      for (std::int64_t n : lender.alloc.nodes)
+        control.node_job[n] = static_cast<std::int16_t>(job.claims);
+      job.holding = false;
+      job.work->nodes_changed(job.alloc);
+      job.work->claimed(job.alloc, false, t_s);
+      lender.work->nodes_changed(lender.alloc);
+      lender.work->resumed(t_s);
+    }
   }
 }
 
@@ -387,15 +460,74 @@ void Engine::State::grid_tick(double t0_s, double dry_c, double wet_c) {
     in.facility_w_of_it = [&](double it_w) {
       return thermal::plant_output(sc.plant, it_w, dry_c, wet_c).facility_power_w;
     };
-    fa.accelerator_cap_w =
-        std::min(sc.power_cap_w, power::solve_accelerator_cap(in).accelerator_cap_w);
+    if (power_tiers.size() <= 1)
+      fa.accelerator_cap_w =
+          std::min(sc.power_cap_w, power::solve_accelerator_cap(in).accelerator_cap_w);
+    else
+      tiered_caps(in, powered_nodes);
   }
+  for (auto& job : control.jobs)
+    if (power_tiers.size() <= 1 || !std::isfinite(fa.facility_cap_w))
+      job.cap_w = fa.accelerator_cap_w;
   // Power smoothing: stalled accelerators keep a floor of their running activity.
   if (sc.grid.policy.kind == power::PolicyKind::power_smoothing)
     for (auto& job : control.jobs)
       if (job.active)
         job.tick.raise_stalled_activity(sc.grid.policy.smoothing_floor_fraction *
                                         job.tick.running_activity);
+}
+
+// Jobs of several power priorities under a finite facility cap (Workload::power_priority): the
+// lowest tier (with the nodes in no job) is capped first, down to the governor's floor, while
+// the higher tiers keep the nominal cap; only when that tier's floor is not enough is the next
+// tier capped, and so on. Each tier's cap is the same worst-case solve as the single cap, with
+// the other tiers' worst-case IT power as `other_it_w`.
+void Engine::State::tiered_caps(power::CapInputs in, std::int64_t powered_nodes) {
+  Facility& fa = facility;
+  const std::size_t n_tiers = power_tiers.size();
+  std::vector<std::int64_t> tier_nodes(n_tiers, 0);
+  std::int64_t job_nodes = 0;
+  for (std::size_t j = 0; j < control.jobs.size(); ++j) {
+    const auto& job = control.jobs[j];
+    if (!job.active) continue;
+    std::int64_t n = 0;  // its nodes in service (a lender's lent nodes count for the claimer)
+    for (std::int64_t node : job.alloc.nodes)
+      n += control.node_role[node] == NodeRole::active &&
+           control.node_job[node] == static_cast<std::int16_t>(j);
+    const auto t = static_cast<std::size_t>(
+        std::find(power_tiers.begin(), power_tiers.end(), job.work->power_priority()) -
+        power_tiers.begin());
+    tier_nodes[t] += n;
+    job_nodes += n;
+  }
+  tier_nodes[0] += std::max<std::int64_t>(powered_nodes - job_nodes, 0);
+  std::vector<double> cap(n_tiers, sc.power_cap_w);
+  auto tier_it_w = [&](std::size_t t, double cap_w) {
+    power::CapInputs part = in;
+    part.nodes = tier_nodes[t];
+    part.accelerators = tier_nodes[t] * apn;
+    part.other_it_w = 0.0;
+    return power::worst_case_it_w(part, cap_w);
+  };
+  for (std::size_t t = 0; t < n_tiers; ++t) {
+    power::CapInputs part = in;
+    part.nodes = tier_nodes[t];
+    part.accelerators = tier_nodes[t] * apn;
+    part.other_it_w = 0.0;
+    for (std::size_t o = 0; o < n_tiers; ++o)
+      if (o != t) part.other_it_w += tier_it_w(o, cap[o]);
+    const power::CapResult r = power::solve_accelerator_cap(part);
+    cap[t] = std::min(sc.power_cap_w, r.accelerator_cap_w);
+    if (!r.infeasible) break;  // this tier's cut is enough; higher tiers keep the nominal cap
+  }
+  fa.accelerator_cap_w = *std::min_element(cap.begin(), cap.end());
+  for (auto& job : control.jobs) {
+    if (!job.active) continue;
+    const auto t = static_cast<std::size_t>(
+        std::find(power_tiers.begin(), power_tiers.end(), job.work->power_priority()) -
+        power_tiers.begin());
+    job.cap_w = cap[t];
+  }
 }
 
 // After the Allreduce (replicated): the plant at the reduced IT power, energy, water, carbon,
@@ -460,6 +592,12 @@ void Engine::State::facility_after_reduction(TickReduction& red, double t0_s, do
 void Engine::State::jobs_end_tick(TickReduction& red) {
   const std::int64_t* sums = red.sums();
   const double* maxima = red.maxima();
+  // The facility's overheads per IT joule of this tick (kinds attribute them to their energy).
+  const double it_w = series.reduced_value(ids.it_power);
+  const thermal::PlantOutput& p = facility.plant;
+  const double facility_per_it = it_w > 0 ? p.facility_power_w / it_w : 1.0;
+  const double water_per_it_j = it_w > 0 ? p.water_l_per_s / it_w : 0.0;
+  const double carbon_per_it_j = facility_per_it * facility.carbon_g_per_kwh / 3.6e6;
   for (std::size_t j = 0; j < control.jobs.size(); ++j) {
     JobControl::Job& job = control.jobs[j];
     if (!job.active) continue;
@@ -474,6 +612,10 @@ void Engine::State::jobs_end_tick(TickReduction& red) {
     const double neg = maxima[slots.neg_clock + static_cast<int>(j)];
     js.clock_known = std::isfinite(neg);
     if (js.clock_known) js.slowest_clock = -neg;
+    js.accelerator_cap_w = job.cap_w;
+    js.facility_j_per_it_j = facility_per_it;
+    js.water_l_per_it_j = water_per_it_j;
+    js.carbon_g_per_it_j = carbon_per_it_j;
     job.work->end_tick(js);
   }
 }
@@ -525,6 +667,7 @@ Figures Engine::run(io::OutputFile* out, const ProgressOptions& progress,
     s.failures_tick(red, t0, t1);  // failures in (time, key) order, then repairs
     s.fail_slow_end_tick(t0, t1);  // slow nodes found by now are swapped for spares
     if (s.queue) s.queue->end_tick(t1, s.carbon_g_per_j_it);  // jobs that end hand nodes back
+    s.lend_nodes(t1);  // claimers take or return preemptible jobs' nodes
 
     if ((k + 1) % s.ticks_per_output == 0) {
       const double ws0 = MPI_Wtime();
@@ -595,7 +738,11 @@ Figures Engine::State::summary() const {
   WorkloadTotals totals;
   for (const auto& job : control.jobs)
     if (job.active) job.work->add_figures(totals);
-  const double allocated = n_acc * sim_s - a.time_total[unallocated];
+  // Training figures count training time only: serving categories are not "allocated" to
+  // training (zero without serving jobs).
+  const double serving_s =
+      a.time_total[serving_prefill] + a.time_total[serving_decode] + a.time_total[serving_idle];
+  const double allocated = n_acc * sim_s - a.time_total[unallocated] - serving_s;
   f.emplace_back("simulated_s", sim_s);
   f.emplace_back("accelerators", n_acc);
   f.emplace_back("energy_it_j", a.energy_it_j);
@@ -651,6 +798,7 @@ Figures Engine::State::summary() const {
         "failures_" + std::string(faults::failure_class_name(static_cast<faults::FailureClass>(c))),
         static_cast<double>(a.failures_by_class[c]));
   if (queue) queue->add_figures(f, sim_s);
+  for (auto& named : totals.figures) f.push_back(std::move(named));
   return f;
 }
 

@@ -21,6 +21,7 @@
 #include "faults/hazard.hpp"
 #include "io/hdf5_output.hpp"
 #include "io/scenario.hpp"
+#include "power/cap_controller.hpp"
 #include "power/energy_ledger.hpp"
 #include "power/grid_signal.hpp"
 #include "power/swing_meter.hpp"
@@ -145,6 +146,12 @@ struct JobControl {
     int energy_slot = -1;           // reduction slot of the job's total energy this tick
     double tick_energy_j = 0.0;     // its units' energy this tick (all categories)
     bool interrupted_this_tick = false;
+    double cap_w = 0.0;  // per-accelerator power cap of its units this tick (grid_tick)
+    // Lending: the preemptible job whose nodes this job may claim (−1: none), whether it holds
+    // them (appended to its allocation after its own `own_nodes`).
+    int claims = -1;
+    bool holding = false;
+    std::size_t own_nodes = 0;
   };
   std::vector<std::int16_t> node_job;  // owning job (active or spare), −1 none
   std::vector<NodeRole> node_role;
@@ -290,11 +297,13 @@ struct Engine::State {
   double weather_dry_c(double t, double* wet) const;
 
   // --- one tick ---
-  void jobs_begin_tick(double t0_s, double t1_s);           // engine.cpp
-  void grid_tick(double t0_s, double dry_c, double wet_c);  // engine.cpp
-  void prepare_fast();                                      // fleet_kernel.cpp
-  void hazard_update(double t0_s);                          // fleet_kernel.cpp
-  void kernel(TickReduction& red, double t0_s);             // fleet_kernel.cpp
+  void jobs_begin_tick(double t0_s, double t1_s);                     // engine.cpp
+  void grid_tick(double t0_s, double dry_c, double wet_c);            // engine.cpp
+  void tiered_caps(power::CapInputs in, std::int64_t powered_nodes);  // engine.cpp
+  std::vector<int> power_tiers;                  // distinct job power priorities, ascending
+  void prepare_fast();                           // fleet_kernel.cpp
+  void hazard_update(double t0_s);               // fleet_kernel.cpp
+  void kernel(TickReduction& red, double t0_s);  // fleet_kernel.cpp
   void facility_after_reduction(TickReduction& red, double t0_s, double dry_c, double wet_c);
   void jobs_end_tick(TickReduction& red);                            // engine.cpp
   void failures_tick(TickReduction& red, double t0_s, double t1_s);  // failures.cpp
@@ -302,6 +311,7 @@ struct Engine::State {
   void fail_slow_begin_tick(double t0_s, double t1_s);               // fail_slow.cpp
   void fail_slow_end_tick(double t0_s, double t1_s);                 // fail_slow.cpp
   void output_interval(std::int64_t k);                              // engine.cpp
+  void lend_nodes(double t_s);                                       // engine.cpp
   Figures summary() const;                                           // engine.cpp
 
   // --- kernel helpers (fleet_kernel.cpp) ---
@@ -347,7 +357,9 @@ struct Engine::State {
   void apply_failure(const Candidate& c);
   // Node n leaves service at t for mttr_s; a job holding it gets a hot spare in its place (or
   // waits for the repair) and is added to `hit`.
-  void drain_node(std::int64_t n, double t, double mttr_s, std::vector<int>& hit);
+  // Drains node n for repair; the jobs it served go to `hit` (and (job, slot) to hit_slots).
+  void drain_node(std::int64_t n, double t, double mttr_s, std::vector<int>& hit,
+                  std::vector<std::pair<int, std::size_t>>* hit_slots = nullptr);
   // Pending failures of components on drained nodes go with them (new lives from t).
   void drop_pending_of_drained(double t);
   // Job j is interrupted (a failure, or a fail-slow replacement): its work and accounting.

@@ -162,14 +162,17 @@ void Engine::State::fail_slow_end_tick(double t0_s, double t1_s) {
     }
     if (!enough) continue;
     hit.clear();
+    std::vector<std::pair<int, std::size_t>> hit_slots;
     for (std::int64_t n : nodes)
-      if (control.node_role[n] == NodeRole::active) drain_node(n, at, spec.mttr_s, hit);
+      if (control.node_role[n] == NodeRole::active) drain_node(n, at, spec.mttr_s, hit, &hit_slots);
     drop_pending_of_drained(at);
     for (int j : hit) {
       FailureHit h;
       h.time_s = at;
       h.planned = true;  // announced by the detection: the job saves first
       h.downtime_s = 0.0;
+      for (const auto& [jj, slot] : hit_slots)
+        if (jj == j) h.slots.push_back(slot);
       interrupt_job(j, h, true);
       emit_event(at, ev_fail_slow_replaced, faults::kFailureClassCount + e.cls, e.instance,
                  campus.rack_of_node(nodes.front()), j, 0.0);

@@ -73,7 +73,8 @@ void Engine::State::apply_failure(const Candidate& c) {
   std::vector<std::int64_t>& drained = effect.drained;
   std::vector<int>& hit = effect.hit;
   const std::int64_t event_rack = effect.event_rack;
-  for (std::int64_t n : drained) drain_node(n, t, spec.mttr_s, hit);
+  std::vector<std::pair<int, std::size_t>> hit_slots;  // (job, slot) of each drained job node
+  for (std::int64_t n : drained) drain_node(n, t, spec.mttr_s, hit, &hit_slots);
   std::sort(hit.begin(), hit.end());
   hit.erase(std::unique(hit.begin(), hit.end()), hit.end());
 
@@ -84,6 +85,8 @@ void Engine::State::apply_failure(const Candidate& c) {
     h.time_s = t;
     h.planned = spec.planned;
     h.downtime_s = spec.mttr_s;
+    for (const auto& [jj, slot] : hit_slots)
+      if (jj == j) h.slots.push_back(slot);
     const Loss loss = interrupt_job(j, h, !drained.empty());
     emit_event(t, ev_failure, c.failure_class, component_id, event_rack, j, loss.accelerator_s());
   }
@@ -113,7 +116,8 @@ Loss Engine::State::interrupt_job(int j, FailureHit h, bool nodes_changed) {
   return loss;
 }
 
-void Engine::State::drain_node(std::int64_t n, double t, double mttr_s, std::vector<int>& hit) {
+void Engine::State::drain_node(std::int64_t n, double t, double mttr_s, std::vector<int>& hit,
+                               std::vector<std::pair<int, std::size_t>>* hit_slots) {
   auto& role = control.node_role;
   if (role[n] == NodeRole::repairing) return;
   const NodeRole was = role[n];
@@ -125,6 +129,7 @@ void Engine::State::drain_node(std::int64_t n, double t, double mttr_s, std::vec
   if (std::find(hit.begin(), hit.end(), j) == hit.end()) hit.push_back(j);
   const auto slot =
       static_cast<std::size_t>(std::find(a.nodes.begin(), a.nodes.end(), n) - a.nodes.begin());
+  if (hit_slots) hit_slots->emplace_back(j, slot);
   auto spare = std::find_if(a.spares.begin(), a.spares.end(),
                             [&](std::int64_t s) { return role[s] == NodeRole::spare; });
   if (spare != a.spares.end()) {
@@ -177,6 +182,7 @@ void Engine::State::complete_repairs(double until_s) {
     std::erase(a.spares, n);
     control.node_role[n] = NodeRole::active;
     a.nodes[slot] = n;
+    job.work->slot_restored(slot, t);
     // The node that failed in this slot (maybe n itself) is a spare once repaired.
     if (a.missing_slots.empty()) {
       job.work->nodes_changed(a);

@@ -170,11 +170,12 @@ double Engine::State::slow_unit(std::int64_t i, double r_k_per_w, double inlet, 
   double* const junction = fleet.junction_c.data();
   // Activity from the previous clock (the governor's input: the end-of-tick junction), then the
   // new clock.
+  const double cap_w = in_job ? control.jobs[j].cap_w : facility.accelerator_cap_w;
   const thermal::GovernorInput gi{thermal_activity(jt, tr, clock[i]),
                                   jt.peak_activity(),
                                   inlet,
                                   r_k_per_w,
-                                  facility.accelerator_cap_w,
+                                  cap_w,
                                   junction[i],
                                   decay,
                                   jt.ripple_peak_per_r * r_k_per_w};
@@ -308,7 +309,8 @@ void Engine::State::prepare_fast() {
     const JobTick& jt = in_job ? control.jobs[f].tick : idle_tick;
     // The power-cap clock, exactly as the governor computes it (dvfs_governor.hpp).
     const double peak_activity = jt.peak_activity();
-    const double cap_margin_w = facility.accelerator_cap_w - spec.idle_w;
+    const double cap_margin_w =
+        (in_job ? control.jobs[f].cap_w : facility.accelerator_cap_w) - spec.idle_w;
     double d_w = full_w;
     if (peak_activity * full_w > cap_margin_w) {
       d_w = cap_margin_w / peak_activity;

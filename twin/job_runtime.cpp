@@ -279,4 +279,9 @@ void JobRuntime::spares_ready(double time_s) {
   if (phase_ == JobPhase::waiting) enter(JobPhase::restarting, time_s + t_.restart_s);
 }
 
+void JobRuntime::preempt(double time_s) {
+  (void)fail(time_s, true, 0.0, true);  // announced: durable now, nothing lost
+  enter(JobPhase::waiting, kNever);
+}
+
 }  // namespace ct::twin

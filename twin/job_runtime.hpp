@@ -110,6 +110,9 @@ class JobRuntime {
   bool finished() const { return phase_ == JobPhase::done && !stopped_; }
   bool stopped() const { return phase_ == JobPhase::done && stopped_; }
   double done_at_s() const { return done_at_s_; }
+  // Preempted at time_s (its nodes lent to another job): it saves first, like a planned stop,
+  // and waits until spares_ready() gives them back.
+  void preempt(double time_s);
 
   void set_step_s(double step_s) { t_.step_s = step_s; }
   const JobTimings& timings() const { return t_; }

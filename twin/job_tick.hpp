@@ -65,6 +65,10 @@ struct JobTick {
   int segments = 0;
   bool first_running = false;
   std::array<double, kMaxSegments> segment_f{};
+  // The running phases alternate much faster than a power limiter averages (milliseconds, as
+  // inference iterations do): the cap then applies to their share-weighted mean activity
+  // instead of the hottest phase's.
+  bool interleaved = false;
 
   void clear() { *this = JobTick{}; }
   bool segment_running(int s) const { return (s % 2 == 0) == first_running; }
@@ -120,8 +124,15 @@ struct JobTick {
     for (int p = 0; p < phases; ++p)
       if (!phase[p].running) phase[p].activity = std::max(phase[p].activity, floor);
   }
-  // The activity of the hottest phase (the power cap applies to it).
+  // The activity of the hottest phase (the power cap applies to it); for interleaved running
+  // phases, their share-weighted mean.
   double peak_activity() const {
+    if (interleaved && run_f > 0.0) {
+      double mean = 0.0, shares = 0.0;
+      for (int p = 0; p < phases; ++p)
+        if (phase[p].running) mean += phase[p].share * phase[p].activity, shares += phase[p].share;
+      return shares > 0.0 ? mean / shares : 0.0;
+    }
     double peak = 0.0;
     for (int p = 0; p < phases; ++p)
       if (phase[p].running == (run_f > 0.0)) peak = std::max(peak, phase[p].activity);

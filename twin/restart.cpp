@@ -154,7 +154,7 @@ void Engine::State::serialize_replicated(Archive& ar) {
       if constexpr (reading) job.work.reset();
       continue;
     }
-    ar(job.alloc, job.hazard, job.threshold, job.interruptions);
+    ar(job.alloc, job.hazard, job.threshold, job.interruptions, job.holding);
     if constexpr (reading) {
       if (job.queue_index >= 0) {
         if (!queue || job.queue_index >= queue->records())

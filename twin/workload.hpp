@@ -22,6 +22,7 @@
 #include <memory>
 #include <ostream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/archive.hpp"
@@ -74,12 +75,18 @@ struct WorkloadEnv {
 };
 
 // The job's reduced values of a tick: seconds and joules of its tracked categories over all its
-// units, and the slowest clock among its running units (+inf when none ran).
+// units, and the slowest clock among its running units (+inf when none ran). Also the
+// per-accelerator power cap its units ran under, and the facility's overheads per IT joule of
+// the tick, so a kind can attribute facility energy, water and carbon to its own IT energy.
 struct JobSums {
   std::array<double, kCategoryCount> time_s{}, energy_j{};
   double energy_all_j = 0.0;  // its units' energy this tick, every category (node overhead too)
   double slowest_clock = 1.0;
   bool clock_known = false;
+  double accelerator_cap_w = 0.0;  // the job's per-accelerator cap this tick
+  double facility_j_per_it_j = 1.0;
+  double water_l_per_it_j = 0.0;
+  double carbon_g_per_it_j = 0.0;
 };
 
 // A failure that interrupts the job at time_s (inside the tick just reduced).
@@ -88,6 +95,9 @@ struct FailureHit {
   bool planned = false;        // announced: the job saves first and loses nothing
   double downtime_s = 0.0;     // planned: the maintenance before the restart
   bool nodes_missing = false;  // no spare left: the job waits for a repair
+  // Positions in Allocation::nodes of the job's nodes this failure drained (swapped for a
+  // spare, or now missing); empty when it drained none (a job-scope failure).
+  std::vector<std::size_t> slots;
 };
 
 // What a failure changes in the accounting of the job's units. Work thrown away moves from
@@ -104,10 +114,12 @@ struct Loss {
   }
 };
 
-// Summary totals the kinds add to (written as /summary figures by the engine).
+// Summary totals the kinds add to (written as /summary figures by the engine), and named
+// figures of their own (e.g. `serving_<name>_ttft_p99_s`), appended after the engine's.
 struct WorkloadTotals {
   double iterations = 0.0;
   double tokens = 0.0;
+  std::vector<std::pair<std::string, double>> figures;
 };
 
 class Workload {
@@ -130,6 +142,9 @@ class Workload {
   virtual std::int64_t accelerators() const = 0;
   // Categories whose per-job seconds and joules the tick reduction carries (JobSums).
   virtual std::uint32_t tracked_categories() const { return 1u << compute; }
+  // Under a facility power cap, jobs of lower priority give up power first: their accelerator
+  // cap falls to the governor's floor before a higher priority's is lowered (twin/README.md).
+  virtual int power_priority() const { return 0; }
 
   // --- control, once per tick ---
   // Advance over [t0_s, t1_s) and fill `tick` (its phases; the engine then applies the
@@ -147,6 +162,22 @@ class Workload {
   virtual void nodes_changed(const Allocation& allocation) = 0;
   // The last missing node came back at time_s: the job may restart.
   virtual void nodes_restored(double time_s) = 0;
+  // A repaired node filled missing slot `slot` at time_s (every slot, before nodes_restored()
+  // for the last one): a kind whose parts restart independently may use it.
+  virtual void slot_restored(std::size_t /*slot*/, double /*time_s*/) {}
+
+  // --- lending nodes (twin/README.md): a claiming job may take a preemptible job's nodes ---
+  // The lender: its nodes are taken at time_s (it saves first and waits), or given back.
+  virtual bool preemptible() const { return false; }
+  virtual void preempted(double /*time_s*/) {}
+  virtual void resumed(double /*time_s*/) {}
+  // The claimer: the job whose nodes it may claim (empty: none) and how many accelerators it
+  // expects them to hold; after each tick's failures, whether it wants them now.
+  virtual std::string claims_from() const { return {}; }
+  virtual std::int64_t claim_accelerators() const { return 0; }
+  virtual bool wants_claimed_nodes() const { return false; }
+  // The lender's nodes joined (holding) or left the end of its allocation at time_s.
+  virtual void claimed(const Allocation& /*allocation*/, bool /*holding*/, double /*time_s*/) {}
 
   // --- output ---
   virtual void declare_series(SeriesTable& table) = 0;

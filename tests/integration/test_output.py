@@ -20,7 +20,8 @@ MPI_ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CO
                OMPI_MCA_rmaps_base_oversubscribe="1",
                OMPI_MCA_btl_vader_single_copy_mechanism="none")
 CATEGORIES = ["compute", "pipeline_bubble", "exposed_comm", "straggler_wait", "checkpoint",
-              "recovery", "waiting", "lost", "unallocated"]
+              "recovery", "waiting", "lost", "serving_prefill", "serving_decode", "serving_idle",
+              "unallocated"]
 
 
 def run(*args, ranks=2, check=True):

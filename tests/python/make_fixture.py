@@ -22,7 +22,8 @@ import h5py
 import numpy as np
 
 CATEGORIES = ["compute", "pipeline_bubble", "exposed_comm", "straggler_wait",
-              "checkpoint", "recovery", "waiting", "lost", "unallocated"]
+              "checkpoint", "recovery", "waiting", "lost", "serving_prefill", "serving_decode",
+              "serving_idle", "unallocated"]
 JOB_STATES = ["running", "checkpointing", "recovering", "waiting"]
 EVENT_KINDS = ["failure", "checkpoint_start", "checkpoint_end", "recovery_end",
                "repair", "demand_response"]

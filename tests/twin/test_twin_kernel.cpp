@@ -56,6 +56,7 @@ TEST(TwinKernel, FastPathEqualsGovernorPathOnRandomStates) {
     jt = random_tick(rng, s.sc.activity.communicating, s.sc.activity.stalled);
     // Sometimes a grid cap lowers the common clock.
     s.facility.accelerator_cap_w = u(rng) < 0.3 ? 400.0 + 250.0 * u(rng) : spec.tdp_w;
+    s.control.jobs[0].cap_w = s.facility.accelerator_cap_w;  // the job's cap (grid_tick)
     s.prepare_fast();
     const FastTick& ft = s.fast[0];
     const double inlet = 18.0 + 12.0 * u(rng);

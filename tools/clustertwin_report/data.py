@@ -13,7 +13,8 @@ import h5py
 import numpy as np
 
 CATEGORY_ORDER = ["compute", "pipeline_bubble", "exposed_comm", "straggler_wait",
-                  "checkpoint", "recovery", "waiting", "lost", "unallocated"]
+                  "checkpoint", "recovery", "waiting", "lost", "serving_prefill",
+                  "serving_decode", "serving_idle", "unallocated"]
 
 _UNIT_SECONDS = {"s": 1.0, "sec": 1.0, "second": 1.0, "seconds": 1.0,
                  "min": 60.0, "minute": 60.0, "minutes": 60.0,

@@ -29,13 +29,16 @@ matplotlib.rcParams["axes.formatter.limits"] = (-5, 7)
 CATEGORY_COLORS = {
     "compute": "#2ca02c", "pipeline_bubble": "#9ecae1", "exposed_comm": "#3182bd",
     "straggler_wait": "#9467bd", "checkpoint": "#ff7f0e", "recovery": "#d62728",
-    "waiting": "#8c564b", "lost": "#222222", "unallocated": "#d9d9d9",
+    "waiting": "#8c564b", "lost": "#222222", "serving_prefill": "#e377c2",
+    "serving_decode": "#f7b6d2", "serving_idle": "#bcbd22", "unallocated": "#d9d9d9",
 }
 CATEGORY_LABELS = {
     "compute": "compute (useful)", "pipeline_bubble": "pipeline bubble",
     "exposed_comm": "exposed communication", "straggler_wait": "straggler wait",
     "checkpoint": "checkpoint", "recovery": "recovery", "waiting": "waiting for repair",
-    "lost": "lost (rolled back)", "unallocated": "unallocated",
+    "lost": "lost (rolled back)", "serving_prefill": "serving: prefill",
+    "serving_decode": "serving: decode", "serving_idle": "serving: idle",
+    "unallocated": "unallocated",
 }
 
 

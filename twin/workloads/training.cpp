@@ -285,6 +285,11 @@ class TrainingJob final : public Workload {
 
   void nodes_changed(const Allocation& allocation) override { derive(allocation); }
   void nodes_restored(double time_s) override { runtime_.spares_ready(time_s); }
+  // Lent to a job that claims its nodes (a serving deployment's surge capacity): it saves,
+  // waits, and restarts from that checkpoint when they come back.
+  bool preemptible() const override { return true; }
+  void preempted(double time_s) override { runtime_.preempt(time_s); }
+  void resumed(double time_s) override { runtime_.spares_ready(time_s); }
 
   void declare_series(SeriesTable& t) override {
     table_ = &t;
