@@ -141,6 +141,8 @@ struct Fleet {
         thermal::ripple_peak_k_per_w(1.0, spec.time_constant_s, 6.0, 0.8, 1.0, a_comm);
     job.running_activity = 0.8 + 0.2 * a_comm;
     idle.add_stalled(unallocated, 1.0, 0.1);
+    job.prepare(dt);  // as the engine's prepare_fast, once per job per tick
+    idle.prepare(dt);
 
     std::mt19937_64 rng(2024);
     std::normal_distribution<double> z(0.0, 1.0);
@@ -229,6 +231,7 @@ TickOut tick(Fleet& f, double t0_s) {
       const JobTick& jt = in_job ? f.job : f.idle;
       node_time.fill(0.0);
       node_energy.fill(0.0);
+      ct::twin::UnitSums node_units;
       double acc_power_sum = 0.0;
       for (std::int64_t a = 0; a < kApn; ++a) {
         const std::int64_t i = ln * kApn + a;
@@ -246,10 +249,9 @@ TickOut tick(Fleet& f, double t0_s) {
         const double d_w = g.dynamic_power_w;
         // The engine's per-unit split (twin/job_tick.hpp): the unit's power, and with
         // accounting its category times and energies.
-        std::array<double, kCategories> t{}, e{};
-        const double energy_j = ct::twin::split_unit_tick(jt, phi, d_w, spec.idle_w, dt, t, e);
+        const double energy_j =
+            ct::twin::add_unit_tick(jt, phi, d_w, spec.idle_w, dt, node_units);
         if constexpr (with_accounting) {
-          for (int c = 0; c < kCategories; ++c) node_time[c] += t[c], node_energy[c] += e[c];
           if (in_job && jt.run_f > 0.0) job_min_clock = std::min(job_min_clock, phi);
           if (in_job) {
             const double run_s = jt.run_f * dt;
@@ -287,6 +289,8 @@ TickOut tick(Fleet& f, double t0_s) {
                       static_cast<std::int32_t>(faults::FailureClass::thermal_interface)});
         }
       }
+      if constexpr (with_accounting)
+        ct::twin::split_unit_ticks(jt, node_units, spec.idle_w, dt, node_time, node_energy);
       const double node_w = thermal::node_power_w(spec, acc_power_sum);
       if constexpr (with_accounting) {
         const double overhead_j = (node_w - acc_power_sum) * dt;
@@ -351,16 +355,17 @@ double accounting(Fleet& f) {
       const JobTick& jt = in_job ? f.job : f.idle;
       node_time.fill(0.0);
       node_energy.fill(0.0);
+      ct::twin::UnitSums node_units;
       double acc_power_sum = 0.0;
       for (std::int64_t a = 0; a < kApn; ++a) {
         const double phi = clock_ratio[ln * kApn + a];
         const double d_w = phi >= 1.0 ? full_w : full_w * phi * phi * std::sqrt(phi);  // k = 2.5
-        std::array<double, kCategories> t{}, e{};
-        const double energy_j = ct::twin::split_unit_tick(jt, phi, d_w, spec.idle_w, dt, t, e);
-        for (int c = 0; c < kCategories; ++c) node_time[c] += t[c], node_energy[c] += e[c];
+        const double energy_j =
+            ct::twin::add_unit_tick(jt, phi, d_w, spec.idle_w, dt, node_units);
         if (in_job && jt.run_f > 0.0) job_min_clock = std::min(job_min_clock, phi);
         acc_power_sum += energy_j / dt;
       }
+      ct::twin::split_unit_ticks(jt, node_units, spec.idle_w, dt, node_time, node_energy);
       const double node_w = thermal::node_power_w(spec, acc_power_sum);
       const double per_second = (node_w - acc_power_sum) / static_cast<double>(kApn);
       for (int c = 0; c < kCategories; ++c) {

@@ -316,10 +316,8 @@ struct Engine::State {
 
   // --- kernel helpers (fleet_kernel.cpp) ---
   double slow_unit(std::int64_t i, double r_k_per_w, double inlet, double decay, const JobTick& jt,
-                   const TickTrajectory& tr, bool in_job, int j,
-                   std::array<double, kCategoryCount>& node_time,
-                   std::array<double, kCategoryCount>& node_energy, double& acc_power_sum,
-                   double& rack_swing_k_s, std::int64_t& throttled);
+                   const TickTrajectory& tr, bool in_job, int j, UnitSums& node_units,
+                   double& acc_power_sum, double& rack_swing_k_s, std::int64_t& throttled);
   // Large thermal cycles of one node's units over the tick (Norris–Landzberg damage per
   // half-cycle): the junction at the tick's internal stretch boundaries, then at its end.
   // end_observed: the end sample was already fed (a tick of one stretch) and confirmed some.

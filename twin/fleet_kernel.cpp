@@ -161,9 +161,7 @@ void Engine::State::hazard_update(double t0_s) {
 // and energies (its paced share shrinks with its clock; the rest of the step it waits).
 double Engine::State::slow_unit(std::int64_t i, double r_k_per_w, double inlet, double decay,
                                 const JobTick& jt, const TickTrajectory& tr, bool in_job, int j,
-                                std::array<double, kCategoryCount>& node_time,
-                                std::array<double, kCategoryCount>& node_energy,
-                                double& acc_power_sum, double& rack_swing_k_s,
+                                UnitSums& node_units, double& acc_power_sum, double& rack_swing_k_s,
                                 std::int64_t& throttled) {
   const thermal::AcceleratorSpec& spec = sc.accelerator;
   double* const clock = fleet.clock_ratio.data();
@@ -188,12 +186,7 @@ double Engine::State::slow_unit(std::int64_t i, double r_k_per_w, double inlet, 
   }
   const double phi = g.clock_ratio;
   const double d_w = g.dynamic_power_w;
-  std::array<double, kCategoryCount> t{}, e{};
-  const double energy_j = split_unit_tick(jt, phi, d_w, spec.idle_w, dt, t, e);
-  for (int c = 0; c < kCategoryCount; ++c) {
-    node_time[c] += t[c];
-    node_energy[c] += e[c];
-  }
+  const double energy_j = add_unit_tick(jt, phi, d_w, spec.idle_w, dt, node_units);
   if (in_job && jt.run_f > 0.0) job_min_clock[j] = std::min(job_min_clock[j], phi);
   if (in_job) rack_swing_k_s += 2.0 * jt.half_swing_per_r * r_k_per_w * d_w * (jt.run_f * dt);
   const double power_w = energy_j / dt;
@@ -306,7 +299,8 @@ void Engine::State::prepare_fast() {
     FastTick& ft = fast[f];
     ft = FastTick{};
     if (in_job && !control.jobs[f].active) continue;  // a free slot: no node refers to it
-    const JobTick& jt = in_job ? control.jobs[f].tick : idle_tick;
+    JobTick& jt = in_job ? control.jobs[f].tick : idle_tick;
+    jt.prepare(dt);  // the per-unit coefficients, once per job per tick
     // The power-cap clock, exactly as the governor computes it (dvfs_governor.hpp).
     const double peak_activity = jt.peak_activity();
     const double cap_margin_w =
@@ -497,6 +491,7 @@ void Engine::State::kernel(TickReduction& red, double t0_s) {
       } else {
         node_time.fill(0.0);
         node_energy.fill(0.0);
+        UnitSums node_units;  // the units on the governor path
         for (std::int64_t i = base; i < base + apn; ++i) {
           const double r_k_per_w = res[i];
           double t_new;
@@ -511,12 +506,13 @@ void Engine::State::kernel(TickReduction& red, double t0_s) {
             node_run_activity[a] = ft.run_activity;
             node_thermal_w[a] = p_thermal_w;
           } else {
-            t_new = slow_unit(i, r_k_per_w, inlet, decay, jt, ft.traj, in_job, j, node_time,
-                              node_energy, acc_power_sum, rack_swing_k_s, throttled);
+            t_new = slow_unit(i, r_k_per_w, inlet, decay, jt, ft.traj, in_job, j, node_units,
+                              acc_power_sum, rack_swing_k_s, throttled);
           }
           jc[i] = t_new;
           node_max_c = std::max(node_max_c, t_new);
         }
+        split_unit_ticks(jt, node_units, spec.idle_w, dt, node_time, node_energy);
       }
       rack_max_c = std::max(rack_max_c, node_max_c);
       // Large cycles (stalls, failures, restarts): Norris–Landzberg damage per half-cycle.

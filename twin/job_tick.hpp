@@ -38,6 +38,23 @@ struct Phase {
   double activity = 0.0;
 };
 
+// A unit's tick as linear functions of m = min(1, φ_slowest/φ), the share of a paced phase a
+// unit at clock φ keeps (per category c: seconds = t0[c] + t1[c]·m, activity·seconds =
+// a0[c] + a1[c]·m; the running activity run0 + run1·m, the tick's mean activity
+// mean0 + mean1·m). Derived once per job per tick (JobTick::prepare), so the per-unit work is a
+// few fused multiply-adds with no loop over phases.
+struct UnitCoeffs {
+  std::array<double, kCategoryCount> t0{}, t1{}, a0{}, a1{};
+  double run0 = 0.0, run1 = 0.0;    // running activity A_run(φ)
+  double mean0 = 0.0, mean1 = 0.0;  // mean activity over the tick
+  double stall_level = 0.0;         // activity of the stalled time
+  double t0_sum = 0.0, t1_sum = 0.0, a0_sum = 0.0, a1_sum = 0.0;  // over the categories
+  double dt_s = 0.0;                // the tick the seconds are for
+};
+
+struct JobTick;
+UnitCoeffs unit_coeffs(const JobTick& jt, double dt_s);
+
 struct JobTick {
   double run_f = 0.0;  // share of the tick in running phases
   int phases = 0;
@@ -69,8 +86,15 @@ struct JobTick {
   // inference iterations do): the cap then applies to their share-weighted mean activity
   // instead of the hottest phase's.
   bool interleaved = false;
+  // The per-unit coefficients, valid once prepare() ran after the last change to the phases.
+  bool prepared = false;
+  UnitCoeffs coeff;
 
   void clear() { *this = JobTick{}; }
+  void prepare(double dt_s) {
+    coeff = unit_coeffs(*this, dt_s);
+    prepared = true;
+  }
   bool segment_running(int s) const { return (s % 2 == 0) == first_running; }
   // Appends a stretch (merged with the previous one of the same kind). Beyond kMaxSegments the
   // share is added to the last stretch of its kind (more than 8 stalls in one tick: their order
@@ -115,12 +139,15 @@ struct JobTick {
   }
   void add_running(Category c, double share, double activity, bool paced = false) {
     phase[phases++] = Phase{c, true, paced, share, activity};
+    prepared = false;
   }
   void add_stalled(Category c, double share, double activity) {
     phase[phases++] = Phase{c, false, false, share, activity};
+    prepared = false;
   }
   // Power smoothing: stalled phases keep at least this activity.
   void raise_stalled_activity(double floor) {
+    prepared = false;
     for (int p = 0; p < phases; ++p)
       if (!phase[p].running) phase[p].activity = std::max(phase[p].activity, floor);
   }
@@ -148,92 +175,87 @@ struct JobTick {
   }
 };
 
-namespace detail {
-// Σ share·level over (level, share) entries, equal levels summed first (in order of first
-// appearance), then each group's sum times its level, in that order.
-struct LevelSums {
-  std::array<double, 2 * kMaxPhases> level{}, sum{};
-  int n = 0;
-  void add(double lvl, double share) {
-    for (int i = 0; i < n; ++i)
-      if (level[i] == lvl) {
-        sum[i] += share;
-        return;
-      }
-    level[n] = lvl;
-    sum[n++] = share;
-  }
-  double total() const {
-    double t = 0.0;
-    for (int i = 0; i < n; ++i) t += sum[i] * level[i];
-    return t;
-  }
-};
-}  // namespace detail
-
 // Share a paced phase keeps at clock φ (the rest of its share the unit waits).
-inline double paced_share(const JobTick& jt, double share, double clock_ratio) {
-  return share * std::min(1.0, jt.slowest_clock / clock_ratio);
+inline double paced_keep(const JobTick& jt, double clock_ratio) {
+  return std::min(1.0, jt.slowest_clock / clock_ratio);
 }
+
+// The coefficients of a unit's tick (UnitCoeffs). A paced phase of share σ at activity α keeps
+// σ·m in its category and waits σ·(1 − m) in straggler_wait at the straggler activity β.
+inline UnitCoeffs unit_coeffs(const JobTick& jt, double dt_s) {
+  UnitCoeffs u;
+  u.dt_s = dt_s;
+  const double run_s = jt.run_f * dt_s, beta = jt.straggler_activity;
+  double level_sum = 0.0, share_sum = 0.0, stall_mean = 0.0;
+  for (int p = 0; p < jt.phases; ++p) {
+    const Phase& ph = jt.phase[p];
+    const int c = ph.category;
+    if (!ph.running) {
+      const double t = ph.share * dt_s;
+      u.t0[c] += t;
+      u.a0[c] += ph.activity * t;
+      level_sum += ph.share * ph.activity;
+      share_sum += ph.share;
+      continue;
+    }
+    const double t = run_s * ph.share;
+    if (ph.paced) {
+      u.t1[c] += t;
+      u.a1[c] += ph.activity * t;
+      u.t0[straggler_wait] += t;
+      u.t1[straggler_wait] -= t;
+      u.a0[straggler_wait] += beta * t;
+      u.a1[straggler_wait] -= beta * t;
+      u.run0 += beta * ph.share;
+      u.run1 += (ph.activity - beta) * ph.share;
+    } else {
+      u.t0[c] += t;
+      u.a0[c] += ph.activity * t;
+      u.run0 += ph.activity * ph.share;
+    }
+  }
+  u.stall_level = share_sum > 0.0 ? level_sum / share_sum : jt.stalled_activity();
+  // The stalled time's activity over the tick: its phases' shares of the tick when given, or
+  // the whole non-running time at the stalled level.
+  stall_mean = share_sum > 0.0 ? level_sum : (1.0 - jt.run_f) * u.stall_level;
+  u.mean0 = jt.run_f * u.run0 + stall_mean;
+  u.mean1 = jt.run_f * u.run1;
+  for (int c = 0; c < kCategoryCount; ++c) {
+    u.t0_sum += u.t0[c];
+    u.t1_sum += u.t1[c];
+    u.a0_sum += u.a0[c];
+    u.a1_sum += u.a1[c];
+  }
+  return u;
+}
+
+namespace detail {
+// f(the tick's coefficients): the prepared ones, or derived now (a tick not yet prepared, or
+// prepared for another tick length; dt_s = 0: any, for the activities).
+template <class F>
+inline double with_coeffs(const JobTick& jt, double dt_s, F&& f) {
+  if (jt.prepared && (dt_s == 0.0 || jt.coeff.dt_s == dt_s)) [[likely]]
+    return f(jt.coeff);
+  return f(unit_coeffs(jt, dt_s > 0.0 ? dt_s : 1.0));
+}
+}  // namespace detail
 
 // Share-weighted activity of the running phases at clock φ (a paced phase's waiting part at the
 // straggler activity).
 inline double running_activity_at(const JobTick& jt, double clock_ratio) {
-  detail::LevelSums run;
-  for (int p = 0; p < jt.phases; ++p) {
-    const Phase& ph = jt.phase[p];
-    if (!ph.running) continue;
-    if (ph.paced) {
-      const double own = paced_share(jt, ph.share, clock_ratio);
-      run.add(ph.activity, own);
-      run.add(jt.straggler_activity, ph.share - own);
-    } else {
-      run.add(ph.activity, ph.share);
-    }
-  }
-  return run.total();
+  const double m = paced_keep(jt, clock_ratio);
+  return detail::with_coeffs(jt, 0.0, [m](const UnitCoeffs& u) { return u.run0 + u.run1 * m; });
 }
 
 // Activity of the stalled time (share-weighted over the stalled phases).
 inline double stalled_activity_level(const JobTick& jt) {
-  double level_sum = 0.0, share_sum = 0.0;
-  for (int p = 0; p < jt.phases; ++p) {
-    const Phase& ph = jt.phase[p];
-    if (ph.running) continue;
-    level_sum += ph.share * ph.activity;
-    share_sum += ph.share;
-  }
-  return share_sum > 0.0 ? level_sum / share_sum : jt.stalled_activity();
+  return detail::with_coeffs(jt, 0.0, [](const UnitCoeffs& u) { return u.stall_level; });
 }
 
 // Mean activity over the tick of a unit at clock φ (its energy).
 inline double mean_activity(const JobTick& jt, double clock_ratio) {
-  detail::LevelSums run;
-  for (int p = 0; p < jt.phases; ++p) {
-    const Phase& ph = jt.phase[p];
-    if (!ph.running) continue;
-    if (ph.paced) {
-      const double own = paced_share(jt, ph.share, clock_ratio);
-      run.add(ph.activity, own);
-      run.add(jt.straggler_activity, ph.share - own);
-    } else {
-      run.add(ph.activity, ph.share);
-    }
-  }
-  detail::LevelSums stall;
-  bool one_level = true;
-  double level = 0.0;
-  int stalled = 0;
-  for (int p = 0; p < jt.phases; ++p) {
-    const Phase& ph = jt.phase[p];
-    if (ph.running) continue;
-    if (stalled++ > 0 && ph.activity != level) one_level = false;
-    level = ph.activity;
-    stall.add(ph.activity, ph.share);
-  }
-  const double a_stall =
-      one_level ? (1.0 - jt.run_f) * level : stall.total();  // shares of the tick when they differ
-  return jt.run_f * run.total() + a_stall;
+  const double m = paced_keep(jt, clock_ratio);
+  return detail::with_coeffs(jt, 0.0, [m](const UnitCoeffs& u) { return u.mean0 + u.mean1 * m; });
 }
 
 // The junction trajectory inside a tick whose time order is known (JobTick segments), for the RC
@@ -291,38 +313,50 @@ inline double thermal_activity(const JobTick& jt, const TickTrajectory& tr, doub
          (1.0 - tr.end_run_w) * stalled_activity_level(jt);
 }
 
-// A unit's tick at clock φ with dynamic power D(φ) = dynamic_w: seconds and joules per category
-// (added to time_s / energy_j, which the caller zeroes), and the unit's energy over the tick
-// (Σ energy_j). The one copy of this arithmetic: the per-unit governor path, the per-node fast
-// path and the benchmarks call it.
+// Units of one tick (one JobTick) summed for their category split: a unit's seconds and
+// energy per category are linear in m = min(1, φ_slowest/φ), its dynamic power D and D·m
+// (UnitCoeffs), so a node needs only these sums per unit and the split once per node.
+struct UnitSums {
+  double n = 0.0, m = 0.0, d_w = 0.0, dm_w = 0.0;
+};
+
+// Adds a unit at clock φ with dynamic power D(φ) = dynamic_w; returns its energy over the tick.
+inline double add_unit_tick(const JobTick& jt, double clock_ratio, double dynamic_w, double idle_w,
+                            double dt_s, UnitSums& sums) {
+  const double m = paced_keep(jt, clock_ratio);
+  sums.n += 1.0;
+  sums.m += m;
+  sums.d_w += dynamic_w;
+  sums.dm_w += dynamic_w * m;
+  return detail::with_coeffs(jt, dt_s, [&](const UnitCoeffs& u) {
+    return idle_w * (u.t0_sum + u.t1_sum * m) + dynamic_w * (u.a0_sum + u.a1_sum * m);
+  });
+}
+
+// The seconds and joules per category of the summed units (added to time_s / energy_j).
+template <class Array>
+inline void split_unit_ticks(const JobTick& jt, const UnitSums& sums, double idle_w, double dt_s,
+                             Array& time_s, Array& energy_j) {
+  detail::with_coeffs(jt, dt_s, [&](const UnitCoeffs& u) {
+    for (int c = 0; c < kCategoryCount; ++c) {  // no reduction in the loop: it vectorizes
+      const double t = u.t0[c] * sums.n + u.t1[c] * sums.m;
+      time_s[c] += t;
+      energy_j[c] += idle_w * t + u.a0[c] * sums.d_w + u.a1[c] * sums.dm_w;
+    }
+    return 0.0;
+  });
+}
+
+// One unit's tick at clock φ: seconds and joules per category (added to time_s / energy_j) and
+// its energy over the tick. The one copy of this arithmetic (with the two above): the per-unit
+// governor path, the per-node fast path and the benchmarks use it.
 template <class Array>
 inline double split_unit_tick(const JobTick& jt, double clock_ratio, double dynamic_w,
                               double idle_w, double dt_s, Array& time_s, Array& energy_j) {
-  const double run_s = jt.run_f * dt_s;
-  const double p_wait_w = idle_w + jt.straggler_activity * dynamic_w;
-  for (int p = 0; p < jt.phases; ++p) {
-    const Phase& ph = jt.phase[p];
-    const double p_w = idle_w + ph.activity * dynamic_w;
-    if (!ph.running) {
-      const double t = ph.share * dt_s;
-      time_s[ph.category] += t;
-      energy_j[ph.category] += p_w * t;
-    } else if (ph.paced) {
-      const double own = paced_share(jt, ph.share, clock_ratio);
-      const double t = run_s * own, wait = run_s * (ph.share - own);
-      time_s[ph.category] += t;
-      energy_j[ph.category] += p_w * t;
-      time_s[straggler_wait] += wait;
-      energy_j[straggler_wait] += p_wait_w * wait;
-    } else {
-      const double t = run_s * ph.share;
-      time_s[ph.category] += t;
-      energy_j[ph.category] += p_w * t;
-    }
-  }
-  double total_j = 0.0;
-  for (int c = 0; c < kCategoryCount; ++c) total_j += energy_j[c];
-  return total_j;
+  UnitSums one;
+  const double energy = add_unit_tick(jt, clock_ratio, dynamic_w, idle_w, dt_s, one);
+  split_unit_ticks(jt, one, idle_w, dt_s, time_s, energy_j);
+  return energy;
 }
 
 }  // namespace ct::twin

@@ -107,6 +107,7 @@ TEST(TwinReduction, SlotsAreDisjointAndCoverTheLayout) {
   for (int slot : {l.throttled, l.trips, l.swing_time, l.running_time, l.large_cycles,
                    l.large_swing, l.large_damage})
     take(slot);
+  for (int c = 0; c < faults::kFailureClassCount; ++c) take(l.expected + c);
   for (const auto& job : s.control.jobs) {
     for (std::size_t k = 0; k < job.tracked.size(); ++k)
       take(job.sum_base + 2 * static_cast<int>(k)),

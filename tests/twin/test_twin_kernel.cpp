@@ -72,8 +72,10 @@ TEST(TwinKernel, FastPathEqualsGovernorPathOnRandomStates) {
       std::array<double, kCategoryCount> time{}, energy{};
       double power = 0.0, swing = 0.0;
       std::int64_t throttled = 0;
-      const double slow_t = s.slow_unit(i, r, inlet, decay, jt, ft.traj, true, 0, time, energy,
-                                        power, swing, throttled);
+      UnitSums units;
+      const double slow_t =
+          s.slow_unit(i, r, inlet, decay, jt, ft.traj, true, 0, units, power, swing, throttled);
+      split_unit_ticks(jt, units, spec.idle_w, s.dt, time, energy);
       EXPECT_EQ(s.fleet.clock_ratio[i], ft.clock);
       EXPECT_NEAR(slow_t, fast_t, 1e-11 * std::abs(fast_t));
       EXPECT_NEAR(power, ft.unit_power_w, 1e-12 * ft.unit_power_w);
@@ -170,11 +172,11 @@ TEST(TwinKernel, RequestedClockIsHonouredAndNotAThrottle) {
   s.prepare_fast();
   EXPECT_EQ(s.fast[0].clock, 0.8);
   EXPECT_FALSE(s.fast[0].capped);
-  std::array<double, kCategoryCount> time{}, energy{};
+  UnitSums units;
   double power = 0.0, swing = 0.0;
   std::int64_t throttled = 0;
   s.slow_unit(0, s.fleet.resistance_k_per_w[0], 20.0, s.rc_decay_per_tick, jt, s.fast[0].traj, true,
-              0, time, energy, power, swing, throttled);
+              0, units, power, swing, throttled);
   EXPECT_EQ(s.fleet.clock_ratio[0], 0.8);
   EXPECT_EQ(throttled, 0);
 }
