@@ -45,11 +45,11 @@ struct Phase {
 // few fused multiply-adds with no loop over phases.
 struct UnitCoeffs {
   std::array<double, kCategoryCount> t0{}, t1{}, a0{}, a1{};
-  double run0 = 0.0, run1 = 0.0;    // running activity A_run(φ)
-  double mean0 = 0.0, mean1 = 0.0;  // mean activity over the tick
-  double stall_level = 0.0;         // activity of the stalled time
+  double run0 = 0.0, run1 = 0.0;                                  // running activity A_run(φ)
+  double mean0 = 0.0, mean1 = 0.0;                                // mean activity over the tick
+  double stall_level = 0.0;                                       // activity of the stalled time
   double t0_sum = 0.0, t1_sum = 0.0, a0_sum = 0.0, a1_sum = 0.0;  // over the categories
-  double dt_s = 0.0;                // the tick the seconds are for
+  double dt_s = 0.0;                                              // the tick the seconds are for
 };
 
 struct JobTick;
