@@ -249,8 +249,7 @@ TickOut tick(Fleet& f, double t0_s) {
         const double d_w = g.dynamic_power_w;
         // The engine's per-unit split (twin/job_tick.hpp): the unit's power, and with
         // accounting its category times and energies.
-        const double energy_j =
-            ct::twin::add_unit_tick(jt, phi, d_w, spec.idle_w, dt, node_units);
+        const double energy_j = ct::twin::add_unit_tick(jt, phi, d_w, spec.idle_w, dt, node_units);
         if constexpr (with_accounting) {
           if (in_job && jt.run_f > 0.0) job_min_clock = std::min(job_min_clock, phi);
           if (in_job) {
@@ -360,8 +359,7 @@ double accounting(Fleet& f) {
       for (std::int64_t a = 0; a < kApn; ++a) {
         const double phi = clock_ratio[ln * kApn + a];
         const double d_w = phi >= 1.0 ? full_w : full_w * phi * phi * std::sqrt(phi);  // k = 2.5
-        const double energy_j =
-            ct::twin::add_unit_tick(jt, phi, d_w, spec.idle_w, dt, node_units);
+        const double energy_j = ct::twin::add_unit_tick(jt, phi, d_w, spec.idle_w, dt, node_units);
         if (in_job && jt.run_f > 0.0) job_min_clock = std::min(job_min_clock, phi);
         acc_power_sum += energy_j / dt;
       }
