@@ -47,8 +47,7 @@ void BatchJob::begin_tick(double t0_s, double t1_s, JobTick& jt) {
   jt.add_stalled(waiting, share.waiting_s / dt, a_stall);
   jt.add_stalled(unallocated, share.done_s / dt, a_stall);  // finished within the tick
   // The tick's time order (exact junction trajectory); the finished stretch comes last.
-  for (const TickSegment& seg : runtime_.segments())
-    jt.add_segment((seg.end_s - seg.start_s) / dt, seg.kind == SegmentKind::running);
+  runtime_.add_segments_to(jt, dt);
   if (share.done_s > 0.0) jt.add_segment(share.done_s / dt, false);
   jt.slowest_clock = slowest_clock_;
   jt.straggler_activity = a_comm;
@@ -66,13 +65,8 @@ void BatchJob::end_tick(const JobSums& sums) {
 Loss BatchJob::fail(const FailureHit& hit) {
   const JobRuntime::Loss l =
       runtime_.fail(hit.time_s, hit.planned, hit.downtime_s, hit.nodes_missing);
-  Loss loss;
-  loss.time_s = l.lost_time_s;
-  loss.energy_j = l.lost_energy_j;
-  loss.recovery_time_s = l.recovery_time_s;
-  loss.recovery_energy_j = l.recovery_energy_j;
   lost_acc_s_ += l.lost_accelerator_s();
-  return loss;
+  return booked_loss(l);
 }
 
 void BatchJob::describe(std::ostream& os) const {

@@ -16,6 +16,7 @@
 
 #include "faults/recovery_policy.hpp"
 #include "twin/accounting.hpp"
+#include "twin/job_tick.hpp"
 
 namespace ct::twin {
 
@@ -124,6 +125,11 @@ class JobRuntime {
   void set_missing_nodes(bool missing) { missing_ = missing; }
   // The last tick's stretches in time order (valid from advance() to the next advance()).
   const std::vector<TickSegment>& segments() const { return segments_; }
+  // The tick's running and stalled stretches, in time order, as shares of the tick dt_s.
+  void add_segments_to(JobTick& jt, double dt_s) const {
+    for (const TickSegment& seg : segments_)
+      jt.add_segment((seg.end_s - seg.start_s) / dt_s, seg.kind == SegmentKind::running);
+  }
 
   // Events since the last call (for /events): checkpoint starts/ends, recovery ends.
   struct Marks {

@@ -114,6 +114,18 @@ struct Loss {
   }
 };
 
+// A JobRuntime failure's loss (job_runtime.hpp) as the engine books it: the lost running
+// categories, and the part of the failure's tick moved to recovery.
+template <class RuntimeLoss>
+Loss booked_loss(const RuntimeLoss& l) {
+  Loss loss;
+  loss.time_s = l.lost_time_s;
+  loss.energy_j = l.lost_energy_j;
+  loss.recovery_time_s = l.recovery_time_s;
+  loss.recovery_energy_j = l.recovery_energy_j;
+  return loss;
+}
+
 // Summary totals the kinds add to (written as /summary figures by the engine), and named
 // figures of their own (e.g. `serving_<name>_ttft_p99_s`), appended after the engine's.
 struct WorkloadTotals {

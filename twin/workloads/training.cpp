@@ -246,8 +246,7 @@ class TrainingJob final : public Workload {
     jt.add_stalled(recovery, share.recovery_s / dt, a_stall);
     jt.add_stalled(waiting, share.waiting_s / dt, a_stall);
     // The tick's time order: its running and stalled stretches (exact junction trajectory).
-    for (const TickSegment& seg : runtime_.segments())
-      jt.add_segment((seg.end_s - seg.start_s) / dt, seg.kind == SegmentKind::running);
+    runtime_.add_segments_to(jt, dt);
     jt.slowest_clock = slowest_clock_;
     jt.straggler_activity = a_comm;
     jt.step_s = step_s;
@@ -271,14 +270,7 @@ class TrainingJob final : public Workload {
   }
 
   Loss fail(const FailureHit& hit) override {
-    const JobRuntime::Loss l =
-        runtime_.fail(hit.time_s, hit.planned, hit.downtime_s, hit.nodes_missing);
-    Loss loss;
-    loss.time_s = l.lost_time_s;
-    loss.energy_j = l.lost_energy_j;
-    loss.recovery_time_s = l.recovery_time_s;
-    loss.recovery_energy_j = l.recovery_energy_j;
-    return loss;
+    return booked_loss(runtime_.fail(hit.time_s, hit.planned, hit.downtime_s, hit.nodes_missing));
   }
 
   void set_slowdown(double factor) override { slowdown_ = std::max(factor, 1.0); }
