@@ -52,6 +52,13 @@ void bind_time(Binder& b, TimeSpec& t) {
   b.real("output_interval_s", t.output_interval_s, positive(), 60.0,
          "one output sample per interval. Must be a whole number of ticks and no longer than "
          "`duration_s`");
+  std::string stepping;
+  t.multi_rate =
+      b.choice("stepping", stepping, {"multi_rate", "per_tick"}, std::string("multi_rate"),
+               "multi_rate: racks whose inputs do not change are not stepped every "
+               "tick but brought to the present when something changes (the output "
+               "is bit-identical to per_tick, faster); per_tick: every unit every "
+               "tick") == 0;
   const double ticks_per_output = t.output_interval_s / t.tick_s;
   if (std::fabs(ticks_per_output - std::round(ticks_per_output)) > 1e-9 * ticks_per_output)
     b.fail("output_interval_s",
@@ -282,6 +289,10 @@ void bind_weather(Binder& b, WeatherSpec& w, const std::string& scenario_path) {
        "mean dry-bulb minus wet-bulb");
   keep(b, "utc_offset_h", w.climate.utc_offset_h, closed(-14.0, 14.0),
        "site time zone (hours from UTC): the daily cycle peaks mid-afternoon local time");
+  keep(b, "update_s", w.update_s, Range{0.0, 86400.0, false, false},
+       "the weather is held over steps of this length, sampled at each step's middle (weather "
+       "stations report every 5 to 60 min); 0: a new value every tick. Multi-rate stepping "
+       "coasts only while the plant's supply temperature holds");
   // Resolved against the scenario file's directory before it is recorded, so the stored
   // scenario loads from anywhere.
   b.text("csv_file", w.csv_path, std::string(),

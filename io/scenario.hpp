@@ -29,6 +29,9 @@ struct TimeSpec {
   double duration_s = 0.0;
   double tick_s = 1.0;
   double output_interval_s = 60.0;
+  // Multi-rate stepping: racks whose inputs do not change take one exact step over the stretch
+  // (twin/README.md); per_tick steps every unit every tick (the reference it is tested against).
+  bool multi_rate = true;
 };
 
 struct OutputSpec {
@@ -39,6 +42,8 @@ struct WeatherSpec {
   bool from_csv = false;
   thermal::SyntheticClimate climate;
   std::string csv_path;  // resolved relative to the scenario file
+  // Weather held over steps of this length (sampled at each step's middle); 0: every tick.
+  double update_s = 0.0;
 };
 
 // How busy an accelerator is outside its compute phases (P = P_idle + (P_max − P_idle)·a·φ^k).

@@ -143,6 +143,7 @@ void Engine::State::setup() {
   for (std::int64_t n = 0; n < local_nodes; ++n)
     for (std::int64_t a = 0; a < apn; ++a)
       f.node_resistance_sum[n] += f.resistance_k_per_w[n * apn + a];
+  coast_setup();
   f.node.init(local_nodes);
   for (std::int64_t n = 0; n < local_nodes; ++n)
     f.node.threshold[n] = faults::failure_threshold(
@@ -236,6 +237,7 @@ void Engine::State::activate_job_slot(int slot) {
   JobControl::Job& job = control.jobs[slot];
   job.active = true;
   configure_job(job);
+  control.nodes_changed = true;
   for (std::int64_t n : job.alloc.nodes) {
     control.node_job[n] = static_cast<std::int16_t>(slot);
     control.node_role[n] = NodeRole::active;
@@ -254,6 +256,7 @@ void Engine::State::activate_job_slot(int slot) {
 
 void Engine::State::release_job_slot(int slot) {
   JobControl::Job& job = control.jobs[slot];
+  control.nodes_changed = true;
   for (std::size_t n = 0; n < control.node_job.size(); ++n) {
     if (control.node_job[n] != slot) continue;
     control.node_job[n] = -1;
@@ -349,6 +352,7 @@ void Engine::State::lend_nodes(double t_s) {
     const bool want = job.work->wants_claimed_nodes();
     if (want && !job.holding && lender.alloc.missing_slots.empty()) {
       lender.work->preempted(t_s);
+      control.nodes_changed = true;
       for (std::int64_t n : lender.alloc.nodes) {
         control.node_job[n] = static_cast<std::int16_t>(j);
         job.alloc.nodes.push_back(n);
@@ -362,6 +366,7 @@ void Engine::State::lend_nodes(double t_s) {
       const auto own = static_cast<std::ptrdiff_t>(job.own_nodes);
       lender.alloc.nodes.assign(job.alloc.nodes.begin() + own, job.alloc.nodes.end());
       job.alloc.nodes.resize(job.own_nodes);
+      control.nodes_changed = true;
       for (std::int64_t n : lender.alloc.nodes)
         control.node_job[n] = static_cast<std::int16_t>(job.claims);
       job.holding = false;
@@ -406,6 +411,9 @@ void Engine::State::lay_out_reduction() {
 }
 
 double Engine::State::weather_dry_c(double t, double* wet) const {
+  // Held weather (weather.update_s): the value at the middle of the step holding t.
+  const double u = sc.weather.update_s;
+  if (u > 0.0) t = (std::floor(t / u) + 0.5) * u;
   const double unix_s = sc.time.start_unix_s + t;
   const thermal::WeatherSample w = sc.weather.from_csv
                                        ? facility.csv_weather->sample(unix_s)
@@ -553,8 +561,8 @@ void Engine::State::facility_after_reduction(TickReduction& red, double t0_s, do
   acct.swing_k_s += from_fixed(sums[slots.swing_time], kSecondScale);
   acct.running_acc_s += from_fixed(sums[slots.running_time], kSecondScale);
   acct.large_cycles += sums[slots.large_cycles];
-  acct.large_swing_k += from_fixed(sums[slots.large_swing], kSecondScale);
-  acct.large_damage_ref_s += from_fixed(sums[slots.large_damage], kSecondScale);
+  acct.large_swing_k.add(sums[slots.large_swing], kSecondScaleInt);
+  acct.large_damage_ref_s.add(sums[slots.large_damage], kSecondScaleInt);
   for (int c = 0; c < faults::kFailureClassCount; ++c)
     acct.expected_interruptions[c] += from_fixed(sums[slots.expected + c], kCountScale);
   acct.thermal_trips += sums[slots.trips];
@@ -648,6 +656,7 @@ Figures Engine::run(io::OutputFile* out, const ProgressOptions& progress,
     s.jobs_begin_tick(t0, t1);             // control: what each job's units do this tick
     s.grid_tick(t0, dry, wet);             // the caps in force, power smoothing
     s.prepare_fast();                      // per-job constants of the kernel's fast path
+    s.coast_tick(k);  // multi-rate stepping: racks start coasting, or are brought to tick k
     if (k % s.hazard_every == 0) s.hazard_update(t0);
     TickReduction& red = s.tick_reduction();  // its layout follows the jobs that run
     red.clear();
@@ -724,6 +733,8 @@ Figures Engine::run(io::OutputFile* out, const ProgressOptions& progress,
     }
   }
   s.stats.ticks = s.ticks;
+  s.stats.coasted_rack_ticks = static_cast<double>(s.coast.coasted_rack_ticks);
+  s.stats.stepped_rack_ticks = static_cast<double>(s.coast.stepped_rack_ticks);
   s.stats.wall_s = MPI_Wtime() - wall0;
   s.stats.mpi_reduce_s += s.reduction ? s.reduction->seconds_in_mpi() : 0.0;
   return s.summary();
@@ -787,8 +798,11 @@ Figures Engine::State::summary() const {
                  a.running_acc_s > 0 ? a.swing_k_s / a.running_acc_s : 0.0);
   f.emplace_back("large_cycles", static_cast<double>(a.large_cycles));
   f.emplace_back("large_cycle_swing_k_mean",
-                 a.large_cycles > 0 ? a.large_swing_k / static_cast<double>(a.large_cycles) : 0.0);
-  f.emplace_back("large_cycle_damage_ref_s_per_accelerator", a.large_damage_ref_s / n_acc);
+                 a.large_cycles > 0
+                     ? a.large_swing_k.value(kSecondScale) / static_cast<double>(a.large_cycles)
+                     : 0.0);
+  f.emplace_back("large_cycle_damage_ref_s_per_accelerator",
+                 a.large_damage_ref_s.value(kSecondScale) / n_acc);
   for (int c = 0; c < kCategoryCount; ++c)
     f.emplace_back("accelerator_s_" + std::string(kCategoryNames[c]), a.time_total[c]);
   for (int c = 0; c < kCategoryCount; ++c)

@@ -42,6 +42,8 @@ struct RunStatistics {
   double output_s = 0.0;
   std::int64_t ticks = 0;
   std::int64_t local_accelerators = 0;
+  // Multi-rate stepping: rack-ticks coasted and stepped on this rank.
+  double coasted_rack_ticks = 0.0, stepped_rack_ticks = 0.0;
 };
 
 class Engine {

@@ -155,6 +155,8 @@ struct JobControl {
   };
   std::vector<std::int16_t> node_job;  // owning job (active or spare), −1 none
   std::vector<NodeRole> node_role;
+  // Set wherever node_job or node_role changes; multi-rate stepping wakes coasting racks then.
+  bool nodes_changed = true;
   using Repair = std::pair<double, std::int64_t>;
   std::priority_queue<Repair, std::vector<Repair>, std::greater<>> repairs;
   std::vector<Job> jobs;
@@ -172,7 +174,7 @@ struct JobControl {
     ar(queue);
     repairs = {};
     for (const auto& r : queue) repairs.push(r);
-    ar(node_job, node_role, spine_next_s, spine_life);
+    ar(node_job, node_role, nodes_changed, spine_next_s, spine_life);
   }
 };
 
@@ -201,7 +203,8 @@ struct Accounting {
   double energy_it_j = 0, energy_facility_j = 0, energy_cooling_j = 0, water_l = 0;
   double heat_removed_j = 0, heat_rejected_j = 0;
   double throttled_acc_ticks = 0;
-  double swing_k_s = 0, running_acc_s = 0, large_swing_k = 0, large_damage_ref_s = 0;
+  double swing_k_s = 0, running_acc_s = 0;
+  FixedTotal large_swing_k, large_damage_ref_s;  // in kSecondScale
   std::int64_t large_cycles = 0;
   std::int64_t interruptions = 0, interruptions_unplanned = 0, thermal_trips = 0;
   std::int64_t failures_total = 0;
@@ -237,6 +240,51 @@ struct ReductionSlots {
 };
 
 // Series the engine itself feeds (the workloads declare theirs).
+// Multi-rate stepping (coasting.cpp, twin/README.md). A rack whose last step saw its inputs
+// unchanged and every unit at its job's clock with margin to the thermal limit all the way to
+// its steady temperature is *eligible*; while the tick's inputs (every FastTick, the supply
+// temperature, the nodes' roles) stay the same it *coasts*: its units are not touched and its
+// per-tick contributions (constants) are added from here. When anything changes, at hazard
+// updates, output samples and the run's end it is brought to the present with the kernel's own
+// steps, its cycles, maxima and series for the m ticks.
+struct Coasting {
+  bool enabled = false;
+  // Per local rack: first coasting tick (−1: stepped every tick), eligible to coast next tick,
+  // and its per-tick contributions while coasting: IT power, throttled units, ΔT_pp·s (fixed).
+  std::vector<std::int64_t> since;
+  std::vector<std::int8_t> eligible;
+  std::vector<double> rack_power_w;
+  std::vector<std::int64_t> rack_throttled, rack_swing_fx;
+  // Per local node: its FastTick slot, inlet and RC-step power while coasting.
+  std::vector<std::int16_t> node_slot;
+  std::vector<double> node_inlet_c, node_power_w;
+  std::vector<double> node_resistance_max;  // max R of the node's units (constant)
+  std::vector<double> scratch_drive, scratch_start, scratch_max;  // per unit of one rack
+  std::vector<float> scratch_turning, scratch_extreme;
+  // The tick's inputs to coasting racks (bits of every FastTick's constants and the supply
+  // temperature), this tick's and the previous one's.
+  std::vector<std::uint64_t> signature, previous;
+  static constexpr std::size_t kGlobalWords = 2, kSlotWords = 13 + 2 * kCategoryCount;
+  std::vector<std::int8_t> slot_changed;  // per FastTick slot, this tick
+  // Derived (rebuilt after a restart): racks eligible now, the coasting racks' nodes per FastTick
+  // slot and their summed per-tick contributions.
+  std::vector<std::int64_t> eligible_racks;
+  std::vector<std::int64_t> slot_nodes;
+  std::int64_t coasting_racks = 0, throttled = 0, swing_fx = 0;
+  // What racks brought to the present add to this tick's reduction.
+  std::int64_t settled_cycles = 0, settled_swing_fx = 0, settled_damage_fx = 0;
+  double settled_max_c = -std::numeric_limits<double>::infinity();
+  std::int64_t coasted_rack_ticks = 0, stepped_rack_ticks = 0, wakes = 0;  // statistics
+
+  // The distributed arrays a restart file holds.
+  template <class R, class N>
+  void for_each_field(R&& per_rack, N&& per_node) {
+    per_rack(since), per_rack(eligible), per_rack(rack_power_w), per_rack(rack_throttled),
+        per_rack(rack_swing_fx);
+    per_node(node_slot), per_node(node_inlet_c), per_node(node_power_w);
+  }
+};
+
 struct EngineSeries {
   SeriesTable::Id it_power = -1, cooling_power = -1, facility_power = -1, pue = -1;
   SeriesTable::Id outdoor = -1, wet_bulb = -1, water = -1, facility_max = -1, cap_min = -1;
@@ -261,6 +309,7 @@ struct Engine::State {
   std::int64_t ticks = 0, ticks_per_output = 1, hazard_every = 1;
 
   Fleet fleet;
+  Coasting coast;
   JobControl control;
   FailSlowState fail_slow;
   std::vector<faults::ScheduledFailSlow> fail_slow_scheduled;  // sorted by onset
@@ -321,9 +370,22 @@ struct Engine::State {
   // Large thermal cycles of one node's units over the tick (Norris–Landzberg damage per
   // half-cycle): the junction at the tick's internal stretch boundaries, then at its end.
   // end_observed: the end sample was already fed (a tick of one stretch) and confirmed some.
+  // t0_s, t1_s: the stretch's start and end (a tick, or a coasting rack's ticks).
   void count_cycles(std::int64_t base, double inlet, double inlet_run, double inlet_stall,
-                    double t0_s, const FastTick& ft, bool all_fast, bool end_observed,
+                    double t0_s, double t1_s, const FastTick& ft, bool all_fast, bool end_observed,
                     std::int64_t& cycles, double& swing_k, double& damage_ref_s);
+  // Multi-rate stepping (fleet_kernel.cpp): at tick k, before the hazard update, wake every
+  // coasting rack if the tick's inputs changed (or k is a hazard, sample or last tick), else let
+  // eligible racks start coasting. settle_rack brings one coasting rack to tick k.
+  void coast_setup();
+  void coast_signature(std::vector<std::uint64_t>& sig) const;
+  void coast_tick(std::int64_t k);
+  void settle_rack(std::int64_t r, std::int64_t k);
+  // After rack r's step with its inputs unchanged: eligible if every unit stays at its job's
+  // clock up to its steady temperature; keeps what the rack adds per tick while coasting.
+  void coast_check_rack(std::int64_t r, double rack_power_w, std::int64_t throttled,
+                        std::int64_t swing_fx);
+  void coast_restored();  // the derived state, after a restart
   // kernel scratch, sized once
   std::vector<FastTick> fast;                 // per job, then one for units in no job
   std::vector<std::int64_t> tick_fast_nodes;  // per FastTick slot: nodes all at its clock

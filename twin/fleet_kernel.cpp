@@ -215,9 +215,9 @@ double Engine::State::slow_unit(std::int64_t i, double r_k_per_w, double inlet, 
 // (t* = t_k − τ·ln((L − T_ss)/(T_k − T_ss)), L the extreme ∓ hysteresis), so half-cycle durations
 // (and the damage's frequency term) do not depend on the tick either.
 void Engine::State::count_cycles(std::int64_t base, double inlet, double inlet_run,
-                                 double inlet_stall, double t0_s, const FastTick& ft, bool all_fast,
-                                 bool end_observed, std::int64_t& cycles, double& swing_sum_k,
-                                 double& damage_ref_s) {
+                                 double inlet_stall, double t0_s, double t1_s, const FastTick& ft,
+                                 bool all_fast, bool end_observed, std::int64_t& cycles,
+                                 double& swing_sum_k, double& damage_ref_s) {
   const thermal::AcceleratorSpec& spec = sc.accelerator;
   const double hysteresis = sc.faults.cycle_hysteresis_k;
   const double tau_s = spec.time_constant_s;
@@ -279,7 +279,7 @@ void Engine::State::count_cycles(std::int64_t base, double inlet, double inlet_r
   }
   const double* t_end = fleet.junction_c.data() + base;
   if (end_observed || thermal::observe_units(apn, t_end, hysteresis, turning, extreme, swings))
-    confirm(t_end, t_prev_s, t0_s + dt, [&](std::size_t a) {
+    confirm(t_end, t_prev_s, t1_s, [&](std::size_t a) {
       if (tr.boundaries > 0) return stretch_steady_c(a, tr.last_running);
       return inlet + res[a] * (all_fast ? ft.thermal_power_w : node_thermal_w[a]);
     });
@@ -397,13 +397,34 @@ void Engine::State::kernel(TickReduction& red, double t0_s) {
   double* const racc_throttled = series.rack_values(ids.rack_throttled);
   std::fill(tick_fast_nodes.begin(), tick_fast_nodes.end(), 0);
   std::fill(tick_job_nodes.begin(), tick_job_nodes.end(), 0);
+  // Coasting racks (multi-rate stepping): their nodes at their job's clock, counted like the
+  // stepped ones, and their per-rack constants; racks brought to the present this tick add the
+  // cycles and hottest junction of their coasting ticks.
+  if (coast.coasting_racks > 0) {
+    for (std::size_t fi = 0; fi < fast.size(); ++fi) {
+      tick_fast_nodes[fi] += coast.slot_nodes[fi];
+      if (fi < n_jobs) tick_job_nodes[fi] += coast.slot_nodes[fi];
+    }
+    sums[sl.throttled] += coast.throttled;
+    sums[sl.swing_time] += coast.swing_fx;
+    coast.coasted_rack_ticks += coast.coasting_racks;
+  }
+  sums[sl.large_cycles] += coast.settled_cycles;
+  sums[sl.large_swing] += coast.settled_swing_fx;
+  sums[sl.large_damage] += coast.settled_damage_fx;
+  max_junction = coast.settled_max_c;
+  coast.settled_cycles = coast.settled_swing_fx = coast.settled_damage_fx = 0;
+  coast.settled_max_c = -kInf;
   bool any_follows = false;  // a job's power steps at the tick's start or inside it
   for (std::size_t j = 0; j < n_jobs; ++j) any_follows |= fast[j].inlet_follows;
   for (std::int64_t r = 0; r < block.rack_count; ++r) {
+    if (coast.enabled && coast.since[r] >= 0) continue;  // coasting: counted above
     const double prev_power_w = fleet.rack_power_w[r];
     const double liquid_inlet =
         air ? 0.0 : thermal::liquid_inlet_c(sc.liquid_rack, facility.supply_c, prev_power_w);
     const double row_end = rack_row_end_weight[r];
+    // Whether the rack may coast from the next tick (multi-rate stepping; see coast_tick).
+    bool steady = coast.enabled;
     // The inlet follows the rack's power: its value at the last tick's end, and, when a job's
     // stall starts or ends (at the tick's start or inside it), that power changed by the job's
     // nodes' change in each stretch: count them.
@@ -437,6 +458,7 @@ void Engine::State::kernel(TickReduction& red, double t0_s) {
       const NodeRole role = control.node_role[node];
       const std::int64_t base = ln * apn;
       if (role == NodeRole::repairing) {
+        steady = false;
         // Powered off for repair: cools toward the inlet, counts as unallocated.
         inlet_sum += inlet_first;
         for (std::int64_t i = base; i < base + apn; ++i) {
@@ -485,6 +507,7 @@ void Engine::State::kernel(TickReduction& red, double t0_s) {
                                           gain,     ft.k_per_r, l_c};
       const bool all_fast =
           thermal::step_common_power(step, apn, clk + base, res + base, jc + base, node_max_c);
+      steady &= all_fast && ft.traj.boundaries == 0 && !ft.inlet_follows;
       if (all_fast) {
         n_fast = apn;  // the common case: the whole node at the job's clock
         fast_r_sum = fleet.node_resistance_sum[ln];
@@ -518,11 +541,11 @@ void Engine::State::kernel(TickReduction& red, double t0_s) {
       // Large cycles (stalls, failures, restarts): Norris–Landzberg damage per half-cycle.
       // (The common case inline: one stretch, no half-cycle confirmed.)
       if (ft.traj.boundaries > 0) [[unlikely]]
-        count_cycles(base, inlet, inlet_run, inlet_stall, t0_s, ft, all_fast, false,
+        count_cycles(base, inlet, inlet_run, inlet_stall, t0_s, t1_s, ft, all_fast, false,
                      rack_large_cycles, rack_large_swing_k, rack_large_damage);
       else if (thermal::observe_units(apn, jc + base, hysteresis, turning + base, extreme + base,
                                       swings))
-        count_cycles(base, inlet, inlet_run, inlet_stall, t0_s, ft, all_fast, true,
+        count_cycles(base, inlet, inlet_run, inlet_stall, t0_s, t1_s, ft, all_fast, true,
                      rack_large_cycles, rack_large_swing_k, rack_large_damage);
       if (node_max_c > spec.shutdown_temperature_c) {
         for (std::int64_t i = base; i < base + apn; ++i) {
@@ -587,6 +610,9 @@ void Engine::State::kernel(TickReduction& red, double t0_s) {
       rack_stretch_nodes[jj] = 0;
     }
     rack_stretch_jobs.clear();
+    ++coast.stepped_rack_ticks;
+    if (steady && end_power_w == prev_power_w)
+      coast_check_rack(r, rack_p, throttled, to_fixed(rack_swing_k_s, kSecondScale));
     fleet.rack_power_w[r] = end_power_w;
     fleet.rack_inlet_c[r] = inlet_sum / static_cast<double>(npr);
     max_junction = std::max(max_junction, rack_max_c);

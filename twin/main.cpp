@@ -272,10 +272,11 @@ double peak_rss_bytes() {
 void write_stats(const std::string& path, const ct::io::Scenario& sc, const ct::twin::Engine& e,
                  const ct::twin::Figures& figures, int ranks, int rank) {
   const auto& st = e.statistics();
-  double local[4] = {st.mpi_reduce_s, st.output_s, peak_rss_bytes(), st.wall_s};
-  double maxv[4], sumv[4];
-  MPI_Reduce(local, maxv, 4, MPI_DOUBLE, MPI_MAX, 0, MPI_COMM_WORLD);
-  MPI_Reduce(local, sumv, 4, MPI_DOUBLE, MPI_SUM, 0, MPI_COMM_WORLD);
+  double local[6] = {st.mpi_reduce_s, st.output_s,           peak_rss_bytes(),
+                     st.wall_s,       st.coasted_rack_ticks, st.stepped_rack_ticks};
+  double maxv[6], sumv[6];
+  MPI_Reduce(local, maxv, 6, MPI_DOUBLE, MPI_MAX, 0, MPI_COMM_WORLD);
+  MPI_Reduce(local, sumv, 6, MPI_DOUBLE, MPI_SUM, 0, MPI_COMM_WORLD);
   double min_reduce_s = 0.0;  // max ≫ min: a rank waits for a slower one (imbalance, jitter)
   MPI_Reduce(&local[0], &min_reduce_s, 1, MPI_DOUBLE, MPI_MIN, 0, MPI_COMM_WORLD);
   if (rank != 0) return;
@@ -293,7 +294,9 @@ void write_stats(const std::string& path, const ct::io::Scenario& sc, const ct::
      << ",\n  \"simulated_s_per_wall_s\": " << simulated / maxv[3]
      << ",\n  \"mpi_reduce_s_max\": " << maxv[0] << ",\n  \"mpi_reduce_s_min\": " << min_reduce_s
      << ",\n  \"hdf5_output_s_max\": " << maxv[1] << ",\n  \"peak_rss_bytes_total\": " << sumv[2]
-     << ",\n  \"peak_rss_bytes_per_accelerator\": " << sumv[2] / accelerators << "\n}\n";
+     << ",\n  \"peak_rss_bytes_per_accelerator\": " << sumv[2] / accelerators
+     << ",\n  \"coasted_rack_tick_fraction\": "
+     << (sumv[4] + sumv[5] > 0 ? sumv[4] / (sumv[4] + sumv[5]) : 0.0) << "\n}\n";
 }
 
 int cmd_run(int argc, char** argv, int rank, int ranks) {

@@ -251,6 +251,7 @@ void Queue::end_tick(double t1_s, double carbon_g_per_j_it) {
         if (s_.control.node_role[n] == NodeRole::free) free_nodes.push_back(n);
       if (spec_.on_failure == io::QueueSpec::OnFailure::spare &&
           free_nodes.size() == a.missing_slots.size()) {
+        s_.control.nodes_changed = true;
         for (std::size_t k = 0; k < free_nodes.size(); ++k) {
           const std::int64_t n = free_nodes[k];
           a.nodes[a.missing_slots[k]] = n;

@@ -33,7 +33,7 @@ namespace ct::twin {
 
 namespace {
 
-constexpr char kMagic[] = "CLUSTERTWIN-RESTART-5";
+constexpr char kMagic[] = "CLUSTERTWIN-RESTART-6";
 
 std::uint64_t fnv1a(const unsigned char* p, std::size_t n) {
   std::uint64_t h = 1469598103934665603ull;
@@ -169,7 +169,7 @@ void Engine::State::serialize_replicated(Archive& ar) {
     }
   }
   if constexpr (reading) layout_dirty = true;
-  ar(control, fail_slow, facility, acct, job_end_running, job_end_node_power_w);
+  ar(control, fail_slow, facility, acct, job_end_running, job_end_node_power_w, coast.signature);
   series.serialize_replicated(ar);
 }
 
@@ -194,6 +194,8 @@ void for_each_field(Engine::State& s, F&& f) {
   };
   s.fleet.for_each_field(field);
   s.series.for_each_rack_field([&](std::vector<double>& v) { field(Fleet::Per::rack, v); });
+  s.coast.for_each_field([&](auto& v) { field(Fleet::Per::rack, v); },
+                         [&](auto& v) { field(Fleet::Per::node, v); });
 }
 
 std::vector<int> gather_counts(MPI_Comm comm, int local_bytes) {
@@ -319,6 +321,21 @@ Engine::Resume Engine::restore(const std::string& path) {
     std::memcpy(f.data, bytes.data() + f.first * static_cast<std::int64_t>(f.elem),
                 f.elem * static_cast<std::size_t>(f.local));
   });
+  // Multi-rate stepping: coasting since a past tick, from a FastTick slot of this run.
+  int bad_coast = 0;
+  for (std::int64_t r = 0; r < s.block.rack_count; ++r) {
+    const std::int64_t since = s.coast.since[r];
+    if (since < -1 || since >= h.next_tick || s.coast.eligible[r] < 0 || s.coast.eligible[r] > 1)
+      bad_coast = 1;
+    if (since >= 0 || s.coast.eligible[r])
+      for (std::int64_t n = r * s.npr; n < (r + 1) * s.npr; ++n)
+        if (s.coast.node_slot[n] < 0 ||
+            s.coast.node_slot[n] > static_cast<std::int64_t>(s.control.jobs.size()))
+          bad_coast = 1;
+  }
+  MPI_Allreduce(MPI_IN_PLACE, &bad_coast, 1, MPI_INT, MPI_MAX, s.comm);
+  if (bad_coast) in.bad("field", "holds a coasting rack out of range (multi-rate stepping)");
+  s.coast_restored();
   const auto pending = in.next("pending", 0, in.size(), sizeof(Pending));
   std::vector<Pending> all(pending.size() / sizeof(Pending));
   if (!all.empty()) std::memcpy(all.data(), pending.data(), pending.size());

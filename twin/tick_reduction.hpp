@@ -56,6 +56,7 @@ class TickReduction {
 inline constexpr double kWattScale = 1e6;    // µW
 inline constexpr double kJouleScale = 1e6;   // µJ
 inline constexpr double kSecondScale = 1e9;  // ns (accelerator-seconds)
+inline constexpr std::int64_t kSecondScaleInt = 1000000000;
 inline constexpr double kCountScale = 1e12;  // expected failure counts
 
 inline std::int64_t to_fixed(double value, double scale) {
@@ -64,5 +65,25 @@ inline std::int64_t to_fixed(double value, double scale) {
 inline double from_fixed(std::int64_t value, double scale) {
   return static_cast<double>(value) / scale;
 }
+
+// A run total of fixed-point values, exact whatever the order and grouping of its terms (a tick's
+// or several ticks' at once: multi-rate stepping) and without overflow: whole units and the
+// remainder in [0, scale).
+struct FixedTotal {
+  std::int64_t whole = 0, part = 0;
+  void add(std::int64_t fx, std::int64_t scale) {
+    whole += fx / scale;
+    part += fx % scale;
+    if (part < 0) part += scale, --whole;
+    if (part >= scale) part -= scale, ++whole;
+  }
+  double value(double scale) const {
+    return static_cast<double>(whole) + static_cast<double>(part) / scale;
+  }
+  template <class Archive>
+  void serialize(Archive& ar) {
+    ar(whole, part);
+  }
+};
 
 }  // namespace ct::twin

@@ -1,0 +1,88 @@
+// Multi-rate stepping (twin/coasting.cpp): a coasting rack brought to the present is bit for bit
+// what the kernel's own node step gives tick by tick, and run totals in fixed point do not
+// depend on how the terms are grouped. The end-to-end check (every shipped scenario, per tick
+// against multi-rate, h5diff-exact) is tests/integration/test_multi_rate.py.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include "thermal/junction.hpp"
+#include "twin_fixture.hpp"
+
+namespace ct::twin {
+namespace {
+
+TEST(Coasting, SettledRackIsTheKernelsStepsBitForBit) {
+  testing::StateFixture f(testing::small_scenario(2, 1));
+  Engine::State& s = *f.state;
+  ASSERT_TRUE(s.coast.enabled);  // the default
+  const std::int64_t r = 1, m = 137, since = 40;
+  std::mt19937_64 rng(7);
+  std::uniform_real_distribution<double> temp(25.0, 90.0), power(80.0, 700.0), inlet(18.0, 35.0);
+  for (std::int64_t i = r * s.apr; i < (r + 1) * s.apr; ++i) s.fleet.junction_c[i] = temp(rng);
+  for (std::int64_t ln = r * s.npr; ln < (r + 1) * s.npr; ++ln) {
+    s.coast.node_inlet_c[ln] = inlet(rng);
+    s.coast.node_power_w[ln] = power(rng);
+    s.coast.node_slot[ln] = 0;
+  }
+  // The reference: the kernel's vectorized node step, m times per node.
+  std::vector<double> expected(s.fleet.junction_c.begin() + r * s.apr,
+                               s.fleet.junction_c.begin() + (r + 1) * s.apr);
+  std::vector<double> clock(static_cast<std::size_t>(s.apn), 1.0);
+  double hottest = -kInf;
+  const double decay = s.rc_decay_per_tick;
+  for (std::int64_t k = 0; k < s.npr; ++k) {
+    const std::int64_t ln = r * s.npr + k;
+    const thermal::CommonPowerStep step{
+        1.0, s.coast.node_inlet_c[ln], s.coast.node_power_w[ln], decay, 1.0 - decay, 0.0, 1e9};
+    for (std::int64_t j = 0; j < m; ++j)
+      ASSERT_TRUE(thermal::step_common_power(step, s.apn, clock.data(),
+                                             s.fleet.resistance_k_per_w.data() + ln * s.apn,
+                                             expected.data() + k * s.apn, hottest));
+  }
+  s.coast.slot_nodes.assign(s.control.jobs.size() + 1, 0);
+  s.coast.slot_nodes[0] = s.npr;
+  s.coast.since[r] = since;
+  s.coast.coasting_racks = 1;
+  s.settle_rack(r, since + m);
+  for (std::int64_t u = 0; u < s.apr; ++u) {
+    const double got = s.fleet.junction_c[r * s.apr + u];
+    EXPECT_EQ(std::memcmp(&got, &expected[u], sizeof got), 0) << "unit " << u;
+  }
+  EXPECT_EQ(s.coast.settled_max_c, hottest);  // the hottest junction over the m ticks
+  EXPECT_EQ(s.coast.since[r], -1);
+  EXPECT_EQ(s.coast.coasting_racks, 0);
+  EXPECT_EQ(s.coast.slot_nodes[0], 0);
+}
+
+TEST(Coasting, FixedTotalIsExactWhateverTheGrouping) {
+  std::mt19937_64 rng(11);
+  std::uniform_int_distribution<std::int64_t> term(-4'000'000'000'000'000'000LL,
+                                                   4'000'000'000'000'000'000LL);
+  std::vector<std::int64_t> terms(5000);
+  for (auto& t : terms) t = term(rng);
+  FixedTotal one_by_one, grouped;
+  for (std::int64_t t : terms) one_by_one.add(t, kSecondScaleInt);
+  // Groups of up to 3 terms summed first (what several ticks' reductions carry at once), small
+  // enough not to overflow int64.
+  for (std::size_t i = 0; i < terms.size(); i += 2) {
+    const std::int64_t pair = terms[i] / 2 + (i + 1 < terms.size() ? terms[i + 1] / 2 : 0);
+    grouped.add(pair, kSecondScaleInt);
+    grouped.add(terms[i] - terms[i] / 2, kSecondScaleInt);
+    if (i + 1 < terms.size()) grouped.add(terms[i + 1] - terms[i + 1] / 2, kSecondScaleInt);
+  }
+  EXPECT_EQ(one_by_one.whole, grouped.whole);
+  EXPECT_EQ(one_by_one.part, grouped.part);
+  EXPECT_GE(one_by_one.part, 0);
+  EXPECT_LT(one_by_one.part, kSecondScaleInt);
+  // 5000 terms up to 4e18 would overflow an int64 total; the split total holds it.
+  long double exact = 0;
+  for (std::int64_t t : terms) exact += static_cast<long double>(t);
+  EXPECT_NEAR(one_by_one.value(kSecondScale), static_cast<double>(exact / 1e9L),
+              1e-12 * std::fabs(static_cast<double>(exact / 1e9L)) + 1e-6);
+}
+
+}  // namespace
+}  // namespace ct::twin
