@@ -674,7 +674,8 @@ void bind_storage(Binder& b, StorageSpec& st) {
   } catch (const std::invalid_argument& e) {
     const std::string what = e.what();
     b.fail(what.find("initial_soc") != std::string::npos ? "initial_soc"
-           : what.find("soc") != std::string::npos       ? "soc_max"
+           : what.find("soc") != std::string::npos
+               ? (b.has("soc_min") && !b.has("soc_max") ? "soc_min" : "soc_max")
            : what.find("discharge") != std::string::npos ? "discharge_efficiency"
            : what.find("charge") != std::string::npos    ? "charge_efficiency"
            : what.find("power") != std::string::npos     ? "power_w"
