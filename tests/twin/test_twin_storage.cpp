@@ -69,7 +69,8 @@ TEST(TwinStorage, StateOfChargeStaysInBoundsAndEveryTickBalances) {
     ASSERT_LE(t.discharge_w, f) << "tick " << k;  // no export
     EXPECT_DOUBLE_EQ(t.grid_w, f - t.discharge_w + t.charge_w) << "tick " << k;
     // G·Δt = F·Δt + ΔE + L·Δt, this tick.
-    const double lhs = t.grid_w * s.dt, rhs = f * s.dt + (t.energy_j - energy_before) + t.loss_w * s.dt;
+    const double lhs = t.grid_w * s.dt,
+                 rhs = f * s.dt + (t.energy_j - energy_before) + t.loss_w * s.dt;
     EXPECT_NEAR(lhs, rhs, 1e-9 * f * s.dt) << "tick " << k;
     energy_before = t.energy_j;
     lowest = std::min(lowest, t.soc);
