@@ -47,6 +47,33 @@ void Engine::write_tables(io::OutputFile& out) const {
   if (s_->queue)
     out.write_table("jobs_table", "job",
                     s_->queue->jobs_table(static_cast<double>(s_->ticks) * s_->dt));
+  if (const auto& st = s_->facility.storage) {
+    // The battery and its policy as attributes of /storage (infinite: no such limit).
+    const power::BatterySpec& b = st->spec();
+    const power::StoragePolicy& p = st->policy();
+    static constexpr const char* kPolicies[] = {"none", "peak_shaving", "ramp_limiting",
+                                                "arbitrage"};
+    out.write_group_attributes("storage", {{"energy_capacity_j", b.energy_capacity_j},
+                                           {"power_rating_w", b.power_rating_w},
+                                           {"charge_efficiency", b.charge_efficiency},
+                                           {"discharge_efficiency", b.discharge_efficiency},
+                                           {"round_trip_efficiency", b.round_trip_efficiency()},
+                                           {"soc_min", b.soc_min},
+                                           {"soc_max", b.soc_max},
+                                           {"initial_soc", b.initial_soc},
+                                           {"allow_export", b.allow_export ? 1.0 : 0.0},
+                                           {"grid_cap_w", p.grid_cap_w},
+                                           {"recharge_soc", p.recharge_soc},
+                                           {"max_ramp_w_per_s", p.max_ramp_w_per_s},
+                                           {"max_swing_w", p.max_swing_w},
+                                           {"swing_window_s", p.swing_window_s},
+                                           {"allowed_ramp_w_per_s", p.allowed_ramp_w_per_s()},
+                                           {"target_soc", p.target_soc},
+                                           {"recovery_time_s", p.recovery_time_s},
+                                           {"charge_below_price", p.charge_below_price},
+                                           {"discharge_above_price", p.discharge_above_price}});
+    out.write_group_text_attribute("storage", "policy", kPolicies[static_cast<int>(p.kind)]);
+  }
 }
 
 // The engine's series (facility, accounting, racks), then each job's own, in the order they

@@ -96,6 +96,12 @@ class Storage(unittest.TestCase):
         self.assertEqual(np.ptp(self.F), 0.0)  # the premise: a constant facility draw
         s = self.s["shaved"]
         with h5py.File(self.path["shaved"]) as f:
+            a = f["storage"].attrs
+            self.assertEqual(a["policy"], "peak_shaving")
+            self.assertEqual(a["energy_capacity_j"], self.E)
+            self.assertEqual(a["grid_cap_w"], F - D)
+            self.assertEqual(a["discharge_efficiency"], ETA_D)
+            self.assertTrue(np.isinf(a["max_ramp_w_per_s"]))
             G = f["facility/power_grid_w"][:]
             soc = f["storage/soc"][:]
             discharge = f["storage/discharge_w"][:]
