@@ -230,6 +230,9 @@ struct OutputFile::Impl {
     if (it != groups.end()) return it->second;
     const hid_t parent = group(parent_of(path));
     const std::string leaf = path.substr(path.rfind('/') + 1);
+    // A resumed run's file already holds the groups of its series (e.g. /storage).
+    if (H5Lexists(parent, leaf.c_str(), H5P_DEFAULT) > 0)
+      return groups[path] = check(H5Gopen2(parent, leaf.c_str(), H5P_DEFAULT), "open group");
     const hid_t gcpl = group_create_plist();
     const hid_t g =
         check(H5Gcreate2(parent, leaf.c_str(), H5P_DEFAULT, gcpl, H5P_DEFAULT), "create group");
@@ -616,6 +619,12 @@ void OutputFile::write_group_attributes(const std::string& group,
     for (const auto& [k, v] : values)
       number_attribute<double>(g, k, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, v);
   });
+}
+
+void OutputFile::write_group_text_attribute(const std::string& group, const std::string& name,
+                                            const std::string& value) {
+  run_step(4096.0 + static_cast<double>(value.size()),
+           [&] { text_attribute(impl_->group(group), name, value); });
 }
 
 void OutputFile::write_root_attribute(const std::string& name, const std::string& value) {

@@ -134,6 +134,9 @@ class OutputFile {
   void write_group_attributes(const std::string& group,
                               const std::vector<std::pair<std::string, double>>& values);
   void write_root_attribute(const std::string& name, const std::string& value);
+  // A text attribute on a group created on demand (e.g. /storage's policy).
+  void write_group_text_attribute(const std::string& group, const std::string& name,
+                                  const std::string& value);
   // A table along dimension `dim` in `group`: the first column is the dimension scale (its
   // values name the rows, e.g. job ids). Collective; rank 0's values are written.
   void write_table(const std::string& group, const std::string& dim,

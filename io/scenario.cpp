@@ -605,6 +605,103 @@ void bind_grid(Binder& b, GridSpec& g, const std::string& scenario_path) {
   } catch (const std::invalid_argument& e) {
     b.fail("demand_response", e.what());
   }
+  // Only recorded when given: scenarios without it resolve (and are stored) as before.
+  b.optional_real("ramp_limit_w_per_s", g.ramp_limit_w_per_s, positive(),
+                  "grid-side figure: the share of ticks whose facility (and, with storage, grid) "
+                  "ramp exceeds this, W/s");
+}
+
+// `storage:` — a battery between the facility and the grid (power/battery.hpp). The checks are
+// power::validate's, each reported at the key it names.
+void bind_storage(Binder& b, StorageSpec& st) {
+  constexpr double inf = std::numeric_limits<double>::infinity();
+  power::BatterySpec& s = st.battery;
+  power::StoragePolicy& p = st.policy;
+  double wh = 0.0;
+  b.optional_real("energy_wh", wh, Range{0.0, inf, true, true},
+                  "energy rating, Wh (give exactly one of energy_wh or energy_j)");
+  b.optional_real("energy_j", s.energy_capacity_j, Range{0.0, inf, true, true}, "energy rating, J");
+  if (b.has("energy_wh") == b.has("energy_j"))
+    b.fail(b.has("energy_j") ? "energy_j" : "energy_wh",
+           "give exactly one of energy_wh or energy_j");
+  if (b.has("energy_wh")) {
+    s.energy_capacity_j = wh * 3600.0;
+    if (!std::isfinite(s.energy_capacity_j))
+      b.fail("energy_wh", "value " + format_real(wh) + " is too large");
+    b.forget("energy_wh");  // resolved as energy_j
+    b.record("energy_j", format_real(s.energy_capacity_j));
+  }
+  b.real("power_w", s.power_rating_w, Range{0.0, inf, true, true}, std::nullopt,
+         "charge and discharge rating on the site bus, W");
+  double rt = 0.85;
+  b.real("round_trip_efficiency", rt, Range{0.0, 1.0, true, false}, 0.85,
+         "η_c·η_d, split evenly (η_c = η_d = √η). Default: utility-scale Li-ion (NREL ATB)");
+  b.optional_real("charge_efficiency", s.charge_efficiency, Range{0.0, 1.0, true, false},
+                  "η_c (with discharge_efficiency, instead of round_trip_efficiency)");
+  b.optional_real("discharge_efficiency", s.discharge_efficiency, Range{0.0, 1.0, true, false},
+                  "η_d (with charge_efficiency)");
+  const bool split = b.has("charge_efficiency") || b.has("discharge_efficiency");
+  if (split && b.has("round_trip_efficiency"))
+    b.fail("round_trip_efficiency",
+           "give either round_trip_efficiency or charge_efficiency + discharge_efficiency");
+  if (split && !(b.has("charge_efficiency") && b.has("discharge_efficiency")))
+    b.fail(b.has("charge_efficiency") ? "charge_efficiency" : "discharge_efficiency",
+           "give both charge_efficiency and discharge_efficiency");
+  if (!split) s.charge_efficiency = s.discharge_efficiency = std::sqrt(rt);
+  // Resolved as the two efficiencies (√η twice need not give η again in floating point).
+  b.forget("round_trip_efficiency");
+  b.record("charge_efficiency", format_real(s.charge_efficiency));
+  b.record("discharge_efficiency", format_real(s.discharge_efficiency));
+  keep(b, "soc_min", s.soc_min, unit_interval(), "lowest state of charge (share of the rating)");
+  keep(b, "soc_max", s.soc_max, unit_interval(), "highest state of charge");
+  keep(b, "initial_soc", s.initial_soc, unit_interval(), "state of charge at the start");
+  b.boolean("allow_export", s.allow_export, false,
+            "may the battery feed the grid (discharge above the facility draw)");
+  std::string policy;
+  p.kind = static_cast<power::StoragePolicy::Kind>(b.choice(
+      "policy", policy, {"none", "peak_shaving", "ramp_limiting", "arbitrage"}, std::string("none"),
+      "what drives the battery (docs/sites.md); every policy holds the grid draw under "
+      "grid_cap_w"));
+  b.optional_real("grid_cap_w", p.grid_cap_w, positive(),
+                  "hold the grid draw under this (every policy; required for peak_shaving)");
+  keep(b, "recharge_soc", p.recharge_soc, unit_interval(),
+       "`peak_shaving`: recharge up to this state of charge below the cap");
+  b.optional_real("max_ramp_w_per_s", p.max_ramp_w_per_s, positive(),
+                  "`ramp_limiting`: largest grid ramp, W/s");
+  b.optional_real("max_swing_w", p.max_swing_w, positive(),
+                  "`ramp_limiting`: largest grid swing over swing_window_s, W");
+  keep(b, "swing_window_s", p.swing_window_s, Range{0.0, inf, true, true},
+       "`ramp_limiting`: window of max_swing_w");
+  keep(b, "target_soc", p.target_soc, unit_interval(),
+       "`ramp_limiting`: the state of charge drifts back to this");
+  keep(b, "recovery_time_s", p.recovery_time_s, Range{0.0, inf, true, true},
+       "`ramp_limiting`: time constant of that drift");
+  b.optional_real("charge_below_price", p.charge_below_price, Range{},
+                  "`arbitrage`: charge at the rating while the price (USD/MWh) is at most this");
+  b.optional_real("discharge_above_price", p.discharge_above_price, Range{},
+                  "`arbitrage`: discharge at the rating while the price is at least this");
+  try {
+    power::validate(s);
+  } catch (const std::invalid_argument& e) {
+    const std::string what = e.what();
+    b.fail(what.find("initial_soc") != std::string::npos ? "initial_soc"
+           : what.find("soc") != std::string::npos
+               ? (b.has("soc_min") && !b.has("soc_max") ? "soc_min" : "soc_max")
+           : what.find("discharge") != std::string::npos ? "discharge_efficiency"
+           : what.find("charge") != std::string::npos    ? "charge_efficiency"
+           : what.find("power") != std::string::npos     ? "power_w"
+                                                         : "energy_j",
+           what);
+  }
+  try {
+    power::validate(p, s);
+  } catch (const std::invalid_argument& e) {
+    const std::string what = e.what();
+    for (const char* key : {"grid_cap_w", "recharge_soc", "swing_window_s", "max_ramp_w_per_s",
+                            "max_swing_w", "target_soc", "recovery_time_s", "charge_below_price"})
+      if (what.find(key) != std::string::npos) b.fail(key, what);
+    b.fail("policy", what);
+  }
 }
 
 }  // namespace
@@ -689,6 +786,12 @@ Scenario load_scenario(const std::string& path, const LoadOptions& options) {
   b.section(
       "grid", [&](Binder& s) { bind_grid(s, sc.grid, path); }, false,
       "grid capacity, carbon, price, demand response");
+  if (b.has("storage")) {
+    sc.storage.emplace();
+    b.section(
+        "storage", [&](Binder& s) { bind_storage(s, *sc.storage); }, false,
+        "a battery at the site, between the facility and the grid (docs/sites.md). Absent: none");
+  }
   // Derived: the campus size, before anything is sized by it (10^13 accelerators would
   // allocate terabytes here). Far above any real cluster; `run` also checks memory per rank.
   {

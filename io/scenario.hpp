@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -12,6 +13,7 @@
 #include "faults/recovery_policy.hpp"
 #include "io/components.hpp"
 #include "io/queue_spec.hpp"
+#include "power/battery.hpp"
 #include "power/grid_cap.hpp"
 #include "power/grid_signal.hpp"
 #include "thermal/accelerator_catalog.hpp"
@@ -73,6 +75,14 @@ struct GridSpec {
   SignalSpec carbon;  // gCO2/kWh
   SignalSpec price;   // $/MWh
   double swing_window_s = 60.0;
+  // Grid-side figure: the share of ticks whose |ramp| exceeds this (W/s; +inf: none).
+  double ramp_limit_w_per_s = std::numeric_limits<double>::infinity();
+};
+
+// Battery storage at the site (`storage:`), between the facility and the grid connection.
+struct StorageSpec {
+  power::BatterySpec battery;
+  power::StoragePolicy policy;
 };
 
 struct Scenario {
@@ -93,6 +103,7 @@ struct Scenario {
   WeatherSpec weather;
   FaultSpec faults;
   GridSpec grid;
+  std::optional<StorageSpec> storage;  // absent: no battery, grid draw = facility draw
   // The workloads (`jobs:` list), each compiled by its kind's binder (io/components.hpp).
   std::vector<ComponentPtr> jobs;
   // A shared cluster's batch queue (`queue:`), on the nodes the jobs above leave free.

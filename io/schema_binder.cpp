@@ -225,6 +225,17 @@ void Binder::real(const std::string& key, double& out, Range range, std::optiona
   record(key, format_real(out));
 }
 
+void Binder::optional_real(const std::string& key, double& out, Range range, std::string_view doc) {
+  describe(key, "number", range.interval(), "none", doc);
+  const ConfigNode* v = value_of(key);
+  if (!v) return;
+  out = parse_number(key, *v);
+  if (!range.contains(out))
+    fail(key,
+         "value " + shown(v->scalar) + " is out of range (allowed: " + range.describe(key) + ")");
+  record(key, format_real(out));
+}
+
 void Binder::integer(const std::string& key, std::int64_t& out, Range range,
                      std::optional<std::int64_t> fallback, std::string_view doc) {
   describe(key, "integer", range.interval(), fallback ? std::to_string(*fallback) : "", doc);

@@ -54,6 +54,9 @@ class Binder {
 
   void real(const std::string& key, double& out, Range range, std::optional<double> fallback,
             std::string_view doc = {});
+  // A number that may be absent ("none": `out` keeps its value, e.g. an infinite limit, and
+  // nothing is recorded, so the resolved scenario loads again).
+  void optional_real(const std::string& key, double& out, Range range, std::string_view doc = {});
   void integer(const std::string& key, std::int64_t& out, Range range,
                std::optional<std::int64_t> fallback, std::string_view doc = {});
   void integer(const std::string& key, std::int32_t& out, Range range,

@@ -80,6 +80,16 @@ void Engine::State::setup() {
   facility.carbon_signal.emplace(make_signal(sc.grid.carbon, true));
   facility.price_signal.emplace(make_signal(sc.grid.price, false));
   facility.swing.emplace(dt, sc.grid.swing_window_s);
+  facility.facility_ramp.emplace(dt, sc.grid.ramp_limit_w_per_s);
+  if (sc.storage) {
+    try {
+      facility.storage.emplace(sc.storage->battery, sc.storage->policy);
+    } catch (const std::invalid_argument& e) {
+      throw io::ScenarioError(sc.source_file + ": storage: " + e.what());
+    }
+    facility.grid_swing.emplace(dt, sc.grid.swing_window_s);
+    facility.grid_ramp.emplace(dt, sc.grid.ramp_limit_w_per_s);
+  }
   facility.accelerator_cap_w = sc.power_cap_w;
 
   place_jobs();
@@ -582,18 +592,39 @@ void Engine::State::facility_after_reduction(TickReduction& red, double t0_s, do
   series.add_time(ids.outdoor, dry_c);
   const double unix_s = sc.time.start_unix_s + t0_s;
   const double price = fa.price_signal->mean_over(unix_s, unix_s + dt);
-  const power::TickGridRates rates =
-      fa.ledger.add(p.facility_power_w, dt, fa.carbon_g_per_kwh, price);
+  // Storage between the plant and the grid: carbon and cost are charged on what is bought.
+  const double grid_w = fa.storage ? storage_tick(p.facility_power_w, price) : p.facility_power_w;
+  const power::TickGridRates rates = fa.ledger.add(grid_w, dt, fa.carbon_g_per_kwh, price);
   series.add_time(ids.carbon, rates.carbon_g_per_s);
   carbon_g_per_j_it = it_w > 0 ? rates.carbon_g_per_s / it_w : 0.0;
   series.add_time(ids.cost, rates.cost_usd_per_s);
   series.add_ratio(ids.price, price * p.facility_power_w * dt, p.facility_power_w * dt);
   fa.swing->observe(p.facility_power_w);
+  fa.facility_ramp->observe(p.facility_power_w);
   fa.cap_exceedance_w = std::max(fa.cap_exceedance_w, p.facility_power_w - fa.facility_cap_w);
   series.observe_min(ids.cap_min, fa.facility_cap_w);
   series.observe_min(ids.acc_cap_min, fa.accelerator_cap_w);
   series.observe_max(ids.facility_max, p.facility_power_w);
   series.add_time(ids.wet_bulb, wet_c);
+}
+
+// The battery's tick (replicated): the grid draw it leaves, its series and the grid-side meters.
+double Engine::State::storage_tick(double facility_w, double price_per_mwh) {
+  Facility& fa = facility;
+  const power::BatteryTick& b = fa.battery = fa.storage->step(facility_w, price_per_mwh, dt);
+  series.add_time(ids.grid_power, b.grid_w);
+  series.observe_max(ids.grid_max, b.grid_w);
+  series.observe_min(ids.grid_min, b.grid_w);
+  if (!std::isnan(fa.previous_grid_w))
+    series.observe_max(ids.grid_ramp_max, std::abs(b.grid_w - fa.previous_grid_w) / dt);
+  fa.previous_grid_w = b.grid_w;
+  series.add_time(ids.charge, b.charge_w);
+  series.add_time(ids.discharge, b.discharge_w);
+  series.add_time(ids.loss, b.loss_w);
+  series.add_ratio(ids.limited, b.limited ? 1.0 : 0.0, 1.0);
+  fa.grid_swing->observe(b.grid_w);
+  fa.grid_ramp->observe(b.grid_w);
+  return b.grid_w;
 }
 
 // Each job's reduced tick: its tracked categories and its slowest clock.
@@ -813,6 +844,32 @@ Figures Engine::State::summary() const {
         static_cast<double>(a.failures_by_class[c]));
   if (queue) queue->add_figures(f, sim_s);
   for (auto& named : totals.figures) f.push_back(std::move(named));
+  // Grid side (docs/sites.md): the ramps of the facility draw (what the grid would see without
+  // storage) and, with storage, of the grid draw, and the battery's throughput.
+  const auto ramps = [&](const std::string& prefix, const power::RampMeter& m) {
+    f.emplace_back(prefix + "ramp_p50_w_per_s", m.percentile_w_per_s(0.50));
+    f.emplace_back(prefix + "ramp_p95_w_per_s", m.percentile_w_per_s(0.95));
+    f.emplace_back(prefix + "ramp_p99_w_per_s", m.percentile_w_per_s(0.99));
+    f.emplace_back(prefix + "ramp_exceedance_fraction", m.exceedance_fraction());
+  };
+  ramps("", *facility.facility_ramp);
+  if (const auto& st = facility.storage) {
+    const power::BatterySpec& b = st->spec();
+    f.emplace_back("energy_grid_j", st->grid_energy_j());
+    f.emplace_back("grid_peak_demand_w", facility.grid_swing->peak_w());
+    f.emplace_back("grid_largest_swing_w", facility.grid_swing->largest_window_swing_w());
+    f.emplace_back("grid_largest_step_w", facility.grid_swing->largest_step_w());
+    f.emplace_back("grid_largest_ramp_w_per_s", facility.grid_swing->largest_ramp_w_per_s());
+    ramps("grid_", *facility.grid_ramp);
+    f.emplace_back("storage_energy_charged_j", st->charged_energy_j());
+    f.emplace_back("storage_energy_discharged_j", st->discharged_energy_j());
+    f.emplace_back("storage_energy_loss_j", st->loss_energy_j());
+    f.emplace_back("storage_equivalent_full_cycles",
+                   st->discharged_energy_j() / (b.max_energy_j() - b.min_energy_j()));
+    f.emplace_back("storage_limited_ticks", static_cast<double>(st->limited_ticks()));
+    f.emplace_back("storage_final_soc", st->soc());
+    f.emplace_back("storage_energy_balance_error_j", st->energy_balance_error_j());
+  }
   return f;
 }
 

@@ -21,9 +21,11 @@
 #include "faults/hazard.hpp"
 #include "io/hdf5_output.hpp"
 #include "io/scenario.hpp"
+#include "power/battery.hpp"
 #include "power/cap_controller.hpp"
 #include "power/energy_ledger.hpp"
 #include "power/grid_signal.hpp"
+#include "power/ramp_meter.hpp"
 #include "power/swing_meter.hpp"
 #include "thermal/cooling_plant.hpp"
 #include "thermal/weather.hpp"
@@ -190,10 +192,19 @@ struct Facility {
   double facility_cap_w = kInf;     // facility cap in force this tick
   double carbon_g_per_kwh = 0.0;    // grid carbon intensity, mean over this tick
   double cap_exceedance_w = -kInf;  // max over ticks of facility power − cap in force
+  // Grid side (docs/sites.md): the ramp distribution of the facility draw; with storage
+  // (`storage:`), the battery, the grid draw it leaves and that draw's swings and ramps.
+  std::optional<power::RampMeter> facility_ramp;
+  std::optional<power::SiteStorage> storage;
+  std::optional<power::SwingMeter> grid_swing;
+  std::optional<power::RampMeter> grid_ramp;
+  power::BatteryTick battery;                                         // this tick's
+  double previous_grid_w = std::numeric_limits<double>::quiet_NaN();  // last tick's grid draw
 
   template <class Archive>
   void serialize(Archive& ar) {
-    ar(supply_c, ledger, *swing, cap_exceedance_w);
+    ar(supply_c, ledger, *swing, cap_exceedance_w, *facility_ramp);
+    if (storage) ar(*storage, *grid_swing, *grid_ramp, previous_grid_w);
   }
 };
 
@@ -289,6 +300,9 @@ struct EngineSeries {
   SeriesTable::Id it_power = -1, cooling_power = -1, facility_power = -1, pue = -1;
   SeriesTable::Id outdoor = -1, wet_bulb = -1, water = -1, facility_max = -1, cap_min = -1;
   SeriesTable::Id acc_cap_min = -1, carbon = -1, cost = -1, price = -1;
+  // With storage only.
+  SeriesTable::Id grid_power = -1, grid_max = -1, grid_min = -1, grid_ramp_max = -1;
+  SeriesTable::Id charge = -1, discharge = -1, loss = -1, limited = -1;
   std::array<SeriesTable::Id, kCategoryCount> cat_time{}, cat_energy{};
   SeriesTable::Id rack_power = -1, rack_inlet = -1, rack_max_junction = -1, rack_throttled = -1;
 };
@@ -342,6 +356,7 @@ struct Engine::State {
   std::unique_ptr<Queue> queue;
   double carbon_g_per_j_it = 0.0;  // this tick: grid CO2 per joule of IT energy (with overhead)
   void declare_series();
+  void declare_storage_series();  // output_layout.cpp
   void lay_out_reduction();
   double weather_dry_c(double t, double* wet) const;
 
@@ -354,6 +369,7 @@ struct Engine::State {
   void hazard_update(double t0_s);               // fleet_kernel.cpp
   void kernel(TickReduction& red, double t0_s);  // fleet_kernel.cpp
   void facility_after_reduction(TickReduction& red, double t0_s, double dry_c, double wet_c);
+  double storage_tick(double facility_w, double price_per_mwh);      // → grid draw (engine.cpp)
   void jobs_end_tick(TickReduction& red);                            // engine.cpp
   void failures_tick(TickReduction& red, double t0_s, double t1_s);  // failures.cpp
   void fail_slow_setup();                                            // fail_slow.cpp

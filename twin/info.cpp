@@ -188,6 +188,30 @@ void print_info(const io::Scenario& sc, std::ostream& os) {
                       topology::tier_name(tier), t.hops, latency * 1e6,
                       si(t.bandwidth_bytes_per_s / t.oversubscription, "B/s"));
   }
+  if (sc.storage) {
+    // The battery (power/battery.hpp): ratings, round trip, usable energy, the policy.
+    const power::BatterySpec& b = sc.storage->battery;
+    const power::StoragePolicy& p = sc.storage->policy;
+    static constexpr const char* kPolicies[] = {"none", "peak_shaving", "ramp_limiting",
+                                                "arbitrage"};
+    const double usable_j = b.max_energy_j() - b.min_energy_j();
+    os << fmt::format(
+        "storage        {} ({}), {}, round trip {:.3f}; usable {} (soc {:g}–{:g}), {} at "
+        "full power\n",
+        si(b.energy_capacity_j / 3600.0, "Wh"), si(b.energy_capacity_j, "J"),
+        si(b.power_rating_w, "W"), b.round_trip_efficiency(), si(usable_j / 3600.0, "Wh"),
+        b.soc_min, b.soc_max, duration(usable_j / b.power_rating_w));
+    os << fmt::format("               policy {}", kPolicies[static_cast<int>(p.kind)]);
+    if (std::isfinite(p.grid_cap_w)) os << fmt::format(", grid cap {}", si(p.grid_cap_w, "W"));
+    if (p.kind == power::StoragePolicy::Kind::ramp_limiting)
+      os << fmt::format(", allowed ramp r = {} (swing over {} s at most r·W = {})",
+                        si(p.allowed_ramp_w_per_s(), "W/s"), p.swing_window_s,
+                        si(p.allowed_ramp_w_per_s() * p.swing_window_s, "W"));
+    os << "\n";
+  }
+  if (std::isfinite(sc.grid.ramp_limit_w_per_s))
+    os << fmt::format("grid ramp      share of time over {} reported\n",
+                      si(sc.grid.ramp_limit_w_per_s, "W/s"));
   // Each job through its workload kind: the same placement and timings `run` uses.
   std::vector<std::int8_t> taken(campus.nodes(), 0);
   const WorkloadEnv env{sc, campus, sc.seed, sc.time.tick_s, [](double, EventKind, int) {}};

@@ -1,6 +1,7 @@
 // What the engine writes (the HDF5 contract's series, rack layout and name tables): the
 // description the output file is created from, kept apart from the simulation itself.
 #include <cmath>
+#include <functional>
 
 #include "twin/accounting.hpp"
 #include "twin/engine.hpp"
@@ -46,6 +47,33 @@ void Engine::write_tables(io::OutputFile& out) const {
   if (s_->queue)
     out.write_table("jobs_table", "job",
                     s_->queue->jobs_table(static_cast<double>(s_->ticks) * s_->dt));
+  if (const auto& st = s_->facility.storage) {
+    // The battery and its policy as attributes of /storage (infinite: no such limit).
+    const power::BatterySpec& b = st->spec();
+    const power::StoragePolicy& p = st->policy();
+    static constexpr const char* kPolicies[] = {"none", "peak_shaving", "ramp_limiting",
+                                                "arbitrage"};
+    out.write_group_attributes("storage", {{"energy_capacity_j", b.energy_capacity_j},
+                                           {"power_rating_w", b.power_rating_w},
+                                           {"charge_efficiency", b.charge_efficiency},
+                                           {"discharge_efficiency", b.discharge_efficiency},
+                                           {"round_trip_efficiency", b.round_trip_efficiency()},
+                                           {"soc_min", b.soc_min},
+                                           {"soc_max", b.soc_max},
+                                           {"initial_soc", b.initial_soc},
+                                           {"allow_export", b.allow_export ? 1.0 : 0.0},
+                                           {"grid_cap_w", p.grid_cap_w},
+                                           {"recharge_soc", p.recharge_soc},
+                                           {"max_ramp_w_per_s", p.max_ramp_w_per_s},
+                                           {"max_swing_w", p.max_swing_w},
+                                           {"swing_window_s", p.swing_window_s},
+                                           {"allowed_ramp_w_per_s", p.allowed_ramp_w_per_s()},
+                                           {"target_soc", p.target_soc},
+                                           {"recovery_time_s", p.recovery_time_s},
+                                           {"charge_below_price", p.charge_below_price},
+                                           {"discharge_above_price", p.discharge_above_price}});
+    out.write_group_text_attribute("storage", "policy", kPolicies[static_cast<int>(p.kind)]);
+  }
 }
 
 // The engine's series (facility, accounting, racks), then each job's own, in the order they
@@ -130,6 +158,7 @@ void Engine::State::declare_series() {
                               "facility energy since the start (cumulative)", Accumulate::last);
   efac.sample = [this] { return acct.energy_facility_j; };
   t.add(std::move(efac));
+  if (facility.storage) declare_storage_series();
   for (int c = 0; c < kCategoryCount; ++c) {
     id.cat_time[c] = t.add(
         series_def("accelerator_time/" + std::string(kCategoryNames[c]), "s",
@@ -158,6 +187,59 @@ void Engine::State::declare_series() {
   id.rack_throttled =
       r("throttled_fraction", "1", "share of accelerator-ticks clock-throttled in the interval",
         Accumulate::tick_mean);
+}
+
+// With `storage:` (docs/sites.md): the grid draw the battery leaves, under /facility, and the
+// battery's own series under /storage. Without storage none of these exist (grid = facility).
+void Engine::State::declare_storage_series() {
+  SeriesTable& t = series;
+  EngineSeries& id = ids;
+  auto add = [&](std::string path, const char* units, const char* long_name, Accumulate a,
+                 double reset = 0.0) {
+    SeriesDef d = series_def(std::move(path), units, long_name, a);
+    d.reset = reset;
+    return t.add(std::move(d));
+  };
+  auto last = [&](std::string path, const char* units, const char* long_name,
+                  std::function<double()> sample) {
+    SeriesDef d = series_def(std::move(path), units, long_name, Accumulate::last);
+    d.sample = std::move(sample);
+    t.add(std::move(d));
+  };
+  const power::SiteStorage* st = &*facility.storage;
+  id.grid_power = add("facility/power_grid_w", "W",
+                      "grid draw after storage (facility draw + charge - discharge), interval mean",
+                      Accumulate::time_mean);
+  id.grid_max = add("facility/power_grid_max_w", "W", "highest tick grid draw in the interval",
+                    Accumulate::maximum, -kInf);
+  id.grid_min = add("facility/power_grid_min_w", "W", "lowest tick grid draw in the interval",
+                    Accumulate::minimum, kInf);
+  id.grid_ramp_max = add("facility/grid_ramp_max_w_per_s", "W s-1",
+                         "largest tick-to-tick grid ramp in the interval", Accumulate::maximum);
+  last("facility/energy_grid_j", "J", "grid energy since the start (cumulative)",
+       [st] { return st->grid_energy_j(); });
+  last("storage/soc", "1", "battery state of charge at the end of the interval",
+       [st] { return st->soc(); });
+  last("storage/energy_j", "J", "energy stored at the end of the interval",
+       [st] { return st->energy_j(); });
+  id.charge = add("storage/charge_w", "W", "battery charge power on the site bus, interval mean",
+                  Accumulate::time_mean);
+  id.discharge =
+      add("storage/discharge_w", "W", "battery discharge power on the site bus, interval mean",
+          Accumulate::time_mean);
+  id.loss =
+      add("storage/loss_w", "W", "battery conversion losses, interval mean", Accumulate::time_mean);
+  id.limited = add("storage/limited_fraction", "1",
+                   "share of the interval's ticks whose charge or discharge request was cut "
+                   "(power rating, state of charge, no export)",
+                   Accumulate::ratio);
+  last("storage/energy_charged_j", "J", "bus-side energy charged since the start (cumulative)",
+       [st] { return st->charged_energy_j(); });
+  last("storage/energy_discharged_j", "J",
+       "bus-side energy discharged since the start (cumulative)",
+       [st] { return st->discharged_energy_j(); });
+  last("storage/energy_loss_j", "J", "conversion losses since the start (cumulative)",
+       [st] { return st->loss_energy_j(); });
 }
 
 }  // namespace ct::twin

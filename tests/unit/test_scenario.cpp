@@ -433,5 +433,99 @@ TEST(GoodScenario, ResolvedYamlWithWeatherCsvRoundTripsFromAnotherDirectory) {
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// `storage:` and grid.ramp_limit_w_per_s (docs/sites.md, single site).
+
+namespace storage_cases {
+
+const char* kBase =
+    "schema_version: 1\ntime: {duration_s: 3600}\ncampus: {buildings: [{racks_per_hall: 2}]}\n";
+
+Scenario load_text(const std::string& name, const std::string& extra) {
+  return load_scenario(write_temp(name, std::string(kBase) + extra));
+}
+
+}  // namespace storage_cases
+
+TEST(ScenarioStorage, AbsentMeansNoBatteryAndNothingNewResolved) {
+  const Scenario sc = storage_cases::load_text("no_storage.yaml", "");
+  EXPECT_FALSE(sc.storage);
+  EXPECT_TRUE(std::isinf(sc.grid.ramp_limit_w_per_s));
+  EXPECT_EQ(sc.resolved_yaml.find("storage"), std::string::npos);
+  EXPECT_EQ(sc.resolved_yaml.find("ramp_limit"), std::string::npos);
+}
+
+TEST(ScenarioStorage, BindsTheKeysAndResolvesToAScenarioThatLoadsTheSame) {
+  const Scenario sc = storage_cases::load_text(
+      "storage.yaml",
+      "grid: {ramp_limit_w_per_s: 5.0e5}\n"
+      "storage: {energy_wh: 1000, power_w: 500, round_trip_efficiency: 0.81, soc_min: 0.2,\n"
+      "          policy: ramp_limiting, max_swing_w: 6000, swing_window_s: 30}\n");
+  ASSERT_TRUE(sc.storage);
+  const power::BatterySpec& b = sc.storage->battery;
+  const power::StoragePolicy& p = sc.storage->policy;
+  EXPECT_EQ(b.energy_capacity_j, 3.6e6);
+  EXPECT_EQ(b.power_rating_w, 500.0);
+  EXPECT_EQ(b.charge_efficiency, std::sqrt(0.81));
+  EXPECT_EQ(b.discharge_efficiency, std::sqrt(0.81));
+  EXPECT_EQ(b.soc_min, 0.2);
+  EXPECT_EQ(p.kind, power::StoragePolicy::Kind::ramp_limiting);
+  EXPECT_EQ(p.allowed_ramp_w_per_s(), 200.0);
+  EXPECT_TRUE(std::isinf(p.grid_cap_w));
+  EXPECT_EQ(sc.grid.ramp_limit_w_per_s, 5.0e5);
+  const Scenario again = load_scenario(write_temp("storage_resolved.yaml", sc.resolved_yaml));
+  ASSERT_TRUE(again.storage);
+  EXPECT_EQ(again.storage->battery.energy_capacity_j, b.energy_capacity_j);
+  EXPECT_EQ(again.storage->battery.charge_efficiency, b.charge_efficiency);
+  EXPECT_EQ(again.storage->policy.max_swing_w, p.max_swing_w);
+  EXPECT_TRUE(std::isinf(again.storage->policy.max_ramp_w_per_s));
+  EXPECT_EQ(again.grid.ramp_limit_w_per_s, 5.0e5);
+  EXPECT_EQ(again.resolved_yaml, sc.resolved_yaml);
+}
+
+TEST(ScenarioStorage, BadValuesNameTheKeyAndWhatIsAllowed) {
+  struct Case {
+    std::string extra;
+    std::vector<std::string> fragments;
+  };
+  const std::vector<Case> cases = {
+      {"storage: {power_w: 1}\n", {"'storage.energy_wh'", "exactly one of energy_wh or energy_j"}},
+      {"storage: {energy_j: 1, energy_wh: 1, power_w: 1}\n", {"'storage.energy_j'"}},
+      {"storage: {energy_j: 1}\n", {"'storage.power_w'", "missing required key"}},
+      {"storage: {energy_j: 1, power_w: 1, round_trip_efficiency: 1.5}\n",
+       {"'storage.round_trip_efficiency'", "0 < round_trip_efficiency <= 1"}},
+      {"storage: {energy_j: 1, power_w: 1, charge_efficiency: 0.9}\n",
+       {"'storage.charge_efficiency'", "give both"}},
+      {"storage: {energy_j: 1, power_w: 1, soc_min: 0.9, soc_max: 0.5}\n",
+       {"'storage.soc_max'", "need 0 <= soc_min < soc_max <= 1"}},
+      {"storage: {energy_j: 1, power_w: 1, initial_soc: 0.95}\n",
+       {"'storage.initial_soc'", "must be in [soc_min, soc_max]"}},
+      {"storage: {energy_j: 1, power_w: 1, policy: peak_shaving}\n",
+       {"'storage.grid_cap_w'", "peak_shaving needs a finite grid_cap_w"}},
+      {"storage: {energy_j: 1, power_w: 1, policy: ramp_limiting}\n",
+       {"'storage.max_ramp_w_per_s'", "needs a finite max_ramp_w_per_s or max_swing_w"}},
+      {"storage: {energy_j: 1, power_w: 1, policy: ramp_limiting, max_ramp_w_per_s: 1, "
+       "target_soc: 0.05}\n",
+       {"'storage.target_soc'", "must be in the battery's [soc_min, soc_max]"}},
+      {"storage: {energy_j: 1, power_w: 1, policy: arbitrage, charge_below_price: 50, "
+       "discharge_above_price: 40}\n",
+       {"'storage.charge_below_price'", "must be below discharge_above_price"}},
+      {"storage: {energy_j: 1, power_w: 1, policy: sometimes}\n",
+       {"'storage.policy'", "peak_shaving"}},
+      {"storage: {energy_j: 1, power_w: 1, grid_cap_w: -5}\n",
+       {"'storage.grid_cap_w'", "out of range", "0 < grid_cap_w"}},
+      {"storage: {energy_j: 1, power_w: 1, max_ramp_w_per_s: inf}\n",
+       {"'storage.max_ramp_w_per_s'", "out of range"}},
+      {"grid: {ramp_limit_w_per_s: 0}\n", {"'grid.ramp_limit_w_per_s'", "0 < ramp_limit_w_per_s"}},
+  };
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    const std::string path = write_temp("bad_storage_" + std::to_string(i) + ".yaml",
+                                        std::string(storage_cases::kBase) + cases[i].extra);
+    const std::string msg = error_of(path);
+    EXPECT_HAS(msg, path + ":");
+    for (const auto& f : cases[i].fragments) EXPECT_HAS(msg, f);
+  }
+}
+
 }  // namespace
 }  // namespace ct::io
