@@ -650,7 +650,11 @@ void Engine::State::jobs_end_tick(TickReduction& red) {
     }
     const double neg = maxima[slots.neg_clock + static_cast<int>(j)];
     js.clock_known = std::isfinite(neg);
-    if (js.clock_known) js.slowest_clock = -neg;
+    // The job's pace follows its slowest member's clock on a grid of 2^-20 (about 1e-6, far
+    // finer than a GPU's clock steps of about 1%): a governor at its equilibrium moves its clock
+    // in the last bits every tick, which would change the pace, hence every unit's power, every
+    // tick forever; on the grid it settles, and multi-rate stepping can coast the job's racks.
+    if (js.clock_known) js.slowest_clock = std::ldexp(std::round(std::ldexp(-neg, 20)), -20);
     js.accelerator_cap_w = job.cap_w;
     js.facility_j_per_it_j = facility_per_it;
     js.water_l_per_it_j = water_per_it_j;
@@ -768,6 +772,7 @@ Figures Engine::run(io::OutputFile* out, const ProgressOptions& progress,
   s.stats.stepped_rack_ticks = static_cast<double>(s.coast.stepped_rack_ticks);
   s.stats.wall_s = MPI_Wtime() - wall0;
   s.stats.mpi_reduce_s += s.reduction ? s.reduction->seconds_in_mpi() : 0.0;
+  s.stats.reduction_bytes = s.reduction ? static_cast<double>(s.reduction->bytes()) : 0.0;
   return s.summary();
 }
 

@@ -295,6 +295,7 @@ void write_stats(const std::string& path, const ct::io::Scenario& sc, const ct::
      << ",\n  \"mpi_reduce_s_max\": " << maxv[0] << ",\n  \"mpi_reduce_s_min\": " << min_reduce_s
      << ",\n  \"hdf5_output_s_max\": " << maxv[1] << ",\n  \"peak_rss_bytes_total\": " << sumv[2]
      << ",\n  \"peak_rss_bytes_per_accelerator\": " << sumv[2] / accelerators
+     << ",\n  \"reduction_bytes\": " << st.reduction_bytes
      << ",\n  \"coasted_rack_tick_fraction\": "
      << (sumv[4] + sumv[5] > 0 ? sumv[4] / (sumv[4] + sumv[5]) : 0.0) << "\n}\n";
 }

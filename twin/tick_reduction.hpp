@@ -29,6 +29,7 @@ class TickReduction {
   TickReduction& operator=(const TickReduction&) = delete;
 
   void clear();
+  std::size_t bytes() const { return buffer_.size(); }  // one tick's allreduce message
   std::int64_t* sums() { return reinterpret_cast<std::int64_t*>(buffer_.data()); }
   double* maxima() { return reinterpret_cast<double*>(buffer_.data() + sums_bytes()); }
   FailureSlot* slots() {
