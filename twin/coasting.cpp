@@ -121,7 +121,6 @@ void Engine::State::coast_tick(std::int64_t k) {
       k + 1 < ticks;
   control.nodes_changed = false;
   if (!all_same) {
-    ++coast.wakes;
     if (coast.coasting_racks > 0)
       for (std::int64_t r = 0; r < block.rack_count; ++r)
         if (coast.since[r] >= 0) settle_rack(r, k);
@@ -143,7 +142,6 @@ void Engine::State::coast_tick(std::int64_t k) {
     any_changed |= coast.slot_changed[f] != 0;
   }
   if (any_changed) {
-    ++coast.wakes;
     auto touched = [&](std::int64_t r) {
       for (std::int64_t n = r * npr; n < (r + 1) * npr; ++n)
         if (coast.slot_changed[static_cast<std::size_t>(coast.node_slot[n])]) return true;

@@ -285,7 +285,7 @@ struct Coasting {
   // What racks brought to the present add to this tick's reduction.
   std::int64_t settled_cycles = 0, settled_swing_fx = 0, settled_damage_fx = 0;
   double settled_max_c = -std::numeric_limits<double>::infinity();
-  std::int64_t coasted_rack_ticks = 0, stepped_rack_ticks = 0, wakes = 0;  // statistics
+  std::int64_t coasted_rack_ticks = 0, stepped_rack_ticks = 0;  // statistics
 
   // The distributed arrays a restart file holds.
   template <class R, class N>
