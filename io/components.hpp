@@ -22,6 +22,9 @@ struct ComponentConfig {
   virtual ~ComponentConfig() = default;
   std::string kind;  // registered name
   std::string name;  // instance name (jobs: the job name)
+  int site = 0;      // jobs: the site whose nodes it is placed on (`site:`; index in sites)
+  // Jobs over several sites (`sites:`, training only): their indices in ring order.
+  std::vector<int> sites;
 };
 using ComponentPtr = std::shared_ptr<const ComponentConfig>;
 
@@ -33,6 +36,7 @@ struct BindContext {
   std::size_t index = 0;
   std::vector<std::int8_t>* nodes_taken = nullptr;
   const Binder* root = nullptr;  // the scenario's top level (to name keys outside the job)
+  std::vector<int> sites;        // with `sites:`: the job's sites (one, or several in ring order)
 };
 
 struct ComponentBinding {

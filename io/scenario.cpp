@@ -78,17 +78,7 @@ void bind_time(Binder& b, TimeSpec& t) {
                          format_real(t.duration_s / kMaxTicks) + ")");
 }
 
-void bind_campus(Binder& b, topology::CampusSpec& c) {
-  b.integer("nodes_per_rack", c.nodes_per_rack, closed(1, 1024), 4, "nodes in each rack");
-  b.integer("accelerators_per_node", c.accelerators_per_node, closed(1, 64), 8,
-            "accelerators in each node. This value wins over the accelerator preset's node size");
-  std::string cooling;
-  c.cooling =
-      b.choice("cooling", cooling, {"air", "liquid"}, std::string("air"),
-               "how racks are cooled. It selects the inlet model and must match `cooling.plant`") ==
-              0
-          ? topology::Cooling::air
-          : topology::Cooling::liquid;
+void bind_buildings(Binder& b, topology::CampusSpec& c) {
   b.list(
       "buildings", 1,
       [&](Binder& item, std::size_t i) {
@@ -110,6 +100,25 @@ void bind_campus(Binder& b, topology::CampusSpec& c) {
         c.buildings.push_back(bs);
       },
       "the campus buildings, each with its halls of racks");
+}
+
+void bind_campus(Binder& b, topology::CampusSpec& c, bool with_sites) {
+  b.integer("nodes_per_rack", c.nodes_per_rack, closed(1, 1024), 4, "nodes in each rack");
+  b.integer("accelerators_per_node", c.accelerators_per_node, closed(1, 64), 8,
+            "accelerators in each node. This value wins over the accelerator preset's node size");
+  std::string cooling;
+  c.cooling =
+      b.choice("cooling", cooling, {"air", "liquid"}, std::string("air"),
+               "how racks are cooled. It selects the inlet model and must match `cooling.plant`") ==
+              0
+          ? topology::Cooling::air
+          : topology::Cooling::liquid;
+  // With `sites:` the buildings are listed per site (sites[i].campus.buildings).
+  if (!with_sites) {
+    bind_buildings(b, c);
+  } else if (b.has("buildings")) {
+    b.fail("buildings", "with `sites:`, buildings go under sites[i].campus.buildings");
+  }
 }
 
 void bind_tier(Binder& b, topology::TierSpec& t) {
@@ -704,7 +713,160 @@ void bind_storage(Binder& b, StorageSpec& st) {
   }
 }
 
+// `sites:` (docs/sites.md): the top-level cooling, weather and grid are defaults; each site's
+// own sections are merged over them (the merge rule of `extends`) before binding, so a site's
+// resolved sections are complete and load again unchanged.
+void merge_site_defaults(ConfigNode& root) {
+  const ConfigNode* sites = root.find("sites");
+  if (!sites || sites->kind != ConfigNode::Kind::sequence) return;
+  for (const auto& item : sites->items) {
+    if (!item || item->kind != ConfigNode::Kind::map) continue;
+    for (const char* section : {"cooling", "weather", "grid"}) {
+      const ConfigPtr top = root.find_shared(section);
+      if (!top || top->kind != ConfigNode::Kind::map) continue;
+      ConfigPtr merged = top->clone();
+      const ConfigPtr own = item->find_shared(section);
+      if (own) merge_into(*merged, *own);
+      const Origin* at = own ? item->key_origin(section) : root.key_origin(section);
+      item->set(section, merged, at ? *at : top->origin);
+    }
+  }
+}
+
+bool same_racks(const Scenario& a, const Scenario& b) {
+  const auto& x = a.air_rack;
+  const auto& y = b.air_rack;
+  return x.cooling_capacity_w == y.cooling_capacity_w &&
+         x.recirculation_top_k == y.recirculation_top_k && x.row_end_k == y.row_end_k &&
+         x.design_air_rise_k == y.design_air_rise_k &&
+         a.liquid_rack.coolant_flow_kg_per_s == b.liquid_rack.coolant_flow_kg_per_s &&
+         a.liquid_rack.coolant_heat_capacity_j_per_kg_k ==
+             b.liquid_rack.coolant_heat_capacity_j_per_kg_k;
+}
+
+void bind_link(Binder& b, Scenario& sc) {
+  std::vector<std::string> names;
+  for (const SiteSpec& st : sc.sites) names.push_back(st.name);
+  const std::vector<std::size_t> two = b.names("between", 2, names, "the two sites the link joins");
+  LinkSpec l;
+  l.a = static_cast<std::int32_t>(two[0]);
+  l.b = static_cast<std::int32_t>(two[1]);
+  if (sc.link_between(l.a, l.b))
+    b.fail("between", "a link between " + names[two[0]] + " and " + names[two[1]] +
+                          " is already given (allowed: one per pair)");
+  const SiteSpec& x = sc.sites[two[0]];
+  const SiteSpec& y = sc.sites[two[1]];
+  const double great_circle_m = topology::great_circle_distance_m(
+      {x.latitude_deg, x.longitude_deg}, {y.latitude_deg, y.longitude_deg});
+  topology::LongHaulLink& k = l.link;
+  b.real("distance_m", k.distance_m, closed(0.0, 2.1e7), great_circle_m,
+         "straight distance between the sites (default: the great circle between their "
+         "locations)");
+  keep(b, "route_factor", k.route_factor, closed(1.0, 10.0),
+       "fibre route length / distance (fibre is laid along roads and rails)");
+  keep(b, "bandwidth_bytes_per_s", k.bandwidth_bytes_per_s, Range{0.0, 1e15, true, false},
+       "bandwidth one direction that the jobs may use");
+  keep(b, "hops", k.hops, closed(0, 1000), "routers on the route");
+  keep(b, "hop_latency_s", k.hop_latency_s, closed(0.0, 1e-2), "latency per router traversal");
+  keep(b, "edge_latency_s", k.edge_latency_s, closed(0.0, 1e-1),
+       "both ends: NICs and site fabric up to the edge routers");
+  sc.links.push_back(l);
+}
+
+void bind_site(Binder& b, Scenario& sc, const std::string& scenario_path) {
+  SiteSpec site;
+  b.text("name", site.name, std::nullopt,
+         "site name ([A-Za-z0-9_-]+, unique): its output group /sites/NAME and report label");
+  const bool good_name =
+      !site.name.empty() && site.name.size() <= 64 &&
+      std::all_of(site.name.begin(), site.name.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '-';
+      });
+  if (!good_name) b.fail("name", "'" + site.name + "' (allowed: 1 to 64 of A-Z a-z 0-9 _ -)");
+  for (const SiteSpec& other : sc.sites)
+    if (other.name == site.name) b.fail("name", "duplicate site name '" + site.name + "'");
+  b.section(
+      "location",
+      [&](Binder& l) {
+        l.real("latitude_deg", site.latitude_deg, closed(-90.0, 90.0), 0.0,
+               "latitude, degrees north");
+        l.real("longitude_deg", site.longitude_deg, closed(-180.0, 180.0), 0.0,
+               "longitude, degrees east");
+        l.real("elevation_m", site.elevation_m, closed(-500.0, 9000.0), 0.0,
+               "elevation above sea level");
+      },
+      false, "where the site is (reported; long-haul links between sites)");
+  site.first_building = static_cast<std::int32_t>(sc.campus.buildings.size());
+  for (const auto& bs : sc.campus.buildings)
+    site.first_rack += std::int64_t{bs.halls} * bs.racks_per_hall;
+  b.section(
+      "campus",
+      [&](Binder& c) {
+        c.set_catalogue(nullptr);  // the keys of campus.buildings[], documented there
+        bind_buildings(c, sc.campus);
+      },
+      true,
+      "the site's buildings (nodes_per_rack, accelerators_per_node and the rack cooling are "
+      "campus-wide, in the top-level campus)");
+  site.buildings = static_cast<std::int32_t>(sc.campus.buildings.size()) - site.first_building;
+  for (std::size_t i = static_cast<std::size_t>(site.first_building);
+       i < sc.campus.buildings.size(); ++i)
+    site.racks +=
+        std::int64_t{sc.campus.buildings[i].halls} * sc.campus.buildings[i].racks_per_hall;
+  {
+    Scenario scratch;  // the site's plant; the rack models stay the campus's
+    scratch.campus.cooling = sc.campus.cooling;
+    scratch.air_rack = sc.air_rack;
+    scratch.liquid_rack = sc.liquid_rack;
+    b.section(
+        "cooling",
+        [&](Binder& c) {
+          c.set_catalogue(nullptr);  // the keys of the top-level cooling, documented there
+          bind_cooling(c, scratch);
+        },
+        false, "the site's cooling plant (the top-level cooling merged under it)");
+    if (!same_racks(scratch, sc))
+      b.fail("cooling",
+             "air_rack and liquid_rack are campus-wide: set them in the top-level "
+             "cooling, not per site");
+    site.plant = scratch.plant;
+  }
+  b.section(
+      "weather",
+      [&](Binder& w) {
+        w.set_catalogue(nullptr);
+        bind_weather(w, site.weather, scenario_path);
+      },
+      false, "the site's outdoor weather (the top-level weather merged under it)");
+  b.section(
+      "grid",
+      [&](Binder& g) {
+        g.set_catalogue(nullptr);
+        bind_grid(g, site.grid, scenario_path);
+      },
+      false,
+      "the site's grid connection, carbon, price, demand response (the top-level grid merged "
+      "under it)");
+  if (b.has("storage")) {
+    site.storage.emplace();
+    b.section(
+        "storage",
+        [&](Binder& st) {
+          st.set_catalogue(nullptr);
+          bind_storage(st, *site.storage);
+        },
+        false, "a battery at the site (docs/sites.md). Absent: none");
+  }
+  sc.sites.push_back(std::move(site));
+}
+
 }  // namespace
+
+const LinkSpec* Scenario::link_between(std::int32_t a, std::int32_t b) const {
+  for (const LinkSpec& l : links)
+    if ((l.a == a && l.b == b) || (l.a == b && l.b == a)) return &l;
+  return nullptr;
+}
 
 Scenario load_scenario(const std::string& path, const LoadOptions& options) {
   Scenario sc;
@@ -714,6 +876,7 @@ Scenario load_scenario(const std::string& path, const LoadOptions& options) {
   check_sweep(*root);  // checked here; variants are applied by `run --sweep-index`
   root->erase("sweep");
   for (const auto& s : options.sets) apply_set(*root, s);
+  merge_site_defaults(*root);
 
   sc.source_file = path;
   ConfigNode resolved;
@@ -754,8 +917,9 @@ Scenario load_scenario(const std::string& path, const LoadOptions& options) {
                "simulated seconds between flushes to disk (a killed run keeps what was flushed)");
       },
       false, "output file settings");
+  const bool with_sites = b.has("sites");
   b.section(
-      "campus", [&](Binder& s) { bind_campus(s, sc.campus); }, true,
+      "campus", [&](Binder& s) { bind_campus(s, sc.campus, with_sites); }, !with_sites,
       "buildings, halls, racks, nodes and how racks are cooled");
   b.section(
       "accelerator", [&](Binder& s) { bind_accelerator(s, sc.accelerator, sc.power_cap_w); }, false,
@@ -780,12 +944,22 @@ Scenario load_scenario(const std::string& path, const LoadOptions& options) {
   b.section(
       "fabric", [&](Binder& s) { bind_fabric(s, sc.fabric); }, false,
       "scale-up and scale-out network tiers");
+  b.list(
+      "sites", with_sites ? 1 : 0, [&](Binder& s, std::size_t) { bind_site(s, sc, path); },
+      "several sites, each with its buildings, cooling plant, weather, grid and battery "
+      "(docs/sites.md). Absent: one site made of the top-level sections");
+  if (b.has("links") && sc.sites.size() < 2) b.fail("links", "links join sites: give `sites:`");
+  b.list(
+      "links", 0, [&](Binder& s, std::size_t) { bind_link(s, sc); },
+      "long-haul links between sites, for jobs over several sites (docs/sites.md)");
   b.section(
       "faults", [&](Binder& s) { bind_faults(s, sc.faults, sc.campus); }, false,
       "failures, repairs and recovery");
   b.section(
       "grid", [&](Binder& s) { bind_grid(s, sc.grid, path); }, false,
       "grid capacity, carbon, price, demand response");
+  if (with_sites && b.has("storage"))
+    b.fail("storage", "with `sites:`, a battery goes under sites[i].storage");
   if (b.has("storage")) {
     sc.storage.emplace();
     b.section(
@@ -814,14 +988,65 @@ Scenario load_scenario(const std::string& path, const LoadOptions& options) {
         s.choice("kind", kind, kinds, std::string("training"),
                  "workload kind: a registered component (docs/scenario.md lists them)");
         s.qualify_pattern(kind);
-        BindContext ctx{sc, i, &taken, &b};
+        // With sites, a job is placed on its site's nodes (the others count as taken); a
+        // training job may run over several sites (`sites:`, in ring order).
+        int site = 0;
+        std::vector<int> job_sites;
+        std::vector<std::int8_t> masked;
+        if (!sc.sites.empty()) {
+          std::vector<std::string> names;
+          for (const SiteSpec& st : sc.sites) names.push_back(st.name);
+          if (s.has("sites")) {
+            if (s.has("site")) s.fail("site", "give `site` or `sites`, not both");
+            if (kind != "training") s.fail("sites", "only training jobs run over several sites");
+            for (std::size_t k : s.names("sites", 0, names,
+                                         "training jobs over several sites: their names in "
+                                         "ring order (the DP all-reduce crosses the links)"))
+              job_sites.push_back(static_cast<int>(k));
+            site = job_sites.front();
+          } else {
+            std::string name;
+            s.text("site", name, std::string(),
+                   "with `sites:`: the name of the site whose nodes the job runs on (empty: the "
+                   "first site)");
+            if (name.empty()) name = names.front();
+            const auto at = std::find(names.begin(), names.end(), name);
+            if (at == names.end()) {
+              std::string allowed;
+              for (const auto& n : names) allowed += (allowed.empty() ? "" : ", ") + n;
+              s.fail("site", "'" + name + "' is not a site (allowed: " + allowed + ")");
+            }
+            site = static_cast<int>(at - names.begin());
+            job_sites.push_back(site);
+          }
+          masked.assign(taken.size(), 1);
+          const std::int64_t npr = sc.campus.nodes_per_rack;
+          for (int js : job_sites) {
+            const SiteSpec& st = sc.sites[static_cast<std::size_t>(js)];
+            std::copy_n(taken.begin() + st.first_rack * npr, st.racks * npr,
+                        masked.begin() + st.first_rack * npr);
+          }
+        }
+        BindContext ctx{sc, i, masked.empty() ? &taken : &masked, &b, job_sites};
         std::shared_ptr<ComponentConfig> job = find_binding("workload", kind)->bind(s, ctx);
+        if (!masked.empty()) {
+          const std::int64_t npr = sc.campus.nodes_per_rack;
+          for (int js : job_sites) {
+            const SiteSpec& st = sc.sites[static_cast<std::size_t>(js)];
+            std::copy_n(masked.begin() + st.first_rack * npr, st.racks * npr,
+                        taken.begin() + st.first_rack * npr);
+          }
+        }
+        job->site = site;
+        if (job_sites.size() > 1) job->sites = job_sites;
         job->kind = kind;
         for (const auto& other : sc.jobs)
           if (other->name == job->name) s.fail("name", "duplicate job name '" + job->name + "'");
         sc.jobs.push_back(std::move(job));
       },
       "the workloads placed on the campus at time zero, each of a registered kind");
+  if (b.has("queue") && sc.sites.size() > 1)
+    b.fail("queue", "a queue on several sites is not supported yet (docs/sites.md)");
   if (b.has("queue")) {
     sc.queue.emplace();
     b.section(
@@ -833,6 +1058,11 @@ Scenario load_scenario(const std::string& path, const LoadOptions& options) {
   if (sc.weather.from_csv) sc.input_files.push_back(sc.weather.csv_path);
   for (const SignalSpec* sig : {&sc.grid.carbon, &sc.grid.price})
     if (sig->source == SignalSpec::Source::csv) sc.input_files.push_back(sig->csv_path);
+  for (const SiteSpec& st : sc.sites) {
+    if (st.weather.from_csv) sc.input_files.push_back(st.weather.csv_path);
+    for (const SignalSpec* sig : {&st.grid.carbon, &st.grid.price})
+      if (sig->source == SignalSpec::Source::csv) sc.input_files.push_back(sig->csv_path);
+  }
   if (sc.queue && !sc.queue->trace_file.empty()) sc.input_files.push_back(sc.queue->trace_file);
   sc.resolved_yaml = emit_yaml(resolved);
   return sc;

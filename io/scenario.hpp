@@ -22,6 +22,7 @@
 #include "thermal/weather.hpp"
 #include "topology/campus.hpp"
 #include "topology/fabric.hpp"
+#include "topology/long_haul.hpp"
 
 namespace ct::io {
 
@@ -85,6 +86,27 @@ struct StorageSpec {
   power::StoragePolicy policy;
 };
 
+// One site of a campus spread over several places (`sites:`, docs/sites.md): a contiguous range
+// of global racks (sites in list order, then building → hall → rack) with its own cooling plant,
+// weather, grid connection and battery. Empty `Scenario::sites`: one implicit site made of the
+// top-level sections, exactly as before sites existed.
+struct SiteSpec {
+  std::string name;  // [A-Za-z0-9_-]+, unique: the HDF5 group name
+  double latitude_deg = 0.0, longitude_deg = 0.0, elevation_m = 0.0;
+  std::int32_t first_building = 0, buildings = 0;  // in Scenario::campus.buildings
+  std::int64_t first_rack = 0, racks = 0;          // global rack ids
+  thermal::CoolingPlantSpec plant;
+  WeatherSpec weather;
+  GridSpec grid;
+  std::optional<StorageSpec> storage;
+};
+
+// A long-haul link between two sites (`links:`, docs/sites.md).
+struct LinkSpec {
+  std::int32_t a = 0, b = 0;  // indices in Scenario::sites
+  topology::LongHaulLink link;
+};
+
 struct Scenario {
   std::string source_file;
   std::string name;
@@ -104,6 +126,13 @@ struct Scenario {
   FaultSpec faults;
   GridSpec grid;
   std::optional<StorageSpec> storage;  // absent: no battery, grid draw = facility draw
+  // `sites:` (docs/sites.md). Empty: one implicit site from campus, cooling, weather, grid and
+  // storage above. Given: campus.buildings is the sites' buildings in order, and the top-level
+  // cooling, weather and grid are the defaults each site's own sections were merged over.
+  std::vector<SiteSpec> sites;
+  std::vector<LinkSpec> links;  // `links:` between the sites
+  // The link joining sites a and b, or null.
+  const LinkSpec* link_between(std::int32_t a, std::int32_t b) const;
   // The workloads (`jobs:` list), each compiled by its kind's binder (io/components.hpp).
   std::vector<ComponentPtr> jobs;
   // A shared cluster's batch queue (`queue:`), on the nodes the jobs above leave free.

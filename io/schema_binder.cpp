@@ -346,6 +346,45 @@ std::size_t Binder::choice(const std::string& key, std::string& out,
   return static_cast<std::size_t>(it - allowed.begin());
 }
 
+std::vector<std::size_t> Binder::names(const std::string& key, std::size_t count,
+                                       const std::vector<std::string>& allowed,
+                                       std::string_view doc) {
+  const std::string n = count > 0 ? std::to_string(count) + " names" : std::string("names");
+  describe(key, "list of " + n, "", "", doc);
+  std::string list;
+  for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+  const ConfigNode* v = value_of(key);
+  if (!v) fail(key, "missing required key (a list of " + n + ")");
+  if (v->kind != ConfigNode::Kind::sequence || (count > 0 && v->items.size() != count) ||
+      v->items.empty())
+    fail(key, "expected a list of " + n + " (allowed: " + list + ")");
+  std::vector<std::size_t> out;
+  for (const auto& item : v->items) {
+    const auto at = item->kind == ConfigNode::Kind::scalar
+                        ? std::find(allowed.begin(), allowed.end(), item->scalar)
+                        : allowed.end();
+    if (at == allowed.end())
+      fail(key, "'" + item->scalar + "' is not allowed (allowed: " + list + ")");
+    const auto i = static_cast<std::size_t>(at - allowed.begin());
+    if (std::find(out.begin(), out.end(), i) != out.end())
+      fail(key, "'" + item->scalar + "' is listed twice");
+    out.push_back(i);
+  }
+  if (resolved_) {
+    auto seq = std::make_shared<ConfigNode>();
+    seq->kind = ConfigNode::Kind::sequence;
+    for (std::size_t i : out) {
+      auto item = std::make_shared<ConfigNode>();
+      item->kind = ConfigNode::Kind::scalar;
+      item->scalar = allowed[i];
+      item->quoted = true;
+      seq->items.push_back(item);
+    }
+    resolved_->set(key, seq, Origin{});
+  }
+  return out;
+}
+
 void Binder::reals(const std::string& key, std::vector<double>& out, std::size_t count, Range range,
                    std::optional<std::vector<double>> fallback, std::string_view doc) {
   std::string fb;

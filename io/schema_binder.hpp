@@ -74,6 +74,11 @@ class Binder {
   // A list of numbers, e.g. position_m: [x, y]; count 0: any length ≥ 1.
   void reals(const std::string& key, std::vector<double>& out, std::size_t count, Range range,
              std::optional<std::vector<double>> fallback, std::string_view doc = {});
+  // A list of names, each one of `allowed`, none twice (e.g. a link's two sites); count 0: any
+  // length ≥ 1. Returns their indices in `allowed`.
+  std::vector<std::size_t> names(const std::string& key, std::size_t count,
+                                 const std::vector<std::string>& allowed,
+                                 std::string_view doc = {});
 
   // Nested map. Absent → the callback still runs (defaults), unless `required`.
   void section(const std::string& key, const std::function<void(Binder&)>& bind,

@@ -6,4 +6,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 "${1:-build}/clustertwin" validate tests/scenarios/reference/all_keys.yaml \
-  --also tests/scenarios/reference/all_keys_trace.yaml --key-reference=docs/scenario.md
+  --also tests/scenarios/reference/all_keys_trace.yaml \
+  --also tests/scenarios/reference/all_keys_sites.yaml --key-reference=docs/scenario.md

@@ -36,6 +36,7 @@ void Engine::State::coast_setup() {
   coast.rack_throttled.assign(racks, 0);
   coast.rack_swing_fx.assign(racks, 0);
   coast.node_slot.assign(nodes, 0);
+  coast.site_power_fx.assign(sites.size(), 0);
   coast.node_inlet_c.assign(nodes, 0.0);
   coast.node_power_w.assign(nodes, 0.0);
   coast.node_resistance_max.assign(nodes, 0.0);
@@ -57,9 +58,13 @@ void Engine::State::coast_signature(std::vector<std::uint64_t>& sig) const {
   sig.clear();
   auto d = [&](double v) { sig.push_back(std::bit_cast<std::uint64_t>(v)); };
   auto i = [&](std::int64_t v) { sig.push_back(static_cast<std::uint64_t>(v)); };
-  d(facility.supply_c);
-  i(static_cast<std::int64_t>(
-      fast.size()));  // Coasting::kGlobalWords, then Coasting::kSlotWords per slot
+  // Coasting::kGlobalWords (the supply temperatures folded into one word, the slot count),
+  // then Coasting::kSlotWords per slot.
+  std::uint64_t supply = 0;
+  for (const Facility& fa : sites)
+    supply = supply * 0x9E3779B97F4A7C15ull ^ std::bit_cast<std::uint64_t>(fa.supply_c);
+  sig.push_back(supply);
+  i(static_cast<std::int64_t>(fast.size()));
   for (std::size_t f = 0; f < fast.size(); ++f) {
     const FastTick& ft = fast[f];
     const bool running = f < control.jobs.size() && control.jobs[f].tick.run_f > 0.0;
@@ -78,6 +83,7 @@ void Engine::State::coast_check_rack(std::int64_t r, double rack_power_w, std::i
   const double decay = rc_decay_per_tick, gain = 1.0 - decay;
   const bool air = campus.spec().cooling == topology::Cooling::air;
   const double prev_power_w = fleet.rack_power_w[r];
+  const double supply_c = sites[rack_site[r]].supply_c;
   const std::size_t n_jobs = control.jobs.size();
   for (std::int64_t k = 0; k < npr; ++k) {
     const std::int64_t ln = r * npr + k;
@@ -86,10 +92,9 @@ void Engine::State::coast_check_rack(std::int64_t r, double rack_power_w, std::i
     const std::size_t fi = in_job ? static_cast<std::size_t>(control.node_job[node]) : n_jobs;
     const FastTick& ft = fast[fi];
     // The inlet exactly as the kernel computes it from the rack's (unchanged) power.
-    const double inlet =
-        air ? thermal::air_inlet_c(sc.air_rack, facility.supply_c, node_height_fraction[k],
-                                   prev_power_w, rack_row_end_weight[r])
-            : thermal::liquid_inlet_c(sc.liquid_rack, facility.supply_c, prev_power_w);
+    const double inlet = air ? thermal::air_inlet_c(sc.air_rack, supply_c, node_height_fraction[k],
+                                                    prev_power_w, rack_row_end_weight[r])
+                             : thermal::liquid_inlet_c(sc.liquid_rack, supply_c, prev_power_w);
     const double limit_c = spec.slowdown_temperature_c - gain * inlet;
     const double r_max = coast.node_resistance_max[ln];
     // At the steady temperature of the node's highest-R unit, with a margin for rounding.
@@ -128,6 +133,7 @@ void Engine::State::coast_tick(std::int64_t k) {
     coast.eligible_racks.clear();
     coast.slot_nodes.assign(n_slots, 0);
     coast.coasting_racks = coast.throttled = coast.swing_fx = 0;
+    std::fill(coast.site_power_fx.begin(), coast.site_power_fx.end(), 0);
     return;
   }
   // A job whose tick changed (a checkpoint, a failure, a request burst): only the racks that
@@ -162,6 +168,7 @@ void Engine::State::coast_tick(std::int64_t k) {
     for (std::int64_t n = r * npr; n < (r + 1) * npr; ++n) ++coast.slot_nodes[coast.node_slot[n]];
     coast.throttled += coast.rack_throttled[r];
     coast.swing_fx += coast.rack_swing_fx[r];
+    coast.site_power_fx[rack_site[r]] += to_fixed(coast.rack_power_w[r], kWattScale);
     ++coast.coasting_racks;
   }
   coast.eligible_racks.clear();
@@ -277,6 +284,7 @@ void Engine::State::settle_rack(std::int64_t r, std::int64_t k) {
   coast.settled_max_c = std::max(coast.settled_max_c, rack_max_c);
   coast.throttled -= coast.rack_throttled[r];
   coast.swing_fx -= coast.rack_swing_fx[r];
+  coast.site_power_fx[rack_site[r]] -= to_fixed(coast.rack_power_w[r], kWattScale);
   --coast.coasting_racks;
   coast.since[r] = -1;
 }
@@ -285,12 +293,14 @@ void Engine::State::coast_restored() {
   coast.eligible_racks.clear();
   coast.slot_nodes.assign(control.jobs.size() + 1, 0);
   coast.coasting_racks = coast.throttled = coast.swing_fx = 0;
+  coast.site_power_fx.assign(sites.size(), 0);
   for (std::int64_t r = 0; r < block.rack_count; ++r) {
     if (coast.eligible[r]) coast.eligible_racks.push_back(r);
     if (coast.since[r] < 0) continue;
     for (std::int64_t n = r * npr; n < (r + 1) * npr; ++n) ++coast.slot_nodes[coast.node_slot[n]];
     coast.throttled += coast.rack_throttled[r];
     coast.swing_fx += coast.rack_swing_fx[r];
+    coast.site_power_fx[rack_site[r]] += to_fixed(coast.rack_power_w[r], kWattScale);
     ++coast.coasting_racks;
   }
 }

@@ -62,35 +62,7 @@ void Engine::State::setup() {
       1, static_cast<std::int64_t>(std::llround(sc.faults.hazard_update_s / dt)));
   stats.local_accelerators = local_accs;
 
-  // Facility: weather, grid signals.
-  if (sc.weather.from_csv)
-    facility.csv_weather.emplace(thermal::HourlyWeather::load_csv(sc.weather.csv_path));
-  auto make_signal = [](const io::SignalSpec& spec, bool carbon) {
-    switch (spec.source) {
-      case io::SignalSpec::Source::constant:
-        return power::GridSignal::constant(spec.shape.mean);
-      case io::SignalSpec::Source::daily:
-        return power::GridSignal::daily(spec.shape);
-      case io::SignalSpec::Source::csv:
-        break;
-    }
-    return power::GridSignal::series(carbon ? power::load_carbon_csv(spec.csv_path)
-                                            : power::load_price_csv(spec.csv_path));
-  };
-  facility.carbon_signal.emplace(make_signal(sc.grid.carbon, true));
-  facility.price_signal.emplace(make_signal(sc.grid.price, false));
-  facility.swing.emplace(dt, sc.grid.swing_window_s);
-  facility.facility_ramp.emplace(dt, sc.grid.ramp_limit_w_per_s);
-  if (sc.storage) {
-    try {
-      facility.storage.emplace(sc.storage->battery, sc.storage->policy);
-    } catch (const std::invalid_argument& e) {
-      throw io::ScenarioError(sc.source_file + ": storage: " + e.what());
-    }
-    facility.grid_swing.emplace(dt, sc.grid.swing_window_s);
-    facility.grid_ramp.emplace(dt, sc.grid.ramp_limit_w_per_s);
-  }
-  facility.accelerator_cap_w = sc.power_cap_w;
+  setup_sites();
 
   place_jobs();
   fail_slow_setup();
@@ -121,14 +93,14 @@ void Engine::State::setup() {
   for (auto& job : control.jobs) configure_job(job);
   if (sc.queue) queue = std::make_unique<Queue>(*this);
 
-  // Initial conditions: plant at idle load, junctions at their idle steady state.
-  double wet = 0;
-  const double dry = weather_dry_c(0.0, &wet);
-  const double idle_it_w =
-      static_cast<double>(campus.accelerators()) * sc.accelerator.idle_w +
-      static_cast<double>(campus.nodes()) * sc.accelerator.node_overhead_idle_w;
-  facility.plant = thermal::plant_output(sc.plant, idle_it_w, dry, wet);
-  facility.supply_c = facility.plant.supply_temperature_c;
+  // Initial conditions: plants at idle load, junctions at their idle steady state.
+  weather_tick(0.0);
+  for (Facility& fa : sites) {
+    const double idle_it_w = static_cast<double>(fa.nodes * apn) * sc.accelerator.idle_w +
+                             static_cast<double>(fa.nodes) * sc.accelerator.node_overhead_idle_w;
+    fa.plant = thermal::plant_output(fa.spec->plant, idle_it_w, fa.dry_c, fa.wet_c);
+    fa.supply_c = fa.plant.supply_temperature_c;
+  }
 
   Fleet& f = fleet;
   f.junction_c.resize(local_accs);
@@ -142,7 +114,8 @@ void Engine::State::setup() {
   for (std::int64_t i = 0; i < local_accs; ++i) {
     const auto id = static_cast<std::uint64_t>(first_acc + i);
     f.resistance_k_per_w[i] = thermal::unit_resistance_k_per_w(sc.accelerator, seed, id);
-    f.junction_c[i] = facility.supply_c + f.resistance_k_per_w[i] * sc.accelerator.idle_w;
+    f.junction_c[i] =
+        sites[rack_site[i / apr]].supply_c + f.resistance_k_per_w[i] * sc.accelerator.idle_w;
     const thermal::CycleState cs = thermal::make_cycle_state(f.junction_c[i]);
     f.cycle_turning_c[i] = cs.turning_c;
     f.cycle_extreme_c[i] = cs.extreme_c;
@@ -167,7 +140,9 @@ void Engine::State::setup() {
                               static_cast<std::uint64_t>(block.first_rack + r)),
         0);
   f.rack_power_w.assign(block.rack_count, 0.0);
-  f.rack_inlet_c.assign(block.rack_count, facility.supply_c);
+  f.rack_inlet_c.resize(block.rack_count);
+  for (std::int64_t r = 0; r < block.rack_count; ++r)
+    f.rack_inlet_c[r] = sites[rack_site[r]].supply_c;
   rc_decay_per_tick = thermal::rc_decay(dt, sc.accelerator.time_constant_s);
   // Height of each node in its rack (the air inlet's recirculation weight).
   node_height_fraction.resize(static_cast<std::size_t>(npr));
@@ -208,6 +183,82 @@ void Engine::State::setup() {
     v->assign(static_cast<std::size_t>(apn), 0.0);
   size_job_scratch();
   lay_out_reduction();
+}
+
+// Sites (docs/sites.md): each with its weather, grid signals, meters and battery; without
+// `sites:` one implicit site of the top-level sections. The racks of this rank by site.
+void Engine::State::setup_sites() {
+  if (sc.sites.empty()) {
+    io::SiteSpec one;
+    one.name = "site";
+    one.buildings = static_cast<std::int32_t>(campus.buildings());
+    one.racks = campus.racks();
+    one.plant = sc.plant;
+    one.weather = sc.weather;
+    one.grid = sc.grid;
+    one.storage = sc.storage;
+    site_specs.push_back(std::move(one));
+  } else {
+    site_specs = sc.sites;
+  }
+  sites.resize(site_specs.size());
+  auto make_signal = [](const io::SignalSpec& spec, bool carbon) {
+    switch (spec.source) {
+      case io::SignalSpec::Source::constant:
+        return power::GridSignal::constant(spec.shape.mean);
+      case io::SignalSpec::Source::daily:
+        return power::GridSignal::daily(spec.shape);
+      case io::SignalSpec::Source::csv:
+        break;
+    }
+    return power::GridSignal::series(carbon ? power::load_carbon_csv(spec.csv_path)
+                                            : power::load_price_csv(spec.csv_path));
+  };
+  bool any_storage = false;
+  for (std::size_t i = 0; i < sites.size(); ++i) {
+    Facility& fa = sites[i];
+    const io::SiteSpec& sp = site_specs[i];
+    fa.spec = &sp;
+    fa.first_node = sp.first_rack * npr;
+    fa.nodes = sp.racks * npr;
+    if (sp.weather.from_csv)
+      fa.csv_weather.emplace(thermal::HourlyWeather::load_csv(sp.weather.csv_path));
+    fa.carbon_signal.emplace(make_signal(sp.grid.carbon, true));
+    fa.price_signal.emplace(make_signal(sp.grid.price, false));
+    fa.swing.emplace(dt, sp.grid.swing_window_s);
+    fa.facility_ramp.emplace(dt, sp.grid.ramp_limit_w_per_s);
+    if (sp.storage) {
+      try {
+        fa.storage.emplace(sp.storage->battery, sp.storage->policy);
+      } catch (const std::invalid_argument& e) {
+        const std::string where =
+            sc.sites.empty() ? std::string("storage") : "sites[" + std::to_string(i) + "].storage";
+        throw io::ScenarioError(sc.source_file + ": " + where + ": " + e.what());
+      }
+      fa.grid_swing.emplace(dt, sp.grid.swing_window_s);
+      fa.grid_ramp.emplace(dt, sp.grid.ramp_limit_w_per_s);
+      any_storage = true;
+    }
+    fa.accelerator_cap_w = sc.power_cap_w;
+    fa.several = sites.size() > 1;
+  }
+  if (sites.size() > 1) {
+    Facility& t = campus_total;
+    t.swing.emplace(dt, sc.grid.swing_window_s);
+    t.facility_ramp.emplace(dt, sc.grid.ramp_limit_w_per_s);
+    if (any_storage) {
+      t.grid_swing.emplace(dt, sc.grid.swing_window_s);
+      t.grid_ramp.emplace(dt, sc.grid.ramp_limit_w_per_s);
+    }
+  }
+  idle_cap_w = sc.power_cap_w;
+  rack_site.assign(static_cast<std::size_t>(block.rack_count), 0);
+  for (std::int64_t r = 0; r < block.rack_count; ++r) {
+    const std::int64_t rack = block.first_rack + r;
+    for (std::size_t i = 0; i < site_specs.size(); ++i)
+      if (rack >= site_specs[i].first_rack && rack < site_specs[i].first_rack + site_specs[i].racks)
+        rack_site[r] = static_cast<std::int16_t>(i);
+  }
 }
 
 // Kernel scratch per job slot (grown with the slots, never per tick).
@@ -304,8 +355,9 @@ void Engine::State::place_jobs() {
   for (std::size_t j = 0; j < sc.jobs.size(); ++j) {
     JobControl::Job job;
     job.work = make_workload(*sc.jobs[j], env, static_cast<int>(j));
+    job.site = sc.jobs[j]->site;
     try {
-      job.alloc = job.work->place(taken);
+      job.alloc = place_on_sites(*job.work, sc, *sc.jobs[j], taken);
       job.work->start(job.alloc);
     } catch (const std::invalid_argument& e) {
       throw io::ScenarioError(sc.source_file + ": jobs[" + std::to_string(j) + "] '" +
@@ -396,6 +448,9 @@ void Engine::State::lay_out_reduction() {
   for (SeriesTable::Id id : series.reduced_series(Reduce::sum)) series.set_reduction_slot(id, s++);
   for (SeriesTable::Id id : series.reduced_series(Reduce::max)) series.set_reduction_slot(id, m++);
   l.it_power = series.reduction_slot(ids.it_power);
+  site_it_slot.clear();
+  if (sites.size() > 1)
+    for (const Facility& fa : sites) site_it_slot.push_back(series.reduction_slot(fa.ids.it_power));
   l.cat_time = s, s += kCategoryCount;
   l.cat_energy = s, s += kCategoryCount;
   l.throttled = s++;
@@ -420,16 +475,18 @@ void Engine::State::lay_out_reduction() {
   l.n_slots = static_cast<int>(control.jobs.size()) + 1;
 }
 
-double Engine::State::weather_dry_c(double t, double* wet) const {
-  // Held weather (weather.update_s): the value at the middle of the step holding t.
-  const double u = sc.weather.update_s;
-  if (u > 0.0) t = (std::floor(t / u) + 0.5) * u;
-  const double unix_s = sc.time.start_unix_s + t;
-  const thermal::WeatherSample w = sc.weather.from_csv
-                                       ? facility.csv_weather->sample(unix_s)
-                                       : thermal::sample(sc.weather.climate, unix_s);
-  *wet = w.wet_bulb_c;
-  return w.dry_bulb_c;
+void Engine::State::weather_tick(double t_s) {
+  for (Facility& fa : sites) {
+    const io::WeatherSpec& w = fa.spec->weather;
+    // Held weather (weather.update_s): the value at the middle of the step holding t.
+    double t = t_s;
+    if (w.update_s > 0.0) t = (std::floor(t / w.update_s) + 0.5) * w.update_s;
+    const double unix_s = sc.time.start_unix_s + t;
+    const thermal::WeatherSample ws =
+        w.from_csv ? fa.csv_weather->sample(unix_s) : thermal::sample(w.climate, unix_s);
+    fa.dry_c = ws.dry_bulb_c;
+    fa.wet_c = ws.wet_bulb_c;
+  }
 }
 
 void Engine::State::emit_event(double t, EventKind kind, int cls, std::int64_t id,
@@ -461,38 +518,56 @@ void Engine::State::jobs_begin_tick(double t0_s, double t1_s) {
 // it (every powered accelerator at the cap, node overheads at that load, the plant's facility
 // power at that IT power in this tick's weather). The governors then keep each accelerator's
 // compute-phase power under it, so the measured facility power cannot exceed the cap.
-void Engine::State::grid_tick(double t0_s, double dry_c, double wet_c) {
-  Facility& fa = facility;
+void Engine::State::grid_tick(double t0_s) {
   const double unix_s = sc.time.start_unix_s + t0_s;
-  fa.carbon_g_per_kwh = fa.carbon_signal->mean_over(unix_s, unix_s + dt);
-  fa.facility_cap_w = power::cap_in_force_w(sc.grid.policy, unix_s + 0.5 * dt, fa.carbon_g_per_kwh);
-  fa.accelerator_cap_w = sc.power_cap_w;
-  if (std::isfinite(fa.facility_cap_w)) {
-    power::CapInputs in;
-    power::set_accelerator(in, sc.accelerator);
-    const auto powered_nodes = campus.nodes() - static_cast<std::int64_t>(control.repairs.size());
-    in.facility_cap_w = fa.facility_cap_w;
-    in.nodes = powered_nodes;
-    in.accelerators = powered_nodes * apn;
-    in.accelerator_tdp_w = sc.power_cap_w;
-    in.facility_w_of_it = [&](double it_w) {
-      return thermal::plant_output(sc.plant, it_w, dry_c, wet_c).facility_power_w;
-    };
-    if (power_tiers.size() <= 1)
-      fa.accelerator_cap_w =
-          std::min(sc.power_cap_w, power::solve_accelerator_cap(in).accelerator_cap_w);
-    else
-      tiered_caps(in, powered_nodes);
+  const bool several = sites.size() > 1;
+  // Nodes under repair per site (powered off): the repair queue is short.
+  std::vector<std::int64_t> repairing(sites.size(), 0);
+  if (several) {
+    auto copy = control.repairs;
+    for (; !copy.empty(); copy.pop())
+      for (std::size_t i = 0; i < sites.size(); ++i)
+        if (copy.top().second >= sites[i].first_node &&
+            copy.top().second < sites[i].first_node + sites[i].nodes)
+          ++repairing[i];
+  } else {
+    repairing[0] = static_cast<std::int64_t>(control.repairs.size());
   }
-  for (auto& job : control.jobs)
+  idle_cap_w = sc.power_cap_w;
+  for (std::size_t i = 0; i < sites.size(); ++i) {
+    Facility& fa = sites[i];
+    const power::GridPolicy& policy = fa.spec->grid.policy;
+    fa.carbon_g_per_kwh = fa.carbon_signal->mean_over(unix_s, unix_s + dt);
+    fa.facility_cap_w = power::cap_in_force_w(policy, unix_s + 0.5 * dt, fa.carbon_g_per_kwh);
+    fa.accelerator_cap_w = sc.power_cap_w;
+    if (std::isfinite(fa.facility_cap_w)) {
+      power::CapInputs in;
+      power::set_accelerator(in, sc.accelerator);
+      const std::int64_t powered_nodes = fa.nodes - repairing[i];
+      in.facility_cap_w = fa.facility_cap_w;
+      in.nodes = powered_nodes;
+      in.accelerators = powered_nodes * apn;
+      in.accelerator_tdp_w = sc.power_cap_w;
+      in.facility_w_of_it = [&](double it_w) {
+        return thermal::plant_output(fa.spec->plant, it_w, fa.dry_c, fa.wet_c).facility_power_w;
+      };
+      if (power_tiers.size() <= 1)
+        fa.accelerator_cap_w =
+            std::min(sc.power_cap_w, power::solve_accelerator_cap(in).accelerator_cap_w);
+      else
+        tiered_caps(i, in, powered_nodes);
+    }
+    idle_cap_w = std::min(idle_cap_w, fa.accelerator_cap_w);
+  }
+  for (auto& job : control.jobs) {
+    const Facility& fa = sites[static_cast<std::size_t>(job.site)];
     if (power_tiers.size() <= 1 || !std::isfinite(fa.facility_cap_w))
       job.cap_w = fa.accelerator_cap_w;
-  // Power smoothing: stalled accelerators keep a floor of their running activity.
-  if (sc.grid.policy.kind == power::PolicyKind::power_smoothing)
-    for (auto& job : control.jobs)
-      if (job.active)
-        job.tick.raise_stalled_activity(sc.grid.policy.smoothing_floor_fraction *
-                                        job.tick.running_activity);
+    // Power smoothing: stalled accelerators keep a floor of their running activity.
+    const power::GridPolicy& policy = fa.spec->grid.policy;
+    if (policy.kind == power::PolicyKind::power_smoothing && job.active)
+      job.tick.raise_stalled_activity(policy.smoothing_floor_fraction * job.tick.running_activity);
+  }
 }
 
 // Jobs of several power priorities under a finite facility cap (Workload::power_priority): the
@@ -500,14 +575,14 @@ void Engine::State::grid_tick(double t0_s, double dry_c, double wet_c) {
 // the higher tiers keep the nominal cap; only when that tier's floor is not enough is the next
 // tier capped, and so on. Each tier's cap is the same worst-case solve as the single cap, with
 // the other tiers' worst-case IT power as `other_it_w`.
-void Engine::State::tiered_caps(power::CapInputs in, std::int64_t powered_nodes) {
-  Facility& fa = facility;
+void Engine::State::tiered_caps(std::size_t site, power::CapInputs in, std::int64_t powered_nodes) {
+  Facility& fa = sites[site];
   const std::size_t n_tiers = power_tiers.size();
   std::vector<std::int64_t> tier_nodes(n_tiers, 0);
   std::int64_t job_nodes = 0;
   for (std::size_t j = 0; j < control.jobs.size(); ++j) {
     const auto& job = control.jobs[j];
-    if (!job.active) continue;
+    if (!job.active || static_cast<std::size_t>(job.site) != site) continue;
     std::int64_t n = 0;  // its nodes in service (a lender's lent nodes count for the claimer)
     for (std::int64_t node : job.alloc.nodes)
       n += control.node_role[node] == NodeRole::active &&
@@ -540,7 +615,7 @@ void Engine::State::tiered_caps(power::CapInputs in, std::int64_t powered_nodes)
   }
   fa.accelerator_cap_w = *std::min_element(cap.begin(), cap.end());
   for (auto& job : control.jobs) {
-    if (!job.active) continue;
+    if (!job.active || static_cast<std::size_t>(job.site) != site) continue;
     const auto t = static_cast<std::size_t>(
         std::find(power_tiers.begin(), power_tiers.end(), job.work->power_priority()) -
         power_tiers.begin());
@@ -548,17 +623,68 @@ void Engine::State::tiered_caps(power::CapInputs in, std::int64_t powered_nodes)
   }
 }
 
-// After the Allreduce (replicated): the plant at the reduced IT power, energy, water, carbon,
-// cost, swings, and the accounting categories.
-void Engine::State::facility_after_reduction(TickReduction& red, double t0_s, double dry_c,
-                                             double wet_c) {
+// After the Allreduce (replicated): each site's plant at its reduced IT power, energy, water,
+// carbon, cost, swings, and the accounting categories. With several sites the facility series
+// and meters are the campus totals (docs/sites.md) and each site has its own under /sites.
+void Engine::State::facility_after_reduction(TickReduction& red, double t0_s) {
   const std::int64_t* sums = red.sums();
   const double* maxima = red.maxima();
   series.take_reduced(sums, maxima);
-  Facility& fa = facility;
   const double it_w = series.reduced_value(ids.it_power);
-  fa.plant = thermal::plant_output(sc.plant, it_w, dry_c, wet_c);
-  fa.supply_c = fa.plant.supply_temperature_c;
+  const bool several = sites.size() > 1;
+  const double unix_s = sc.time.start_unix_s + t0_s;
+  Facility& tot = total();
+  thermal::PlantOutput p{};  // the campus's (the site's, with one)
+  double carbon_g_per_s = 0.0, cost_usd_per_s = 0.0, price_energy = 0.0, grid_w = 0.0;
+  double dry_it = 0.0, wet_it = 0.0, cap_w = 0.0;
+  for (Facility& fa : sites) {
+    fa.it_w = several ? series.reduced_value(fa.ids.it_power) : it_w;
+    fa.plant = thermal::plant_output(fa.spec->plant, fa.it_w, fa.dry_c, fa.wet_c);
+    fa.supply_c = fa.plant.supply_temperature_c;
+    const thermal::PlantOutput& q = fa.plant;
+    const double price = fa.price_signal->mean_over(unix_s, unix_s + dt);
+    // Storage between the plant and the grid: carbon and cost are charged on what is bought.
+    fa.grid_w = fa.storage ? storage_tick(fa, q.facility_power_w, price) : q.facility_power_w;
+    const power::TickGridRates rates = fa.ledger.add(fa.grid_w, dt, fa.carbon_g_per_kwh, price);
+    p.cooling_power_w += q.cooling_power_w;
+    p.facility_power_w += q.facility_power_w;
+    p.water_l_per_s += q.water_l_per_s;
+    p.heat_removed_from_it_w += q.heat_removed_from_it_w;
+    p.heat_rejected_w += q.heat_rejected_w;
+    carbon_g_per_s += rates.carbon_g_per_s;
+    cost_usd_per_s += rates.cost_usd_per_s;
+    price_energy += price * q.facility_power_w * dt;
+    grid_w += fa.grid_w;
+    dry_it += fa.dry_c * fa.it_w;
+    wet_it += fa.wet_c * fa.it_w;
+    cap_w += fa.facility_cap_w;
+    if (!several) break;
+    fa.energy_it_j += fa.it_w * dt;
+    fa.energy_facility_j += q.facility_power_w * dt;
+    fa.energy_cooling_j += q.cooling_power_w * dt;
+    fa.water_l += q.water_l_per_s * dt;
+    // The site's own series and meters (with one site they are the facility's, below).
+    const EngineSeries& sid = fa.ids;
+    series.add_time(sid.cooling_power, q.cooling_power_w);
+    series.add_time(sid.facility_power, q.facility_power_w);
+    series.add_ratio(sid.pue, q.facility_power_w * dt, fa.it_w * dt);
+    series.add_time(sid.water, q.water_l_per_s);
+    series.add_time(sid.outdoor, fa.dry_c);
+    series.add_time(sid.wet_bulb, fa.wet_c);
+    series.add_time(sid.carbon, rates.carbon_g_per_s);
+    series.add_time(sid.cost, rates.cost_usd_per_s);
+    series.add_ratio(sid.price, price * q.facility_power_w * dt, q.facility_power_w * dt);
+    series.observe_min(sid.cap_min, fa.facility_cap_w);
+    series.observe_min(sid.acc_cap_min, fa.accelerator_cap_w);
+    series.observe_max(sid.facility_max, q.facility_power_w);
+    fa.swing->observe(q.facility_power_w);
+    fa.facility_ramp->observe(q.facility_power_w);
+    fa.cap_exceedance_w = std::max(fa.cap_exceedance_w, q.facility_power_w - fa.facility_cap_w);
+  }
+  if (several) {
+    p.supply_temperature_c = kInf;  // not one temperature (each site has its own)
+    tot.plant = p;
+  }
   for (int c = 0; c < kCategoryCount; ++c) {
     const double ts = from_fixed(sums[slots.cat_time + c], kSecondScale);
     const double ej = from_fixed(sums[slots.cat_energy + c], kJouleScale);
@@ -577,7 +703,6 @@ void Engine::State::facility_after_reduction(TickReduction& red, double t0_s, do
     acct.expected_interruptions[c] += from_fixed(sums[slots.expected + c], kCountScale);
   acct.thermal_trips += sums[slots.trips];
   acct.max_junction_c = std::max(acct.max_junction_c, maxima[slots.max_junction]);
-  const thermal::PlantOutput& p = fa.plant;
   const double it_j = it_w * dt;
   acct.energy_it_j += it_j;
   acct.energy_facility_j += p.facility_power_w * dt;
@@ -585,43 +710,52 @@ void Engine::State::facility_after_reduction(TickReduction& red, double t0_s, do
   acct.water_l += p.water_l_per_s * dt;
   acct.heat_removed_j += p.heat_removed_from_it_w * dt;
   acct.heat_rejected_j += p.heat_rejected_w * dt;
-  series.add_time(ids.cooling_power, p.cooling_power_w);
-  series.add_time(ids.facility_power, p.facility_power_w);
-  series.add_ratio(ids.pue, p.facility_power_w * dt, it_j);
-  series.add_time(ids.water, p.water_l_per_s);
-  series.add_time(ids.outdoor, dry_c);
-  const double unix_s = sc.time.start_unix_s + t0_s;
-  const double price = fa.price_signal->mean_over(unix_s, unix_s + dt);
-  // Storage between the plant and the grid: carbon and cost are charged on what is bought.
-  const double grid_w = fa.storage ? storage_tick(p.facility_power_w, price) : p.facility_power_w;
-  const power::TickGridRates rates = fa.ledger.add(grid_w, dt, fa.carbon_g_per_kwh, price);
-  series.add_time(ids.carbon, rates.carbon_g_per_s);
-  carbon_g_per_j_it = it_w > 0 ? rates.carbon_g_per_s / it_w : 0.0;
-  series.add_time(ids.cost, rates.cost_usd_per_s);
-  series.add_ratio(ids.price, price * p.facility_power_w * dt, p.facility_power_w * dt);
-  fa.swing->observe(p.facility_power_w);
-  fa.facility_ramp->observe(p.facility_power_w);
-  fa.cap_exceedance_w = std::max(fa.cap_exceedance_w, p.facility_power_w - fa.facility_cap_w);
-  series.observe_min(ids.cap_min, fa.facility_cap_w);
-  series.observe_min(ids.acc_cap_min, fa.accelerator_cap_w);
-  series.observe_max(ids.facility_max, p.facility_power_w);
-  series.add_time(ids.wet_bulb, wet_c);
+  const EngineSeries& fid = tot.ids;
+  series.add_time(fid.cooling_power, p.cooling_power_w);
+  series.add_time(fid.facility_power, p.facility_power_w);
+  series.add_ratio(fid.pue, p.facility_power_w * dt, it_j);
+  series.add_time(fid.water, p.water_l_per_s);
+  // Several sites: the outdoor temperatures weighted by the sites' IT power.
+  const double dry_c = several ? (it_w > 0 ? dry_it / it_w : 0.0) : sites[0].dry_c;
+  const double wet_c = several ? (it_w > 0 ? wet_it / it_w : 0.0) : sites[0].wet_c;
+  series.add_time(fid.outdoor, dry_c);
+  series.add_time(fid.carbon, carbon_g_per_s);
+  carbon_g_per_j_it = it_w > 0 ? carbon_g_per_s / it_w : 0.0;
+  series.add_time(fid.cost, cost_usd_per_s);
+  series.add_ratio(fid.price, price_energy, p.facility_power_w * dt);
+  if (several && tot.grid_swing) {
+    series.add_time(fid.grid_power, grid_w);
+    series.observe_max(fid.grid_max, grid_w);
+    series.observe_min(fid.grid_min, grid_w);
+    if (!std::isnan(tot.previous_grid_w))
+      series.observe_max(fid.grid_ramp_max, std::abs(grid_w - tot.previous_grid_w) / dt);
+    tot.previous_grid_w = grid_w;
+    tot.grid_swing->observe(grid_w);
+    tot.grid_ramp->observe(grid_w);
+  }
+  tot.swing->observe(p.facility_power_w);
+  tot.facility_ramp->observe(p.facility_power_w);
+  tot.cap_exceedance_w = std::max(tot.cap_exceedance_w, p.facility_power_w - cap_w);
+  series.observe_min(fid.cap_min, cap_w);
+  series.observe_min(fid.acc_cap_min, several ? idle_cap_w : sites[0].accelerator_cap_w);
+  series.observe_max(fid.facility_max, p.facility_power_w);
+  series.add_time(fid.wet_bulb, wet_c);
 }
 
-// The battery's tick (replicated): the grid draw it leaves, its series and the grid-side meters.
-double Engine::State::storage_tick(double facility_w, double price_per_mwh) {
-  Facility& fa = facility;
+// A site's battery tick (replicated): the grid draw it leaves, its series and grid meters.
+double Engine::State::storage_tick(Facility& fa, double facility_w, double price_per_mwh) {
+  const EngineSeries& id = fa.ids;
   const power::BatteryTick& b = fa.battery = fa.storage->step(facility_w, price_per_mwh, dt);
-  series.add_time(ids.grid_power, b.grid_w);
-  series.observe_max(ids.grid_max, b.grid_w);
-  series.observe_min(ids.grid_min, b.grid_w);
+  series.add_time(id.grid_power, b.grid_w);
+  series.observe_max(id.grid_max, b.grid_w);
+  series.observe_min(id.grid_min, b.grid_w);
   if (!std::isnan(fa.previous_grid_w))
-    series.observe_max(ids.grid_ramp_max, std::abs(b.grid_w - fa.previous_grid_w) / dt);
+    series.observe_max(id.grid_ramp_max, std::abs(b.grid_w - fa.previous_grid_w) / dt);
   fa.previous_grid_w = b.grid_w;
-  series.add_time(ids.charge, b.charge_w);
-  series.add_time(ids.discharge, b.discharge_w);
-  series.add_time(ids.loss, b.loss_w);
-  series.add_ratio(ids.limited, b.limited ? 1.0 : 0.0, 1.0);
+  series.add_time(id.charge, b.charge_w);
+  series.add_time(id.discharge, b.discharge_w);
+  series.add_time(id.loss, b.loss_w);
+  series.add_ratio(id.limited, b.limited ? 1.0 : 0.0, 1.0);
   fa.grid_swing->observe(b.grid_w);
   fa.grid_ramp->observe(b.grid_w);
   return b.grid_w;
@@ -631,15 +765,16 @@ double Engine::State::storage_tick(double facility_w, double price_per_mwh) {
 void Engine::State::jobs_end_tick(TickReduction& red) {
   const std::int64_t* sums = red.sums();
   const double* maxima = red.maxima();
-  // The facility's overheads per IT joule of this tick (kinds attribute them to their energy).
-  const double it_w = series.reduced_value(ids.it_power);
-  const thermal::PlantOutput& p = facility.plant;
-  const double facility_per_it = it_w > 0 ? p.facility_power_w / it_w : 1.0;
-  const double water_per_it_j = it_w > 0 ? p.water_l_per_s / it_w : 0.0;
-  const double carbon_per_it_j = facility_per_it * facility.carbon_g_per_kwh / 3.6e6;
   for (std::size_t j = 0; j < control.jobs.size(); ++j) {
     JobControl::Job& job = control.jobs[j];
     if (!job.active) continue;
+    // Its site's overheads per IT joule of this tick (kinds attribute them to their energy).
+    const Facility& fa = sites[static_cast<std::size_t>(job.site)];
+    const double it_w = fa.it_w;
+    const thermal::PlantOutput& p = fa.plant;
+    const double facility_per_it = it_w > 0 ? p.facility_power_w / it_w : 1.0;
+    const double water_per_it_j = it_w > 0 ? p.water_l_per_s / it_w : 0.0;
+    const double carbon_per_it_j = facility_per_it * fa.carbon_g_per_kwh / 3.6e6;
     JobSums js;
     js.energy_all_j = from_fixed(sums[job.energy_slot], kJouleScale);
     job.tick_energy_j = js.energy_all_j;
@@ -683,13 +818,12 @@ Figures Engine::run(io::OutputFile* out, const ProgressOptions& progress,
   for (std::int64_t k = s.start_tick; k < s.ticks; ++k) {
     const double t0 = static_cast<double>(k) * s.dt;
     const double t1 = t0 + s.dt;
-    double wet = 0.0;
-    const double dry = s.weather_dry_c(t0 + 0.5 * s.dt, &wet);
+    s.weather_tick(t0 + 0.5 * s.dt);
 
     if (s.queue) s.queue->begin_tick(t0);  // arrivals, scheduling decisions (new jobs start)
     s.fail_slow_begin_tick(t0, t1);        // fail-slow onsets; each job's slowest member
     s.jobs_begin_tick(t0, t1);             // control: what each job's units do this tick
-    s.grid_tick(t0, dry, wet);             // the caps in force, power smoothing
+    s.grid_tick(t0);                       // the caps in force, power smoothing
     s.prepare_fast();                      // per-job constants of the kernel's fast path
     s.coast_tick(k);  // multi-rate stepping: racks start coasting, or are brought to tick k
     if (k % s.hazard_every == 0) s.hazard_update(t0);
@@ -706,7 +840,7 @@ Figures Engine::run(io::OutputFile* out, const ProgressOptions& progress,
     red.allreduce(s.comm);
 
     // --- replicated from here: every rank has the same reduced values ---
-    s.facility_after_reduction(red, t0, dry, wet);
+    s.facility_after_reduction(red, t0);
     s.jobs_end_tick(red);
     s.failures_tick(red, t0, t1);  // failures in (time, key) order, then repairs
     s.fail_slow_end_tick(t0, t1);  // slow nodes found by now are swapped for spares
@@ -796,8 +930,12 @@ Figures Engine::State::summary() const {
   f.emplace_back("energy_cooling_j", a.energy_cooling_j);
   f.emplace_back("energy_facility_j", a.energy_facility_j);
   f.emplace_back("pue_mean", a.energy_it_j > 0 ? a.energy_facility_j / a.energy_it_j : 0.0);
-  f.emplace_back("carbon_kg", facility.ledger.carbon_kg());
-  f.emplace_back("cost_usd", facility.ledger.cost_usd());
+  double carbon_kg = 0.0, cost_usd = 0.0;
+  for (const Facility& fa : sites)
+    carbon_kg += fa.ledger.carbon_kg(), cost_usd += fa.ledger.cost_usd();
+  f.emplace_back("carbon_kg", carbon_kg);
+  f.emplace_back("cost_usd", cost_usd);
+  const Facility& facility = total();
   f.emplace_back("peak_demand_w", facility.swing->peak_w());
   f.emplace_back("largest_swing_w", facility.swing->largest_window_swing_w());
   f.emplace_back("largest_step_w", facility.swing->largest_step_w());
@@ -849,23 +987,32 @@ Figures Engine::State::summary() const {
         static_cast<double>(a.failures_by_class[c]));
   if (queue) queue->add_figures(f, sim_s);
   for (auto& named : totals.figures) f.push_back(std::move(named));
-  // Grid side (docs/sites.md): the ramps of the facility draw (what the grid would see without
-  // storage) and, with storage, of the grid draw, and the battery's throughput.
+  double grid_energy_j = 0.0;
+  for (const Facility& fa : sites)
+    grid_energy_j += fa.storage ? fa.storage->grid_energy_j() : fa.energy_facility_j;
+  grid_side_figures(f, facility, grid_energy_j);
+  return f;
+}
+
+// Grid side (docs/sites.md): the ramps of the facility draw (what the grid would see without
+// storage) and, with storage, of the grid draw, and the battery's throughput.
+void Engine::State::grid_side_figures(Figures& f, const Facility& fa, double grid_energy_j) const {
   const auto ramps = [&](const std::string& prefix, const power::RampMeter& m) {
     f.emplace_back(prefix + "ramp_p50_w_per_s", m.percentile_w_per_s(0.50));
     f.emplace_back(prefix + "ramp_p95_w_per_s", m.percentile_w_per_s(0.95));
     f.emplace_back(prefix + "ramp_p99_w_per_s", m.percentile_w_per_s(0.99));
     f.emplace_back(prefix + "ramp_exceedance_fraction", m.exceedance_fraction());
   };
-  ramps("", *facility.facility_ramp);
-  if (const auto& st = facility.storage) {
+  ramps("", *fa.facility_ramp);
+  if (!fa.grid_swing) return;
+  f.emplace_back("energy_grid_j", fa.storage ? fa.storage->grid_energy_j() : grid_energy_j);
+  f.emplace_back("grid_peak_demand_w", fa.grid_swing->peak_w());
+  f.emplace_back("grid_largest_swing_w", fa.grid_swing->largest_window_swing_w());
+  f.emplace_back("grid_largest_step_w", fa.grid_swing->largest_step_w());
+  f.emplace_back("grid_largest_ramp_w_per_s", fa.grid_swing->largest_ramp_w_per_s());
+  ramps("grid_", *fa.grid_ramp);
+  if (const auto& st = fa.storage) {
     const power::BatterySpec& b = st->spec();
-    f.emplace_back("energy_grid_j", st->grid_energy_j());
-    f.emplace_back("grid_peak_demand_w", facility.grid_swing->peak_w());
-    f.emplace_back("grid_largest_swing_w", facility.grid_swing->largest_window_swing_w());
-    f.emplace_back("grid_largest_step_w", facility.grid_swing->largest_step_w());
-    f.emplace_back("grid_largest_ramp_w_per_s", facility.grid_swing->largest_ramp_w_per_s());
-    ramps("grid_", *facility.grid_ramp);
     f.emplace_back("storage_energy_charged_j", st->charged_energy_j());
     f.emplace_back("storage_energy_discharged_j", st->discharged_energy_j());
     f.emplace_back("storage_energy_loss_j", st->loss_energy_j());
@@ -875,7 +1022,37 @@ Figures Engine::State::summary() const {
     f.emplace_back("storage_final_soc", st->soc());
     f.emplace_back("storage_energy_balance_error_j", st->energy_balance_error_j());
   }
-  return f;
+}
+
+// With several sites: each site's figures (/summary/sites/NAME, docs/sites.md).
+std::vector<std::pair<std::string, Figures>> Engine::site_figures() const {
+  const State& s = *s_;
+  std::vector<std::pair<std::string, Figures>> out;
+  if (s.sites.size() < 2) return out;
+  for (const Facility& fa : s.sites) {
+    Figures f;
+    const io::SiteSpec& sp = *fa.spec;
+    f.emplace_back("latitude_deg", sp.latitude_deg);
+    f.emplace_back("longitude_deg", sp.longitude_deg);
+    f.emplace_back("elevation_m", sp.elevation_m);
+    f.emplace_back("racks", static_cast<double>(sp.racks));
+    f.emplace_back("accelerators", static_cast<double>(fa.nodes * s.apn));
+    f.emplace_back("energy_it_j", fa.energy_it_j);
+    f.emplace_back("energy_cooling_j", fa.energy_cooling_j);
+    f.emplace_back("energy_facility_j", fa.energy_facility_j);
+    f.emplace_back("pue_mean", fa.energy_it_j > 0 ? fa.energy_facility_j / fa.energy_it_j : 0.0);
+    f.emplace_back("water_l", fa.water_l);
+    f.emplace_back("carbon_kg", fa.ledger.carbon_kg());
+    f.emplace_back("cost_usd", fa.ledger.cost_usd());
+    f.emplace_back("peak_demand_w", fa.swing->peak_w());
+    f.emplace_back("largest_swing_w", fa.swing->largest_window_swing_w());
+    f.emplace_back("largest_step_w", fa.swing->largest_step_w());
+    f.emplace_back("largest_ramp_w_per_s", fa.swing->largest_ramp_w_per_s());
+    f.emplace_back("cap_exceedance_w", fa.cap_exceedance_w);
+    s.grid_side_figures(f, fa, fa.energy_facility_j);
+    out.emplace_back(sp.name, std::move(f));
+  }
+  return out;
 }
 
 }  // namespace ct::twin

@@ -76,6 +76,8 @@ class Engine {
 
   // Tables written once at the end of a run (/jobs_table with a queue). Collective.
   void write_tables(io::OutputFile& out) const;
+  // With several sites (docs/sites.md): each site's summary figures, by site name.
+  std::vector<std::pair<std::string, Figures>> site_figures() const;
   // What the engine writes: the series, rack layout of this rank, and the code tables.
   std::vector<io::SeriesSpec> series() const;
   io::RackLayout rack_layout() const;

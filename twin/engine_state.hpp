@@ -149,6 +149,7 @@ struct JobControl {
     double tick_energy_j = 0.0;     // its units' energy this tick (all categories)
     bool interrupted_this_tick = false;
     double cap_w = 0.0;  // per-accelerator power cap of its units this tick (grid_tick)
+    int site = 0;        // the site whose nodes it holds (`jobs[i].site`, docs/sites.md)
     // Lending: the preemptible job whose nodes this job may claim (−1: none), whether it holds
     // them (appended to its allocation after its own `own_nodes`).
     int claims = -1;
@@ -180,11 +181,28 @@ struct JobControl {
   }
 };
 
-// Weather, cooling plant and grid (replicated).
+// Series the engine itself feeds (the workloads declare theirs); per site, the facility's.
+struct EngineSeries {
+  SeriesTable::Id it_power = -1, cooling_power = -1, facility_power = -1, pue = -1;
+  SeriesTable::Id outdoor = -1, wet_bulb = -1, water = -1, facility_max = -1, cap_min = -1;
+  SeriesTable::Id acc_cap_min = -1, carbon = -1, cost = -1, price = -1;
+  // With storage only.
+  SeriesTable::Id grid_power = -1, grid_max = -1, grid_min = -1, grid_ramp_max = -1;
+  SeriesTable::Id charge = -1, discharge = -1, loss = -1, limited = -1;
+  std::array<SeriesTable::Id, kCategoryCount> cat_time{}, cat_energy{};
+  SeriesTable::Id rack_power = -1, rack_inlet = -1, rack_max_junction = -1, rack_throttled = -1;
+};
+
+// One site's weather, cooling plant, grid and battery (replicated). With several sites
+// (docs/sites.md) the engine also keeps the campus total in one of these: its meters see the
+// summed draws, its plant the summed powers.
 struct Facility {
+  const io::SiteSpec* spec = nullptr;
   std::optional<thermal::HourlyWeather> csv_weather;
   thermal::PlantOutput plant;
   double supply_c = 20.0;
+  double dry_c = 0.0, wet_c = 0.0;  // this tick's outdoor temperatures (held weather)
+  double it_w = 0.0;                // this tick's IT power
   std::optional<power::GridSignal> carbon_signal, price_signal;
   std::optional<power::SwingMeter> swing;
   power::EnergyLedger ledger;
@@ -200,11 +218,19 @@ struct Facility {
   std::optional<power::RampMeter> grid_ramp;
   power::BatteryTick battery;                                         // this tick's
   double previous_grid_w = std::numeric_limits<double>::quiet_NaN();  // last tick's grid draw
+  double grid_w = 0.0;                                                // this tick's grid draw
+  // With several sites, each site's own totals (one site: the campus's, in Accounting).
+  bool several = false;
+  double energy_it_j = 0.0, energy_facility_j = 0.0, energy_cooling_j = 0.0, water_l = 0.0;
+  EngineSeries ids;                        // its series (/facility, or /sites/NAME)
+  std::int64_t first_node = 0, nodes = 0;  // its global node range
 
   template <class Archive>
   void serialize(Archive& ar) {
     ar(supply_c, ledger, *swing, cap_exceedance_w, *facility_ramp);
-    if (storage) ar(*storage, *grid_swing, *grid_ramp, previous_grid_w);
+    if (storage) ar(*storage);
+    if (grid_swing) ar(*grid_swing, *grid_ramp, previous_grid_w);
+    if (several) ar(energy_it_j, energy_facility_j, energy_cooling_j, water_l);
   }
 };
 
@@ -250,7 +276,6 @@ struct ReductionSlots {
   int n_slots = 0;  // failure slots: one per job, then one for nodes outside jobs
 };
 
-// Series the engine itself feeds (the workloads declare theirs).
 // Multi-rate stepping (coasting.cpp, twin/README.md). A rack whose last step saw its inputs
 // unchanged and every unit at its job's clock with margin to the thermal limit all the way to
 // its steady temperature is *eligible*; while the tick's inputs (every FastTick, the supply
@@ -282,6 +307,7 @@ struct Coasting {
   std::vector<std::int64_t> eligible_racks;
   std::vector<std::int64_t> slot_nodes;
   std::int64_t coasting_racks = 0, throttled = 0, swing_fx = 0;
+  std::vector<std::int64_t> site_power_fx;  // per site: the coasting racks' IT power (fixed)
   // What racks brought to the present add to this tick's reduction.
   std::int64_t settled_cycles = 0, settled_swing_fx = 0, settled_damage_fx = 0;
   double settled_max_c = -std::numeric_limits<double>::infinity();
@@ -294,17 +320,6 @@ struct Coasting {
         per_rack(rack_swing_fx);
     per_node(node_slot), per_node(node_inlet_c), per_node(node_power_w);
   }
-};
-
-struct EngineSeries {
-  SeriesTable::Id it_power = -1, cooling_power = -1, facility_power = -1, pue = -1;
-  SeriesTable::Id outdoor = -1, wet_bulb = -1, water = -1, facility_max = -1, cap_min = -1;
-  SeriesTable::Id acc_cap_min = -1, carbon = -1, cost = -1, price = -1;
-  // With storage only.
-  SeriesTable::Id grid_power = -1, grid_max = -1, grid_min = -1, grid_ramp_max = -1;
-  SeriesTable::Id charge = -1, discharge = -1, loss = -1, limited = -1;
-  std::array<SeriesTable::Id, kCategoryCount> cat_time{}, cat_energy{};
-  SeriesTable::Id rack_power = -1, rack_inlet = -1, rack_max_junction = -1, rack_throttled = -1;
 };
 
 struct Engine::State {
@@ -327,7 +342,16 @@ struct Engine::State {
   JobControl control;
   FailSlowState fail_slow;
   std::vector<faults::ScheduledFailSlow> fail_slow_scheduled;  // sorted by onset
-  Facility facility;
+  // Sites (docs/sites.md): their specs (one implicit site without `sites:`), their state, and
+  // with several sites the campus total; the site of each local rack.
+  std::vector<io::SiteSpec> site_specs;
+  std::vector<Facility> sites;
+  Facility campus_total;
+  Facility& total() { return sites.size() == 1 ? sites.front() : campus_total; }
+  const Facility& total() const { return sites.size() == 1 ? sites.front() : campus_total; }
+  std::vector<std::int16_t> rack_site;
+  std::vector<int> site_it_slot;  // several sites: reduction slot of each site's IT power
+  double idle_cap_w = 0.0;        // per-accelerator cap of units in no job: the lowest site's
   Accounting acct;
   SeriesTable series;
   EngineSeries ids;
@@ -356,28 +380,33 @@ struct Engine::State {
   std::unique_ptr<Queue> queue;
   double carbon_g_per_j_it = 0.0;  // this tick: grid CO2 per joule of IT energy (with overhead)
   void declare_series();
-  void declare_storage_series();  // output_layout.cpp
+  // output_layout.cpp: a facility's series under `group`; a battery's and its grid draw's.
+  void declare_facility_series(const std::string& group, Facility& fa, bool campus_total_series);
+  void declare_storage_series(const std::string& grid_group, const std::string& storage_group,
+                              Facility& fa);
   void lay_out_reduction();
-  double weather_dry_c(double t, double* wet) const;
+  void setup_sites();
+  void weather_tick(double t_s);  // each site's dry and wet bulb at t (held weather)
 
   // --- one tick ---
-  void jobs_begin_tick(double t0_s, double t1_s);                     // engine.cpp
-  void grid_tick(double t0_s, double dry_c, double wet_c);            // engine.cpp
-  void tiered_caps(power::CapInputs in, std::int64_t powered_nodes);  // engine.cpp
+  void jobs_begin_tick(double t0_s, double t1_s);  // engine.cpp
+  void grid_tick(double t0_s);                     // engine.cpp
+  void tiered_caps(std::size_t site, power::CapInputs in, std::int64_t powered_nodes);
   std::vector<int> power_tiers;                  // distinct job power priorities, ascending
   void prepare_fast();                           // fleet_kernel.cpp
   void hazard_update(double t0_s);               // fleet_kernel.cpp
   void kernel(TickReduction& red, double t0_s);  // fleet_kernel.cpp
-  void facility_after_reduction(TickReduction& red, double t0_s, double dry_c, double wet_c);
-  double storage_tick(double facility_w, double price_per_mwh);      // → grid draw (engine.cpp)
-  void jobs_end_tick(TickReduction& red);                            // engine.cpp
-  void failures_tick(TickReduction& red, double t0_s, double t1_s);  // failures.cpp
-  void fail_slow_setup();                                            // fail_slow.cpp
-  void fail_slow_begin_tick(double t0_s, double t1_s);               // fail_slow.cpp
-  void fail_slow_end_tick(double t0_s, double t1_s);                 // fail_slow.cpp
-  void output_interval(std::int64_t k);                              // engine.cpp
-  void lend_nodes(double t_s);                                       // engine.cpp
-  Figures summary() const;                                           // engine.cpp
+  void facility_after_reduction(TickReduction& red, double t0_s);
+  double storage_tick(Facility& fa, double facility_w, double price_per_mwh);  // → grid draw
+  void jobs_end_tick(TickReduction& red);                                      // engine.cpp
+  void failures_tick(TickReduction& red, double t0_s, double t1_s);            // failures.cpp
+  void fail_slow_setup();                                                      // fail_slow.cpp
+  void fail_slow_begin_tick(double t0_s, double t1_s);                         // fail_slow.cpp
+  void fail_slow_end_tick(double t0_s, double t1_s);                           // fail_slow.cpp
+  void output_interval(std::int64_t k);                                        // engine.cpp
+  void lend_nodes(double t_s);                                                 // engine.cpp
+  Figures summary() const;                                                     // engine.cpp
+  void grid_side_figures(Figures& f, const Facility& fa, double grid_energy_j) const;
 
   // --- kernel helpers (fleet_kernel.cpp) ---
   double slow_unit(std::int64_t i, double r_k_per_w, double inlet, double decay, const JobTick& jt,

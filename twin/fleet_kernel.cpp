@@ -81,10 +81,10 @@ void Engine::State::hazard_update(double t0_s) {
       const bool running = control.node_role[node] == NodeRole::active &&
                            control.jobs[control.node_job[node]].tick.run_f > 0;
       const JobTick* jt = running ? &control.jobs[control.node_job[node]].tick : nullptr;
-      const double inlet =
-          air ? thermal::air_inlet_c(sc.air_rack, facility.supply_c, node_height_fraction[k],
-                                     fleet.rack_power_w[r], rack_row_end_weight[r])
-              : rack_inlet;
+      const double inlet = air ? thermal::air_inlet_c(sc.air_rack, sites[rack_site[r]].supply_c,
+                                                      node_height_fraction[k],
+                                                      fleet.rack_power_w[r], rack_row_end_weight[r])
+                               : rack_inlet;
       double node_max_c = -kInf, node_damage = 0.0;
       for (std::int64_t a = 0; a < apn; ++a) {
         const std::int64_t i = ln * apn + a;
@@ -168,7 +168,7 @@ double Engine::State::slow_unit(std::int64_t i, double r_k_per_w, double inlet, 
   double* const junction = fleet.junction_c.data();
   // Activity from the previous clock (the governor's input: the end-of-tick junction), then the
   // new clock.
-  const double cap_w = in_job ? control.jobs[j].cap_w : facility.accelerator_cap_w;
+  const double cap_w = in_job ? control.jobs[j].cap_w : idle_cap_w;
   const thermal::GovernorInput gi{thermal_activity(jt, tr, clock[i]),
                                   jt.peak_activity(),
                                   inlet,
@@ -303,8 +303,7 @@ void Engine::State::prepare_fast() {
     jt.prepare(dt);  // the per-unit coefficients, once per job per tick
     // The power-cap clock, exactly as the governor computes it (dvfs_governor.hpp).
     const double peak_activity = jt.peak_activity();
-    const double cap_margin_w =
-        (in_job ? control.jobs[f].cap_w : facility.accelerator_cap_w) - spec.idle_w;
+    const double cap_margin_w = (in_job ? control.jobs[f].cap_w : idle_cap_w) - spec.idle_w;
     double d_w = full_w;
     if (peak_activity * full_w > cap_margin_w) {
       d_w = cap_margin_w / peak_activity;
@@ -372,6 +371,7 @@ void Engine::State::kernel(TickReduction& red, double t0_s) {
   const double decay = rc_decay_per_tick;
   const double gain = 1.0 - decay;
   const bool air = campus.spec().cooling == topology::Cooling::air;
+  const bool several_sites = sites.size() > 1;
   const double hysteresis = sc.faults.cycle_hysteresis_k;
   const double t1_s = t0_s + dt;
   const ReductionSlots& sl = slots;
@@ -407,6 +407,9 @@ void Engine::State::kernel(TickReduction& red, double t0_s) {
     }
     sums[sl.throttled] += coast.throttled;
     sums[sl.swing_time] += coast.swing_fx;
+    if (several_sites)
+      for (std::size_t i = 0; i < sites.size(); ++i)
+        sums[site_it_slot[i]] += coast.site_power_fx[i];
     coast.coasted_rack_ticks += coast.coasting_racks;
   }
   sums[sl.large_cycles] += coast.settled_cycles;
@@ -420,8 +423,9 @@ void Engine::State::kernel(TickReduction& red, double t0_s) {
   for (std::int64_t r = 0; r < block.rack_count; ++r) {
     if (coast.enabled && coast.since[r] >= 0) continue;  // coasting: counted above
     const double prev_power_w = fleet.rack_power_w[r];
+    const double supply_c = sites[rack_site[r]].supply_c;
     const double liquid_inlet =
-        air ? 0.0 : thermal::liquid_inlet_c(sc.liquid_rack, facility.supply_c, prev_power_w);
+        air ? 0.0 : thermal::liquid_inlet_c(sc.liquid_rack, supply_c, prev_power_w);
     const double row_end = rack_row_end_weight[r];
     // Whether the rack may coast from the next tick (multi-rate stepping; see coast_tick).
     bool steady = coast.enabled;
@@ -448,11 +452,11 @@ void Engine::State::kernel(TickReduction& red, double t0_s) {
       const std::int64_t ln = r * npr + k;
       const std::int64_t node = first_node + ln;
       auto inlet_at = [&](double rack_power_w) {
-        return air ? thermal::air_inlet_c(sc.air_rack, facility.supply_c, node_height_fraction[k],
+        return air ? thermal::air_inlet_c(sc.air_rack, supply_c, node_height_fraction[k],
                                           rack_power_w, row_end)
                : rack_power_w == prev_power_w
                    ? liquid_inlet
-                   : thermal::liquid_inlet_c(sc.liquid_rack, facility.supply_c, rack_power_w);
+                   : thermal::liquid_inlet_c(sc.liquid_rack, supply_c, rack_power_w);
       };
       const double inlet_first = inlet_at(prev_power_w);
       const NodeRole role = control.node_role[node];
@@ -614,6 +618,8 @@ void Engine::State::kernel(TickReduction& red, double t0_s) {
     if (steady && end_power_w == prev_power_w)
       coast_check_rack(r, rack_p, throttled, to_fixed(rack_swing_k_s, kSecondScale));
     fleet.rack_power_w[r] = end_power_w;
+    // Several sites: each site's IT power, per rack in fixed point (its plant's input).
+    if (several_sites) sums[site_it_slot[rack_site[r]]] += to_fixed(rack_p, kWattScale);
     fleet.rack_inlet_c[r] = inlet_sum / static_cast<double>(npr);
     max_junction = std::max(max_junction, rack_max_c);
     // Fixed point per rack: the cross-rank sum is then exact and decomposition-independent.

@@ -139,7 +139,7 @@ std::vector<std::string> scenario_warnings(const io::Scenario& sc) {
   const WorkloadEnv env{sc, campus, sc.seed, sc.time.tick_s, [](double, EventKind, int) {}};
   for (std::size_t j = 0; j < sc.jobs.size(); ++j) {
     const auto work = make_workload(*sc.jobs[j], env, static_cast<int>(j));
-    work->start(work->place(taken));
+    work->start(place_on_sites(*work, sc, *sc.jobs[j], taken));
     work->warnings(out);
   }
   return out;
@@ -217,7 +217,7 @@ void print_info(const io::Scenario& sc, std::ostream& os) {
   const WorkloadEnv env{sc, campus, sc.seed, sc.time.tick_s, [](double, EventKind, int) {}};
   for (std::size_t j = 0; j < sc.jobs.size(); ++j) {
     const auto work = make_workload(*sc.jobs[j], env, static_cast<int>(j));
-    work->start(work->place(taken));
+    work->start(place_on_sites(*work, sc, *sc.jobs[j], taken));
     work->describe(os);
   }
 }

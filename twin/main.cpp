@@ -505,6 +505,8 @@ int cmd_run(int argc, char** argv, int rank, int ranks) {
     return kInterrupted;
   }
   out->write_group_attributes("summary", figures);
+  for (const auto& [site, site_figures] : first.site_figures())
+    out->write_group_attributes("summary/sites/" + site, site_figures);
   first.write_tables(*out);
   if (sc.replicas > 1) {
     std::vector<ct::twin::Figures> all{figures};

@@ -150,7 +150,7 @@ void Queue::decide(double now_s) {
   view.queue = queued;
   // Power: the cap in force less the facility's draw; a busy node's facility power at the
   // accelerator cap (IT × the plant's present PUE).
-  const Facility& fa = s_.facility;
+  const Facility& fa = s_.sites.front();  // a queue runs on one site (docs/sites.md)
   const double pue = fa.plant.pue > 0 ? fa.plant.pue : 1.0;
   view.power.headroom_w = std::isfinite(fa.facility_cap_w)
                               ? fa.facility_cap_w - fa.plant.facility_power_w

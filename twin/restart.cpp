@@ -169,7 +169,10 @@ void Engine::State::serialize_replicated(Archive& ar) {
     }
   }
   if constexpr (reading) layout_dirty = true;
-  ar(control, fail_slow, facility, acct, job_end_running, job_end_node_power_w, coast.signature);
+  ar(control, fail_slow);
+  for (Facility& fa : sites) ar(fa);
+  if (sites.size() > 1) ar(campus_total);
+  ar(acct, job_end_running, job_end_node_power_w, coast.signature);
   series.serialize_replicated(ar);
 }
 

@@ -1,5 +1,6 @@
 #include "twin/workload.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <stdexcept>
 
@@ -35,6 +36,26 @@ std::unique_ptr<Workload> make_workload(const io::ComponentConfig& config, const
   for (const auto& f : factories())
     if (f.kind == config.kind) return f.create(config, env, index);
   throw std::logic_error("workload kind '" + config.kind + "' has no engine factory");
+}
+
+Allocation place_on_sites(Workload& work, const io::Scenario& sc, const io::ComponentConfig& config,
+                          std::vector<std::int8_t>& taken) {
+  if (sc.sites.size() < 2) return work.place(taken);
+  std::vector<std::int8_t> masked(taken.size(), 1);
+  const std::int64_t npr = sc.campus.nodes_per_rack;
+  const std::vector<int> mine = config.sites.empty() ? std::vector<int>{config.site} : config.sites;
+  for (int s : mine) {
+    const io::SiteSpec& st = sc.sites[static_cast<std::size_t>(s)];
+    std::copy_n(taken.begin() + st.first_rack * npr, st.racks * npr,
+                masked.begin() + st.first_rack * npr);
+  }
+  Allocation a = work.place(masked);
+  for (int s : mine) {
+    const io::SiteSpec& st = sc.sites[static_cast<std::size_t>(s)];
+    std::copy_n(masked.begin() + st.first_rack * npr, st.racks * npr,
+                taken.begin() + st.first_rack * npr);
+  }
+  return a;
 }
 
 }  // namespace ct::twin

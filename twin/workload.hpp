@@ -220,6 +220,11 @@ bool register_workload(WorkloadFactory factory);
 // Throws std::logic_error for a kind without a factory (a binding registered alone).
 std::unique_ptr<Workload> make_workload(const io::ComponentConfig& config, const WorkloadEnv& env,
                                         int index);
+// Places `work` (made from `config`) on its sites' nodes: with `sites:` (docs/sites.md) the
+// other sites' nodes count as taken (a training job over several sites places itself site by
+// site); without, anywhere. `run` and `info` place every job through this.
+Allocation place_on_sites(Workload& work, const io::Scenario& sc, const io::ComponentConfig& config,
+                          std::vector<std::int8_t>& taken);
 
 // Both halves in one statement, for a kind's file:
 //   const bool registered = register_workload_kind({"workload", "burn_in", "…", bind}, {…});

@@ -55,8 +55,8 @@ TEST(TwinKernel, FastPathEqualsGovernorPathOnRandomStates) {
     JobTick& jt = s.control.jobs[0].tick;
     jt = random_tick(rng, s.sc.activity.communicating, s.sc.activity.stalled);
     // Sometimes a grid cap lowers the common clock.
-    s.facility.accelerator_cap_w = u(rng) < 0.3 ? 400.0 + 250.0 * u(rng) : spec.tdp_w;
-    s.control.jobs[0].cap_w = s.facility.accelerator_cap_w;  // the job's cap (grid_tick)
+    s.sites[0].accelerator_cap_w = u(rng) < 0.3 ? 400.0 + 250.0 * u(rng) : spec.tdp_w;
+    s.control.jobs[0].cap_w = s.sites[0].accelerator_cap_w;  // the job's cap (grid_tick)
     s.prepare_fast();
     const FastTick& ft = s.fast[0];
     const double inlet = 18.0 + 12.0 * u(rng);

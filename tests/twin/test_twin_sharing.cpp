@@ -32,8 +32,10 @@ Caps caps_under(double site_capacity_w) {
   StateFixture fx(with_serving(site_capacity_w));
   Engine::State& s = *fx.state;
   s.jobs_begin_tick(0.0, 1.0);
-  s.grid_tick(0.0, 25.0, 18.0);
-  return {s.control.jobs[0].cap_w, s.control.jobs[1].cap_w, s.facility.accelerator_cap_w};
+  s.sites[0].dry_c = 25.0;
+  s.sites[0].wet_c = 18.0;
+  s.grid_tick(0.0);
+  return {s.control.jobs[0].cap_w, s.control.jobs[1].cap_w, s.sites[0].accelerator_cap_w};
 }
 
 // Worst-case facility power of the tiers at their caps (every accelerator at its cap).

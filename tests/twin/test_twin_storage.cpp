@@ -22,18 +22,17 @@ template <class Check>
 void run_ticks(Engine::State& s, std::int64_t ticks, Check&& check) {
   for (std::int64_t k = 0; k < ticks; ++k) {
     const double t0 = static_cast<double>(k) * s.dt, t1 = t0 + s.dt;
-    double wet = 0.0;
-    const double dry = s.weather_dry_c(t0 + 0.5 * s.dt, &wet);
+    s.weather_tick(t0 + 0.5 * s.dt);
     s.fail_slow_begin_tick(t0, t1);
     s.jobs_begin_tick(t0, t1);
-    s.grid_tick(t0, dry, wet);
+    s.grid_tick(t0);
     s.prepare_fast();
     if (k % s.hazard_every == 0) s.hazard_update(t0);
     TickReduction& red = s.tick_reduction();
     red.clear();
     s.kernel(red, t0);
     red.allreduce(s.comm);
-    s.facility_after_reduction(red, t0, dry, wet);
+    s.facility_after_reduction(red, t0);
     check(k);
     s.jobs_end_tick(red);
     s.failures_tick(red, t0, t1);
@@ -56,13 +55,13 @@ const char* kArbitrage =
 TEST(TwinStorage, StateOfChargeStaysInBoundsAndEveryTickBalances) {
   StateFixture fx(small_scenario(2, 1, kArbitrage));
   Engine::State& s = *fx.state;
-  ASSERT_TRUE(s.facility.storage);
-  const power::BatterySpec& b = s.facility.storage->spec();
-  double lowest = 1.0, highest = 0.0, energy_before = s.facility.storage->energy_j();
+  ASSERT_TRUE(s.sites[0].storage);
+  const power::BatterySpec& b = s.sites[0].storage->spec();
+  double lowest = 1.0, highest = 0.0, energy_before = s.sites[0].storage->energy_j();
   int charging = 0, discharging = 0;
   run_ticks(s, s.ticks, [&](std::int64_t k) {
-    const power::BatteryTick& t = s.facility.battery;
-    const double f = s.facility.plant.facility_power_w;
+    const power::BatteryTick& t = s.sites[0].battery;
+    const double f = s.sites[0].plant.facility_power_w;
     ASSERT_GE(t.soc, b.soc_min) << "tick " << k;
     ASSERT_LE(t.soc, b.soc_max) << "tick " << k;
     ASSERT_FALSE(t.charge_w > 0 && t.discharge_w > 0) << "tick " << k;
@@ -82,7 +81,7 @@ TEST(TwinStorage, StateOfChargeStaysInBoundsAndEveryTickBalances) {
               lowest, highest, b.soc_min, b.soc_max, charging, discharging);
   EXPECT_DOUBLE_EQ(lowest, b.soc_min);  // both bounds are reached, never passed
   EXPECT_DOUBLE_EQ(highest, b.soc_max);
-  const power::SiteStorage& st = *s.facility.storage;
+  const power::SiteStorage& st = *s.sites[0].storage;
   EXPECT_LE(std::abs(st.energy_balance_error_j()), 1e-9 * st.grid_energy_j());
   // Carbon and cost are charged on the grid draw: the ledger's energy is the grid energy.
   const Figures f = s.summary();
@@ -101,7 +100,7 @@ TEST(TwinStorage, StateOfChargeStaysInBoundsAndEveryTickBalances) {
 TEST(TwinStorage, WithoutStorageNoStorageSeriesAndGridFiguresFromTheFacilityDraw) {
   StateFixture fx(small_scenario(2, 1));
   Engine::State& s = *fx.state;
-  EXPECT_FALSE(s.facility.storage);
+  EXPECT_FALSE(s.sites[0].storage);
   for (std::size_t i = 0; i < s.series.size(); ++i) {
     const std::string& path = s.series.def(static_cast<SeriesTable::Id>(i)).path;
     EXPECT_EQ(path.rfind("storage/", 0), std::string::npos) << path;

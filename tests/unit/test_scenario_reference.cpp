@@ -15,7 +15,8 @@ namespace {
 const std::string kSrc = CT_SOURCE_DIR;
 const std::vector<std::string> kReference = {
     kSrc + "/tests/scenarios/reference/all_keys.yaml",
-    kSrc + "/tests/scenarios/reference/all_keys_trace.yaml"};
+    kSrc + "/tests/scenarios/reference/all_keys_trace.yaml",
+    kSrc + "/tests/scenarios/reference/all_keys_sites.yaml"};
 
 TEST(ScenarioReference, EveryKeyHasADescription) {
   const KeyCatalogue c = reference_catalogue(kReference);

@@ -22,6 +22,47 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 
 // --- scenario keys -----------------------------------------------------------------------------
 
+// A job over several sites (docs/sites.md): its replicas per site and the links of its ring.
+void bind_split(io::Binder& b, const io::BindContext& ctx, TrainingConfig& cfg) {
+  const io::Scenario& sc = ctx.scenario;
+  const auto k = ctx.sites.size();
+  const int dp = cfg.spec.parallel.dp;
+  std::vector<double> even;
+  for (std::size_t s = 0; s < k; ++s)
+    even.push_back(static_cast<double>(dp / static_cast<int>(k) +
+                                       (static_cast<int>(s) < dp % static_cast<int>(k) ? 1 : 0)));
+  std::vector<double> reps;
+  b.reals("replicas_per_site", reps, k, io::closed(1.0, 1 << 24), even,
+          "over several sites: DP replicas at each site, in the order of `sites` (default: an "
+          "even split). They sum to parallel.dp");
+  double sum = 0.0;
+  for (double r : reps) {
+    if (r != std::floor(r)) b.fail("replicas_per_site", "each entry must be a whole number");
+    sum += r;
+    cfg.replicas_per_site.push_back(static_cast<int>(r));
+  }
+  if (sum != dp)
+    b.fail("replicas_per_site", "the entries sum to " + io::format_real(sum) +
+                                    " (allowed: parallel.dp = " + std::to_string(dp) + ")");
+  const std::int64_t npr = sc.campus.nodes_per_rack;
+  for (int s : ctx.sites) {
+    const io::SiteSpec& st = sc.sites[static_cast<std::size_t>(s)];
+    cfg.site_nodes.push_back({st.first_rack * npr, st.racks * npr});
+  }
+  // The ring's links: k = 2, the one between the two sites; k ≥ 3, each consecutive pair and
+  // the last back to the first.
+  const std::size_t n_links = k == 2 ? 1 : k;
+  for (std::size_t i = 0; i < n_links; ++i) {
+    const int a = ctx.sites[i], c = ctx.sites[(i + 1) % k];
+    const io::LinkSpec* l = sc.link_between(a, c);
+    if (!l)
+      b.fail("sites", "no link joins " + sc.sites[static_cast<std::size_t>(a)].name + " and " +
+                          sc.sites[static_cast<std::size_t>(c)].name +
+                          " (give one in `links:`; the job's sites form a ring in this order)");
+    cfg.links.push_back(l->link);
+  }
+}
+
 void bind_model(io::Binder& m, workload::ModelSpec& model) {
   using io::Range;
   m.real("parameters", model.parameters, Range{0.0, 1e15, true, false}, std::nullopt,
@@ -124,6 +165,7 @@ std::shared_ptr<io::ComponentConfig> bind_training(io::Binder& b, io::BindContex
       "checkpoint", [&](io::Binder& c) { bind_checkpoint(c, cfg->checkpoint); }, false,
       "checkpointing: interval policy, size, storage bandwidths");
   cfg->name = j.name;
+  if (ctx.sites.size() > 1) bind_split(b, ctx, *cfg);
   // The job must fit the campus next to the jobs before it; blame the key that makes it not fit.
   const topology::Campus campus(sc.campus);
   try {
@@ -136,8 +178,15 @@ std::shared_ptr<io::ComponentConfig> bind_training(io::Binder& b, io::BindContex
                   what);
   }
   workload::JobPlacement placement;
+  workload::SplitPlacement split;
   try {
-    placement = workload::place_job(campus, sc.fabric, j, *ctx.nodes_taken);
+    if (cfg->site_nodes.empty()) {
+      placement = workload::place_job(campus, sc.fabric, j, *ctx.nodes_taken);
+    } else {
+      split = workload::place_split(campus, sc.fabric, j, cfg->site_nodes, cfg->replicas_per_site,
+                                    *ctx.nodes_taken);
+      placement = split.combined;
+    }
   } catch (const std::invalid_argument& e) {
     const std::string what = e.what();
     const std::string shape = "tp " + std::to_string(j.parallel.tp) + " x pp " +
@@ -166,7 +215,11 @@ std::shared_ptr<io::ComponentConfig> bind_training(io::Binder& b, io::BindContex
   // FLOP/s or efficiency gives inf or NaN, which would corrupt every figure with exit 0).
   workload::StepBreakdown bd;
   try {
-    bd = workload::step_breakdown(j, placement, campus, sc.fabric);
+    bd = cfg->site_nodes.empty()
+             ? workload::step_breakdown(j, placement, campus, sc.fabric)
+             : workload::split_step_breakdown(
+                   j, placement, workload::split_cost(j, split, campus, sc.fabric, cfg->links),
+                   campus, sc.fabric);
   } catch (const std::invalid_argument& e) {
     b.fail_nested({"parallel", "dp"}, e.what());
   }
@@ -200,13 +253,24 @@ class TrainingJob final : public Workload {
   const char* kind() const override { return "training"; }
 
   Allocation place(std::vector<std::int8_t>& taken) override {
-    placement_ = workload::place_job(env_.campus, env_.scenario.fabric, cfg_.spec, taken);
+    if (cfg_.site_nodes.empty()) {
+      placement_ = workload::place_job(env_.campus, env_.scenario.fabric, cfg_.spec, taken);
+    } else {
+      // Over several sites: the split all-reduce's cost follows this placement (replicas stay
+      // at their site; a spare that replaces a node keeps the figure).
+      const workload::SplitPlacement split =
+          workload::place_split(env_.campus, env_.scenario.fabric, cfg_.spec, cfg_.site_nodes,
+                                cfg_.replicas_per_site, taken);
+      placement_ = split.combined;
+      split_ =
+          workload::split_cost(cfg_.spec, split, env_.campus, env_.scenario.fabric, cfg_.links);
+    }
     return Allocation{placement_.nodes, placement_.spares, {}};
   }
 
   void start(const Allocation& allocation) override {
     derive(allocation);
-    timings_ = training_timings(cfg_, placement_, env_.campus, env_.scenario);
+    timings_ = training_timings(cfg_, placement_, breakdown_, env_.campus, env_.scenario);
     runtime_ = JobRuntime(timings_.runtime);
     tokens_per_step_ = workload::tokens_per_step(cfg_.spec);
   }
@@ -341,13 +405,18 @@ class TrainingJob final : public Workload {
     placement_.nodes = allocation.nodes;
     placement_.spares = allocation.spares;
     workload::derive_communication(placement_, cfg_.spec.parallel);
-    breakdown_ = workload::step_breakdown(cfg_.spec, placement_, env_.campus, env_.scenario.fabric);
+    breakdown_ =
+        cfg_.site_nodes.empty()
+            ? workload::step_breakdown(cfg_.spec, placement_, env_.campus, env_.scenario.fabric)
+            : workload::split_step_breakdown(cfg_.spec, placement_, split_, env_.campus,
+                                             env_.scenario.fabric);
   }
 
   TrainingConfig cfg_;
   WorkloadEnv env_;
   workload::JobPlacement placement_;
   workload::StepBreakdown breakdown_;
+  topology::SplitCost split_;  // over several sites: the DP all-reduce's split
   TrainingTimings timings_;
   JobRuntime runtime_{JobTimings{}};
   double tokens_per_step_ = 0.0;
@@ -392,6 +461,30 @@ void TrainingJob::describe(std::ostream& os) const {
         "  {:<14}  {:<8}  {:>7}  {:>10.0f}  {:>10.3f}  {:>11.6f}  {:>13.6f}  {:>11.6f}\n", c.name,
         topology::tier_name(c.tier), c.members, c.calls_per_step, c.alpha_s * 1e6, c.latency_s,
         c.bandwidth_s, c.exposed_s);
+  if (!cfg_.site_nodes.empty()) {
+    // The split over sites (docs/sites.md): the hierarchical DP all-reduce against one site.
+    const topology::SplitCost& c = split_;
+    std::string reps;
+    for (int r : cfg_.replicas_per_site) reps += (reps.empty() ? "" : " + ") + std::to_string(r);
+    os << fmt::format("  over {} sites         DP replicas {}; {} link(s)\n",
+                      cfg_.site_nodes.size(), reps, cfg_.links.size());
+    for (const topology::LongHaulLink& l : cfg_.links)
+      os << fmt::format(
+          "    link                {:.0f} km, fibre {:.0f} km, alpha_L {:.3f} ms, {}\n",
+          l.distance_m / 1e3, topology::fibre_length_m(l) / 1e3,
+          topology::one_way_latency_s(l) * 1e3, si(l.bandwidth_bytes_per_s, "B/s"));
+    os << fmt::format("    B_eff               {} ({} bound), {} per link direction per step\n",
+                      si(c.inter_bandwidth_bytes_per_s, "B/s"), c.link_bound ? "link" : "NIC",
+                      si(c.bytes_per_link_direction, "B"));
+    os << fmt::format(
+        "    DP all-reduce       reduce-scatter {:.6f} s + long haul {:.6f} s (alpha {:.6f}, "
+        "beta {:.6f}) + all-gather {:.6f} s = {:.6f} s; one site {:.6f} s\n",
+        c.reduce_scatter.total_s(), c.inter_site.total_s(), c.inter_site.latency_s,
+        c.inter_site.bandwidth_s, c.all_gather.total_s(), c.total.total_s(),
+        c.single_site.total_s());
+    os << fmt::format("    added per step      {:.6f} s exposed ({:.2f}% of the step)\n",
+                      c.added_per_step_s, 100.0 * c.added_per_step_s / b.step_s);
+  }
   const TrainingTimings& t = timings_;
   const auto& cp = cfg_.checkpoint;
   os << fmt::format("  expected MTBF M       {} (unplanned, nominal conditions)\n",
@@ -489,6 +582,7 @@ const bool registered = register_workload_kind(
 
 TrainingTimings training_timings(const TrainingConfig& config,
                                  const workload::JobPlacement& placement,
+                                 const workload::StepBreakdown& breakdown,
                                  const topology::Campus& campus, const io::Scenario& sc) {
   const auto& cp = config.checkpoint;
   TrainingTimings out;
@@ -499,8 +593,7 @@ TrainingTimings training_timings(const TrainingConfig& config,
   const double acc = static_cast<double>(config.spec.accelerators());
   const double snapshot_s = size_bytes / acc / cp.snapshot_bandwidth_bytes_per_s;
   JobTimings& t = out.runtime;
-  t.step_s = workload::step_time_s(
-      workload::step_breakdown(config.spec, placement, campus, sc.fabric), 1.0);
+  t.step_s = workload::step_time_s(breakdown, 1.0);
   t.asynchronous = cp.asynchronous;
   t.checkpoint_stall_s = cp.asynchronous ? snapshot_s : write_s;
   t.checkpoint_write_s = cp.asynchronous ? write_s : 0.0;

@@ -13,6 +13,7 @@
 #include "topology/campus.hpp"
 #include "twin/job_runtime.hpp"
 #include "workload/placement.hpp"
+#include "workload/site_split.hpp"
 #include "workload/step_time.hpp"
 #include "workload/training_job.hpp"
 
@@ -21,6 +22,11 @@ namespace ct::twin {
 struct TrainingConfig : io::ComponentConfig {
   workload::JobSpec spec;
   faults::CheckpointPolicy checkpoint;
+  // Over several sites (`sites:`, docs/sites.md): each site's node range and DP replicas, in
+  // ring order, and the long-haul links of the ring (k = 2: one).
+  std::vector<workload::SiteNodes> site_nodes;
+  std::vector<int> replicas_per_site;
+  std::vector<topology::LongHaulLink> links;
 };
 
 // What a training job's checkpoints and failures cost, from its spec, its placement and the
@@ -38,8 +44,10 @@ struct TrainingTimings {
   double policy_interval_s = 0.0;  // the policy's interval before an async write floors it
   JobTimings runtime;              // the state machine's parameters
 };
+// `breakdown`: the job's step (step_breakdown of the placement, or the split one over sites).
 TrainingTimings training_timings(const TrainingConfig& config,
                                  const workload::JobPlacement& placement,
+                                 const workload::StepBreakdown& breakdown,
                                  const topology::Campus& campus, const io::Scenario& scenario);
 
 }  // namespace ct::twin

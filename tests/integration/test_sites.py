@@ -1,0 +1,190 @@
+"""Several sites (`sites:`, docs/sites.md) on full runs, read back with h5py.
+
+- One site listed under `sites:` is the scenario without `sites:`: every dataset bit for bit.
+- Sites are independent: a site's series in a two-site run are the facility series of a run of
+  that site alone (its racks keep their global ids; no cap couples them here): the jobs' bit for
+  bit, the site's within 1e-9 (its IT power is rounded to fixed point per rack, the facility's
+  per node).
+- The campus total is the sum of the sites (IT power within 1e-9: it is rounded to fixed point
+  per node for the total and per rack for a site; the rest exactly up to summation order).
+- An idle site in closed form: IT power = accelerators x idle power + nodes x node idle overhead
+  (H100 preset: 75 W and 1000 W), and its carbon = its grid energy x its constant intensity.
+- 1 and 3 MPI ranks give the same file; per-tick and multi-rate stepping give the same file.
+- Bad input: exit status 2 naming the key.
+"""
+import os
+import subprocess
+import tempfile
+import unittest
+
+import h5py
+import numpy as np
+
+from ct_helpers import BIN, ENV, summary
+
+HEAD = """schema_version: 1
+name: sites
+seed: 7
+time: {start: "2026-07-15T10:00:00Z", duration_s: 5400, tick_s: 1, output_interval_s: 300}
+campus: {nodes_per_rack: 4, accelerators_per_node: 8, cooling: air}
+accelerator: {preset: h100_sxm}
+weather: {climate: warm_summer, update_s: 3600}
+faults: {rate_scale: 40}
+grid: {price: {source: constant, mean_usd_per_mwh: 60}}
+"""
+DFW = """  - name: dfw
+    location: {latitude_deg: 32.90, longitude_deg: -97.04, elevation_m: 170}
+    campus: {buildings: [{name: A, halls: 2, racks_per_hall: 8}]}
+    grid: {carbon: {source: constant, mean_g_per_kwh: 400}}
+"""
+ABQ = """  - name: abq
+    location: {latitude_deg: 35.04, longitude_deg: -106.61, elevation_m: 1619}
+    campus: {buildings: [{name: B, halls: 1, racks_per_hall: 4}]}
+    weather: {climate: temperate}
+    grid: {carbon: {source: constant, mean_g_per_kwh: 100}, price: {mean_usd_per_mwh: 30}}
+    storage: {energy_wh: 20000, power_w: 50000, policy: ramp_limiting, max_ramp_w_per_s: 500}
+"""
+JOB = """jobs:
+  - name: llama70b
+    site: dfw
+    model: {parameters: 70.0e9, sequence_length: 8192, global_batch_tokens: 3932160, layers: 80,
+            hidden_size: 8192}
+    parallel: {tp: 8, pp: 4, dp: 15, microbatches: 32, schedule: interleaved, virtual_stages: 4}
+    efficiency: 0.42
+    placement: {order: compact, spare_nodes: 4}
+    checkpoint: {interval: fixed_s, interval_s: 1800, storage_write_bandwidth_bytes_per_s: 1.0e11}
+"""
+
+
+def run(text, name, tmp, *extra, ranks=1, expect=0):
+    path = os.path.join(tmp, name + ".yaml")
+    with open(path, "w") as f:
+        f.write(text)
+    out = os.path.join(tmp, name + ".h5")
+    args = ["mpirun", "-n", str(ranks), BIN] if ranks > 1 else [BIN]
+    p = subprocess.run(args + ["run", path, "-q", "-o", out, *extra], env=ENV,
+                       capture_output=True, text=True)
+    if p.returncode != expect:
+        raise AssertionError(f"{name}: exit {p.returncode}, expected {expect}\n{p.stderr}")
+    return out if expect == 0 else p.stderr
+
+
+def datasets(path, skip=()):
+    out = {}
+    with h5py.File(path) as f:
+        def visit(name, obj):
+            if isinstance(obj, h5py.Dataset) and not name.startswith(skip):
+                out[name] = obj[()]
+        f.visititems(visit)
+    return out
+
+
+class Sites(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        cls.two = run(HEAD + "sites:\n" + DFW + ABQ + JOB, "two", cls.tmp.name)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def test_one_listed_site_is_the_scenario_without_sites(self):
+        plain = HEAD + """campus: {buildings: [{name: A, halls: 2, racks_per_hall: 8}]}
+grid: {carbon: {source: constant, mean_g_per_kwh: 400}, price: {source: constant,
+       mean_usd_per_mwh: 60}}
+""" + JOB.replace("    site: dfw\n", "")
+        plain = plain.replace("campus: {nodes_per_rack: 4, accelerators_per_node: 8, cooling: air}\n",
+                              "").replace("campus: {buildings", "campus: {nodes_per_rack: 4, "
+                                          "accelerators_per_node: 8, cooling: air, buildings")
+        plain = plain.replace("grid: {price: {source: constant, mean_usd_per_mwh: 60}}\n", "")
+        a = datasets(run(plain, "plain", self.tmp.name))
+        b = datasets(run(HEAD + "sites:\n" + DFW + JOB, "listed", self.tmp.name))
+        self.assertEqual(sorted(a), sorted(b))
+        for k in a:
+            np.testing.assert_array_equal(a[k], b[k], err_msg=k)
+
+    def test_a_site_is_the_same_alone(self):
+        alone = datasets(run(HEAD + "sites:\n" + DFW + JOB, "alone", self.tmp.name))
+        two = datasets(self.two)
+        n = 0
+        for k, v in alone.items():
+            if k.startswith("facility/"):
+                np.testing.assert_allclose(two["sites/dfw/" + k[len("facility/"):]], v,
+                                           rtol=1e-9, err_msg=k)
+                n += 1
+            elif k.startswith("jobs/"):
+                np.testing.assert_array_equal(two[k], v, err_msg=k)
+        self.assertGreater(n, 15)
+
+    def test_total_is_the_sum_of_the_sites(self):
+        d = datasets(self.two)
+        for k in ("power_it_w", "power_cooling_w", "power_facility_w", "water_l_per_s",
+                  "carbon_g_per_s", "cost_usd_per_s", "energy_it_j", "energy_facility_j",
+                  "power_grid_w"):
+            parts = [d.get(f"sites/{s}/{k}", d.get(f"sites/{s}/power_facility_w"))
+                     for s in ("dfw", "abq")]
+            tol = 1e-9 if "it" in k else 1e-13
+            np.testing.assert_allclose(d["facility/" + k], parts[0] + parts[1], rtol=tol, err_msg=k)
+        s = summary(self.two)
+        with h5py.File(self.two) as f:
+            site = {n: {k: float(v) for k, v in f["summary/sites/" + n].attrs.items()}
+                    for n in ("dfw", "abq")}
+        for k in ("carbon_kg", "cost_usd", "energy_facility_j"):
+            self.assertAlmostEqual(s[k] / (site["dfw"][k] + site["abq"][k]), 1.0, delta=1e-12)
+        self.assertEqual(site["abq"]["accelerators"], 128)
+        self.assertEqual(site["dfw"]["accelerators"], 512)
+        self.assertLess(abs(site["abq"]["storage_energy_balance_error_j"]),
+                        1e-9 * site["abq"]["energy_grid_j"])
+
+    def test_idle_site_in_closed_form(self):
+        out = run(HEAD.replace("faults: {rate_scale: 40}", "faults: {enabled: false}") +
+                  "sites:\n" + DFW + ABQ + JOB, "nofaults", self.tmp.name)
+        with h5py.File(out) as f:
+            it = f["sites/abq/power_it_w"][()]
+            expected = 128 * 75.0 + 16 * 1000.0
+            np.testing.assert_allclose(it, expected, rtol=1e-12)
+            site = {k: float(v) for k, v in f["summary/sites/abq"].attrs.items()}
+            self.assertAlmostEqual(site["carbon_kg"] / (site["energy_grid_j"] / 3.6e6 * 0.100),
+                                   1.0, delta=1e-9)
+            dfw = {k: float(v) for k, v in f["summary/sites/dfw"].attrs.items()}
+            self.assertAlmostEqual(dfw["carbon_kg"] / (dfw["energy_facility_j"] / 3.6e6 * 0.400),
+                                   1.0, delta=1e-9)
+            self.assertGreater(f["sites/dfw/power_it_w"][()].min(), 5 * expected)
+            # Different weather at the two sites.
+            self.assertGreater(np.abs(f["sites/dfw/outdoor_temperature_c"][()] -
+                                      f["sites/abq/outdoor_temperature_c"][()]).min(), 1.0)
+
+    def test_ranks_and_stepping_give_the_same_file(self):
+        ref = datasets(self.two)
+        for name, extra, ranks in (("three", [], 3),
+                                   ("per_tick", ["--set", "time.stepping=per_tick"], 2)):
+            other = datasets(run(HEAD + "sites:\n" + DFW + ABQ + JOB, name, self.tmp.name, *extra,
+                                 ranks=ranks))
+            self.assertEqual(sorted(ref), sorted(other))
+            for k in ref:
+                np.testing.assert_array_equal(ref[k], other[k], err_msg=f"{name}: {k}")
+
+    def test_bad_input(self):
+        cases = [
+            (HEAD + "sites:\n" + DFW + DFW + JOB, "duplicate site name 'dfw'"),
+            (HEAD + "sites:\n" + DFW + JOB.replace("site: dfw", "site: lax"), "'lax'"),
+            (HEAD + "sites:\n" + DFW.replace("name: dfw", "name: d/fw") + JOB, "sites[0].name"),
+            (HEAD + "sites: []\n", "sites"),
+            (HEAD.replace("cooling: air}", "cooling: air, buildings: [{racks_per_hall: 2}]}") +
+             "sites:\n" + DFW + JOB, "buildings go under sites[i]"),
+            (HEAD + "storage: {energy_wh: 1000, power_w: 1000}\nsites:\n" + DFW + JOB,
+             "battery goes under sites[i].storage"),
+            (HEAD + "sites:\n" + DFW + "    cooling: {air_rack: {row_end_k: 9}}\n" + JOB,
+             "campus-wide"),
+            (HEAD + "sites:\n" + DFW.replace("latitude_deg: 32.90", "latitude_deg: 91") + JOB,
+             "latitude_deg"),
+        ]
+        for i, (text, needle) in enumerate(cases):
+            err = run(text, f"bad{i}", self.tmp.name, expect=2)
+            self.assertIn(needle, err, f"case {i}")
+            self.assertFalse(os.path.exists(os.path.join(self.tmp.name, f"bad{i}.h5")))
+
+
+if __name__ == "__main__":
+    unittest.main()
