@@ -62,23 +62,10 @@ void Engine::State::setup() {
       1, static_cast<std::int64_t>(std::llround(sc.faults.hazard_update_s / dt)));
   stats.local_accelerators = local_accs;
 
-  // Facility: weather, grid signals.
-  if (sc.weather.from_csv)
-    facility.csv_weather.emplace(thermal::HourlyWeather::load_csv(sc.weather.csv_path));
-  auto make_signal = [](const io::SignalSpec& spec, bool carbon) {
-    switch (spec.source) {
-      case io::SignalSpec::Source::constant:
-        return power::GridSignal::constant(spec.shape.mean);
-      case io::SignalSpec::Source::daily:
-        return power::GridSignal::daily(spec.shape);
-      case io::SignalSpec::Source::csv:
-        break;
-    }
-    return power::GridSignal::series(carbon ? power::load_carbon_csv(spec.csv_path)
-                                            : power::load_price_csv(spec.csv_path));
-  };
-  facility.carbon_signal.emplace(make_signal(sc.grid.carbon, true));
-  facility.price_signal.emplace(make_signal(sc.grid.price, false));
+  // Facility: weather, grid signals (twin/site_signals.hpp).
+  facility.weather.emplace(sc.weather, sc.time.start_unix_s);
+  facility.carbon_signal.emplace(make_grid_signal(sc.grid.carbon, true));
+  facility.price_signal.emplace(make_grid_signal(sc.grid.price, false));
   facility.swing.emplace(dt, sc.grid.swing_window_s);
   facility.facility_ramp.emplace(dt, sc.grid.ramp_limit_w_per_s);
   if (sc.storage) {
@@ -421,13 +408,7 @@ void Engine::State::lay_out_reduction() {
 }
 
 double Engine::State::weather_dry_c(double t, double* wet) const {
-  // Held weather (weather.update_s): the value at the middle of the step holding t.
-  const double u = sc.weather.update_s;
-  if (u > 0.0) t = (std::floor(t / u) + 0.5) * u;
-  const double unix_s = sc.time.start_unix_s + t;
-  const thermal::WeatherSample w = sc.weather.from_csv
-                                       ? facility.csv_weather->sample(unix_s)
-                                       : thermal::sample(sc.weather.climate, unix_s);
+  const thermal::WeatherSample w = facility.weather->sample(t);
   *wet = w.wet_bulb_c;
   return w.dry_bulb_c;
 }

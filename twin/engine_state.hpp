@@ -36,6 +36,7 @@
 #include "twin/job_tick.hpp"
 #include "twin/queue.hpp"
 #include "twin/series.hpp"
+#include "twin/site_signals.hpp"
 #include "twin/tick_reduction.hpp"
 #include "twin/workload.hpp"
 
@@ -182,7 +183,7 @@ struct JobControl {
 
 // Weather, cooling plant and grid (replicated).
 struct Facility {
-  std::optional<thermal::HourlyWeather> csv_weather;
+  std::optional<SiteWeather> weather;
   thermal::PlantOutput plant;
   double supply_c = 20.0;
   std::optional<power::GridSignal> carbon_signal, price_signal;

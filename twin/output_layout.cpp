@@ -137,9 +137,15 @@ void Engine::State::declare_series() {
                  "lowest per-accelerator power cap in the interval", Accumulate::minimum);
   acc_cap.reset = kInf;
   id.acc_cap_min = t.add(std::move(acc_cap));
-  id.carbon =
-      f("carbon_g_per_s", "g s-1", "CO2 emission rate of the facility's grid power, interval mean",
-        Accumulate::time_mean);
+  SeriesDef carbon = series_def("facility/carbon_g_per_s", "g s-1",
+                                "CO2 emission rate of the facility's grid power, interval mean",
+                                Accumulate::time_mean);
+  // A provider file's accounting basis: direct and life-cycle figures are not comparable.
+  if (sc.grid.carbon.source == io::SignalSpec::Source::electricitymaps_csv)
+    carbon.text_attributes = {{"basis", sc.grid.carbon.basis == power::CarbonAccounting::direct
+                                            ? "direct"
+                                            : "lifecycle"}};
+  id.carbon = t.add(std::move(carbon));
   SeriesDef cost = series_def("facility/cost_usd_per_s", "s-1",
                               "electricity cost rate in US dollars per second, interval mean",
                               Accumulate::time_mean);
