@@ -1,5 +1,7 @@
 #include "twin/site_signals.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <cmath>
 #include <utility>
 #include <vector>
@@ -17,9 +19,16 @@ SiteWeather::SiteWeather(const io::WeatherSpec& spec, double start_unix_s)
     case io::WeatherSpec::Source::csv:
       records_.emplace(thermal::HourlyWeather::load_csv(spec.csv_path));
       break;
-    case io::WeatherSpec::Source::epw:
-      records_.emplace(thermal::load_epw(spec.epw_path, {spec.epw_year}).weather());
+    case io::WeatherSpec::Source::epw: {
+      const thermal::EpwWeather epw = thermal::load_epw(spec.epw_path, {spec.epw_year});
+      spdlog::debug(
+          "{}: {} records laid on {}; pressure from the elevation in {}, wet bulb from "
+          "the humidity in {}",
+          spec.epw_path, epw.times_s.size(), spec.epw_year, epw.pressure_filled,
+          epw.wet_bulb_from_humidity);
+      records_.emplace(epw.weather());
       break;
+    }
   }
 }
 
@@ -48,6 +57,9 @@ power::GridSignal make_grid_signal(const io::SignalSpec& spec, bool carbon) {
     case Source::electricitymaps_csv: {
       const power::CarbonIntensityData data =
           power::load_carbon_intensity_csv(spec.csv_path, options);
+      if (data.estimated_rows > 0)
+        spdlog::info("{}: {} rows flagged 'Data estimated' (used as they are)", spec.csv_path,
+                     data.estimated_rows);
       return power::GridSignal::series(power::carbon_series(data, spec.basis, spec.csv_path));
     }
     case Source::price_csv:
