@@ -43,7 +43,8 @@ std::map<std::string, std::string> key_reference_tables(const KeyCatalogue& cata
       order.push_back(sec);
     }
     std::string def = d.default_text.empty() ? "required" : "`" + d.default_text + "`";
-    if (d.default_text == "(defaults)" || d.default_text == "(empty)" || d.default_text == "(none)")
+    // "(words)": a default described in words (Binder::document_default), shown as they are.
+    if (d.default_text.size() > 2 && d.default_text.front() == '(' && d.default_text.back() == ')')
       def = d.default_text.substr(1, d.default_text.size() - 2);
     tables[sec] += "| `" + key_of(d.path) + "` | " + d.kind + " | " + cell(d.allowed) + " | " +
                    def + " | " + cell(d.doc) + " |\n";

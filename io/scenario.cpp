@@ -15,6 +15,7 @@
 #include "io/input_file.hpp"
 #include "io/schema_binder.hpp"
 #include "io/sweep.hpp"
+#include "thermal/epw.hpp"
 #include "thermal/heat_rejection.hpp"
 #include "thermal/weather.hpp"
 #include "workload/placement.hpp"
@@ -272,18 +273,39 @@ void bind_cooling(Binder& b, Scenario& sc) {
 }
 
 // A CSV input must be a regular file of bounded size (not /dev/zero, a FIFO, a directory).
-void check_csv(Binder& b, const std::string& path) {
+void check_csv(Binder& b, const std::string& path, const std::string& key = "csv_file") {
   const std::string why = input_file_problem(path, kMaxCsvFileBytes);
-  if (why == "not found") b.fail("csv_file", "file not found: " + path);
+  if (why == "not found") b.fail(key, "file not found: " + path);
   if (!why.empty())
-    b.fail("csv_file", path + " " + why + " (allowed: a regular CSV file of at most " +
-                           format_bytes(static_cast<double>(kMaxCsvFileBytes)) + ")");
+    b.fail(key, path + " " + why + " (allowed: a regular " + (key == "epw_file" ? "EPW" : "CSV") +
+                    " file of at most " + format_bytes(static_cast<double>(kMaxCsvFileBytes)) +
+                    ")");
 }
 
-void bind_weather(Binder& b, WeatherSpec& w, const std::string& scenario_path) {
+// An input file's path, relative to the file that names it (a base file of `extends`, or the
+// scenario; a --set value: the scenario), made absolute and recorded so, so the stored scenario
+// loads from anywhere.
+void resolve_input_path(Binder& b, const std::string& key, std::string& path,
+                        const std::string& scenario_path) {
+  if (path.empty()) return;
+  std::filesystem::path p(path);
+  std::string from = b.origin_file(key);
+  if (from.empty()) from = scenario_path;
+  if (p.is_relative()) p = std::filesystem::path(from).parent_path() / p;
+  path = std::filesystem::absolute(p).lexically_normal().string();
+  b.record(key, path, true);
+}
+
+void bind_weather(Binder& b, WeatherSpec& w, const std::string& scenario_path,
+                  double start_unix_s) {
   std::string source;
-  w.from_csv = b.choice("source", source, {"synthetic", "csv"}, std::string("synthetic"),
-                        "weather from a synthetic climate or an hourly CSV file") == 1;
+  const std::size_t kind =
+      b.choice("source", source, {"synthetic", "csv", "epw"}, std::string("synthetic"),
+               "weather from a synthetic climate, an hourly CSV file or an EnergyPlus weather "
+               "file (EPW, docs/signals.md)");
+  w.source = kind == 1   ? WeatherSpec::Source::csv
+             : kind == 2 ? WeatherSpec::Source::epw
+                         : WeatherSpec::Source::synthetic;
   std::string climate;
   b.choice("climate", climate, thermal::climate_catalogue().names(), std::string("temperate"),
            "synthetic climate preset the keys below override");
@@ -306,23 +328,39 @@ void bind_weather(Binder& b, WeatherSpec& w, const std::string& scenario_path) {
   // scenario loads from anywhere.
   b.text("csv_file", w.csv_path, std::string(),
          "hourly weather CSV (source: csv), relative to the file naming it");
-  if (!w.csv_path.empty()) {
-    // Relative to the file that names it (a base file of `extends`, or the scenario); a
-    // --set value, relative to the scenario file.
-    std::filesystem::path p(w.csv_path);
-    std::string from = b.origin_file("csv_file");
-    if (from.empty()) from = scenario_path;
-    if (p.is_relative()) p = std::filesystem::path(from).parent_path() / p;
-    w.csv_path = std::filesystem::absolute(p).lexically_normal().string();
-    b.record("csv_file", w.csv_path, true);
-  }
-  if (w.from_csv) {
+  resolve_input_path(b, "csv_file", w.csv_path, scenario_path);
+  if (w.source == WeatherSpec::Source::csv) {
     if (w.csv_path.empty()) b.fail("csv_file", "required when source is csv");
     check_csv(b, w.csv_path);
     try {
       (void)thermal::HourlyWeather::load_csv(w.csv_path);
     } catch (const std::exception& e) {
       b.fail("csv_file", std::string("bad weather file: ") + e.what());
+    }
+  }
+  // The EPW keys are recorded only when given or used: other scenarios resolve (and are stored)
+  // as before.
+  const bool epw = w.source == WeatherSpec::Source::epw;
+  const bool epw_file_given = b.has("epw_file"), epw_year_given = b.has("epw_year");
+  b.text("epw_file", w.epw_path, std::string(),
+         "EnergyPlus weather file (source: epw), e.g. a typical meteorological year, relative to "
+         "the file naming it");
+  resolve_input_path(b, "epw_file", w.epw_path, scenario_path);
+  if (!epw && !epw_file_given) b.forget("epw_file");
+  const std::int32_t start_year = static_cast<std::int32_t>(
+      thermal::civil_from_days(static_cast<std::int64_t>(std::floor(start_unix_s / 86400.0))).year);
+  b.integer("epw_year", w.epw_year, closed(1, 9999), start_year,
+            "source: epw: every record is laid on this calendar year (typical years take each "
+            "month from a different year). The run holds the last record after the year's end");
+  b.document_default("epw_year", "the year of `time.start`");
+  if (!epw && !epw_year_given) b.forget("epw_year");
+  if (epw) {
+    if (w.epw_path.empty()) b.fail("epw_file", "required when source is epw");
+    check_csv(b, w.epw_path, "epw_file");
+    try {
+      (void)thermal::load_epw(w.epw_path, {w.epw_year});
+    } catch (const std::exception& e) {
+      b.fail("epw_file", std::string("bad weather file: ") + e.what());
     }
   }
 }
@@ -473,10 +511,16 @@ double parse_clock(Binder& b, const std::string& key, const std::string& text) {
 void bind_signal(Binder& b, SignalSpec& sig, const std::string& units, double lo, double hi,
                  double default_mean, const std::string& scenario_path,
                  const std::vector<std::string>& presets) {
+  const bool carbon = units == "g_per_kwh";
+  // The provider format of this signal (docs/signals.md).
+  const std::string provider = carbon ? "electricitymaps_csv" : "price_csv";
   std::string source;
-  const std::size_t kind =
-      b.choice("source", source, {"constant", "daily", "csv", "preset"}, std::string("constant"),
-               "the signal: constant, a daily sinusoid, an hourly CSV file, or a regional preset");
+  const std::size_t kind = b.choice(
+      "source", source, {"constant", "daily", "csv", "preset", provider}, std::string("constant"),
+      carbon ? "the signal: constant, a daily sinusoid, an hourly CSV file, a regional preset, or "
+               "an Electricity Maps hourly export"
+             : "the signal: constant, a daily sinusoid, an hourly CSV file, a regional preset, or "
+               "a market price file with a `Price (CUR/MWh)` column");
   std::string preset;
   if (!presets.empty()) {
     b.choice("preset", preset, presets, presets.front(),
@@ -487,6 +531,8 @@ void bind_signal(Binder& b, SignalSpec& sig, const std::string& units, double lo
   sig.shape = kind == 3 ? *p : power::DailyShape{default_mean, 0.0, 12.0};
   sig.source = kind == 0   ? SignalSpec::Source::constant
                : kind == 2 ? SignalSpec::Source::csv
+               : kind == 4 ? (carbon ? SignalSpec::Source::electricitymaps_csv
+                                     : SignalSpec::Source::price_csv)
                            : SignalSpec::Source::daily;
   b.real("mean_" + units, sig.shape.mean, Range{lo, hi}, sig.shape.mean,
          "mean of the signal (constant and daily)");
@@ -494,25 +540,86 @@ void bind_signal(Binder& b, SignalSpec& sig, const std::string& units, double lo
          "amplitude of the daily sinusoid");
   b.real("peak_hour_utc", sig.shape.peak_hour_utc, Range{0.0, 24.0, false, true},
          sig.shape.peak_hour_utc, "hour of the daily maximum, UTC");
-  b.text("csv_file", sig.csv_path, std::string(),
-         "hourly CSV of the signal (source: csv), relative to the file naming it");
-  if (!sig.csv_path.empty()) {
-    std::filesystem::path path(sig.csv_path);
-    std::string from = b.origin_file("csv_file");
-    if (from.empty()) from = scenario_path;
-    if (path.is_relative()) path = std::filesystem::path(from).parent_path() / path;
-    sig.csv_path = std::filesystem::absolute(path).lexically_normal().string();
-    b.record("csv_file", sig.csv_path, true);
-  }
+  b.text(
+      "csv_file", sig.csv_path, std::string(),
+      "hourly CSV of the signal (source: csv or " + provider + "), relative to the file naming it");
+  resolve_input_path(b, "csv_file", sig.csv_path, scenario_path);
   if (sig.source == SignalSpec::Source::csv) {
     if (sig.csv_path.empty()) b.fail("csv_file", "required when source is csv");
     check_csv(b, sig.csv_path);
     try {
-      (void)(units == "g_per_kwh" ? power::load_carbon_csv(sig.csv_path)
-                                  : power::load_price_csv(sig.csv_path));
+      (void)(carbon ? power::load_carbon_csv(sig.csv_path) : power::load_price_csv(sig.csv_path));
     } catch (const std::exception& e) {
       b.fail("csv_file", std::string("bad file: ") + e.what());
     }
+  }
+
+  // Keys of the provider format, recorded only when given or used: other scenarios resolve (and
+  // are stored) as before.
+  const bool from_provider = kind == 4;
+  auto provider_key = [&](const std::string& key, bool given) {
+    if (!from_provider && !given) b.forget(key);
+  };
+  bool given = b.has("zone");
+  b.text("zone", sig.zone, std::string(),
+         "source: " + provider + ": keep the rows of this zone (`Zone id`" +
+             (carbon ? "" : ", or `ISO3 Code`") + ", e.g. `DE`); empty: the file holds one zone");
+  provider_key("zone", given);
+  given = b.has("label");
+  std::string label;
+  sig.label = static_cast<power::TimeLabel>(b.choice(
+      "label", label, {"interval_start", "interval_end", "instant"}, std::string("interval_start"),
+      "source: " + provider +
+          ": what a row's timestamp labels. interval_start: the mean over the interval "
+          "starting there (the providers' hourly files); interval_end: ending there; "
+          "instant: a reading, interpolated linearly"));
+  provider_key("label", given);
+  if (carbon) {
+    given = b.has("basis");
+    std::string basis;
+    sig.basis =
+        b.choice("basis", basis, {"direct", "lifecycle"},
+                 from_provider ? std::nullopt : std::optional<std::string>("lifecycle"),
+                 "source: electricitymaps_csv: the accounting basis. direct: combustion at the "
+                 "plants (GHG Protocol scope 2); lifecycle: adds upstream emissions. Figures of "
+                 "the two are not comparable") == 0
+            ? power::CarbonAccounting::direct
+            : power::CarbonAccounting::lifecycle;
+    b.document_default("basis", "required with `source: electricitymaps_csv`");
+    provider_key("basis", given);
+  } else {
+    b.optional_real("usd_per_unit", sig.usd_per_unit, Range{0.0, 1000.0, true, false},
+                    "source: price_csv: US dollars per unit of the file's currency (prices are "
+                    "multiplied into USD/MWh). Required unless the file's currency is USD");
+    b.document_default("usd_per_unit", "1 for a USD file, else required");
+  }
+  if (!from_provider) return;
+  if (sig.csv_path.empty()) b.fail("csv_file", "required when source is " + provider);
+  check_csv(b, sig.csv_path);
+  const power::GridDataOptions options{sig.zone, sig.label};
+  if (carbon) {
+    power::CarbonIntensityData data;
+    try {
+      data = power::load_carbon_intensity_csv(sig.csv_path, options);
+    } catch (const std::exception& e) {
+      b.fail("csv_file", std::string("bad carbon intensity file: ") + e.what());
+    }
+    try {
+      (void)power::carbon_series(data, sig.basis, sig.csv_path);
+    } catch (const std::exception& e) {
+      b.fail("basis", e.what());
+    }
+  } else {
+    std::string currency;
+    try {
+      currency = power::load_price_csv_export(sig.csv_path, options).currency;
+    } catch (const std::exception& e) {
+      b.fail("csv_file", std::string("bad price file: ") + e.what());
+    }
+    if (currency != "USD" && !b.has("usd_per_unit"))
+      b.fail("usd_per_unit", "required: " + sig.csv_path + " gives prices in " + currency +
+                                 "/MWh; give the US dollars of one " + currency +
+                                 " (allowed: > 0)");
   }
 }
 
@@ -762,6 +869,7 @@ void bind_link(Binder& b, Scenario& sc) {
   b.real("distance_m", k.distance_m, closed(0.0, 2.1e7), great_circle_m,
          "straight distance between the sites (default: the great circle between their "
          "locations)");
+  b.document_default("distance_m", "the great circle between the sites' locations");
   keep(b, "route_factor", k.route_factor, closed(1.0, 10.0),
        "fibre route length / distance (fibre is laid along roads and rails)");
   keep(b, "bandwidth_bytes_per_s", k.bandwidth_bytes_per_s, Range{0.0, 1e15, true, false},
@@ -835,7 +943,7 @@ void bind_site(Binder& b, Scenario& sc, const std::string& scenario_path) {
       "weather",
       [&](Binder& w) {
         w.set_catalogue(nullptr);
-        bind_weather(w, site.weather, scenario_path);
+        bind_weather(w, site.weather, scenario_path, sc.time.start_unix_s);
       },
       false, "the site's outdoor weather (the top-level weather merged under it)");
   b.section(
@@ -939,7 +1047,7 @@ Scenario load_scenario(const std::string& path, const LoadOptions& options) {
       "cooling", [&](Binder& s) { bind_cooling(s, sc); }, false,
       "rack cooling and the cooling plant");
   b.section(
-      "weather", [&](Binder& s) { bind_weather(s, sc.weather, path); }, false,
+      "weather", [&](Binder& s) { bind_weather(s, sc.weather, path, sc.time.start_unix_s); }, false,
       "outdoor weather at the site");
   b.section(
       "fabric", [&](Binder& s) { bind_fabric(s, sc.fabric); }, false,
@@ -1003,6 +1111,7 @@ Scenario load_scenario(const std::string& path, const LoadOptions& options) {
                                          "training jobs over several sites: their names in "
                                          "ring order (the DP all-reduce crosses the links)"))
               job_sites.push_back(static_cast<int>(k));
+            s.document_default("sites", "absent: one site, `site`");
             site = job_sites.front();
           } else {
             std::string name;
@@ -1055,14 +1164,18 @@ Scenario load_scenario(const std::string& path, const LoadOptions& options) {
         "on the nodes the jobs above leave free (docs/workloads.md)");
   }
   b.finish();
-  if (sc.weather.from_csv) sc.input_files.push_back(sc.weather.csv_path);
-  for (const SignalSpec* sig : {&sc.grid.carbon, &sc.grid.price})
-    if (sig->source == SignalSpec::Source::csv) sc.input_files.push_back(sig->csv_path);
-  for (const SiteSpec& st : sc.sites) {
-    if (st.weather.from_csv) sc.input_files.push_back(st.weather.csv_path);
-    for (const SignalSpec* sig : {&st.grid.carbon, &st.grid.price})
-      if (sig->source == SignalSpec::Source::csv) sc.input_files.push_back(sig->csv_path);
-  }
+  // The data files: the top level's and each site's (merged from it, so often the same).
+  const auto data_files = [&](const WeatherSpec& w, const GridSpec& g) {
+    if (w.source == WeatherSpec::Source::csv) sc.input_files.push_back(w.csv_path);
+    if (w.source == WeatherSpec::Source::epw) sc.input_files.push_back(w.epw_path);
+    for (const SignalSpec* sig : {&g.carbon, &g.price})
+      if (sig->source == SignalSpec::Source::csv ||
+          sig->source == SignalSpec::Source::electricitymaps_csv ||
+          sig->source == SignalSpec::Source::price_csv)
+        sc.input_files.push_back(sig->csv_path);
+  };
+  data_files(sc.weather, sc.grid);
+  for (const SiteSpec& st : sc.sites) data_files(st.weather, st.grid);
   if (sc.queue && !sc.queue->trace_file.empty()) sc.input_files.push_back(sc.queue->trace_file);
   sc.resolved_yaml = emit_yaml(resolved);
   return sc;

@@ -15,6 +15,7 @@
 #include "io/queue_spec.hpp"
 #include "power/battery.hpp"
 #include "power/grid_cap.hpp"
+#include "power/grid_data.hpp"
 #include "power/grid_signal.hpp"
 #include "thermal/accelerator_catalog.hpp"
 #include "thermal/cooling_plant.hpp"
@@ -42,9 +43,13 @@ struct OutputSpec {
 };
 
 struct WeatherSpec {
-  bool from_csv = false;
+  // synthetic: `climate`; csv: clustertwin's hourly CSV; epw: an EnergyPlus weather file.
+  enum class Source { synthetic, csv, epw } source = Source::synthetic;
   thermal::SyntheticClimate climate;
   std::string csv_path;  // resolved relative to the scenario file
+  std::string epw_path;  // resolved relative to the file naming it
+  // EPW records are laid on this calendar year (typical years mix years); default: time.start's.
+  std::int32_t epw_year = 0;
   // Weather held over steps of this length (sampled at each step's middle); 0: every tick.
   double update_s = 0.0;
 };
@@ -64,11 +69,18 @@ struct FaultSpec {
   double cycle_hysteresis_k = 5.0;  // smallest junction swing counted as a large cycle
 };
 
-// A grid time series: constant, a daily sinusoid, or an hourly CSV file.
+// A grid time series: constant, a daily sinusoid, an hourly CSV file, or a provider's file
+// (docs/signals.md): an Electricity Maps carbon export or a "Price (CUR/MWh)" price file.
 struct SignalSpec {
-  enum class Source { constant, daily, csv } source = Source::constant;
+  enum class Source { constant, daily, csv, electricitymaps_csv, price_csv };
+  Source source = Source::constant;
   power::DailyShape shape;  // constant: shape.mean
   std::string csv_path;     // resolved
+  // Provider files only.
+  std::string zone;  // rows of this zone; "" = the file holds one
+  power::TimeLabel label = power::TimeLabel::interval_start;
+  power::CarbonAccounting basis = power::CarbonAccounting::lifecycle;  // electricitymaps_csv
+  double usd_per_unit = 1.0;  // price_csv: US dollars per unit of the file's currency
 };
 
 struct GridSpec {

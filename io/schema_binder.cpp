@@ -194,6 +194,13 @@ double Binder::parse_number(const std::string& key, const ConfigNode& node) cons
   return v;
 }
 
+void Binder::document_default(const std::string& key, const std::string& text) {
+  if (!catalogue_) return;
+  const std::string path = pattern_.empty() ? key : pattern_ + "." + key;
+  for (KeyDoc& d : *catalogue_)
+    if (d.path == path) d.default_text = "(" + text + ")";
+}
+
 void Binder::forget(const std::string& key) {
   if (resolved_) resolved_->erase(key);
 }

@@ -94,6 +94,9 @@ class Binder {
   // Drop a bound key from the resolved scenario (an option that only applies when given, or a
   // key recorded as another one, e.g. mtbf_s as rate_per_s).
   void forget(const std::string& key);
+  // The key reference shows `text` (plain words) as the default of `key`, bound just before:
+  // for a default that depends on other keys ("the year of `time.start`").
+  void document_default(const std::string& key, const std::string& text);
   // Replace the resolved value of a key already bound (e.g. a path made absolute).
   void record(const std::string& key, const std::string& scalar, bool quoted = false);
   // The file a key's value came from ("" for --set or defaults): relative paths resolve there.

@@ -202,18 +202,6 @@ void Engine::State::setup_sites() {
     site_specs = sc.sites;
   }
   sites.resize(site_specs.size());
-  auto make_signal = [](const io::SignalSpec& spec, bool carbon) {
-    switch (spec.source) {
-      case io::SignalSpec::Source::constant:
-        return power::GridSignal::constant(spec.shape.mean);
-      case io::SignalSpec::Source::daily:
-        return power::GridSignal::daily(spec.shape);
-      case io::SignalSpec::Source::csv:
-        break;
-    }
-    return power::GridSignal::series(carbon ? power::load_carbon_csv(spec.csv_path)
-                                            : power::load_price_csv(spec.csv_path));
-  };
   bool any_storage = false;
   for (std::size_t i = 0; i < sites.size(); ++i) {
     Facility& fa = sites[i];
@@ -221,10 +209,10 @@ void Engine::State::setup_sites() {
     fa.spec = &sp;
     fa.first_node = sp.first_rack * npr;
     fa.nodes = sp.racks * npr;
-    if (sp.weather.from_csv)
-      fa.csv_weather.emplace(thermal::HourlyWeather::load_csv(sp.weather.csv_path));
-    fa.carbon_signal.emplace(make_signal(sp.grid.carbon, true));
-    fa.price_signal.emplace(make_signal(sp.grid.price, false));
+    // Weather and grid signals (twin/site_signals.hpp).
+    fa.weather.emplace(sp.weather, sc.time.start_unix_s);
+    fa.carbon_signal.emplace(make_grid_signal(sp.grid.carbon, true));
+    fa.price_signal.emplace(make_grid_signal(sp.grid.price, false));
     fa.swing.emplace(dt, sp.grid.swing_window_s);
     fa.facility_ramp.emplace(dt, sp.grid.ramp_limit_w_per_s);
     if (sp.storage) {
@@ -477,13 +465,7 @@ void Engine::State::lay_out_reduction() {
 
 void Engine::State::weather_tick(double t_s) {
   for (Facility& fa : sites) {
-    const io::WeatherSpec& w = fa.spec->weather;
-    // Held weather (weather.update_s): the value at the middle of the step holding t.
-    double t = t_s;
-    if (w.update_s > 0.0) t = (std::floor(t / w.update_s) + 0.5) * w.update_s;
-    const double unix_s = sc.time.start_unix_s + t;
-    const thermal::WeatherSample ws =
-        w.from_csv ? fa.csv_weather->sample(unix_s) : thermal::sample(w.climate, unix_s);
+    const thermal::WeatherSample ws = fa.weather->sample(t_s);  // held (weather.update_s)
     fa.dry_c = ws.dry_bulb_c;
     fa.wet_c = ws.wet_bulb_c;
   }

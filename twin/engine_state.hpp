@@ -36,6 +36,7 @@
 #include "twin/job_tick.hpp"
 #include "twin/queue.hpp"
 #include "twin/series.hpp"
+#include "twin/site_signals.hpp"
 #include "twin/tick_reduction.hpp"
 #include "twin/workload.hpp"
 
@@ -198,7 +199,7 @@ struct EngineSeries {
 // summed draws, its plant the summed powers.
 struct Facility {
   const io::SiteSpec* spec = nullptr;
-  std::optional<thermal::HourlyWeather> csv_weather;
+  std::optional<SiteWeather> weather;
   thermal::PlantOutput plant;
   double supply_c = 20.0;
   double dry_c = 0.0, wet_c = 0.0;  // this tick's outdoor temperatures (held weather)

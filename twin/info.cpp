@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <memory>
 
 #include "power/cap_controller.hpp"
 #include "power/grid_signal.hpp"
@@ -13,6 +12,7 @@
 #include "thermal/weather.hpp"
 #include "topology/fabric.hpp"
 #include "twin/memory_estimate.hpp"
+#include "twin/site_signals.hpp"
 #include "twin/workload.hpp"
 
 namespace ct::twin {
@@ -54,16 +54,12 @@ FacilityRange facility_range(const io::Scenario& sc) {
   in.nodes = campus.nodes();
   in.accelerators = campus.accelerators();
   in.accelerator_tdp_w = sc.power_cap_w;
-  std::unique_ptr<thermal::HourlyWeather> csv;
-  if (sc.weather.from_csv)
-    csv = std::make_unique<thermal::HourlyWeather>(
-        thermal::HourlyWeather::load_csv(sc.weather.csv_path));
+  const SiteWeather weather(sc.weather, sc.time.start_unix_s);
   FacilityRange r{INFINITY, -INFINITY, -INFINITY};
   const double step_s = std::min(3600.0, sc.time.duration_s);
   for (double t = 0.0; t <= sc.time.duration_s; t += step_s) {
     const double unix_s = sc.time.start_unix_s + t;
-    const thermal::WeatherSample w =
-        csv ? csv->sample(unix_s) : thermal::sample(sc.weather.climate, unix_s);
+    const thermal::WeatherSample w = weather.at_unix_s(unix_s);
     in.facility_w_of_it = [&](double it_w) {
       return thermal::plant_output(sc.plant, it_w, w.dry_bulb_c, w.wet_bulb_c).facility_power_w;
     };

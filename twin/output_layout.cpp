@@ -208,9 +208,15 @@ void Engine::State::declare_facility_series(const std::string& group, Facility& 
                  "lowest per-accelerator power cap in the interval", Accumulate::minimum);
   acc_cap.reset = kInf;
   id.acc_cap_min = t.add(std::move(acc_cap));
-  id.carbon =
-      f("carbon_g_per_s", "g s-1", "CO2 emission rate of the facility's grid power, interval mean",
-        Accumulate::time_mean);
+  SeriesDef carbon = series_def(group + "carbon_g_per_s", "g s-1",
+                                "CO2 emission rate of the facility's grid power, interval mean",
+                                Accumulate::time_mean);
+  // A provider file's accounting basis: direct and life-cycle figures are not comparable.
+  const io::SignalSpec& signal = fa.spec ? fa.spec->grid.carbon : sc.grid.carbon;
+  if (!several && signal.source == io::SignalSpec::Source::electricitymaps_csv)
+    carbon.text_attributes = {
+        {"basis", signal.basis == power::CarbonAccounting::direct ? "direct" : "lifecycle"}};
+  id.carbon = t.add(std::move(carbon));
   SeriesDef cost = series_def(group + "cost_usd_per_s", "s-1",
                               "electricity cost rate in US dollars per second, interval mean",
                               Accumulate::time_mean);

@@ -2,6 +2,7 @@
 // --set, and the resolved-YAML round trip. No MPI. Fixtures live in tests/scenarios/{good,bad}.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -423,7 +424,7 @@ TEST(GoodScenario, ResolvedYamlWithWeatherCsvRoundTripsFromAnotherDirectory) {
   LoadOptions o;
   o.sets = {"weather.source=csv", "weather.csv_file=weather.csv"};
   const Scenario first = load_scenario((dir / "scenario.yaml").string(), o);
-  EXPECT_TRUE(first.weather.from_csv);
+  EXPECT_EQ(first.weather.source, ct::io::WeatherSpec::Source::csv);
   const std::string copy = write_temp("rt_csv.yaml", first.resolved_yaml);  // another directory
   try {
     const Scenario second = load_scenario(copy);
@@ -524,6 +525,104 @@ TEST(ScenarioStorage, BadValuesNameTheKeyAndWhatIsAllowed) {
     const std::string msg = error_of(path);
     EXPECT_HAS(msg, path + ":");
     for (const auto& f : cases[i].fragments) EXPECT_HAS(msg, f);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Provider files (docs/signals.md): EPW weather, Electricity Maps carbon, "Price (CUR/MWh)" prices.
+
+namespace provider_cases {
+const std::string kSignals = std::string(CT_SOURCE_DIR) + "/tests/signals/";
+const std::vector<std::string> kSets = {
+    "weather.source=epw",
+    "weather.epw_file=" + kSignals + "synthetic_sample.epw",
+    "grid.carbon.source=electricitymaps_csv",
+    "grid.carbon.csv_file=" + kSignals + "electricitymaps_hourly_sample.csv",
+    "grid.carbon.basis=direct",
+    "grid.price.source=price_csv",
+    "grid.price.csv_file=" + kSignals + "ember_price_sample.csv",
+    "grid.price.usd_per_unit=1.08",
+};
+}  // namespace provider_cases
+
+TEST(GoodScenario, ProviderSignalKeysBindAndRoundTrip) {
+  LoadOptions o;
+  o.sets = provider_cases::kSets;
+  const Scenario sc = load_scenario(fixture("good/base.yaml"), o);
+  EXPECT_EQ(sc.weather.source, WeatherSpec::Source::epw);
+  EXPECT_EQ(sc.weather.epw_year, 2026);  // the year of time.start
+  EXPECT_EQ(sc.grid.carbon.source, SignalSpec::Source::electricitymaps_csv);
+  EXPECT_EQ(sc.grid.carbon.basis, power::CarbonAccounting::direct);
+  EXPECT_EQ(sc.grid.carbon.label, power::TimeLabel::interval_start);
+  EXPECT_EQ(sc.grid.price.source, SignalSpec::Source::price_csv);
+  EXPECT_EQ(sc.grid.price.usd_per_unit, 1.08);
+  // The files are inputs of the run (stored with it), after the scenario files.
+  for (const char* f :
+       {"synthetic_sample.epw", "electricitymaps_hourly_sample.csv", "ember_price_sample.csv"})
+    EXPECT_NE(std::find(sc.input_files.begin(), sc.input_files.end(), provider_cases::kSignals + f),
+              sc.input_files.end())
+        << f;
+  // The resolved scenario records the defaults it used and loads again to the same.
+  EXPECT_HAS(sc.resolved_yaml, "epw_year: 2026");
+  EXPECT_HAS(sc.resolved_yaml, "label: interval_start");
+  const Scenario again = load_scenario(write_temp("rt_provider.yaml", sc.resolved_yaml));
+  EXPECT_EQ(again.resolved_yaml, sc.resolved_yaml);
+  // Another start year is another default EPW year; a given one wins.
+  o.sets.push_back("time.start=2027-03-01T00:00:00Z");
+  EXPECT_EQ(load_scenario(fixture("good/base.yaml"), o).weather.epw_year, 2027);
+  o.sets.push_back("weather.epw_year=2004");
+  EXPECT_EQ(load_scenario(fixture("good/base.yaml"), o).weather.epw_year, 2004);
+}
+
+// Scenarios without the provider keys resolve (and are stored in the output) as before.
+TEST(GoodScenario, ProviderKeysAbsentLeaveTheResolvedScenarioAsItWas) {
+  const Scenario sc = load_scenario(std::string(CT_SOURCE_DIR) + "/configs/quickstart.yaml");
+  for (const char* key : {"epw_file", "epw_year", "zone:", "label:", "basis:", "usd_per_unit"})
+    EXPECT_FALSE(contains(sc.resolved_yaml, key)) << key << " in\n" << sc.resolved_yaml;
+}
+
+TEST(BadScenario, ProviderFileErrorsNameTheKeyAndTheFileLine) {
+  const std::string& dir = provider_cases::kSignals;
+  const std::string bad_csv =
+      write_temp("bad_em.csv",
+                 "Datetime (UTC),Zone id,Carbon intensity gCO₂eq/kWh (direct)\n"
+                 "2026-07-01 00:00:00,XX-N,320\n2026-07-01 01:00:00,XX-N,n/a\n");
+  const std::string base = fixture("good/base.yaml");
+  struct Case {
+    std::vector<std::string> sets;
+    std::vector<std::string> fragments;
+  };
+  const std::vector<Case> cases = {
+      {{"grid.carbon.source=electricitymaps_csv",
+        "grid.carbon.csv_file=" + dir + "electricitymaps_hourly_sample.csv"},
+       {"'grid.carbon.basis'", "missing required key", "direct, lifecycle"}},
+      {{"grid.carbon.source=electricitymaps_csv", "grid.carbon.csv_file=" + bad_csv,
+        "grid.carbon.basis=direct"},
+       {"'grid.carbon.csv_file'", "bad_em.csv:3:", "n/a"}},
+      {{"grid.carbon.source=electricitymaps_csv", "grid.carbon.csv_file=" + bad_csv,
+        "grid.carbon.basis=lifecycle"},
+       {"'grid.carbon.csv_file'", "bad_em.csv:3:"}},  // rows are read before the basis
+      {{"grid.carbon.source=electricitymaps_csv",
+        "grid.carbon.csv_file=" + dir + "electricitymaps_hourly_sample.csv",
+        "grid.carbon.basis=direct", "grid.carbon.zone=DE"},
+       {"'grid.carbon.csv_file'", "DE"}},
+      {{"grid.carbon.source=electricitymaps_csv", "grid.carbon.basis=direct"},
+       {"'grid.carbon.csv_file'", "required when source is electricitymaps_csv"}},
+      {{"grid.price.source=price_csv", "grid.price.csv_file=" + dir + "ember_price_sample.csv"},
+       {"'grid.price.usd_per_unit'", "EUR/MWh"}},
+      {{"grid.price.source=price_csv", "grid.price.csv_file=" + dir + "no_such_file.csv",
+        "grid.price.usd_per_unit=1"},
+       {"'grid.price.csv_file'", "file not found", "no_such_file.csv"}},
+      {{"weather.source=epw"}, {"'weather.epw_file'", "required when source is epw"}},
+      {{"weather.source=epw", "weather.epw_file=" + bad_csv},
+       {"'weather.epw_file'", "bad weather file", "bad_em.csv:1:"}},
+      {{"weather.source=epw", "weather.epw_file=" + dir + "synthetic_sample.epw",
+        "weather.epw_year=0"},
+       {"'weather.epw_year'", "out of range"}},
+  };
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    const std::string msg = error_of(base, cases[i].sets);
+    for (const auto& f : cases[i].fragments) EXPECT_HAS(msg, f) << " (case " << i << ")";
   }
 }
 

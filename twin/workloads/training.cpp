@@ -35,6 +35,7 @@ void bind_split(io::Binder& b, const io::BindContext& ctx, TrainingConfig& cfg) 
   b.reals("replicas_per_site", reps, k, io::closed(1.0, 1 << 24), even,
           "over several sites: DP replicas at each site, in the order of `sites` (default: an "
           "even split). They sum to parallel.dp");
+  b.document_default("replicas_per_site", "an even split of parallel.dp");
   double sum = 0.0;
   for (double r : reps) {
     if (r != std::floor(r)) b.fail("replicas_per_site", "each entry must be a whole number");
