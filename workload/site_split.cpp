@@ -14,10 +14,19 @@ SplitPlacement place_split(const topology::Campus& campus, const topology::Fabri
   std::vector<std::int8_t> taken = node_taken;  // strong guarantee
   SplitPlacement out;
   JobPlacement& all = out.combined;
+  // Hot spares in proportion to the replicas (largest remainders to the first sites).
+  std::vector<int> spares(sites.size(), 0);
+  int given = 0;
+  for (std::size_t s = 0; s < sites.size(); ++s) {
+    spares[s] = static_cast<int>(static_cast<std::int64_t>(job.spare_nodes) * replicas[s] /
+                                 job.parallel.dp);
+    given += spares[s];
+  }
+  for (std::size_t s = 0; given < job.spare_nodes; s = (s + 1) % sites.size()) ++spares[s], ++given;
   for (std::size_t s = 0; s < sites.size(); ++s) {
     JobSpec part = job;
     part.parallel.dp = replicas[s];
-    part.spare_nodes = s == 0 ? job.spare_nodes : 0;
+    part.spare_nodes = spares[s];
     std::vector<std::int8_t> masked(taken.size(), 1);
     std::copy_n(taken.begin() + sites[s].first_node, sites[s].nodes,
                 masked.begin() + sites[s].first_node);

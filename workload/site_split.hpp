@@ -25,8 +25,9 @@ struct SplitPlacement {
   std::vector<JobPlacement> parts;  // each site's replicas as a job of dp = its replicas
 };
 
-// Places replicas[s] DP replicas of `job` on sites[s]'s free nodes, in order (the job's hot
-// spares at the first site). Strong guarantee on node_taken; throws std::invalid_argument (from
+// Places replicas[s] DP replicas of `job` on sites[s]'s free nodes, in order, and the job's hot
+// spares in proportion to the replicas (spare_nodes·g_s/dp rounded down, the rest one each to
+// the first sites). Strong guarantee on node_taken; throws std::invalid_argument (from
 // place_job, naming the site index) when a site cannot hold its share.
 SplitPlacement place_split(const topology::Campus& campus, const topology::FabricSpec& fabric,
                            const JobSpec& job, const std::vector<SiteNodes>& sites,

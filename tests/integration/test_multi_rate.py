@@ -34,7 +34,8 @@ CASES = [
 # The studies' every variant, over their own duration or two days, whichever is shorter (the
 # serving study over its demand-response hour: request-level serving steps every tick).
 STUDIES = [("air-vs-liquid", 2 * DAY), ("checkpoint-interval", 2 * DAY),
-           ("demand-response", 2 * DAY), ("serving-vs-training", None), ("sweep-demo", 7200)]
+           ("demand-response", 2 * DAY), ("serving-vs-training", None), ("sweep-demo", 7200),
+           ("two-sites", 2 * DAY)]
 SERVING_WINDOW = ["time.start=2026-07-01T16:45:00Z", "time.duration_s=1800"]
 
 

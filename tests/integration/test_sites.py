@@ -10,8 +10,13 @@
 - An idle site in closed form: IT power = accelerators x idle power + nodes x node idle overhead
   (H100 preset: 75 W and 1000 W), and its carbon = its grid energy x its constant intensity.
 - 1 and 3 MPI ranks give the same file; per-tick and multi-rate stepping give the same file.
+- A training job over two sites (`jobs[i].sites`, `links:`): `info`'s long-haul tier of the
+  split DP all-reduce against the alpha-beta closed form at 100, 1,000 and 4,000 km (link-bound
+  and NIC-bound), the run's step time equal to `info`'s, the split's added time equal to the
+  step-time difference against the same job at one site, its replicas at their sites.
 - Bad input: exit status 2 naming the key.
 """
+import re
 import os
 import subprocess
 import tempfile
@@ -77,6 +82,25 @@ def datasets(path, skip=()):
                 out[name] = obj[()]
         f.visititems(visit)
     return out
+
+
+SPLIT = HEAD + """sites:
+  - name: dfw
+    location: {latitude_deg: 32.90, longitude_deg: -97.04}
+    campus: {buildings: [{name: A, halls: 1, racks_per_hall: 9}]}
+  - name: abq
+    location: {latitude_deg: 35.04, longitude_deg: -106.61}
+    campus: {buildings: [{name: B, halls: 1, racks_per_hall: 9}]}
+links:
+  - between: [dfw, abq]
+""" + JOB.replace("    site: dfw\n", "    sites: [dfw, abq]\n    replicas_per_site: [8, 7]\n").replace(
+    "spare_nodes: 4", "spare_nodes: 2")
+
+
+def info(path, *sets):
+    p = subprocess.run([BIN, "info", path, *sets], env=ENV, capture_output=True, text=True,
+                       check=True)
+    return p.stdout
 
 
 class Sites(unittest.TestCase):
@@ -165,6 +189,46 @@ grid: {carbon: {source: constant, mean_g_per_kwh: 400}, price: {source: constant
             for k in ref:
                 np.testing.assert_array_equal(ref[k], other[k], err_msg=f"{name}: {k}")
 
+    def test_split_job_long_haul_closed_form(self):
+        path = os.path.join(self.tmp.name, "split.yaml")
+        with open(path, "w") as f:
+            f.write(SPLIT)
+        tp, pp, params = 8, 4, 70.0e9
+        S = 2.0 * params / (tp * pp)  # bf16 gradient bytes of one DP group
+        for km in (100, 1000, 4000):
+            for bw in (400e9, 1e14):  # link-bound, then the members' NICs (7 x 50 GB/s)
+                out = info(path, "--set", f"links.0.distance_m={km * 1e3}",
+                           "--set", f"links.0.bandwidth_bytes_per_s={bw}")
+                m = re.search(r"long haul ([0-9.]+) s \(alpha ([0-9.]+), beta ([0-9.]+)\)", out)
+                self.assertIsNotNone(m, out)
+                alpha_l = km * 1e3 * 1.5 * 4.9e-9 + 2 * 10e-6 + 5e-6  # fibre, 2 hops, edges
+                b_eff = min(bw / (tp * pp), 7 * 50e9)
+                # k = 2 sites: 2(k-1) alpha_L + 2(k-1)/k S / B_eff
+                self.assertAlmostEqual(float(m.group(2)), 2 * alpha_l, delta=1e-6)
+                self.assertAlmostEqual(float(m.group(3)) / (S / b_eff), 1.0, delta=1e-5)
+                self.assertIn("(link bound)" if bw < 1e12 else "(NIC bound)", out)
+        # The run plays info's step; the split adds info's figure to the one-site step.
+        out = info(path)
+        step = float(re.search(r"step time\s+([0-9.]+) s", out).group(1))
+        added = float(re.search(r"added per step\s+([0-9.]+) s", out).group(1))
+        one_path = os.path.join(self.tmp.name, "one.yaml")
+        with open(one_path, "w") as f:
+            f.write(SPLIT.replace("sites: [dfw, abq]\n    replicas_per_site: [8, 7]", "site: dfw")
+                    .replace("racks_per_hall: 9}]}\n  - name: abq", "racks_per_hall: 16}]}\n"
+                             "  - name: abq"))
+        one = info(one_path)
+        step_one = float(re.search(r"step time\s+([0-9.]+) s", one).group(1))
+        self.assertAlmostEqual(step - step_one, added, delta=2e-4)
+        self.assertGreater(added, 0.0)
+        h5 = run(SPLIT, "split_run", self.tmp.name)
+        with h5py.File(h5) as f:
+            np.testing.assert_allclose(f["jobs/llama70b/step_time_s"][0], step, atol=1e-4)
+            # 8 replicas of 4 nodes and 2 spares at dfw, 7 at abq; the rest idle.
+            self.assertGreater(f["sites/dfw/power_it_w"][0], f["sites/abq/power_it_w"][0])
+        other = datasets(run(SPLIT, "split_3", self.tmp.name, ranks=3))
+        for k, v in datasets(h5).items():
+            np.testing.assert_array_equal(v, other[k], err_msg=k)
+
     def test_bad_input(self):
         cases = [
             (HEAD + "sites:\n" + DFW + DFW + JOB, "duplicate site name 'dfw'"),
@@ -179,6 +243,12 @@ grid: {carbon: {source: constant, mean_g_per_kwh: 400}, price: {source: constant
              "campus-wide"),
             (HEAD + "sites:\n" + DFW.replace("latitude_deg: 32.90", "latitude_deg: 91") + JOB,
              "latitude_deg"),
+            (SPLIT.replace("links:\n  - between: [dfw, abq]\n", ""), "no link joins dfw and abq"),
+            (SPLIT.replace("replicas_per_site: [8, 7]", "replicas_per_site: [8, 8]"),
+             "sum to 16"),
+            (SPLIT.replace("between: [dfw, abq]", "between: [dfw, dfw]"), "listed twice"),
+            (SPLIT.replace("replicas_per_site: [8, 7]", "replicas_per_site: [14, 1]"),
+             "site 0 of the job"),
         ]
         for i, (text, needle) in enumerate(cases):
             err = run(text, f"bad{i}", self.tmp.name, expect=2)
