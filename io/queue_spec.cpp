@@ -219,6 +219,15 @@ void bind_scheduler(Binder& b, QueueSpec& q) {
   b.choice("policy", q.policy, names, std::string("easy"),
            "scheduling policy: fcfs, easy (EASY backfill), priority (with preemption), "
            "energy_aware (carbon/price holding, cap admission)");
+  std::string site_policy;
+  const std::size_t sp = b.choice(
+      "site_policy", site_policy, {"first", "lowest_carbon", "lowest_price"}, std::string("first"),
+      "with `sites:`: the site a starting job goes to among those with room: the first listed, "
+      "or the lowest mean carbon intensity or price over its expected run (geographic "
+      "scheduling, docs/sites.md)");
+  q.site_policy = sp == 0   ? QueueSpec::SitePolicy::first
+                  : sp == 1 ? QueueSpec::SitePolicy::lowest_carbon
+                            : QueueSpec::SitePolicy::lowest_price;
   b.real("decision_interval_s", q.decision_interval_s, non_negative(), 0.0,
          "also decide this often (0: at events and the policy's wake-up times only)");
   // The policies' options (docs/workloads.md); each is passed on only when given, and a

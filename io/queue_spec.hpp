@@ -27,6 +27,10 @@ struct QueueSpec {
   std::string policy = "easy";
   sched::PolicyOptions policy_options;
   double decision_interval_s = 0.0;  // also decide this often (0: events and wake-ups only)
+  // With several sites (docs/sites.md): the site a starting job goes to, among those with room:
+  // the first in list order, or the one with the lowest mean carbon intensity or price over the
+  // job's expected run (its remaining work at full clock).
+  enum class SitePolicy { first, lowest_carbon, lowest_price } site_policy = SitePolicy::first;
   enum class OnFailure { spare, requeue } on_failure = OnFailure::spare;
   bool requeue_front = true;
   // What a batch job does: running time split into compute (paced by its slowest member, at

@@ -826,6 +826,10 @@ void bind_storage(Binder& b, StorageSpec& st) {
 void merge_site_defaults(ConfigNode& root) {
   const ConfigNode* sites = root.find("sites");
   if (!sites || sites->kind != ConfigNode::Kind::sequence) return;
+  // `campus: {buildings: null}` drops the buildings a base scenario (`extends`) lists.
+  if (const ConfigPtr campus = root.find_shared("campus"))
+    if (const ConfigNode* b = campus->find("buildings"); b && b->kind == ConfigNode::Kind::null)
+      campus->erase("buildings");
   for (const auto& item : sites->items) {
     if (!item || item->kind != ConfigNode::Kind::map) continue;
     for (const char* section : {"cooling", "weather", "grid"}) {
@@ -1154,8 +1158,6 @@ Scenario load_scenario(const std::string& path, const LoadOptions& options) {
         sc.jobs.push_back(std::move(job));
       },
       "the workloads placed on the campus at time zero, each of a registered kind");
-  if (b.has("queue") && sc.sites.size() > 1)
-    b.fail("queue", "a queue on several sites is not supported yet (docs/sites.md)");
   if (b.has("queue")) {
     sc.queue.emplace();
     b.section(

@@ -249,6 +249,13 @@ void Engine::State::setup_sites() {
   }
 }
 
+int Engine::State::site_of_node(std::int64_t node) const {
+  for (std::size_t i = 0; i < sites.size(); ++i)
+    if (node >= sites[i].first_node && node < sites[i].first_node + sites[i].nodes)
+      return static_cast<int>(i);
+  return 0;
+}
+
 // Kernel scratch per job slot (grown with the slots, never per tick).
 void Engine::State::size_job_scratch() {
   const std::size_t n_jobs = control.jobs.size();
@@ -628,6 +635,7 @@ void Engine::State::facility_after_reduction(TickReduction& red, double t0_s) {
     // Storage between the plant and the grid: carbon and cost are charged on what is bought.
     fa.grid_w = fa.storage ? storage_tick(fa, q.facility_power_w, price) : q.facility_power_w;
     const power::TickGridRates rates = fa.ledger.add(fa.grid_w, dt, fa.carbon_g_per_kwh, price);
+    fa.carbon_g_per_j_it = fa.it_w > 0 ? rates.carbon_g_per_s / fa.it_w : 0.0;
     p.cooling_power_w += q.cooling_power_w;
     p.facility_power_w += q.facility_power_w;
     p.water_l_per_s += q.water_l_per_s;

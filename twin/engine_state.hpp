@@ -220,6 +220,7 @@ struct Facility {
   power::BatteryTick battery;                                         // this tick's
   double previous_grid_w = std::numeric_limits<double>::quiet_NaN();  // last tick's grid draw
   double grid_w = 0.0;                                                // this tick's grid draw
+  double carbon_g_per_j_it = 0.0;  // this tick: grid CO2 per joule of its IT energy
   // With several sites, each site's own totals (one site: the campus's, in Accounting).
   bool several = false;
   double energy_it_j = 0.0, energy_facility_j = 0.0, energy_cooling_j = 0.0, water_l = 0.0;
@@ -351,6 +352,7 @@ struct Engine::State {
   Facility& total() { return sites.size() == 1 ? sites.front() : campus_total; }
   const Facility& total() const { return sites.size() == 1 ? sites.front() : campus_total; }
   std::vector<std::int16_t> rack_site;
+  int site_of_node(std::int64_t node) const;  // index in sites of a global node
   std::vector<int> site_it_slot;  // several sites: reduction slot of each site's IT power
   double idle_cap_w = 0.0;        // per-accelerator cap of units in no job: the lowest site's
   Accounting acct;

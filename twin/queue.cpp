@@ -148,24 +148,40 @@ void Queue::decide(double now_s) {
   view.free_nodes = free_nodes;
   view.running = running;
   view.queue = queued;
-  // Power: the cap in force less the facility's draw; a busy node's facility power at the
-  // accelerator cap (IT × the plant's present PUE).
-  const Facility& fa = s_.sites.front();  // a queue runs on one site (docs/sites.md)
-  const double pue = fa.plant.pue > 0 ? fa.plant.pue : 1.0;
-  view.power.headroom_w = std::isfinite(fa.facility_cap_w)
-                              ? fa.facility_cap_w - fa.plant.facility_power_w
-                              : sched::kNever;
+  // Power: the cap in force less the facility's draw (summed over the sites); a busy node's
+  // facility power at the accelerator cap (IT × the plant's present PUE).
+  double headroom_w = 0.0, facility_w = 0.0, it_w = 0.0;
+  for (const Facility& site : s_.sites) {
+    headroom_w += site.facility_cap_w - site.plant.facility_power_w;
+    facility_w += site.plant.facility_power_w;
+    it_w += site.it_w;
+  }
+  const Facility& fa = s_.sites.front();
+  const double pue = s_.sites.size() == 1 ? (fa.plant.pue > 0 ? fa.plant.pue : 1.0)
+                     : it_w > 0           ? facility_w / it_w
+                                          : 1.0;
+  view.power.headroom_w = std::isfinite(headroom_w) ? headroom_w : sched::kNever;
   const double busy_node_w =
       thermal::node_power_w(s_.sc.accelerator, static_cast<double>(s_.apn) * s_.sc.power_cap_w);
   const double idle_node_w = thermal::node_power_w(
       s_.sc.accelerator, static_cast<double>(s_.apn) * s_.sc.accelerator.idle_w);
   view.power.node_power_w = (busy_node_w - idle_node_w) * pue;
   const double start_unix = s_.sc.time.start_unix_s;
-  view.carbon_forecast = [&fa, start_unix](double a, double b) {
-    return fa.carbon_signal->mean_over(start_unix + a, start_unix + std::max(b, a + 1.0));
+  // Forecasts: with several sites, the best site's (where geographic placement sends a job).
+  const std::vector<Facility>& sites = s_.sites;
+  view.carbon_forecast = [&sites, start_unix](double a, double b) {
+    double best = sched::kNever;
+    for (const Facility& site : sites)
+      best = std::min(
+          best, site.carbon_signal->mean_over(start_unix + a, start_unix + std::max(b, a + 1.0)));
+    return best;
   };
-  view.price_forecast = [&fa, start_unix](double a, double b) {
-    return fa.price_signal->mean_over(start_unix + a, start_unix + std::max(b, a + 1.0));
+  view.price_forecast = [&sites, start_unix](double a, double b) {
+    double best = sched::kNever;
+    for (const Facility& site : sites)
+      best = std::min(
+          best, site.price_signal->mean_over(start_unix + a, start_unix + std::max(b, a + 1.0)));
+    return best;
   };
   const sched::DecisionSet d = scheduler_->decide(view, now_s);
   wake_at_s_ = d.wake_at_s;
@@ -177,16 +193,60 @@ void Queue::decide(double now_s) {
       if (requests_[i].id == id) return i;
     return std::int64_t{-1};
   };
+  std::vector<std::int8_t> given;  // several sites: nodes handed out in this decision
+  if (s_.sites.size() > 1) given.assign(s_.control.node_role.size(), 0);
   for (const sched::Decision& dec : d.decisions) {
     const std::int64_t i = index_of(dec.job_id);
     if (i < 0) continue;
-    if (dec.kind == sched::Decision::Kind::start && records_[i].state == kQueued)
-      start(i, dec.nodes, now_s);
-    else if (dec.kind == sched::Decision::Kind::preempt && records_[i].state == kRunning) {
+    if (dec.kind == sched::Decision::Kind::start && records_[i].state == kQueued) {
+      if (s_.sites.size() == 1) {
+        start(i, dec.nodes, now_s);
+        continue;
+      }
+      // Geographic placement: the job's nodes at one site (queue.site_policy); none with room:
+      // it waits for the next decision.
+      const std::vector<std::int64_t> nodes = site_nodes(i, dec.nodes.size(), now_s, given);
+      if (nodes.empty()) {
+        wake_at_s_ = std::min(wake_at_s_, now_s + 60.0);
+        continue;
+      }
+      start(i, nodes, now_s);
+    } else if (dec.kind == sched::Decision::Kind::preempt && records_[i].state == kRunning) {
       ++records_[i].outcome.preemptions;
       job(i).request_stop(now_s);
     }
   }
+}
+
+std::vector<std::int64_t> Queue::site_nodes(std::int64_t index, std::size_t count, double now_s,
+                                            std::vector<std::int8_t>& given) const {
+  const double start_unix = s_.sc.time.start_unix_s + now_s;
+  const double run_s = std::max(records_[index].remaining_s, 1.0);
+  int best = -1;
+  double best_value = 0.0;
+  for (std::size_t k = 0; k < s_.sites.size(); ++k) {
+    const Facility& site = s_.sites[k];
+    std::size_t free = 0;
+    for (std::int64_t n = site.first_node; n < site.first_node + site.nodes && free < count; ++n)
+      free += s_.control.node_role[n] == NodeRole::free && !given[n];
+    if (free < count) continue;
+    double value = 0.0;  // first: list order
+    if (spec_.site_policy == io::QueueSpec::SitePolicy::lowest_carbon)
+      value = site.carbon_signal->mean_over(start_unix, start_unix + run_s);
+    else if (spec_.site_policy == io::QueueSpec::SitePolicy::lowest_price)
+      value = site.price_signal->mean_over(start_unix, start_unix + run_s);
+    if (best < 0 || value < best_value) best = static_cast<int>(k), best_value = value;
+  }
+  std::vector<std::int64_t> nodes;
+  if (best < 0) return nodes;
+  const Facility& site = s_.sites[static_cast<std::size_t>(best)];
+  for (std::int64_t n = site.first_node; n < site.first_node + site.nodes && nodes.size() < count;
+       ++n)
+    if (s_.control.node_role[n] == NodeRole::free && !given[n]) {
+      nodes.push_back(n);
+      given[n] = 1;
+    }
+  return nodes;
 }
 
 void Queue::start(std::int64_t index, const std::vector<std::int64_t>& nodes, double now_s) {
@@ -196,6 +256,7 @@ void Queue::start(std::int64_t index, const std::vector<std::int64_t>& nodes, do
   j.work = make_job(index, slot);
   j.alloc = Allocation{nodes, {}, {}};
   j.queue_index = index;
+  j.site = s_.site_of_node(nodes.front());
   s_.activate_job_slot(slot);
   r.slot = slot;
   r.state = kRunning;
@@ -235,7 +296,11 @@ void Queue::end_tick(double t1_s, double carbon_g_per_j_it) {
     JobControl::Job& j = s_.control.jobs[r.slot];
     BatchJob& b = job(idx);
     r.energy_j += j.tick_energy_j;
-    r.carbon_g += j.tick_energy_j * carbon_g_per_j_it;
+    // Its site's grid carbon per IT joule (one site: the campus's, as before).
+    r.carbon_g +=
+        j.tick_energy_j * (s_.sites.size() == 1
+                               ? carbon_g_per_j_it
+                               : s_.sites[static_cast<std::size_t>(j.site)].carbon_g_per_j_it);
     if (b.finished() || b.stopped()) {
       end_attempt(idx, b.done_at_s(), b.finished());
       continue;
@@ -244,10 +309,14 @@ void Queue::end_tick(double t1_s, double carbon_g_per_j_it) {
     if (j.interrupted_this_tick) {
       ++r.outcome.interruptions;
       Allocation& a = j.alloc;
+      // Free nodes of its site (one site: the campus).
       std::vector<std::int64_t> free_nodes;
-      for (std::int64_t n = 0; n < static_cast<std::int64_t>(s_.control.node_role.size()) &&
-                               free_nodes.size() < a.missing_slots.size();
-           ++n)
+      const Facility& home = s_.sites[static_cast<std::size_t>(j.site)];
+      const std::int64_t first = s_.sites.size() == 1 ? 0 : home.first_node;
+      const std::int64_t end = s_.sites.size() == 1
+                                   ? static_cast<std::int64_t>(s_.control.node_role.size())
+                                   : home.first_node + home.nodes;
+      for (std::int64_t n = first; n < end && free_nodes.size() < a.missing_slots.size(); ++n)
         if (s_.control.node_role[n] == NodeRole::free) free_nodes.push_back(n);
       if (spec_.on_failure == io::QueueSpec::OnFailure::spare &&
           free_nodes.size() == a.missing_slots.size()) {

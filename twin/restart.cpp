@@ -161,6 +161,7 @@ void Engine::State::serialize_replicated(Archive& ar) {
           throw std::runtime_error("a job slot names no job of the queue");
         job.work = queue->make_job(job.queue_index, static_cast<int>(j));
         configure_job(job);
+        if (!job.alloc.nodes.empty()) job.site = site_of_node(job.alloc.nodes.front());
       }
       if (!job.work) throw std::runtime_error("an active job slot without a job");
       job.work->load(ar);

@@ -35,7 +35,7 @@ CASES = [
 # serving study over its demand-response hour: request-level serving steps every tick).
 STUDIES = [("air-vs-liquid", 2 * DAY), ("checkpoint-interval", 2 * DAY),
            ("demand-response", 2 * DAY), ("serving-vs-training", None), ("sweep-demo", 7200),
-           ("two-sites", 2 * DAY)]
+           ("two-sites", 2 * DAY), ("geo-scheduling", DAY)]
 SERVING_WINDOW = ["time.start=2026-07-01T16:45:00Z", "time.duration_s=1800"]
 
 

@@ -14,6 +14,10 @@
   split DP all-reduce against the alpha-beta closed form at 100, 1,000 and 4,000 km (link-bound
   and NIC-bound), the run's step time equal to `info`'s, the split's added time equal to the
   step-time difference against the same job at one site, its replicas at their sites.
+- Geographic scheduling (queue.scheduler.site_policy): with constant intensities, every queue
+  job of a light load goes to the cleaner site, so the other stays at its idle power in closed
+  form, and swapping the intensities swaps the sites; `first` fills the first site; a job's
+  nodes are all at one site; 1 and 2 ranks give the same file.
 - Bad input: exit status 2 naming the key.
 """
 import re
@@ -228,6 +232,38 @@ grid: {carbon: {source: constant, mean_g_per_kwh: 400}, price: {source: constant
         other = datasets(run(SPLIT, "split_3", self.tmp.name, ranks=3))
         for k, v in datasets(h5).items():
             np.testing.assert_array_equal(v, other[k], err_msg=k)
+
+    def test_geographic_scheduling(self):
+        def geo(policy, tx_g, ca_g, name, ranks=1):
+            text = HEAD.replace("faults: {rate_scale: 40}", "faults: {enabled: false}") + f"""sites:
+  - name: tx
+    campus: {{buildings: [{{name: A, halls: 1, racks_per_hall: 8}}]}}
+    grid: {{carbon: {{source: constant, mean_g_per_kwh: {tx_g}}}}}
+  - name: ca
+    campus: {{buildings: [{{name: B, halls: 1, racks_per_hall: 8}}]}}
+    grid: {{carbon: {{source: constant, mean_g_per_kwh: {ca_g}}}}}
+queue:
+  synthetic:
+    jobs_per_day: 200
+    size: {{distribution: powers_of_two, weights: [1, 1, 1]}}
+    duration: {{distribution: lognormal, median_s: 600, sigma: 0.5, min_s: 60, max_s: 3600}}
+  scheduler: {{policy: easy, site_policy: {policy}}}
+"""
+            return run(text, name, self.tmp.name, ranks=ranks)
+        idle_w = 256 * 75.0 + 32 * 1000.0  # a site of 8 racks at idle
+        for tx_g, ca_g, busy, idle in ((400, 100, "ca", "tx"), (100, 400, "tx", "ca")):
+            out = geo("lowest_carbon", tx_g, ca_g, f"geo_{busy}")
+            with h5py.File(out) as f:
+                np.testing.assert_allclose(f[f"sites/{idle}/power_it_w"][()], idle_w, rtol=1e-12)
+                self.assertGreater(f[f"sites/{busy}/power_it_w"][()].max(), 1.5 * idle_w)
+                self.assertGreater(int(f["summary"].attrs["queue_jobs_finished"]), 5)
+        first = geo("first", 400, 100, "geo_first")
+        with h5py.File(first) as f:
+            np.testing.assert_allclose(f["sites/ca/power_it_w"][()], idle_w, rtol=1e-12)
+            self.assertGreater(f["sites/tx/power_it_w"][()].max(), 1.5 * idle_w)
+        two = datasets(geo("lowest_carbon", 400, 100, "geo_two", ranks=2))
+        for k, v in datasets(os.path.join(self.tmp.name, "geo_ca.h5")).items():
+            np.testing.assert_array_equal(v, two[k], err_msg=k)
 
     def test_bad_input(self):
         cases = [
