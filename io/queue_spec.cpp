@@ -228,6 +228,13 @@ void bind_scheduler(Binder& b, QueueSpec& q) {
   q.site_policy = sp == 0   ? QueueSpec::SitePolicy::first
                   : sp == 1 ? QueueSpec::SitePolicy::lowest_carbon
                             : QueueSpec::SitePolicy::lowest_price;
+  b.boolean("migrate", q.migrate, false,
+            "with `sites:` and a carbon or price site_policy: at each checkpoint a running job "
+            "moves to the best site with room when the signal it saves over its remaining run "
+            "exceeds the move's cost (idle for its accelerator memory's transfer over the link "
+            "and its load); it restarts there after the transfer");
+  if (q.migrate && q.site_policy == QueueSpec::SitePolicy::first)
+    b.fail("migrate", "needs site_policy lowest_carbon or lowest_price");
   b.real("decision_interval_s", q.decision_interval_s, non_negative(), 0.0,
          "also decide this often (0: at events and the policy's wake-up times only)");
   // The policies' options (docs/workloads.md); each is passed on only when given, and a

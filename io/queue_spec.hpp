@@ -31,6 +31,9 @@ struct QueueSpec {
   // the first in list order, or the one with the lowest mean carbon intensity or price over the
   // job's expected run (its remaining work at full clock).
   enum class SitePolicy { first, lowest_carbon, lowest_price } site_policy = SitePolicy::first;
+  // With a carbon or price site policy: at each checkpoint a running job moves to a better site
+  // with room when what it saves over its remaining run exceeds what the move costs.
+  bool migrate = false;
   enum class OnFailure { spare, requeue } on_failure = OnFailure::spare;
   bool requeue_front = true;
   // What a batch job does: running time split into compute (paced by its slowest member, at

@@ -35,7 +35,9 @@ void BatchJob::begin_tick(double t0_s, double t1_s, JobTick& jt) {
   const io::Scenario& sc = env_.scenario;
   const double dt = env_.tick_s;
   runtime_.set_step_s(1.0 / slowest_clock_);  // compute is paced by the slowest member
+  const std::int64_t checkpoints = runtime_.checkpoints_completed();
   const JobTickShare share = runtime_.advance(t0_s, t1_s);
+  checkpointed_ = runtime_.checkpoints_completed() > checkpoints;
   const double a_comm = sc.activity.communicating, a_stall = sc.activity.stalled;
   const double compute_f = queue_.compute_fraction;
   jt.clear();

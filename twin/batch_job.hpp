@@ -54,6 +54,8 @@ class BatchJob final : public Workload {
   double work_s() const { return work_s_; }
   double energy_j() const { return energy_j_; }  // IT energy of its units so far, this attempt
   double lost_accelerator_s() const { return lost_acc_s_; }
+  // A checkpoint completed in this tick (set by begin_tick; a migration point).
+  bool checkpointed_this_tick() const { return checkpointed_; }
 
  private:
   template <class Archive>
@@ -68,6 +70,7 @@ class BatchJob final : public Workload {
   double slowest_clock_ = 1.0;
   double energy_j_ = 0.0;
   double lost_acc_s_ = 0.0;
+  bool checkpointed_ = false;
 };
 
 }  // namespace ct::twin

@@ -137,9 +137,14 @@ void Queue::decide(double now_s) {
                                         r.attempt_start_s + r.walltime_left_s, q.priority,
                                         q.preemptible, job(i).stopped()});
   }
+  double ready_wake_s = sched::kNever;  // moving jobs become eligible after their transfer
   for (std::int64_t i : queued_) {
     const Record& r = records_[i];
     const sched::JobRequest& q = requests_[i];
+    if (r.ready_s > now_s) {
+      ready_wake_s = std::min(ready_wake_s, r.ready_s);
+      continue;
+    }
     queued.push_back(sched::QueuedJob{q.id, q.nodes, r.order_s, q.submit_s, q.earliest_start_s,
                                       q.deadline_s, r.walltime_left_s, q.priority, q.preemptible});
   }
@@ -184,7 +189,7 @@ void Queue::decide(double now_s) {
     return best;
   };
   const sched::DecisionSet d = scheduler_->decide(view, now_s);
-  wake_at_s_ = d.wake_at_s;
+  wake_at_s_ = std::min(d.wake_at_s, ready_wake_s);
   // Job ids → records (ids are unique among the waiting and running jobs).
   auto index_of = [&](std::int64_t id) {
     for (std::int64_t i : queued_)
@@ -216,6 +221,51 @@ void Queue::decide(double now_s) {
       job(i).request_stop(now_s);
     }
   }
+}
+
+// A move pays when the signal saved over the remaining run, (v_here − v_there)·P·T, exceeds the
+// signal spent while the job's nodes wait for its state: v_here·P·(transfer + load), with P the
+// job's facility power this tick, T its remaining work at full clock, v the sites' mean signal
+// over [t, t + T], and the transfer its accelerator memory (HBM) over the sites' link.
+void Queue::consider_move(std::int64_t index, double t1_s) {
+  Record& r = records_[index];
+  const JobControl::Job& j = s_.control.jobs[r.slot];
+  const BatchJob& b = job(index);
+  const auto here = static_cast<std::size_t>(j.site);
+  const double remaining_s = std::max(r.remaining_s - b.durable_work_s(), 0.0);
+  if (remaining_s <= 0.0) return;
+  const double unix_s = s_.sc.time.start_unix_s + t1_s;
+  const bool carbon = spec_.site_policy == io::QueueSpec::SitePolicy::lowest_carbon;
+  auto value = [&](const Facility& site) {
+    const power::GridSignal& g = carbon ? *site.carbon_signal : *site.price_signal;
+    return g.mean_over(unix_s, unix_s + remaining_s);
+  };
+  const Facility& home = s_.sites[here];
+  const double pue = home.it_w > 0 ? home.plant.facility_power_w / home.it_w : 1.0;
+  const double power_w = j.tick_energy_j / s_.dt * pue;
+  const double bytes =
+      static_cast<double>(requests_[index].nodes * s_.apn) * s_.sc.accelerator.hbm_bytes;
+  const double v_here = value(home);
+  int best = -1;
+  double best_net = 0.0, best_move_s = 0.0;
+  for (std::size_t k = 0; k < s_.sites.size(); ++k) {
+    if (k == here) continue;
+    const io::LinkSpec* link =
+        s_.sc.link_between(static_cast<std::int32_t>(here), static_cast<std::int32_t>(k));
+    if (!link) continue;
+    const Facility& there = s_.sites[k];
+    std::int64_t free = 0;
+    for (std::int64_t n = there.first_node; n < there.first_node + there.nodes; ++n)
+      free += s_.control.node_role[n] == NodeRole::free;
+    if (free < requests_[index].nodes) continue;
+    const double move_s = topology::transfer_time_s(link->link, bytes) + spec_.load_s;
+    const double net = (v_here - value(there)) * power_w * remaining_s - v_here * power_w * move_s;
+    if (net > best_net) best = static_cast<int>(k), best_net = net, best_move_s = move_s;
+  }
+  if (best < 0) return;
+  job(index).request_stop(t1_s);
+  r.ready_s = t1_s + best_move_s;
+  ++r.migrations;
 }
 
 std::vector<std::int64_t> Queue::site_nodes(std::int64_t index, std::size_t count, double now_s,
@@ -296,6 +346,8 @@ void Queue::end_tick(double t1_s, double carbon_g_per_j_it) {
     JobControl::Job& j = s_.control.jobs[r.slot];
     BatchJob& b = job(idx);
     r.energy_j += j.tick_energy_j;
+    if (spec_.migrate && b.checkpointed_this_tick() && !b.finished() && !b.stopped())
+      consider_move(idx, t1_s);
     // Its site's grid carbon per IT joule (one site: the campus's, as before).
     r.carbon_g +=
         j.tick_energy_j * (s_.sites.size() == 1
@@ -390,6 +442,9 @@ std::vector<io::TableColumn> Queue::jobs_table(double end_s) const {
       [&](std::size_t i) { return static_cast<double>(rc[i].outcome.interruptions); });
   col("preemptions", "1", "times the job was preempted", StoreType::i64,
       [&](std::size_t i) { return static_cast<double>(rc[i].outcome.preemptions); });
+  if (s_.sites.size() > 1)
+    col("migrations", "1", "moves to another site at a checkpoint (queue.scheduler.migrate)",
+        StoreType::i64, [&](std::size_t i) { return static_cast<double>(rc[i].migrations); });
   col("lost_accelerator_h", "h", "accelerator-hours of work lost to failures", StoreType::f64,
       [&](std::size_t i) { return rc[i].outcome.lost_accelerator_s / 3600.0; });
   col("energy_j", "J", "IT energy of the job's nodes while it held them", StoreType::f64,
@@ -433,6 +488,11 @@ void Queue::add_figures(Figures& f, double end_s) const {
     f.emplace_back(prefix + "mtti_s", g.mtti_s < sched::kNever ? g.mtti_s : 0.0);
   };
   add("queue_", c.all);
+  if (s_.sites.size() > 1) {
+    double moves = 0.0;
+    for (const Record& r : records_) moves += r.migrations;
+    f.emplace_back("queue_migrations", moves);
+  }
   for (const sched::SizeBucket& b : c.by_size) {
     const std::string hi = b.max_accelerators == std::numeric_limits<std::int64_t>::max()
                                ? "up"

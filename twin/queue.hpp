@@ -66,16 +66,20 @@ class Queue {
     std::int32_t slot = -1;
     std::int8_t state = 0;  // 0 not submitted, 1 queued, 2 running, 3 done
     sched::JobOutcome outcome;
+    double ready_s = 0.0;         // moving to another site: not before (its transfer)
+    std::int32_t migrations = 0;  // moves between sites
     template <class Archive>
     void serialize(Archive& ar) {
       ar(order_s, remaining_s, attempt_start_s, walltime_left_s, energy_j, carbon_g, slot, state,
-         outcome);
+         outcome, ready_s, migrations);
     }
   };
 
  private:
   void check_state() const;  // throws std::runtime_error when the state is inconsistent
   void decide(double now_s);
+  // queue.scheduler.migrate: after a checkpoint of record `index`, move it if it pays.
+  void consider_move(std::int64_t index, double t1_s);
   void start(std::int64_t index, const std::vector<std::int64_t>& nodes, double now_s);
   // Ends the attempt of a running record at time_s (finished, stopped or requeued).
   void end_attempt(std::int64_t index, double time_s, bool finished);

@@ -33,7 +33,7 @@ namespace ct::twin {
 
 namespace {
 
-constexpr char kMagic[] = "CLUSTERTWIN-RESTART-6";
+constexpr char kMagic[] = "CLUSTERTWIN-RESTART-7";
 
 std::uint64_t fnv1a(const unsigned char* p, std::size_t n) {
   std::uint64_t h = 1469598103934665603ull;

@@ -261,6 +261,21 @@ queue:
         with h5py.File(first) as f:
             np.testing.assert_allclose(f["sites/ca/power_it_w"][()], idle_w, rtol=1e-12)
             self.assertGreater(f["sites/tx/power_it_w"][()].max(), 1.5 * idle_w)
+        # Moving at checkpoints: jobs started at the dirty site while the clean one was full
+        # move when it has room; carbon falls, and 1 and 2 ranks agree.
+        def moving(migrate, name, ranks=1):
+            text = open(os.path.join(self.tmp.name, "geo_ca.yaml")).read()
+            text = text.replace("jobs_per_day: 200", "jobs_per_day: 3000").replace(
+                "site_policy: lowest_carbon", f"site_policy: lowest_carbon, migrate: {migrate}")
+            text += "  checkpoint_interval_s: 300\nlinks:\n  - between: [tx, ca]\n"
+            return run(text, name, self.tmp.name, ranks=ranks)
+        stay, move = summary(moving("false", "stay")), summary(moving("true", "move"))
+        self.assertEqual(stay["queue_migrations"], 0)
+        self.assertGreater(move["queue_migrations"], 0)
+        self.assertLess(move["carbon_kg"], stay["carbon_kg"])
+        a, b = datasets(os.path.join(self.tmp.name, "move.h5")), datasets(moving("true", "move2", 2))
+        for k, v in a.items():
+            np.testing.assert_array_equal(v, b[k], err_msg=k)
         two = datasets(geo("lowest_carbon", 400, 100, "geo_two", ranks=2))
         for k, v in datasets(os.path.join(self.tmp.name, "geo_ca.h5")).items():
             np.testing.assert_array_equal(v, two[k], err_msg=k)
