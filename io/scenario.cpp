@@ -832,6 +832,21 @@ void merge_site_defaults(ConfigNode& root) {
       campus->erase("buildings");
   for (const auto& item : sites->items) {
     if (!item || item->kind != ConfigNode::Kind::map) continue;
+    // time_zone.utc_offset_h: the site's local time for its weather's daily cycle and its
+    // demand-response windows, unless its own weather or grid section gives one.
+    if (const ConfigNode* tz = item->find("time_zone"); tz && tz->kind == ConfigNode::Kind::map)
+      if (const ConfigPtr offset = tz->find_shared("utc_offset_h"))
+        for (const char* section : {"weather", "grid"}) {
+          ConfigPtr own = item->find_shared(section);
+          if (!own) {
+            own = std::make_shared<ConfigNode>();
+            own->kind = ConfigNode::Kind::map;
+            own->origin = offset->origin;
+            item->set(section, own, offset->origin);
+          }
+          if (own->kind == ConfigNode::Kind::map && !own->find("utc_offset_h"))
+            own->set("utc_offset_h", offset->clone(), offset->origin);
+        }
     for (const char* section : {"cooling", "weather", "grid"}) {
       const ConfigPtr top = root.find_shared(section);
       if (!top || top->kind != ConfigNode::Kind::map) continue;
@@ -908,6 +923,16 @@ void bind_site(Binder& b, Scenario& sc, const std::string& scenario_path) {
                "elevation above sea level");
       },
       false, "where the site is (reported; long-haul links between sites)");
+  b.section(
+      "time_zone",
+      [&](Binder& t) {
+        double offset_h = 0.0;
+        t.real("utc_offset_h", offset_h, closed(-14.0, 14.0), 0.0,
+               "local standard time − UTC (h): the default of the site's weather.utc_offset_h "
+               "(daily cycle) and grid.utc_offset_h (demand-response windows). No daylight "
+               "saving");
+      },
+      false, "the site's local time");
   site.first_building = static_cast<std::int32_t>(sc.campus.buildings.size());
   for (const auto& bs : sc.campus.buildings)
     site.first_rack += std::int64_t{bs.halls} * bs.racks_per_hall;

@@ -280,6 +280,28 @@ queue:
         for k, v in datasets(os.path.join(self.tmp.name, "geo_ca.h5")).items():
             np.testing.assert_array_equal(v, two[k], err_msg=k)
 
+    def test_time_zone_sets_the_local_time_of_weather_and_grid(self):
+        text = HEAD.replace("output_interval_s: 300", "output_interval_s: 3600").replace(
+            "duration_s: 5400", "duration_s: 86400").replace(
+            "start: \"2026-07-15T10:00:00Z\"", "start: \"2026-07-15T00:00:00Z\"") + """sites:
+  - name: utc
+    time_zone: {utc_offset_h: 0}
+    campus: {buildings: [{name: A, halls: 1, racks_per_hall: 1}]}
+  - name: mountain
+    time_zone: {utc_offset_h: -7}
+    campus: {buildings: [{name: B, halls: 1, racks_per_hall: 1}]}
+"""
+        out = run(text.replace("faults: {rate_scale: 40}", "faults: {enabled: false}"), "tz",
+                  self.tmp.name)
+        with h5py.File(out) as f:
+            a = f["sites/utc/outdoor_temperature_c"][()]
+            b = f["sites/mountain/outdoor_temperature_c"][()]
+            # The daily maximum comes 7 hours later in UTC at UTC-7.
+            self.assertEqual((int(np.argmax(b)) - int(np.argmax(a))) % 24, 7)
+            resolved = f.attrs["scenario"]
+            resolved = resolved.decode() if isinstance(resolved, bytes) else resolved
+        self.assertEqual(resolved.count("utc_offset_h: -7"), 3)  # time_zone, weather, grid
+
     def test_bad_input(self):
         cases = [
             (HEAD + "sites:\n" + DFW + DFW + JOB, "duplicate site name 'dfw'"),
