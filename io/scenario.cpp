@@ -654,6 +654,16 @@ void bind_grid(Binder& b, GridSpec& g, const std::string& scenario_path) {
   b.real("utc_offset_h", utc_offset_h, closed(-14.0, 14.0), 0.0,
          "local standard time − UTC (h) of the daily demand-response start/end times "
          "(0: they are UTC)");
+  std::string dst;
+  const std::size_t dst_rule =
+      b.choice("daylight_saving", dst, {"none", "us", "eu"}, std::string("none"),
+               "daylight saving of that local clock: us (second Sunday of March to first Sunday "
+               "of November, 02:00 local), eu (last Sunday of March to last Sunday of October, "
+               "01:00 UTC); the daily windows then come an hour earlier in UTC");
+  p.daylight_saving = dst_rule == 0   ? power::DaylightSaving::none
+                      : dst_rule == 1 ? power::DaylightSaving::us
+                                      : power::DaylightSaving::eu;
+  p.utc_offset_h = utc_offset_h;
   const std::vector<std::string> presets = power::carbon_catalogue().names();
   b.section(
       "carbon",
@@ -832,21 +842,24 @@ void merge_site_defaults(ConfigNode& root) {
       campus->erase("buildings");
   for (const auto& item : sites->items) {
     if (!item || item->kind != ConfigNode::Kind::map) continue;
-    // time_zone.utc_offset_h: the site's local time for its weather's daily cycle and its
-    // demand-response windows, unless its own weather or grid section gives one.
+    // time_zone: the site's local time for its weather's daily cycle (standard time) and its
+    // demand-response windows (with daylight saving), unless its own sections give them.
     if (const ConfigNode* tz = item->find("time_zone"); tz && tz->kind == ConfigNode::Kind::map)
-      if (const ConfigPtr offset = tz->find_shared("utc_offset_h"))
-        for (const char* section : {"weather", "grid"}) {
-          ConfigPtr own = item->find_shared(section);
-          if (!own) {
-            own = std::make_shared<ConfigNode>();
-            own->kind = ConfigNode::Kind::map;
-            own->origin = offset->origin;
-            item->set(section, own, offset->origin);
+      for (const char* key : {"utc_offset_h", "daylight_saving"})
+        if (const ConfigPtr value = tz->find_shared(key))
+          for (const char* section : {"weather", "grid"}) {
+            if (std::string(key) == "daylight_saving" && std::string(section) == "weather")
+              continue;  // the weather follows the sun: standard time
+            ConfigPtr own = item->find_shared(section);
+            if (!own) {
+              own = std::make_shared<ConfigNode>();
+              own->kind = ConfigNode::Kind::map;
+              own->origin = value->origin;
+              item->set(section, own, value->origin);
+            }
+            if (own->kind == ConfigNode::Kind::map && !own->find(key))
+              own->set(key, value->clone(), value->origin);
           }
-          if (own->kind == ConfigNode::Kind::map && !own->find("utc_offset_h"))
-            own->set("utc_offset_h", offset->clone(), offset->origin);
-        }
     for (const char* section : {"cooling", "weather", "grid"}) {
       const ConfigPtr top = root.find_shared(section);
       if (!top || top->kind != ConfigNode::Kind::map) continue;
@@ -929,8 +942,11 @@ void bind_site(Binder& b, Scenario& sc, const std::string& scenario_path) {
         double offset_h = 0.0;
         t.real("utc_offset_h", offset_h, closed(-14.0, 14.0), 0.0,
                "local standard time − UTC (h): the default of the site's weather.utc_offset_h "
-               "(daily cycle) and grid.utc_offset_h (demand-response windows). No daylight "
-               "saving");
+               "(daily cycle) and grid.utc_offset_h (demand-response windows)");
+        std::string rule;
+        t.choice("daylight_saving", rule, {"none", "us", "eu"}, std::string("none"),
+                 "the default of the site's grid.daylight_saving (its demand-response windows' "
+                 "clock; the weather keeps standard time)");
       },
       false, "the site's local time");
   site.first_building = static_cast<std::int32_t>(sc.campus.buildings.size());

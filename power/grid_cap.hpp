@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "power/daylight_saving.hpp"
 #include "power/grid_signal.hpp"
 
 namespace ct::power {
@@ -63,6 +64,10 @@ struct GridPolicy {
   double carbon_cap_fraction = 1.0;
   // power_smoothing: stalled accelerators draw ≥ this fraction of their running power.
   double smoothing_floor_fraction = 0.0;
+  // Daily windows are in local standard time (converted to UTC); while daylight saving time is
+  // in force they come an hour earlier in UTC.
+  DaylightSaving daylight_saving = DaylightSaving::none;
+  double utc_offset_h = 0.0;
 };
 
 // Throws std::invalid_argument naming the bad field.
@@ -96,8 +101,14 @@ inline void validate(const GridPolicy& p) {
 // Facility power cap (W) in force at t; +inf when nothing limits.
 inline double cap_in_force_w(const GridPolicy& p, double unix_time_s, double carbon_g_per_kwh) {
   double cap_w = p.site_capacity_w;
+  // Local clock = standard time + 1 h under daylight saving: a daily window is active when the
+  // instant an hour later would be in it at standard time.
+  const bool dst = p.daylight_saving != DaylightSaving::none &&
+                   daylight_saving_active(p.daylight_saving, p.utc_offset_h, unix_time_s);
   for (const DemandResponseWindow& w : p.windows) {
-    if (window_active(w, unix_time_s)) cap_w = std::min(cap_w, w.cap_w);
+    const bool daily = w.recurrence == DemandResponseWindow::Recurrence::daily;
+    if (window_active(w, daily && dst ? unix_time_s + 3600.0 : unix_time_s))
+      cap_w = std::min(cap_w, w.cap_w);
   }
   if (p.kind == PolicyKind::carbon_aware && carbon_g_per_kwh > p.carbon_threshold_g_per_kwh) {
     cap_w = std::min(cap_w, p.carbon_cap_fraction * p.site_capacity_w);

@@ -18,6 +18,8 @@
   job of a light load goes to the cleaner site, so the other stays at its idle power in closed
   form, and swapping the intensities swaps the sites; `first` fills the first site; a job's
   nodes are all at one site; 1 and 2 ranks give the same file.
+- Time zones: a site's time_zone sets its weather's daily cycle and, with daylight saving, moves
+  its local demand-response windows an hour earlier in UTC in summer.
 - Bad input: exit status 2 naming the key.
 """
 import re
@@ -264,7 +266,8 @@ queue:
         # Moving at checkpoints: jobs started at the dirty site while the clean one was full
         # move when it has room; carbon falls, and 1 and 2 ranks agree.
         def moving(migrate, name, ranks=1):
-            text = open(os.path.join(self.tmp.name, "geo_ca.yaml")).read()
+            with open(os.path.join(self.tmp.name, "geo_ca.yaml")) as f:
+                text = f.read()
             text = text.replace("jobs_per_day: 200", "jobs_per_day: 3000").replace(
                 "site_policy: lowest_carbon", f"site_policy: lowest_carbon, migrate: {migrate}")
             text += "  checkpoint_interval_s: 300\nlinks:\n  - between: [tx, ca]\n"
@@ -301,6 +304,26 @@ queue:
             resolved = f.attrs["scenario"]
             resolved = resolved.decode() if isinstance(resolved, bytes) else resolved
         self.assertEqual(resolved.count("utc_offset_h: -7"), 3)  # time_zone, weather, grid
+
+    def test_daylight_saving_moves_local_demand_response_windows(self):
+        # 17:00-19:00 local in Central time on 15 July: CDT (UTC-5) gives 22:00-24:00 UTC,
+        # standard time (UTC-6) 23:00-01:00 UTC.
+        base = HEAD.replace("output_interval_s: 300", "output_interval_s: 3600").replace(
+            "duration_s: 5400", "duration_s: 86400").replace(
+            "start: \"2026-07-15T10:00:00Z\"", "start: \"2026-07-15T00:00:00Z\"").replace(
+            "faults: {rate_scale: 40}", "faults: {enabled: false}") + """sites:
+  - name: dfw
+    time_zone: {utc_offset_h: -6, daylight_saving: DST}
+    campus: {buildings: [{name: A, halls: 1, racks_per_hall: 1}]}
+    grid:
+      site_capacity_w: 1.0e6
+      demand_response: [{start: "17:00", end: "19:00", cap_w: 5.0e5}]
+"""
+        for rule, hours in (("us", [22, 23]), ("none", [0, 23])):
+            out = run(base.replace("DST", rule), "dst_" + rule, self.tmp.name)
+            with h5py.File(out) as f:
+                cap = f["facility/power_cap_w"][()]
+            self.assertEqual(sorted(int(h) for h in np.flatnonzero(cap == 5.0e5)), hours, rule)
 
     def test_bad_input(self):
         cases = [
