@@ -354,6 +354,14 @@ void Engine::State::place_jobs() {
     try {
       job.alloc = place_on_sites(*job.work, sc, *sc.jobs[j], taken);
       job.work->start(job.alloc);
+      if (sc.jobs[j]->sites.size() > 1) {
+        std::vector<double> nodes(sites.size(), 0.0);
+        for (std::int64_t n : job.alloc.nodes)
+          nodes[static_cast<std::size_t>(site_of_node(n))] += 1;
+        for (int s : sc.jobs[j]->sites)
+          job.site_shares.emplace_back(
+              s, nodes[static_cast<std::size_t>(s)] / static_cast<double>(job.alloc.nodes.size()));
+      }
     } catch (const std::invalid_argument& e) {
       throw io::ScenarioError(sc.source_file + ": jobs[" + std::to_string(j) + "] '" +
                               job.work->name() + "': " + e.what());
@@ -552,6 +560,9 @@ void Engine::State::grid_tick(double t0_s) {
     const Facility& fa = sites[static_cast<std::size_t>(job.site)];
     if (power_tiers.size() <= 1 || !std::isfinite(fa.facility_cap_w))
       job.cap_w = fa.accelerator_cap_w;
+    // Over several sites: the job runs in lockstep, so its lowest site's cap holds it all.
+    for (const auto& [s, share] : job.site_shares)
+      job.cap_w = std::min(job.cap_w, sites[static_cast<std::size_t>(s)].accelerator_cap_w);
     // Power smoothing: stalled accelerators keep a floor of their running activity.
     const power::GridPolicy& policy = fa.spec->grid.policy;
     if (policy.kind == power::PolicyKind::power_smoothing && job.active)
@@ -762,9 +773,19 @@ void Engine::State::jobs_end_tick(TickReduction& red) {
     const Facility& fa = sites[static_cast<std::size_t>(job.site)];
     const double it_w = fa.it_w;
     const thermal::PlantOutput& p = fa.plant;
-    const double facility_per_it = it_w > 0 ? p.facility_power_w / it_w : 1.0;
-    const double water_per_it_j = it_w > 0 ? p.water_l_per_s / it_w : 0.0;
-    const double carbon_per_it_j = facility_per_it * fa.carbon_g_per_kwh / 3.6e6;
+    double facility_per_it = it_w > 0 ? p.facility_power_w / it_w : 1.0;
+    double water_per_it_j = it_w > 0 ? p.water_l_per_s / it_w : 0.0;
+    double carbon_per_it_j = facility_per_it * fa.carbon_g_per_kwh / 3.6e6;
+    if (!job.site_shares.empty()) {  // over several sites: weighted by its nodes there
+      facility_per_it = water_per_it_j = carbon_per_it_j = 0.0;
+      for (const auto& [s, share] : job.site_shares) {
+        const Facility& site = sites[static_cast<std::size_t>(s)];
+        const double per_it = site.it_w > 0 ? site.plant.facility_power_w / site.it_w : 1.0;
+        facility_per_it += share * per_it;
+        water_per_it_j += share * (site.it_w > 0 ? site.plant.water_l_per_s / site.it_w : 0.0);
+        carbon_per_it_j += share * per_it * site.carbon_g_per_kwh / 3.6e6;
+      }
+    }
     JobSums js;
     js.energy_all_j = from_fixed(sums[job.energy_slot], kJouleScale);
     job.tick_energy_j = js.energy_all_j;

@@ -151,6 +151,8 @@ struct JobControl {
     bool interrupted_this_tick = false;
     double cap_w = 0.0;  // per-accelerator power cap of its units this tick (grid_tick)
     int site = 0;        // the site whose nodes it holds (`jobs[i].site`, docs/sites.md)
+    // A training job over several sites: each site's share of its nodes (empty: all at `site`).
+    std::vector<std::pair<int, double>> site_shares;
     // Lending: the preemptible job whose nodes this job may claim (−1: none), whether it holds
     // them (appended to its allocation after its own `own_nodes`).
     int claims = -1;
