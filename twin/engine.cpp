@@ -665,22 +665,10 @@ void Engine::State::facility_after_reduction(TickReduction& red, double t0_s) {
     fa.energy_cooling_j += q.cooling_power_w * dt;
     fa.water_l += q.water_l_per_s * dt;
     // The site's own series and meters (with one site they are the facility's, below).
-    const EngineSeries& sid = fa.ids;
-    series.add_time(sid.cooling_power, q.cooling_power_w);
-    series.add_time(sid.facility_power, q.facility_power_w);
-    series.add_ratio(sid.pue, q.facility_power_w * dt, fa.it_w * dt);
-    series.add_time(sid.water, q.water_l_per_s);
-    series.add_time(sid.outdoor, fa.dry_c);
-    series.add_time(sid.wet_bulb, fa.wet_c);
-    series.add_time(sid.carbon, rates.carbon_g_per_s);
-    series.add_time(sid.cost, rates.cost_usd_per_s);
-    series.add_ratio(sid.price, price * q.facility_power_w * dt, q.facility_power_w * dt);
-    series.observe_min(sid.cap_min, fa.facility_cap_w);
-    series.observe_min(sid.acc_cap_min, fa.accelerator_cap_w);
-    series.observe_max(sid.facility_max, q.facility_power_w);
-    fa.swing->observe(q.facility_power_w);
-    fa.facility_ramp->observe(q.facility_power_w);
-    fa.cap_exceedance_w = std::max(fa.cap_exceedance_w, q.facility_power_w - fa.facility_cap_w);
+    record_facility_tick(
+        fa, {fa.it_w, q.cooling_power_w, q.facility_power_w, q.water_l_per_s, fa.dry_c, fa.wet_c,
+             rates.carbon_g_per_s, rates.cost_usd_per_s, price * q.facility_power_w * dt,
+             fa.facility_cap_w, fa.accelerator_cap_w});
   }
   if (several) {
     p.supply_temperature_c = kInf;  // not one temperature (each site has its own)
@@ -711,20 +699,12 @@ void Engine::State::facility_after_reduction(TickReduction& red, double t0_s) {
   acct.water_l += p.water_l_per_s * dt;
   acct.heat_removed_j += p.heat_removed_from_it_w * dt;
   acct.heat_rejected_j += p.heat_rejected_w * dt;
-  const EngineSeries& fid = tot.ids;
-  series.add_time(fid.cooling_power, p.cooling_power_w);
-  series.add_time(fid.facility_power, p.facility_power_w);
-  series.add_ratio(fid.pue, p.facility_power_w * dt, it_j);
-  series.add_time(fid.water, p.water_l_per_s);
   // Several sites: the outdoor temperatures weighted by the sites' IT power.
   const double dry_c = several ? (it_w > 0 ? dry_it / it_w : 0.0) : sites[0].dry_c;
   const double wet_c = several ? (it_w > 0 ? wet_it / it_w : 0.0) : sites[0].wet_c;
-  series.add_time(fid.outdoor, dry_c);
-  series.add_time(fid.carbon, carbon_g_per_s);
   carbon_g_per_j_it = it_w > 0 ? carbon_g_per_s / it_w : 0.0;
-  series.add_time(fid.cost, cost_usd_per_s);
-  series.add_ratio(fid.price, price_energy, p.facility_power_w * dt);
   if (several && tot.grid_swing) {
+    const EngineSeries& fid = tot.ids;
     series.add_time(fid.grid_power, grid_w);
     series.observe_max(fid.grid_max, grid_w);
     series.observe_min(fid.grid_min, grid_w);
@@ -734,13 +714,29 @@ void Engine::State::facility_after_reduction(TickReduction& red, double t0_s) {
     tot.grid_swing->observe(grid_w);
     tot.grid_ramp->observe(grid_w);
   }
-  tot.swing->observe(p.facility_power_w);
-  tot.facility_ramp->observe(p.facility_power_w);
-  tot.cap_exceedance_w = std::max(tot.cap_exceedance_w, p.facility_power_w - cap_w);
-  series.observe_min(fid.cap_min, cap_w);
-  series.observe_min(fid.acc_cap_min, several ? idle_cap_w : sites[0].accelerator_cap_w);
-  series.observe_max(fid.facility_max, p.facility_power_w);
-  series.add_time(fid.wet_bulb, wet_c);
+  record_facility_tick(tot, {it_w, p.cooling_power_w, p.facility_power_w, p.water_l_per_s, dry_c,
+                             wet_c, carbon_g_per_s, cost_usd_per_s, price_energy, cap_w,
+                             several ? idle_cap_w : sites[0].accelerator_cap_w});
+}
+
+// One facility's tick into its series and meters (a site's, or the campus total's).
+void Engine::State::record_facility_tick(Facility& fa, const FacilityTick& t) {
+  const EngineSeries& id = fa.ids;
+  series.add_time(id.cooling_power, t.cooling_w);
+  series.add_time(id.facility_power, t.facility_w);
+  series.add_ratio(id.pue, t.facility_w * dt, t.it_w * dt);
+  series.add_time(id.water, t.water_l_per_s);
+  series.add_time(id.outdoor, t.dry_c);
+  series.add_time(id.wet_bulb, t.wet_c);
+  series.add_time(id.carbon, t.carbon_g_per_s);
+  series.add_time(id.cost, t.cost_usd_per_s);
+  series.add_ratio(id.price, t.price_energy, t.facility_w * dt);
+  series.observe_min(id.cap_min, t.cap_w);
+  series.observe_min(id.acc_cap_min, t.accelerator_cap_w);
+  series.observe_max(id.facility_max, t.facility_w);
+  fa.swing->observe(t.facility_w);
+  fa.facility_ramp->observe(t.facility_w);
+  fa.cap_exceedance_w = std::max(fa.cap_exceedance_w, t.facility_w - t.cap_w);
 }
 
 // A site's battery tick (replicated): the grid draw it leaves, its series and grid meters.

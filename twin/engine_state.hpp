@@ -402,6 +402,11 @@ struct Engine::State {
   void hazard_update(double t0_s);               // fleet_kernel.cpp
   void kernel(TickReduction& red, double t0_s);  // fleet_kernel.cpp
   void facility_after_reduction(TickReduction& red, double t0_s);
+  struct FacilityTick {
+    double it_w, cooling_w, facility_w, water_l_per_s, dry_c, wet_c, carbon_g_per_s, cost_usd_per_s,
+        price_energy, cap_w, accelerator_cap_w;  // price_energy: USD/MWh·J
+  };
+  void record_facility_tick(Facility& fa, const FacilityTick& t);
   double storage_tick(Facility& fa, double facility_w, double price_per_mwh);  // → grid draw
   void jobs_end_tick(TickReduction& red);                                      // engine.cpp
   void failures_tick(TickReduction& red, double t0_s, double t1_s);            // failures.cpp

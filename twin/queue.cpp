@@ -174,20 +174,17 @@ void Queue::decide(double now_s) {
   const double start_unix = s_.sc.time.start_unix_s;
   // Forecasts: with several sites, the best site's (where geographic placement sends a job).
   const std::vector<Facility>& sites = s_.sites;
-  view.carbon_forecast = [&sites, start_unix](double a, double b) {
-    double best = sched::kNever;
-    for (const Facility& site : sites)
-      best = std::min(
-          best, site.carbon_signal->mean_over(start_unix + a, start_unix + std::max(b, a + 1.0)));
-    return best;
+  const auto best_of = [&sites, start_unix](std::optional<power::GridSignal> Facility::*signal) {
+    return [&sites, start_unix, signal](double a, double b) {
+      double best = sched::kNever;
+      for (const Facility& site : sites)
+        best = std::min(
+            best, (site.*signal)->mean_over(start_unix + a, start_unix + std::max(b, a + 1.0)));
+      return best;
+    };
   };
-  view.price_forecast = [&sites, start_unix](double a, double b) {
-    double best = sched::kNever;
-    for (const Facility& site : sites)
-      best = std::min(
-          best, site.price_signal->mean_over(start_unix + a, start_unix + std::max(b, a + 1.0)));
-    return best;
-  };
+  view.carbon_forecast = best_of(&Facility::carbon_signal);
+  view.price_forecast = best_of(&Facility::price_signal);
   const sched::DecisionSet d = scheduler_->decide(view, now_s);
   wake_at_s_ = std::min(d.wake_at_s, ready_wake_s);
   // Job ids → records (ids are unique among the waiting and running jobs).
