@@ -126,9 +126,38 @@ void cap_warnings(const io::Scenario& sc, std::vector<std::string>& out) {
 
 }  // namespace
 
+// The scenario seen from one site: its buildings, plant, weather, grid and battery.
+io::Scenario site_view(const io::Scenario& sc, const io::SiteSpec& site) {
+  io::Scenario one;
+  one.time = sc.time;
+  one.accelerator = sc.accelerator;
+  one.power_cap_w = sc.power_cap_w;
+  one.campus = sc.campus;
+  one.campus.buildings.assign(sc.campus.buildings.begin() + site.first_building,
+                              sc.campus.buildings.begin() + site.first_building + site.buildings);
+  one.plant = site.plant;
+  one.weather = site.weather;
+  one.grid = site.grid;
+  one.storage = site.storage;
+  return one;
+}
+
 std::vector<std::string> scenario_warnings(const io::Scenario& sc) {
   std::vector<std::string> out;
-  cap_warnings(sc, out);
+  if (sc.sites.empty()) {
+    cap_warnings(sc, out);
+  } else {  // each site's caps against its own campus and weather, named by its keys
+    for (std::size_t i = 0; i < sc.sites.size(); ++i) {
+      std::vector<std::string> site;
+      cap_warnings(site_view(sc, sc.sites[i]), site);
+      for (std::string& w : site) {
+        for (std::size_t at = w.find("grid."); at != std::string::npos;
+             at = w.find("grid.", at + 20))
+          w.replace(at, 5, "sites[" + std::to_string(i) + "].grid.");
+        out.push_back(std::move(w));
+      }
+    }
+  }
   // Each job's own warnings, from its workload kind (the same figures `run` plays).
   const topology::Campus campus(sc.campus);
   std::vector<std::int8_t> taken(campus.nodes(), 0);
@@ -140,6 +169,31 @@ std::vector<std::string> scenario_warnings(const io::Scenario& sc) {
   }
   return out;
 }
+
+namespace {
+
+// A battery (power/battery.hpp): ratings, round trip, usable energy, the policy.
+void print_storage(const io::StorageSpec& st, std::ostream& os) {
+  const power::BatterySpec& b = st.battery;
+  const power::StoragePolicy& p = st.policy;
+  static constexpr const char* kPolicies[] = {"none", "peak_shaving", "ramp_limiting", "arbitrage"};
+  const double usable_j = b.max_energy_j() - b.min_energy_j();
+  os << fmt::format(
+      "storage        {} ({}), {}, round trip {:.3f}; usable {} (soc {:g}–{:g}), {} at "
+      "full power\n",
+      si(b.energy_capacity_j / 3600.0, "Wh"), si(b.energy_capacity_j, "J"),
+      si(b.power_rating_w, "W"), b.round_trip_efficiency(), si(usable_j / 3600.0, "Wh"), b.soc_min,
+      b.soc_max, duration(usable_j / b.power_rating_w));
+  os << fmt::format("               policy {}", kPolicies[static_cast<int>(p.kind)]);
+  if (std::isfinite(p.grid_cap_w)) os << fmt::format(", grid cap {}", si(p.grid_cap_w, "W"));
+  if (p.kind == power::StoragePolicy::Kind::ramp_limiting)
+    os << fmt::format(", allowed ramp r = {} (swing over {} s at most r·W = {})",
+                      si(p.allowed_ramp_w_per_s(), "W/s"), p.swing_window_s,
+                      si(p.allowed_ramp_w_per_s() * p.swing_window_s, "W"));
+  os << "\n";
+}
+
+}  // namespace
 
 void print_info(const io::Scenario& sc, std::ostream& os) {
   const topology::Campus campus(sc.campus);
@@ -184,27 +238,28 @@ void print_info(const io::Scenario& sc, std::ostream& os) {
                       topology::tier_name(tier), t.hops, latency * 1e6,
                       si(t.bandwidth_bytes_per_s / t.oversubscription, "B/s"));
   }
-  if (sc.storage) {
-    // The battery (power/battery.hpp): ratings, round trip, usable energy, the policy.
-    const power::BatterySpec& b = sc.storage->battery;
-    const power::StoragePolicy& p = sc.storage->policy;
-    static constexpr const char* kPolicies[] = {"none", "peak_shaving", "ramp_limiting",
-                                                "arbitrage"};
-    const double usable_j = b.max_energy_j() - b.min_energy_j();
+  // Several sites: each site, and the long-haul links between them.
+  for (const io::SiteSpec& st : sc.sites) {
+    std::int64_t accelerators = st.racks * campus.accelerators_per_rack();
     os << fmt::format(
-        "storage        {} ({}), {}, round trip {:.3f}; usable {} (soc {:g}–{:g}), {} at "
-        "full power\n",
-        si(b.energy_capacity_j / 3600.0, "Wh"), si(b.energy_capacity_j, "J"),
-        si(b.power_rating_w, "W"), b.round_trip_efficiency(), si(usable_j / 3600.0, "Wh"),
-        b.soc_min, b.soc_max, duration(usable_j / b.power_rating_w));
-    os << fmt::format("               policy {}", kPolicies[static_cast<int>(p.kind)]);
-    if (std::isfinite(p.grid_cap_w)) os << fmt::format(", grid cap {}", si(p.grid_cap_w, "W"));
-    if (p.kind == power::StoragePolicy::Kind::ramp_limiting)
-      os << fmt::format(", allowed ramp r = {} (swing over {} s at most r·W = {})",
-                        si(p.allowed_ramp_w_per_s(), "W/s"), p.swing_window_s,
-                        si(p.allowed_ramp_w_per_s() * p.swing_window_s, "W"));
-    os << "\n";
+        "site {:<9} {:.2f}° {:.2f}°, {} racks, {} accelerators; plant {}, weather {}, grid "
+        "UTC{:+g}{}\n",
+        st.name, st.latitude_deg, st.longitude_deg, st.racks, accelerators, st.plant.name,
+        st.weather.source == io::WeatherSpec::Source::synthetic ? st.weather.climate.name
+                                                                : std::string("from a file"),
+        st.grid.policy.utc_offset_h,
+        st.grid.policy.daylight_saving == power::DaylightSaving::none ? ""
+        : st.grid.policy.daylight_saving == power::DaylightSaving::us ? " (US daylight saving)"
+                                                                      : " (EU daylight saving)");
+    if (st.storage) print_storage(*st.storage, os);
   }
+  for (const io::LinkSpec& l : sc.links)
+    os << fmt::format(
+        "link {}–{}  {:.0f} km, fibre {:.0f} km, one way {:.3f} ms, {}\n",
+        sc.sites[static_cast<std::size_t>(l.a)].name, sc.sites[static_cast<std::size_t>(l.b)].name,
+        l.link.distance_m / 1e3, topology::fibre_length_m(l.link) / 1e3,
+        topology::one_way_latency_s(l.link) * 1e3, si(l.link.bandwidth_bytes_per_s, "B/s"));
+  if (sc.storage) print_storage(*sc.storage, os);
   if (std::isfinite(sc.grid.ramp_limit_w_per_s))
     os << fmt::format("grid ramp      share of time over {} reported\n",
                       si(sc.grid.ramp_limit_w_per_s, "W/s"));

@@ -325,6 +325,17 @@ queue:
                 cap = f["facility/power_cap_w"][()]
             self.assertEqual(sorted(int(h) for h in np.flatnonzero(cap == 5.0e5)), hours, rule)
 
+    def test_info_lists_sites_links_and_site_warnings(self):
+        path = os.path.join(self.tmp.name, "info.yaml")
+        with open(path, "w") as f:
+            f.write(SPLIT.replace("    campus: {buildings: [{name: B, halls: 1, racks_per_hall: 9}]}",
+                                  "    campus: {buildings: [{name: B, halls: 1, racks_per_hall: 9}]}"
+                                  "\n    grid: {site_capacity_w: 1.0e9}"))
+        p = subprocess.run([BIN, "info", path], env=ENV, capture_output=True, text=True, check=True)
+        self.assertRegex(p.stdout, r"site dfw +32\.90° -97\.04°, 9 racks, 288 accelerators")
+        self.assertRegex(p.stdout, r"link dfw–abq +914 km, fibre 1370 km, one way 6\.740 ms")
+        self.assertIn("sites[1].grid.site_capacity_w = 1000.00 MW can never bind", p.stderr)
+
     def test_bad_input(self):
         cases = [
             (HEAD + "sites:\n" + DFW + DFW + JOB, "duplicate site name 'dfw'"),
