@@ -1015,6 +1015,15 @@ void bind_site(Binder& b, Scenario& sc, const std::string& scenario_path) {
 
 }  // namespace
 
+std::vector<workload::NodeRange> Scenario::site_nodes(const std::vector<int>& site_indices) const {
+  std::vector<workload::NodeRange> out;
+  for (int i : site_indices) {
+    const SiteSpec& st = sites[static_cast<std::size_t>(i)];
+    out.push_back({st.first_rack * campus.nodes_per_rack, st.racks * campus.nodes_per_rack});
+  }
+  return out;
+}
+
 const LinkSpec* Scenario::link_between(std::int32_t a, std::int32_t b) const {
   for (const LinkSpec& l : links)
     if ((l.a == a && l.b == b) || (l.a == b && l.b == a)) return &l;
@@ -1173,24 +1182,11 @@ Scenario load_scenario(const std::string& path, const LoadOptions& options) {
             site = static_cast<int>(at - names.begin());
             job_sites.push_back(site);
           }
-          masked.assign(taken.size(), 1);
-          const std::int64_t npr = sc.campus.nodes_per_rack;
-          for (int js : job_sites) {
-            const SiteSpec& st = sc.sites[static_cast<std::size_t>(js)];
-            std::copy_n(taken.begin() + st.first_rack * npr, st.racks * npr,
-                        masked.begin() + st.first_rack * npr);
-          }
+          masked = workload::taken_outside(taken, sc.site_nodes(job_sites));
         }
         BindContext ctx{sc, i, masked.empty() ? &taken : &masked, &b, job_sites};
         std::shared_ptr<ComponentConfig> job = find_binding("workload", kind)->bind(s, ctx);
-        if (!masked.empty()) {
-          const std::int64_t npr = sc.campus.nodes_per_rack;
-          for (int js : job_sites) {
-            const SiteSpec& st = sc.sites[static_cast<std::size_t>(js)];
-            std::copy_n(masked.begin() + st.first_rack * npr, st.racks * npr,
-                        taken.begin() + st.first_rack * npr);
-          }
-        }
+        if (!masked.empty()) workload::take_inside(taken, masked, sc.site_nodes(job_sites));
         job->site = site;
         if (job_sites.size() > 1) job->sites = job_sites;
         job->kind = kind;

@@ -24,6 +24,7 @@
 #include "topology/campus.hpp"
 #include "topology/fabric.hpp"
 #include "topology/long_haul.hpp"
+#include "workload/placement.hpp"
 
 namespace ct::io {
 
@@ -143,6 +144,8 @@ struct Scenario {
   // cooling, weather and grid are the defaults each site's own sections were merged over.
   std::vector<SiteSpec> sites;
   std::vector<LinkSpec> links;  // `links:` between the sites
+  // The global nodes of the given sites (indices in `sites`).
+  std::vector<workload::NodeRange> site_nodes(const std::vector<int>& site_indices) const;
   // The link joining sites a and b, or null.
   const LinkSpec* link_between(std::int32_t a, std::int32_t b) const;
   // The workloads (`jobs:` list), each compiled by its kind's binder (io/components.hpp).

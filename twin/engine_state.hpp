@@ -383,7 +383,6 @@ struct Engine::State {
   std::unique_ptr<TickReduction> reduction;
   TickReduction& tick_reduction();  // rebuilt when the layout changed
   std::unique_ptr<Queue> queue;
-  double carbon_g_per_j_it = 0.0;  // this tick: grid CO2 per joule of IT energy (with overhead)
   void declare_series();
   // output_layout.cpp: a facility's series under `group`; a battery's and its grid draw's.
   void declare_facility_series(const std::string& group, Facility& fa, bool campus_total_series);

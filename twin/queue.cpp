@@ -336,7 +336,7 @@ void Queue::end_attempt(std::int64_t index, double time_s, bool finished) {
   dirty_ = true;
 }
 
-void Queue::end_tick(double t1_s, double carbon_g_per_j_it) {
+void Queue::end_tick(double t1_s) {
   scratch_ = running_;  // end_attempt() edits running_ (scratch_ keeps its capacity)
   for (std::int64_t idx : scratch_) {
     Record& r = records_[idx];
@@ -345,11 +345,8 @@ void Queue::end_tick(double t1_s, double carbon_g_per_j_it) {
     r.energy_j += j.tick_energy_j;
     if (spec_.migrate && b.checkpointed_this_tick() && !b.finished() && !b.stopped())
       consider_move(idx, t1_s);
-    // Its site's grid carbon per IT joule (one site: the campus's, as before).
-    r.carbon_g +=
-        j.tick_energy_j * (s_.sites.size() == 1
-                               ? carbon_g_per_j_it
-                               : s_.sites[static_cast<std::size_t>(j.site)].carbon_g_per_j_it);
+    // Its site's grid carbon per IT joule, with the overheads (one site: the campus's).
+    r.carbon_g += j.tick_energy_j * s_.sites[static_cast<std::size_t>(j.site)].carbon_g_per_j_it;
     if (b.finished() || b.stopped()) {
       end_attempt(idx, b.done_at_s(), b.finished());
       continue;
@@ -361,11 +358,8 @@ void Queue::end_tick(double t1_s, double carbon_g_per_j_it) {
       // Free nodes of its site (one site: the campus).
       std::vector<std::int64_t> free_nodes;
       const Facility& home = s_.sites[static_cast<std::size_t>(j.site)];
-      const std::int64_t first = s_.sites.size() == 1 ? 0 : home.first_node;
-      const std::int64_t end = s_.sites.size() == 1
-                                   ? static_cast<std::int64_t>(s_.control.node_role.size())
-                                   : home.first_node + home.nodes;
-      for (std::int64_t n = first; n < end && free_nodes.size() < a.missing_slots.size(); ++n)
+      for (std::int64_t n = home.first_node;
+           n < home.first_node + home.nodes && free_nodes.size() < a.missing_slots.size(); ++n)
         if (s_.control.node_role[n] == NodeRole::free) free_nodes.push_back(n);
       if (spec_.on_failure == io::QueueSpec::OnFailure::spare &&
           free_nodes.size() == a.missing_slots.size()) {

@@ -35,7 +35,7 @@ class Queue {
   void begin_tick(double t0_s);
   // After the tick's failures and repairs: interrupted jobs take a free node or requeue;
   // finished and stopped jobs hand their nodes back at t1.
-  void end_tick(double t1_s, double carbon_g_per_j_it);
+  void end_tick(double t1_s);
   // Several sites: `count` free nodes (not in `given`) for record `index` at one site chosen by
   // queue.site_policy among those with room, marked in `given`; none with room: empty.
   std::vector<std::int64_t> site_nodes(std::int64_t index, std::size_t count, double now_s,

@@ -41,20 +41,11 @@ std::unique_ptr<Workload> make_workload(const io::ComponentConfig& config, const
 Allocation place_on_sites(Workload& work, const io::Scenario& sc, const io::ComponentConfig& config,
                           std::vector<std::int8_t>& taken) {
   if (sc.sites.size() < 2) return work.place(taken);
-  std::vector<std::int8_t> masked(taken.size(), 1);
-  const std::int64_t npr = sc.campus.nodes_per_rack;
-  const std::vector<int> mine = config.sites.empty() ? std::vector<int>{config.site} : config.sites;
-  for (int s : mine) {
-    const io::SiteSpec& st = sc.sites[static_cast<std::size_t>(s)];
-    std::copy_n(taken.begin() + st.first_rack * npr, st.racks * npr,
-                masked.begin() + st.first_rack * npr);
-  }
+  const std::vector<workload::NodeRange> mine =
+      sc.site_nodes(config.sites.empty() ? std::vector<int>{config.site} : config.sites);
+  std::vector<std::int8_t> masked = workload::taken_outside(taken, mine);
   Allocation a = work.place(masked);
-  for (int s : mine) {
-    const io::SiteSpec& st = sc.sites[static_cast<std::size_t>(s)];
-    std::copy_n(masked.begin() + st.first_rack * npr, st.racks * npr,
-                taken.begin() + st.first_rack * npr);
-  }
+  workload::take_inside(taken, masked, mine);
   return a;
 }
 

@@ -50,6 +50,20 @@ std::int32_t building_of_node(const Campus& campus, std::int64_t node) {
 
 }  // namespace
 
+std::vector<std::int8_t> taken_outside(const std::vector<std::int8_t>& taken,
+                                       const std::vector<NodeRange>& ranges) {
+  std::vector<std::int8_t> masked(taken.size(), 1);
+  for (const NodeRange& r : ranges)
+    std::copy_n(taken.begin() + r.first_node, r.nodes, masked.begin() + r.first_node);
+  return masked;
+}
+
+void take_inside(std::vector<std::int8_t>& taken, const std::vector<std::int8_t>& masked,
+                 const std::vector<NodeRange>& ranges) {
+  for (const NodeRange& r : ranges)
+    std::copy_n(masked.begin() + r.first_node, r.nodes, taken.begin() + r.first_node);
+}
+
 JobPlacement place_job(const Campus& campus, const FabricSpec& fabric, const JobSpec& job,
                        std::vector<std::int8_t>& node_taken) {
   validate(job);

@@ -40,6 +40,17 @@ struct JobPlacement {
   std::int64_t node_of_rank(std::int64_t r) const { return nodes[r / accelerators_per_node]; }
 };
 
+// A contiguous range of global nodes (a site's, docs/sites.md).
+struct NodeRange {
+  std::int64_t first_node = 0, nodes = 0;
+};
+// To place a job inside `ranges` only: `taken` with every node outside them marked taken.
+std::vector<std::int8_t> taken_outside(const std::vector<std::int8_t>& taken,
+                                       const std::vector<NodeRange>& ranges);
+// What a placement in `masked` took inside `ranges`, copied back into `taken`.
+void take_inside(std::vector<std::int8_t>& taken, const std::vector<std::int8_t>& masked,
+                 const std::vector<NodeRange>& ranges);
+
 // Chooses the job's nodes among the free ones (node_taken[node] == 0), marks them and the spares
 // taken (1), and returns them. Hot spares: free nodes, preferring the buildings that host most of
 // the job, then global order. Strong guarantee: on error node_taken is unchanged.

@@ -7,7 +7,7 @@
 namespace ct::workload {
 
 SplitPlacement place_split(const topology::Campus& campus, const topology::FabricSpec& fabric,
-                           const JobSpec& job, const std::vector<SiteNodes>& sites,
+                           const JobSpec& job, const std::vector<NodeRange>& sites,
                            const std::vector<int>& replicas, std::vector<std::int8_t>& node_taken) {
   if (sites.size() != replicas.size() || sites.size() < 2)
     throw std::invalid_argument("place_split: one replica count per site, at least two sites");
@@ -27,9 +27,7 @@ SplitPlacement place_split(const topology::Campus& campus, const topology::Fabri
     JobSpec part = job;
     part.parallel.dp = replicas[s];
     part.spare_nodes = spares[s];
-    std::vector<std::int8_t> masked(taken.size(), 1);
-    std::copy_n(taken.begin() + sites[s].first_node, sites[s].nodes,
-                masked.begin() + sites[s].first_node);
+    std::vector<std::int8_t> masked = taken_outside(taken, {sites[s]});
     JobPlacement p;
     try {
       p = place_job(campus, fabric, part, masked);
@@ -37,8 +35,7 @@ SplitPlacement place_split(const topology::Campus& campus, const topology::Fabri
       throw std::invalid_argument("site " + std::to_string(s) + " of the job (" +
                                   std::to_string(replicas[s]) + " replicas): " + e.what());
     }
-    std::copy_n(masked.begin() + sites[s].first_node, sites[s].nodes,
-                taken.begin() + sites[s].first_node);
+    take_inside(taken, masked, {sites[s]});
     if (s == 0) {
       all = p;
       all.dp = 0;

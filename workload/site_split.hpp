@@ -16,10 +16,6 @@
 
 namespace ct::workload {
 
-struct SiteNodes {
-  std::int64_t first_node = 0, nodes = 0;  // the site's global node range
-};
-
 struct SplitPlacement {
   JobPlacement combined;            // all replicas, site after site (DP rank order)
   std::vector<JobPlacement> parts;  // each site's replicas as a job of dp = its replicas
@@ -30,7 +26,7 @@ struct SplitPlacement {
 // the first sites). Strong guarantee on node_taken; throws std::invalid_argument (from
 // place_job, naming the site index) when a site cannot hold its share.
 SplitPlacement place_split(const topology::Campus& campus, const topology::FabricSpec& fabric,
-                           const JobSpec& job, const std::vector<SiteNodes>& sites,
+                           const JobSpec& job, const std::vector<NodeRange>& sites,
                            const std::vector<int>& replicas, std::vector<std::int8_t>& node_taken);
 
 // The split DP all-reduce of one DP group (S = bytes_per_gradient_element · parameters/(tp·pp);

@@ -37,7 +37,7 @@ TEST(WorkloadSiteSplit, ReplicasAndSparesStayAtTheirSites) {
   const topology::Campus campus(two_sites());
   const topology::FabricSpec fabric;
   std::vector<std::int8_t> taken(static_cast<std::size_t>(campus.nodes()), 0);
-  const std::vector<SiteNodes> sites = {{0, 36}, {36, 36}};
+  const std::vector<NodeRange> sites = {{0, 36}, {36, 36}};
   const SplitPlacement p = place_split(campus, fabric, job(), sites, {8, 7}, taken);
   ASSERT_EQ(p.parts.size(), 2u);
   EXPECT_EQ(p.combined.dp, 15);

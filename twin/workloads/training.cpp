@@ -45,11 +45,7 @@ void bind_split(io::Binder& b, const io::BindContext& ctx, TrainingConfig& cfg) 
   if (sum != dp)
     b.fail("replicas_per_site", "the entries sum to " + io::format_real(sum) +
                                     " (allowed: parallel.dp = " + std::to_string(dp) + ")");
-  const std::int64_t npr = sc.campus.nodes_per_rack;
-  for (int s : ctx.sites) {
-    const io::SiteSpec& st = sc.sites[static_cast<std::size_t>(s)];
-    cfg.site_nodes.push_back({st.first_rack * npr, st.racks * npr});
-  }
+  cfg.site_nodes = sc.site_nodes(ctx.sites);
   // The ring's links: k = 2, the one between the two sites; k ≥ 3, each consecutive pair and
   // the last back to the first.
   const std::size_t n_links = k == 2 ? 1 : k;

@@ -24,7 +24,7 @@ struct TrainingConfig : io::ComponentConfig {
   faults::CheckpointPolicy checkpoint;
   // Over several sites (`sites:`, docs/sites.md): each site's node range and DP replicas, in
   // ring order, and the long-haul links of the ring (k = 2: one).
-  std::vector<workload::SiteNodes> site_nodes;
+  std::vector<workload::NodeRange> site_nodes;
   std::vector<int> replicas_per_site;
   std::vector<topology::LongHaulLink> links;
 };
