@@ -389,12 +389,12 @@ struct Engine::State {
   void declare_storage_series(const std::string& grid_group, const std::string& storage_group,
                               Facility& fa);
   void lay_out_reduction();
-  void setup_sites();
+  void setup_sites();             // facility.cpp, as the facility steps below
   void weather_tick(double t_s);  // each site's dry and wet bulb at t (held weather)
 
   // --- one tick ---
   void jobs_begin_tick(double t0_s, double t1_s);  // engine.cpp
-  void grid_tick(double t0_s);                     // engine.cpp
+  void grid_tick(double t0_s);                     // facility.cpp
   void tiered_caps(std::size_t site, power::CapInputs in, std::int64_t powered_nodes);
   std::vector<int> power_tiers;                  // distinct job power priorities, ascending
   void prepare_fast();                           // fleet_kernel.cpp
