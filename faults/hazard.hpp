@@ -64,14 +64,33 @@ inline double norris_landzberg_cycles_to_failure(double c, double delta_t_k, dou
          std::exp(fatigue.ea_over_k_k / (t_max_c + kZeroCelsiusK));
 }
 
+// The two power laws of the damage ratio below, (ΔT/ΔT_ref)^n and (f_ref/f)^m: a caller that
+// sees the same swing or frequency again may keep them (the hazard update, per unit and job).
+inline double swing_damage_factor(double delta_t_k, const CyclingReference& ref,
+                                  const SolderFatigue& fatigue) {
+  return std::pow(delta_t_k / ref.delta_t_k, fatigue.n);
+}
+inline double frequency_damage_factor(double frequency_hz, const CyclingReference& ref,
+                                      const SolderFatigue& fatigue) {
+  return std::pow(ref.frequency_hz / frequency_hz, fatigue.m);
+}
+
+// N_f(reference) / N_f(ΔT, f, T_max) from the two factors (ΔT > 0, f > 0).
+inline double relative_cycle_damage_from(double swing_factor, double frequency_factor,
+                                         double t_max_c, const CyclingReference& ref,
+                                         const SolderFatigue& fatigue) {
+  return swing_factor * frequency_factor *
+         std::exp(fatigue.ea_over_k_k *
+                  (1.0 / (ref.t_max_c + kZeroCelsiusK) - 1.0 / (t_max_c + kZeroCelsiusK)));
+}
+
 // N_f(reference) / N_f(ΔT, f, T_max): damage of one such cycle in units of one reference cycle.
 inline double relative_cycle_damage(double delta_t_k, double frequency_hz, double t_max_c,
                                     const CyclingReference& ref, const SolderFatigue& fatigue) {
   if (delta_t_k <= 0.0 || frequency_hz <= 0.0) return 0.0;
-  return std::pow(delta_t_k / ref.delta_t_k, fatigue.n) *
-         std::pow(ref.frequency_hz / frequency_hz, fatigue.m) *
-         std::exp(fatigue.ea_over_k_k *
-                  (1.0 / (ref.t_max_c + kZeroCelsiusK) - 1.0 / (t_max_c + kZeroCelsiusK)));
+  return relative_cycle_damage_from(swing_damage_factor(delta_t_k, ref, fatigue),
+                                    frequency_damage_factor(frequency_hz, ref, fatigue), t_max_c,
+                                    ref, fatigue);
 }
 
 // Damage per second at (ΔT, f, T_max) over damage per second at the reference: C cancels.

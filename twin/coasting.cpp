@@ -40,17 +40,31 @@ void Engine::State::coast_setup() {
   coast.node_inlet_c.assign(nodes, 0.0);
   coast.node_power_w.assign(nodes, 0.0);
   coast.node_resistance_max.assign(nodes, 0.0);
+  coast.rack_t_upper.assign(racks, 0.0);
+  coast.rack_resistance_max.assign(racks, 0.0);
+  coast.scratch_node_power_w.assign(static_cast<std::size_t>(npr), 0.0);
+  coast.scratch_node_inlet_c.assign(static_cast<std::size_t>(npr), 0.0);
+  for (std::int64_t k = 0; k < npr; ++k) {
+    if (node_height_fraction[k] < node_height_fraction[coast.lowest_node]) coast.lowest_node = k;
+    if (node_height_fraction[k] > node_height_fraction[coast.highest_node]) coast.highest_node = k;
+  }
   const auto per_rack = static_cast<std::size_t>(apr);
   coast.scratch_drive.assign(per_rack, 0.0);
   coast.scratch_start.assign(per_rack, 0.0);
   coast.scratch_max.assign(per_rack, 0.0);
-  coast.scratch_turning.assign(per_rack, 0.0f);
-  coast.scratch_extreme.assign(per_rack, 0.0f);
+  coast.scratch_min.assign(per_rack, 0.0);
+  coast.scratch_fall.assign(per_rack, 0.0);
+  coast.scratch_rise.assign(per_rack, 0.0);
   for (std::size_t n = 0; n < nodes; ++n)
     for (std::int64_t a = 0; a < apn; ++a)
       coast.node_resistance_max[n] =
           std::max(coast.node_resistance_max[n],
                    fleet.resistance_k_per_w[static_cast<std::int64_t>(n) * apn + a]);
+  for (std::size_t r = 0; r < racks; ++r)
+    for (std::int64_t k = 0; k < npr; ++k)
+      coast.rack_resistance_max[r] = std::max(
+          coast.rack_resistance_max[r], coast.node_resistance_max[r * static_cast<std::size_t>(npr) +
+                                                                 static_cast<std::size_t>(k)]);
 }
 
 // The bits of everything a coasting rack's per-tick step depends on besides its own state.
@@ -77,38 +91,97 @@ void Engine::State::coast_signature(std::vector<std::uint64_t>& sig) const {
   assert(sig.size() == Coasting::kGlobalWords + fast.size() * Coasting::kSlotWords);
 }
 
+// A node's inlet exactly as the kernel computes it from its rack's power at the last tick's end.
+double Engine::State::coast_inlet_c(std::int64_t r, std::int64_t node_in_rack,
+                                    double rack_power_w) const {
+  const double supply_c = sites[rack_site[r]].supply_c;
+  return campus.spec().cooling == topology::Cooling::air
+             ? thermal::air_inlet_c(sc.air_rack, supply_c, node_height_fraction[node_in_rack],
+                                    rack_power_w, rack_row_end_weight[r])
+             : thermal::liquid_inlet_c(sc.liquid_rack, supply_c, rack_power_w);
+}
+
 void Engine::State::coast_check_rack(std::int64_t r, double rack_power_w, std::int64_t throttled,
                                      std::int64_t swing_fx) {
   const thermal::AcceleratorSpec& spec = sc.accelerator;
   const double decay = rc_decay_per_tick, gain = 1.0 - decay;
-  const bool air = campus.spec().cooling == topology::Cooling::air;
   const double prev_power_w = fleet.rack_power_w[r];
-  const double supply_c = sites[rack_site[r]].supply_c;
   const std::size_t n_jobs = control.jobs.size();
+  double t_upper = -kInf;
   for (std::int64_t k = 0; k < npr; ++k) {
     const std::int64_t ln = r * npr + k;
     const std::int64_t node = first_node + ln;
     const bool in_job = control.node_role[node] == NodeRole::active;
     const std::size_t fi = in_job ? static_cast<std::size_t>(control.node_job[node]) : n_jobs;
     const FastTick& ft = fast[fi];
-    // The inlet exactly as the kernel computes it from the rack's (unchanged) power.
-    const double inlet = air ? thermal::air_inlet_c(sc.air_rack, supply_c, node_height_fraction[k],
-                                                    prev_power_w, rack_row_end_weight[r])
-                             : thermal::liquid_inlet_c(sc.liquid_rack, supply_c, prev_power_w);
+    const double inlet = coast_inlet_c(r, k, prev_power_w);  // the rack's power is unchanged
     const double limit_c = spec.slowdown_temperature_c - gain * inlet;
     const double r_max = coast.node_resistance_max[ln];
     // At the steady temperature of the node's highest-R unit, with a margin for rounding.
-    const double at_steady = r_max * ft.k_per_r + decay * (inlet + r_max * ft.thermal_power_w);
+    const double t_ss_c = inlet + r_max * ft.thermal_power_w;
+    const double at_steady = r_max * ft.k_per_r + decay * t_ss_c;
     if (!(at_steady <= limit_c - 1e-9 * std::fabs(limit_c))) return;
     coast.node_slot[ln] = static_cast<std::int16_t>(fi);
     coast.node_inlet_c[ln] = inlet;
     coast.node_power_w[ln] = ft.thermal_power_w;
+    // Every unit's junction stays between its value now and its steady temperature.
+    t_upper = std::max(t_upper, t_ss_c);
+    for (std::int64_t a = ln * apn; a < (ln + 1) * apn; ++a)
+      t_upper = std::max(t_upper, fleet.junction_c[a]);
   }
+  coast.rack_t_upper[r] = t_upper;
   coast.eligible[r] = 1;
   coast.eligible_racks.push_back(r);
   coast.rack_power_w[r] = rack_power_w;
   coast.rack_throttled[r] = throttled;
   coast.rack_swing_fx[r] = swing_fx;
+}
+
+// Coasting rack r through a pace step of this tick: its nodes take their slots' new RC-step
+// power now and the inlet of the rack's new power from the next tick. It keeps coasting if the
+// thermal limit cannot bind for any unit with either inlet. Its units' junctions stay below the
+// largest of their bound so far and the new steady temperatures (each step moves a junction
+// toward its steady temperature); the governor's test R·k + decay·T ≤ L − gain·T_inlet is
+// monotone in R, k, T and the inlet (rounding is monotone), so the rack's largest R, k, power
+// and inlet (at its lowest or highest node: the inlet is affine in the height) bound it, with
+// the eligibility's margin.
+bool Engine::State::follow_pace(std::int64_t r) {
+  const thermal::AcceleratorSpec& spec = sc.accelerator;
+  const double decay = rc_decay_per_tick, gain = 1.0 - decay;
+  double power_w = 0.0;  // summed node by node, as the kernel sums a rack's power
+  double thermal_w = 0.0, k_per_r = 0.0;
+  for (std::int64_t ln = r * npr; ln < (r + 1) * npr; ++ln) {
+    const FastTick& ft = fast[coast.node_slot[ln]];
+    power_w += ft.node_power_w;
+    thermal_w = std::max(thermal_w, ft.thermal_power_w);
+    k_per_r = std::max(k_per_r, ft.k_per_r);
+  }
+  const double before_w = coast.rack_power_w[r];
+  const double r_max = coast.rack_resistance_max[r];
+  double t_upper = coast.rack_t_upper[r];
+  for (const double rack_w : {before_w, power_w}) {
+    const double inlet = std::max(coast_inlet_c(r, coast.lowest_node, rack_w),
+                                  coast_inlet_c(r, coast.highest_node, rack_w));
+    t_upper = std::max(t_upper, inlet + r_max * thermal_w);
+    const double limit_c = spec.slowdown_temperature_c - gain * inlet;
+    if (!(r_max * k_per_r + decay * t_upper <= limit_c - 1e-9 * std::fabs(limit_c))) return false;
+  }
+  coast.rack_t_upper[r] = t_upper;
+  // The rack's in-iteration ΔT_pp·s of a tick, summed as the kernel sums it.
+  const std::size_t n_jobs = control.jobs.size();
+  double swing_k_s = 0.0;
+  for (std::int64_t ln = r * npr; ln < (r + 1) * npr; ++ln) {
+    const auto f = static_cast<std::size_t>(coast.node_slot[ln]);
+    const JobTick& jt = f < n_jobs ? control.jobs[f].tick : idle_tick;
+    if (jt.run_f > 0.0) swing_k_s += fast[f].swing_per_r * fleet.node_resistance_sum[ln];
+  }
+  const std::int64_t swing_fx = to_fixed(swing_k_s, kSecondScale);
+  coast.swing_fx += swing_fx - coast.rack_swing_fx[r];
+  coast.rack_swing_fx[r] = swing_fx;
+  coast.site_power_fx[rack_site[r]] +=
+      to_fixed(power_w, kWattScale) - to_fixed(before_w, kWattScale);
+  coast.rack_power_w[r] = power_w;
+  return true;
 }
 
 void Engine::State::coast_tick(std::int64_t k) {
@@ -125,10 +198,14 @@ void Engine::State::coast_tick(std::int64_t k) {
       !control.nodes_changed && k % hazard_every != 0 && (k + 1) % ticks_per_output != 0 &&
       k + 1 < ticks;
   control.nodes_changed = false;
+  coast.unchanged = false;
   if (!all_same) {
     if (coast.coasting_racks > 0)
       for (std::int64_t r = 0; r < block.rack_count; ++r)
         if (coast.since[r] >= 0) settle_rack(r, k);
+    coast.step_ticks.clear();
+    coast.step_thermal_w.clear();
+    coast.step_node_w.clear();
     for (std::int64_t r : coast.eligible_racks) coast.eligible[r] = 0;
     coast.eligible_racks.clear();
     coast.slot_nodes.assign(n_slots, 0);
@@ -138,24 +215,49 @@ void Engine::State::coast_tick(std::int64_t k) {
   }
   // A job whose tick changed (a checkpoint, a failure, a request burst): only the racks that
   // hold one of its nodes are brought to the present or lose their eligibility.
+  // A slot that changed only its pace keeps the words of its clock, cap, stretches, stepping
+  // inlet and running state, and has no stretches (coast_signature's order).
+  constexpr std::size_t kPaceKept[] = {0, 6, 7, 8, 9};
+  constexpr std::size_t kStretchWord = 7, kFollowsWord = 8;
   coast.slot_changed.assign(n_slots, 0);
-  bool any_changed = false;
+  coast.slot_paced.assign(n_slots, 0);
+  bool any_changed = false, any_paced = false;
   for (std::size_t f = 0; f < n_slots; ++f) {
     const auto at = static_cast<std::ptrdiff_t>(Coasting::kGlobalWords + f * Coasting::kSlotWords);
-    coast.slot_changed[f] = !std::equal(coast.signature.begin() + at,
-                                        coast.signature.begin() + at + Coasting::kSlotWords,
-                                        coast.previous.begin() + at);
+    const std::uint64_t* now = coast.signature.data() + at;
+    const std::uint64_t* before = coast.previous.data() + at;
+    coast.slot_changed[f] = !std::equal(now, now + Coasting::kSlotWords, before);
+    if (coast.slot_changed[f]) {
+      bool paced = now[kStretchWord] == 0 && now[kFollowsWord] == 0;
+      for (std::size_t w : kPaceKept) paced &= now[w] == before[w];
+      coast.slot_paced[f] = paced;
+      any_paced |= paced;
+    }
     any_changed |= coast.slot_changed[f] != 0;
   }
+  coast.unchanged = !any_changed;
   if (any_changed) {
     auto touched = [&](std::int64_t r) {
       for (std::int64_t n = r * npr; n < (r + 1) * npr; ++n)
         if (coast.slot_changed[static_cast<std::size_t>(coast.node_slot[n])]) return true;
       return false;
     };
+    auto only_paced = [&](std::int64_t r) {
+      for (std::int64_t n = r * npr; n < (r + 1) * npr; ++n) {
+        const auto f = static_cast<std::size_t>(coast.node_slot[n]);
+        if (coast.slot_changed[f] && !coast.slot_paced[f]) return false;
+      }
+      return true;
+    };
+    if (any_paced) {  // the step every coasting rack's history holds (settle_rack)
+      coast.step_ticks.push_back(k);
+      for (const FastTick& ft : fast) coast.step_thermal_w.push_back(ft.thermal_power_w);
+      for (const FastTick& ft : fast) coast.step_node_w.push_back(ft.node_power_w);
+    }
     if (coast.coasting_racks > 0)
       for (std::int64_t r = 0; r < block.rack_count; ++r)
-        if (coast.since[r] >= 0 && touched(r)) settle_rack(r, k);
+        if (coast.since[r] >= 0 && touched(r) && !(only_paced(r) && follow_pace(r)))
+          settle_rack(r, k);
     std::erase_if(coast.eligible_racks, [&](std::int64_t r) {
       if (!touched(r)) return false;
       coast.eligible[r] = 0;
@@ -174,90 +276,240 @@ void Engine::State::coast_tick(std::int64_t k) {
   coast.eligible_racks.clear();
 }
 
+// Whether this tick's reduction would give the last reduced tick's result, so that every rank
+// may take that instead of reducing (decided from replicated values only, so all ranks agree):
+// the last reduced tick stepped no rack on any rank (every rack coasted, none was brought to
+// the present, none became eligible), every tick since had the same inputs (so every rack
+// still coasts with the same constants, and no hazard update, output sample or run's end came),
+// and no failure is due in this tick (none is pending before it on any rank; new ones come only
+// from hazard updates and stepped racks). Then every rank's contribution is the same integers
+// and maxima as at the last reduced tick, and it had no failure offers. The reduction stays
+// the one that carries stop and save requests, so at most kMaxRepeats ticks are repeated in a
+// row.
+bool Engine::State::reduction_repeats(const TickReduction& red, double t1_s) const {
+  return coast.enabled && coast.unchanged && red.has_previous() && reduced_stepped_racks == 0 &&
+         reduced_next_failure_s >= t1_s && repeated_in_a_row < kMaxRepeats;
+}
+
+namespace {
+
+// A coasting rack's inputs through its pace steps (Coasting::step_ticks): each node's RC-step
+// power and inlet and the rack's power, tick by tick, from the values at its first coasting
+// tick. A step at tick c gives the nodes their slots' new power at c, and the rack's new power
+// gives the inlet from c + 1 (the inlet follows the rack's power at the last tick's end).
+struct PaceReplay {
+  const Engine::State& s;
+  std::int64_t r, k;
+  double* node_power_w;  // per node of the rack
+  double* node_inlet_c;
+  std::size_t step;  // the next pace step
+  std::size_t steps_end;
+  double rack_power_w, rack_inlet_c;
+  std::int64_t inlet_due = -1;  // tick from which the inlet follows rack_power_w
+
+  PaceReplay(const Engine::State& state, std::int64_t rack, std::int64_t since, std::int64_t to,
+             double* power, double* inlet)
+      : s(state), r(rack), k(to), node_power_w(power), node_inlet_c(inlet) {
+    const auto& ticks = s.coast.step_ticks;
+    step = static_cast<std::size_t>(std::upper_bound(ticks.begin(), ticks.end(), since) -
+                                    ticks.begin());
+    steps_end = static_cast<std::size_t>(std::lower_bound(ticks.begin(), ticks.end(), to) -
+                                         ticks.begin());
+    for (std::int64_t n = 0; n < s.npr; ++n) {
+      node_power_w[n] = s.coast.node_power_w[r * s.npr + n];
+      node_inlet_c[n] = s.coast.node_inlet_c[r * s.npr + n];
+    }
+    rack_power_w = s.fleet.rack_power_w[r];
+    rack_inlet_c = s.fleet.rack_inlet_c[r];
+  }
+  // The first tick after j (≤ k) at which the inputs change.
+  std::int64_t next_change(std::int64_t j) const {
+    std::int64_t next = k;
+    if (step < steps_end) next = std::min(next, s.coast.step_ticks[step]);
+    if (inlet_due > j) next = std::min(next, inlet_due);
+    return next;
+  }
+  // The inputs of tick j (called at every tick where they may change); true if they changed.
+  bool at(std::int64_t j) {
+    bool changed = false;
+    if (inlet_due == j) {
+      double sum = 0.0;  // the rack's mean inlet, summed as the kernel sums it
+      for (std::int64_t n = 0; n < s.npr; ++n) {
+        node_inlet_c[n] = s.coast_inlet_c(r, n, rack_power_w);
+        sum += node_inlet_c[n];
+      }
+      rack_inlet_c = sum / static_cast<double>(s.npr);
+      inlet_due = -1;
+      changed = true;
+    }
+    if (step < steps_end && s.coast.step_ticks[step] == j) {
+      const std::size_t n_slots = s.fast.size();
+      const double* thermal = s.coast.step_thermal_w.data() + step * n_slots;
+      const double* node = s.coast.step_node_w.data() + step * n_slots;
+      double power_w = 0.0;
+      for (std::int64_t n = 0; n < s.npr; ++n) {
+        const auto f = static_cast<std::size_t>(s.coast.node_slot[r * s.npr + n]);
+        changed |= node_power_w[n] != thermal[f];
+        node_power_w[n] = thermal[f];
+        power_w += node[f];
+      }
+      if (power_w != rack_power_w) inlet_due = j + 1;
+      rack_power_w = power_w;
+      ++step;
+    }
+    return changed;
+  }
+};
+
+}  // namespace
+
+namespace {
+
+// m steps T ← drive + decay·T of n units (n a multiple of 2·V), V·2 units in registers at a
+// time: V independent chains hide the multiply-add latency. Element-wise IEEE operations, the
+// kernel's, so the result is bit for bit its m ticks.
+template <int V>
+std::size_t step_units(double* jc, const double* drive, double decay, std::int64_t m,
+                       std::size_t n) {
+  using simd::f64x2;
+  const f64x2 dec = f64x2{} + decay;
+  std::size_t u0 = 0;
+  for (; u0 + 2 * V <= n; u0 += 2 * V) {
+    f64x2 t[V];
+    for (int v = 0; v < V; ++v) t[v] = simd::load<f64x2>(jc + u0 + 2 * v);
+    for (std::int64_t i = 0; i < m; ++i)
+      for (int v = 0; v < V; ++v) t[v] = simd::load<f64x2>(drive + u0 + 2 * v) + dec * t[v];
+    for (int v = 0; v < V; ++v) simd::store(jc + u0 + 2 * v, t[v]);
+  }
+  return u0;
+}
+
+}  // namespace
+
 // Rack r coasted from tick `since` to k − 1: its units at tick k's start. The m steps are the
 // kernel's own (T ← gain·(T_inlet + R·P) + decay·T, the same operations in the same order), done
-// here in registers without the per-tick bookkeeping, so the junctions, their maximum and the
-// cycle counter are bit for bit what per-tick stepping gives. The counter sees only the last
-// step when that confirms no half-cycle (the trajectory is monotone, so no earlier step would
-// have); otherwise the rack's m steps are replayed with the counter fed at every step.
+// here in registers without the per-tick bookkeeping, one stretch of constant inputs at a time
+// (the rack's pace steps divide them), so the junctions are bit for bit what per-tick stepping
+// gives. Within a stretch the step is a monotone map (rounding is monotone and decay > 0), so
+// each junction's trajectory is monotone: its extremes, and the largest fall from a maximum or
+// rise from a minimum, are at a stretch's first or last step. From them the cycle counter's
+// outcome is known without feeding it every step when no half-cycle can complete (each unit's
+// leg known, and neither its extreme nor any maximum (rising) or minimum (falling) of the
+// stretch is more than the hysteresis from a later value): the leg then only extends, to the
+// trajectory's extreme. Otherwise the m steps are replayed with the counter fed at every step.
 void Engine::State::settle_rack(std::int64_t r, std::int64_t k) {
   const double decay = rc_decay_per_tick, gain = 1.0 - decay;
   const std::int64_t since = coast.since[r];
-  const std::int64_t m = k - since;
   const double hysteresis = sc.faults.cycle_hysteresis_k;
   double* const jc = fleet.junction_c.data() + r * apr;
   const double* const res = fleet.resistance_k_per_w.data() + r * apr;
   float* const turning = fleet.cycle_turning_c.data() + r * apr;
   float* const extreme = fleet.cycle_extreme_c.data() + r * apr;
-  double* const drive = coast.scratch_drive.data();
-  double* const start = coast.scratch_start.data();
-  double* const hottest = coast.scratch_max.data();
-  float* const turning_copy = coast.scratch_turning.data();
-  float* const extreme_copy = coast.scratch_extreme.data();
+  double* __restrict const drive = coast.scratch_drive.data();
+  double* __restrict const start = coast.scratch_start.data();
+  double* __restrict const hottest = coast.scratch_max.data();
+  double* __restrict const coldest = coast.scratch_min.data();
+  double* __restrict const fall = coast.scratch_fall.data();  // largest fall from a maximum
+  double* __restrict const rise = coast.scratch_rise.data();  // largest rise from a minimum
   const auto n = static_cast<std::size_t>(apr);
-  for (std::int64_t u = 0; u < apr; ++u) {
-    const std::int64_t ln = r * npr + u / apn;
-    drive[u] = gain * (coast.node_inlet_c[ln] + res[u] * coast.node_power_w[ln]);
-    start[u] = jc[u];
-    hottest[u] = -kInf;
+  auto set_drive = [&](const PaceReplay& in) {
+    for (std::int64_t node = 0; node < npr; ++node)
+      for (std::int64_t u = node * apn; u < (node + 1) * apn; ++u)
+        drive[u] = gain * (in.node_inlet_c[node] + res[u] * in.node_power_w[node]);
+  };
+  auto note = [&] {  // the junctions now are one step of the trajectory
+    for (std::size_t u = 0; u < n; ++u) {
+      const double t = jc[u];
+      hottest[u] = hottest[u] > t ? hottest[u] : t;
+      coldest[u] = coldest[u] < t ? coldest[u] : t;
+      fall[u] = std::max(fall[u], hottest[u] - t);
+      rise[u] = std::max(rise[u], t - coldest[u]);
+    }
+  };
+  double& power = series.rack_values(ids.rack_power)[r];
+  double& inlet = series.rack_values(ids.rack_inlet)[r];
+  double& throttled = series.rack_values(ids.rack_throttled)[r];
+  const double throttled_share =
+      static_cast<double>(coast.rack_throttled[r]) / static_cast<double>(apr);
+  PaceReplay in(*this, r, since, k, coast.scratch_node_power_w.data(),
+                coast.scratch_node_inlet_c.data());
+  std::copy(jc, jc + n, start);
+  std::fill(hottest, hottest + n, -kInf);
+  std::fill(coldest, coldest + n, kInf);
+  std::fill(fall, fall + n, 0.0);
+  std::fill(rise, rise + n, 0.0);
+  for (std::int64_t j = since; j < k;) {
+    in.at(j);
+    set_drive(in);
+    const std::int64_t next = in.next_change(j);
+    const std::int64_t m = next - j;
+    // The stretch's first step, then the rest: its extremes are at its two ends.
+    for (std::size_t u = 0; u < n; ++u) jc[u] = drive[u] + decay * jc[u];
+    note();
+    if (m > 1) {
+      std::size_t u = step_units<8>(jc, drive, decay, m - 1, n);
+      u += step_units<4>(jc + u, drive + u, decay, m - 1, n - u);
+      for (; u < n; ++u)
+        for (std::int64_t i = 1; i < m; ++i) jc[u] = drive[u] + decay * jc[u];
+      note();
+    }
+    // The per-rack series, added once per tick as the kernel adds them (in registers).
+    double power_sum = power, inlet_sum = inlet, throttled_sum = throttled;
+    for (std::int64_t i = 0; i < m; ++i) {
+      power_sum += in.rack_power_w;
+      inlet_sum += in.rack_inlet_c;
+      throttled_sum += throttled_share;
+    }
+    power = power_sum, inlet = inlet_sum, throttled = throttled_sum;
+    j = next;
   }
-  // Eight units at a time held in registers over the m steps (four independent chains of two
-  // lanes hide the multiply-add latency), the rest one by one: the same IEEE operations.
-  std::size_t u0 = 0;
-  for (; u0 + 8 <= n; u0 += 8) {
-    using simd::f64x2;
-    const f64x2 dec = f64x2{} + decay;
-    f64x2 t[4], dr[4], mx[4];
-    for (int v = 0; v < 4; ++v) {
-      t[v] = simd::load<f64x2>(jc + u0 + 2 * v);
-      dr[v] = simd::load<f64x2>(drive + u0 + 2 * v);
-      mx[v] = f64x2{} - kInf;
-    }
-    for (std::int64_t j = 0; j < m; ++j)
-      for (int v = 0; v < 4; ++v) {
-        t[v] = dr[v] + dec * t[v];
-        mx[v] = mx[v] > t[v] ? mx[v] : t[v];
-      }
-    for (int v = 0; v < 4; ++v) {
-      simd::store(jc + u0 + 2 * v, t[v]);
-      simd::store(hottest + u0 + 2 * v, mx[v]);
-    }
-  }
-  for (std::size_t u = u0; u < n; ++u)
-    for (std::int64_t j = 0; j < m; ++j) {
-      jc[u] = drive[u] + decay * jc[u];
-      hottest[u] = hottest[u] > jc[u] ? hottest[u] : jc[u];
-    }
   double rack_max_c = -kInf;
   for (std::size_t u = 0; u < n; ++u) rack_max_c = std::max(rack_max_c, hottest[u]);
-  // The counter at the last step, on a copy: kept unless some half-cycle is confirmed.
-  std::copy(turning, turning + n, turning_copy);
-  std::copy(extreme, extreme + n, extreme_copy);
+  // The counter's outcome (thermal_cycles.hpp, observe_sample): a rising leg extends to the
+  // trajectory's maximum and completes a half-cycle only if some value falls more than the
+  // hysteresis below the leg's extreme so far; a falling leg likewise. In float, as the counter
+  // compares: a fall between two steps is bounded by the double one plus the conversions'
+  // rounding (the 1e-6 margin; a case inside it is replayed).
+  const auto h = static_cast<float>(hysteresis);
   bool replay = false;
-  for (std::int64_t b = 0; b < apr && !replay; b += apn)
-    replay = thermal::observe_units(apn, jc + b, hysteresis, turning_copy + b, extreme_copy + b,
-                                    node_swing_k.data());
+  for (std::size_t u = 0; u < n && !replay; ++u) {
+    const float e0 = extreme[u], leg = e0 - turning[u];
+    const auto hi = static_cast<float>(hottest[u]), lo = static_cast<float>(coldest[u]);
+    const double margin = 1e-6 * std::max(std::fabs(hottest[u]), std::fabs(coldest[u]));
+    if (leg > 0.0f)
+      replay = e0 - lo > h || !(fall[u] + margin <= 0.999999 * hysteresis);
+    else if (leg < 0.0f)
+      replay = hi - e0 > h || !(rise[u] + margin <= 0.999999 * hysteresis);
+    else
+      replay = true;  // no direction yet (only at the start of a run): the counter decides
+  }
   if (!replay) {
-    std::copy(turning_copy, turning_copy + n, turning);
-    std::copy(extreme_copy, extreme_copy + n, extreme);
+    for (std::size_t u = 0; u < n; ++u) {
+      const float e0 = extreme[u];
+      if (e0 > turning[u])
+        extreme[u] = std::max(e0, static_cast<float>(hottest[u]));
+      else
+        extreme[u] = std::min(e0, static_cast<float>(coldest[u]));
+    }
   } else {
     std::copy(start, start + n, jc);
-    for (std::int64_t j = 0; j < m; ++j) {
-      const double t0_s = static_cast<double>(since + j) * dt;
+    PaceReplay again(*this, r, since, k, coast.scratch_node_power_w.data(),
+                     coast.scratch_node_inlet_c.data());
+    for (std::int64_t j = since; j < k; ++j) {
+      if (again.at(j) || j == since) set_drive(again);
+      const double t0_s = static_cast<double>(j) * dt;
       std::int64_t cycles = 0;
       double swing_k = 0.0, damage_ref_s = 0.0;
-      for (std::int64_t ln = r * npr; ln < (r + 1) * npr; ++ln) {
-        const std::int64_t base = ln * apn;
-        for (std::int64_t a = base; a < base + apn; ++a)
-          fleet.junction_c[a] = drive[a - r * apr] + decay * fleet.junction_c[a];
-        if (thermal::observe_units(apn, fleet.junction_c.data() + base, hysteresis,
-                                   fleet.cycle_turning_c.data() + base,
-                                   fleet.cycle_extreme_c.data() + base, node_swing_k.data())) {
+      for (std::int64_t node = 0; node < npr; ++node) {
+        const std::int64_t base = node * apn;
+        for (std::int64_t a = base; a < base + apn; ++a) jc[a] = drive[a] + decay * jc[a];
+        if (thermal::observe_units(apn, jc + base, hysteresis, turning + base, extreme + base,
+                                   node_swing_k.data())) {
           FastTick ft;  // one stretch at the node's coasting power
-          ft.thermal_power_w = coast.node_power_w[ln];
-          const double inlet = coast.node_inlet_c[ln];
-          count_cycles(base, inlet, inlet, inlet, t0_s, t0_s + dt, ft, true, true, cycles, swing_k,
-                       damage_ref_s);
+          ft.thermal_power_w = again.node_power_w[node];
+          const double node_inlet = again.node_inlet_c[node];
+          count_cycles(r * apr + base, node_inlet, node_inlet, node_inlet, t0_s, t0_s + dt, ft,
+                       true, true, cycles, swing_k, damage_ref_s);
         }
       }
       if (cycles > 0) {
@@ -267,18 +519,11 @@ void Engine::State::settle_rack(std::int64_t r, std::int64_t k) {
       }
     }
   }
+  // The rack's power and mean inlet of its last coasting tick: the next tick's inlet, the
+  // hazard update's.
+  fleet.rack_power_w[r] = in.rack_power_w;
+  fleet.rack_inlet_c[r] = in.rack_inlet_c;
   for (std::int64_t ln = r * npr; ln < (r + 1) * npr; ++ln) --coast.slot_nodes[coast.node_slot[ln]];
-  // The per-rack series, added once per tick as the kernel adds them.
-  double& power = series.rack_values(ids.rack_power)[r];
-  double& inlet = series.rack_values(ids.rack_inlet)[r];
-  double& throttled = series.rack_values(ids.rack_throttled)[r];
-  const double throttled_share =
-      static_cast<double>(coast.rack_throttled[r]) / static_cast<double>(apr);
-  for (std::int64_t j = 0; j < m; ++j) {
-    power += coast.rack_power_w[r];
-    inlet += fleet.rack_inlet_c[r];
-    throttled += throttled_share;
-  }
   double& rack_max = series.rack_values(ids.rack_max_junction)[r];
   rack_max = std::max(rack_max, rack_max_c);
   coast.settled_max_c = std::max(coast.settled_max_c, rack_max_c);

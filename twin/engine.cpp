@@ -110,6 +110,8 @@ void Engine::State::setup() {
   f.cycle_extreme_c.resize(local_accs);
   f.cycle_turn_s.assign(local_accs, 0.0f);
   f.cycle_damage_ref_s.assign(local_accs, 0.0f);
+  f.hazard_swing_k.assign(local_accs, -1.0);  // none yet
+  f.hazard_swing_factor.assign(local_accs, 0.0);
   f.acc.init(local_accs);
   for (std::int64_t i = 0; i < local_accs; ++i) {
     const auto id = static_cast<std::uint64_t>(first_acc + i);
@@ -126,7 +128,6 @@ void Engine::State::setup() {
   for (std::int64_t n = 0; n < local_nodes; ++n)
     for (std::int64_t a = 0; a < apn; ++a)
       f.node_resistance_sum[n] += f.resistance_k_per_w[n * apn + a];
-  coast_setup();
   f.node.init(local_nodes);
   for (std::int64_t n = 0; n < local_nodes; ++n)
     f.node.threshold[n] = faults::failure_threshold(
@@ -157,6 +158,7 @@ void Engine::State::setup() {
     const bool end = i == 0 || i == b.racks_per_hall - 1;
     rack_row_end_weight[r] = campus.spec().cooling == topology::Cooling::air && end ? 1.0 : 0.0;
   }
+  coast_setup();
   idle_tick.clear();
   idle_tick.add_stalled(unallocated, 1.0, sc.activity.stalled);
 
@@ -261,9 +263,13 @@ TickReduction& Engine::State::tick_reduction() {
     lay_out_reduction();
     if (!reduction || before.n_sums != slots.n_sums || before.n_maxima != slots.n_maxima ||
         before.n_slots != slots.n_slots) {
-      if (reduction) stats.mpi_reduce_s += reduction->seconds_in_mpi();
+      if (reduction) {
+        stats.mpi_reduce_s += reduction->seconds_in_mpi();
+        stats.repeated_reductions += static_cast<double>(reduction->repeated());
+      }
       reduction = std::make_unique<TickReduction>(slots.n_sums, slots.n_maxima, slots.n_slots);
     }
+    reduction->forget_previous();  // the slots may mean other things now
     layout_dirty = false;
   }
   return *reduction;
@@ -392,6 +398,7 @@ void Engine::State::lay_out_reduction() {
   l.large_cycles = s++;
   l.large_swing = s++;
   l.large_damage = s++;
+  l.stepped_racks = s++;
   l.expected = s, s += faults::kFailureClassCount;
   for (auto& job : control.jobs) {
     job.sum_base = job.active ? s : -1;
@@ -403,6 +410,7 @@ void Engine::State::lay_out_reduction() {
   l.neg_clock = m, m += static_cast<int>(control.jobs.size());
   l.stop = m++;
   l.save = m++;
+  l.next_failure = m++;
   l.n_maxima = m;
   l.n_slots = static_cast<int>(control.jobs.size()) + 1;
 }
@@ -511,14 +519,22 @@ Figures Engine::run(io::OutputFile* out, const ProgressOptions& progress,
     TickReduction& red = s.tick_reduction();  // its layout follows the jobs that run
     red.clear();
     s.kernel(red, t0);  // every local accelerator: clock, power, junction, cycles, accounting
-    // Stop and save requests ride on the tick's reduction, so every rank acts on the same tick.
-    if ((control.stop_flag && *control.stop_flag) ||
-        (control.stop_after_s > 0 && t1 >= control.stop_after_s))
-      red.maxima()[sl.stop] = 1.0;
-    if (s.rank == 0 && control.restart_every_wall_s > 0 &&
-        MPI_Wtime() - last_save >= control.restart_every_wall_s)
-      red.maxima()[sl.save] = 1.0;
-    red.allreduce(s.comm);
+    const bool stop_due = control.stop_after_s > 0 && t1 >= control.stop_after_s;
+    if (!stop_due && s.reduction_repeats(red, t1)) {
+      red.repeat_previous();  // every rank's contribution is the last reduced tick's
+      ++s.repeated_in_a_row;
+    } else {
+      // Stop and save requests ride on the tick's reduction, so every rank acts on the same
+      // tick (a signal's stop waits for the next reduced tick: at most kMaxRepeats ticks).
+      if ((control.stop_flag && *control.stop_flag) || stop_due) red.maxima()[sl.stop] = 1.0;
+      if (s.rank == 0 && control.restart_every_wall_s > 0 &&
+          MPI_Wtime() - last_save >= control.restart_every_wall_s)
+        red.maxima()[sl.save] = 1.0;
+      red.allreduce(s.comm);
+      s.reduced_stepped_racks = red.sums()[sl.stepped_racks];
+      s.reduced_next_failure_s = -red.maxima()[sl.next_failure];
+      s.repeated_in_a_row = 0;
+    }
 
     // --- replicated from here: every rank has the same reduced values ---
     s.facility_after_reduction(red, t0);
@@ -588,6 +604,7 @@ Figures Engine::run(io::OutputFile* out, const ProgressOptions& progress,
   s.stats.wall_s = MPI_Wtime() - wall0;
   s.stats.mpi_reduce_s += s.reduction ? s.reduction->seconds_in_mpi() : 0.0;
   s.stats.reduction_bytes = s.reduction ? static_cast<double>(s.reduction->bytes()) : 0.0;
+  s.stats.repeated_reductions += s.reduction ? static_cast<double>(s.reduction->repeated()) : 0.0;
   return s.summary();
 }
 

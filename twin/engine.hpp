@@ -45,6 +45,7 @@ struct RunStatistics {
   // Multi-rate stepping: rack-ticks coasted and stepped on this rank.
   double coasted_rack_ticks = 0.0, stepped_rack_ticks = 0.0;
   double reduction_bytes = 0.0;  // the per-tick allreduce's message (at the run's end)
+  double repeated_reductions = 0.0;  // ticks that took the last reduced result (no allreduce)
 };
 
 class Engine {

@@ -105,6 +105,9 @@ struct Fleet {
   std::vector<float> cycle_turning_c, cycle_extreme_c;  // thermal_cycles.hpp, per unit
   std::vector<float> cycle_turn_s;  // when the last half-cycle was confirmed (exact instant)
   std::vector<float> cycle_damage_ref_s;
+  // The hazard update's last in-iteration swing of each unit and its power law (a cache: the
+  // same swing gives the same factor, so a restart need not hold it).
+  std::vector<double> hazard_swing_k, hazard_swing_factor;
   ScopeState acc, node, rack;
   std::vector<double> node_resistance_sum;         // Σ R of the node's units (constant)
   std::vector<double> rack_power_w, rack_inlet_c;  // previous tick
@@ -272,10 +275,12 @@ struct ReductionSlots {
   int swing_time = 0;    // Σ ΔT_pp·running s (K·s)
   int running_time = 0;  // Σ running accelerator-s
   int large_cycles = 0, large_swing = 0, large_damage = 0;
+  int stepped_racks = 0;  // racks stepped (not coasting) this tick
   int expected = 0;  // + failure class: expected interruptions (fixed point, kCountScale)
   int n_sums = 0;
   int max_junction = 0, neg_clock = 0;  // neg_clock + job: max of −φ = −min φ
   int stop = 0, save = 0;               // > 0: a rank got a stop signal / a restart file is due
+  int next_failure = 0;                 // −(earliest pending failure time)
   int n_maxima = 0;
   int n_slots = 0;  // failure slots: one per job, then one for nodes outside jobs
 };
@@ -299,13 +304,27 @@ struct Coasting {
   std::vector<std::int16_t> node_slot;
   std::vector<double> node_inlet_c, node_power_w;
   std::vector<double> node_resistance_max;  // max R of the node's units (constant)
-  std::vector<double> scratch_drive, scratch_start, scratch_max;  // per unit of one rack
-  std::vector<float> scratch_turning, scratch_extreme;
+  std::vector<double> scratch_drive, scratch_start, scratch_max, scratch_min, scratch_fall,
+      scratch_rise;  // per unit of one rack
   // The tick's inputs to coasting racks (bits of every FastTick's constants and the supply
   // temperature), this tick's and the previous one's.
   std::vector<std::uint64_t> signature, previous;
   static constexpr std::size_t kGlobalWords = 2, kSlotWords = 13 + 2 * kCategoryCount;
   std::vector<std::int8_t> slot_changed;  // per FastTick slot, this tick
+  // This tick's inputs equal the last tick's for every rack (replicated: from the signature).
+  bool unchanged = false;
+  // Pace steps: a slot whose tick changed only its pace (the job's slowest member moved: its
+  // units' RC-step power and its node power, nothing else) does not stop the racks that coast
+  // with it. Per step (replicated, since the last time every rack was brought to the present):
+  // its tick and every slot's RC-step and node power; per local rack, a bound of its units'
+  // junctions while coasting (so the thermal limit is known not to bind through the steps) and
+  // its units' largest R.
+  std::vector<std::int64_t> step_ticks;
+  std::vector<double> step_thermal_w, step_node_w;  // fast.size() per step
+  std::vector<std::int8_t> slot_paced;              // per FastTick slot, this tick
+  std::vector<double> rack_t_upper, rack_resistance_max;
+  std::int64_t lowest_node = 0, highest_node = 0;  // in a rack, by height (the inlet's extremes)
+  std::vector<double> scratch_node_power_w, scratch_node_inlet_c;  // per node of one rack
   // Derived (rebuilt after a restart): racks eligible now, the coasting racks' nodes per FastTick
   // slot and their summed per-tick contributions.
   std::vector<std::int64_t> eligible_racks;
@@ -321,7 +340,7 @@ struct Coasting {
   template <class R, class N>
   void for_each_field(R&& per_rack, N&& per_node) {
     per_rack(since), per_rack(eligible), per_rack(rack_power_w), per_rack(rack_throttled),
-        per_rack(rack_swing_fx);
+        per_rack(rack_swing_fx), per_rack(rack_t_upper);
     per_node(node_slot), per_node(node_inlet_c), per_node(node_power_w);
   }
 };
@@ -365,6 +384,11 @@ struct Engine::State {
 
   io::OutputFile* out = nullptr;
   RunStatistics stats;
+  // Repeating the last reduction (reduction_repeats): what the last reduced tick said.
+  std::int64_t reduced_stepped_racks = -1;
+  double reduced_next_failure_s = 0.0;
+  std::int64_t repeated_in_a_row = 0;
+  static constexpr std::int64_t kMaxRepeats = 1000;
   std::int64_t start_tick = 0;
   bool interrupted = false;
 
@@ -434,6 +458,9 @@ struct Engine::State {
   void coast_setup();
   void coast_signature(std::vector<std::uint64_t>& sig) const;
   void coast_tick(std::int64_t k);
+  bool reduction_repeats(const TickReduction& red, double t1_s) const;
+  double coast_inlet_c(std::int64_t r, std::int64_t node_in_rack, double rack_power_w) const;
+  bool follow_pace(std::int64_t r);
   void settle_rack(std::int64_t r, std::int64_t k);
   // After rack r's step with its inputs unchanged: eligible if every unit stays at its job's
   // clock up to its steady temperature; keeps what the rack adds per tick while coasting.

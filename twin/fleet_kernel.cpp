@@ -67,6 +67,11 @@ void Engine::State::hazard_update(double t0_s) {
     hazard = kInf;
   };
 
+  // The power laws, kept while their argument repeats (the same bits give the same result):
+  // units share their job's clock and step frequency, and a unit's swing changes only with its
+  // clock or its job's phase.
+  double last_clock = -1.0, last_dyn_w = 0.0, last_frequency_hz = -1.0, last_frequency_f = 0.0;
+  const faults::CyclingReference& ref = model.cycling_reference;
   for (std::int64_t r = 0; r < block.rack_count; ++r) {
     const std::int64_t grack = block.first_rack + r;
     const double rack_inlet = fleet.rack_inlet_c[r];
@@ -91,12 +96,30 @@ void Engine::State::hazard_update(double t0_s) {
         // In-iteration cycling: ΔT_pp at the current clock, one cycle per step.
         double damage = 0.0;
         if (jt && model.cycling_enabled) {
-          const double dyn_w =
-              full_w * std::pow(fleet.clock_ratio[i], sc.accelerator.power_exponent);
-          const double swing_k = 2.0 * jt->half_swing_per_r * fleet.resistance_k_per_w[i] * dyn_w;
-          damage = jt->run_f * faults::relative_damage_rate(swing_k, 1.0 / jt->step_s,
-                                                            fleet.junction_c[i] + 0.5 * swing_k,
-                                                            model.cycling_reference, model.fatigue);
+          if (fleet.clock_ratio[i] != last_clock) {
+            last_clock = fleet.clock_ratio[i];
+            last_dyn_w = full_w * std::pow(last_clock, sc.accelerator.power_exponent);
+          }
+          const double swing_k =
+              2.0 * jt->half_swing_per_r * fleet.resistance_k_per_w[i] * last_dyn_w;
+          // = jt->run_f · faults::relative_damage_rate(swing_k, 1/step, T + swing/2, ...)
+          const double frequency_hz = 1.0 / jt->step_s;
+          if (swing_k > 0.0 && frequency_hz > 0.0) {
+            if (frequency_hz != last_frequency_hz) {
+              last_frequency_hz = frequency_hz;
+              last_frequency_f = faults::frequency_damage_factor(frequency_hz, ref, model.fatigue);
+            }
+            if (swing_k != fleet.hazard_swing_k[i]) {
+              fleet.hazard_swing_k[i] = swing_k;
+              fleet.hazard_swing_factor[i] =
+                  faults::swing_damage_factor(swing_k, ref, model.fatigue);
+            }
+            damage = jt->run_f *
+                     (frequency_hz / ref.frequency_hz *
+                      faults::relative_cycle_damage_from(
+                          fleet.hazard_swing_factor[i], last_frequency_f,
+                          fleet.junction_c[i] + 0.5 * swing_k, ref, model.fatigue));
+          }
         }
         node_max_c = std::max(node_max_c, fleet.junction_c[i]);
         node_damage += damage;
@@ -615,6 +638,7 @@ void Engine::State::kernel(TickReduction& red, double t0_s) {
     }
     rack_stretch_jobs.clear();
     ++coast.stepped_rack_ticks;
+    ++sums[sl.stepped_racks];
     if (steady && end_power_w == prev_power_w)
       coast_check_rack(r, rack_p, throttled, to_fixed(rack_swing_k_s, kSecondScale));
     fleet.rack_power_w[r] = end_power_w;
@@ -701,8 +725,11 @@ void Engine::State::kernel(TickReduction& red, double t0_s) {
     maxima[sl.neg_clock + static_cast<int>(j)] =
         std::isfinite(job_min_clock[j]) ? -job_min_clock[j] : -kInf;
 
-  // Failures due by the end of the tick, offered per job (spares and free nodes: last slot).
+  // Failures due by the end of the tick, offered per job (spares and free nodes: last slot);
+  // the earliest of all, so every rank knows when the next one is due.
+  double next_failure_s = kInf;
   for (const Pending& p : fleet.pending) {
+    next_failure_s = std::min(next_failure_s, p.time_s);
     if (p.time_s >= t1_s) continue;
     const auto key = static_cast<std::uint64_t>(p.key);
     const std::int64_t node =
@@ -712,6 +739,7 @@ void Engine::State::kernel(TickReduction& red, double t0_s) {
     if (node >= 0 && control.node_role[node] == NodeRole::active) slot = control.node_job[node];
     red.offer(slot, p.time_s, p.key, p.failure_class);
   }
+  maxima[sl.next_failure] = -next_failure_s;
 }
 
 }  // namespace ct::twin

@@ -297,7 +297,9 @@ void write_stats(const std::string& path, const ct::io::Scenario& sc, const ct::
      << ",\n  \"peak_rss_bytes_per_accelerator\": " << sumv[2] / accelerators
      << ",\n  \"reduction_bytes\": " << st.reduction_bytes
      << ",\n  \"coasted_rack_tick_fraction\": "
-     << (sumv[4] + sumv[5] > 0 ? sumv[4] / (sumv[4] + sumv[5]) : 0.0) << "\n}\n";
+     << (sumv[4] + sumv[5] > 0 ? sumv[4] / (sumv[4] + sumv[5]) : 0.0)
+     << ",\n  \"repeated_reduction_fraction\": "
+     << (st.ticks > 0 ? st.repeated_reductions / static_cast<double>(st.ticks) : 0.0) << "\n}\n";
 }
 
 int cmd_run(int argc, char** argv, int rank, int ranks) {

@@ -33,7 +33,7 @@ namespace ct::twin {
 
 namespace {
 
-constexpr char kMagic[] = "CLUSTERTWIN-RESTART-7";
+constexpr char kMagic[] = "CLUSTERTWIN-RESTART-8";
 
 std::uint64_t fnv1a(const unsigned char* p, std::size_t n) {
   std::uint64_t h = 1469598103934665603ull;
@@ -173,7 +173,8 @@ void Engine::State::serialize_replicated(Archive& ar) {
   ar(control, fail_slow);
   for (Facility& fa : sites) ar(fa);
   if (sites.size() > 1) ar(campus_total);
-  ar(acct, job_end_running, job_end_node_power_w, coast.signature);
+  ar(acct, job_end_running, job_end_node_power_w, coast.signature, coast.step_ticks,
+     coast.step_thermal_w, coast.step_node_w);
   series.serialize_replicated(ar);
 }
 

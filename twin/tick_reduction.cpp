@@ -84,6 +84,13 @@ void TickReduction::allreduce(MPI_Comm comm) {
   const double t0 = MPI_Wtime();
   MPI_Allreduce(MPI_IN_PLACE, buffer_.data(), 1, type_, op_, comm);
   mpi_seconds_ += MPI_Wtime() - t0;
+  previous_ = buffer_;
+  has_previous_ = true;
+}
+
+void TickReduction::repeat_previous() {
+  std::copy(previous_.begin(), previous_.end(), buffer_.begin());
+  ++repeated_;
 }
 
 }  // namespace ct::twin

@@ -38,15 +38,25 @@ class TickReduction {
   // Offer a failure to slot s; keeps the earliest (time, key).
   void offer(int slot, double time_s, std::int64_t key, std::int32_t failure_class);
 
-  // In place; collective over `comm`.
+  // In place; collective over `comm`. Keeps a copy of the result.
   void allreduce(MPI_Comm comm);
   double seconds_in_mpi() const { return mpi_seconds_; }
+
+  // Multi-rate stepping: when every rank knows that every rank's contribution equals the one
+  // it made to the last reduced tick, the tick takes that result instead of reducing again.
+  bool has_previous() const { return has_previous_; }
+  void forget_previous() { has_previous_ = false; }
+  void repeat_previous();  // the buffer becomes the last reduced result (no communication)
+  std::int64_t repeated() const { return repeated_; }
 
  private:
   std::size_t sums_bytes() const { return static_cast<std::size_t>(n_sums_) * 8; }
   std::size_t maxima_bytes() const { return static_cast<std::size_t>(n_maxima_) * 8; }
   int n_sums_, n_maxima_, n_slots_;
   std::vector<unsigned char> buffer_;  // 8-byte aligned by construction (sizes are multiples)
+  std::vector<unsigned char> previous_;  // the last reduced result
+  bool has_previous_ = false;
+  std::int64_t repeated_ = 0;
   MPI_Op op_ = MPI_OP_NULL;
   MPI_Datatype type_ = MPI_DATATYPE_NULL;
   double mpi_seconds_ = 0.0;
