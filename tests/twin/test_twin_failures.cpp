@@ -105,7 +105,7 @@ TEST(TwinReduction, SlotsAreDisjointAndCoverTheLayout) {
   take(l.it_power);
   for (int c = 0; c < kCategoryCount; ++c) take(l.cat_time + c), take(l.cat_energy + c);
   for (int slot : {l.throttled, l.trips, l.swing_time, l.running_time, l.large_cycles,
-                   l.large_swing, l.large_damage})
+                   l.large_swing, l.large_damage, l.stepped_racks})
     take(slot);
   for (int c = 0; c < faults::kFailureClassCount; ++c) take(l.expected + c);
   for (const auto& job : s.control.jobs) {
@@ -116,7 +116,7 @@ TEST(TwinReduction, SlotsAreDisjointAndCoverTheLayout) {
   }
   EXPECT_EQ(static_cast<int>(sums.size()), l.n_sums);
   EXPECT_EQ(*sums.rbegin(), l.n_sums - 1);
-  std::set<int> maxima{l.max_junction, l.stop, l.save};
+  std::set<int> maxima{l.max_junction, l.stop, l.save, l.next_failure};
   for (std::size_t j = 0; j < s.control.jobs.size(); ++j)
     maxima.insert(l.neg_clock + static_cast<int>(j));
   EXPECT_EQ(static_cast<int>(maxima.size()), l.n_maxima);
