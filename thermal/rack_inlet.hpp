@@ -48,6 +48,18 @@ inline double air_inlet_c(const AirRackSpec& spec, double supply_c, double heigh
   return supply_c + recirculation_k + overload_k;
 }
 
+// Every node's inlet of one air rack at once (heights h[k]): the same operations as
+// air_inlet_c node by node, with the load computed once.
+inline void air_inlets_c(const AirRackSpec& spec, double supply_c, const double* height_fraction,
+                         long nodes, double rack_power_w, double row_end_weight, double* inlet_c) {
+  const double load = rack_power_w / spec.cooling_capacity_w;
+  const double row_end_k = spec.row_end_k * row_end_weight;
+  const double overload_k = spec.design_air_rise_k * std::max(load - 1.0, 0.0);
+  for (long k = 0; k < nodes; ++k)
+    inlet_c[k] =
+        supply_c + (spec.recirculation_top_k * height_fraction[k] + row_end_k) * load + overload_k;
+}
+
 // Coolant temperature rise across the whole rack loop: P/(ṁ·c_p).
 inline double liquid_loop_rise_k(const LiquidRackSpec& spec, double rack_power_w) {
   return rack_power_w / (spec.coolant_flow_kg_per_s * spec.coolant_heat_capacity_j_per_kg_k);

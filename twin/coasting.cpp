@@ -20,6 +20,7 @@
 #include <cmath>
 
 #include "common/simd.hpp"
+#include "thermal/junction.hpp"
 #include "thermal/rack_inlet.hpp"
 #include "thermal/thermal_cycles.hpp"
 #include "twin/engine_state.hpp"
@@ -35,6 +36,7 @@ void Engine::State::coast_setup() {
   coast.rack_power_w.assign(racks, 0.0);
   coast.rack_throttled.assign(racks, 0);
   coast.rack_swing_fx.assign(racks, 0);
+  coast.rack_unallocated_fx.assign(racks, 0);
   coast.node_slot.assign(nodes, 0);
   coast.site_power_fx.assign(sites.size(), 0);
   coast.node_inlet_c.assign(nodes, 0.0);
@@ -101,8 +103,19 @@ double Engine::State::coast_inlet_c(std::int64_t r, std::int64_t node_in_rack,
              : thermal::liquid_inlet_c(sc.liquid_rack, supply_c, rack_power_w);
 }
 
+// Every node's inlet of rack r: coast_inlet_c for each node.
+void Engine::State::coast_inlets_c(std::int64_t r, double rack_power_w, double* inlet_c) const {
+  const double supply_c = sites[rack_site[r]].supply_c;
+  if (campus.spec().cooling == topology::Cooling::air) {
+    thermal::air_inlets_c(sc.air_rack, supply_c, node_height_fraction.data(), npr, rack_power_w,
+                          rack_row_end_weight[r], inlet_c);
+  } else {
+    std::fill(inlet_c, inlet_c + npr, thermal::liquid_inlet_c(sc.liquid_rack, supply_c, rack_power_w));
+  }
+}
+
 void Engine::State::coast_check_rack(std::int64_t r, double rack_power_w, std::int64_t throttled,
-                                     std::int64_t swing_fx) {
+                                     std::int64_t unallocated_fx, std::int64_t swing_fx) {
   const thermal::AcceleratorSpec& spec = sc.accelerator;
   const double decay = rc_decay_per_tick, gain = 1.0 - decay;
   const double prev_power_w = fleet.rack_power_w[r];
@@ -111,10 +124,19 @@ void Engine::State::coast_check_rack(std::int64_t r, double rack_power_w, std::i
   for (std::int64_t k = 0; k < npr; ++k) {
     const std::int64_t ln = r * npr + k;
     const std::int64_t node = first_node + ln;
+    const double inlet = coast_inlet_c(r, k, prev_power_w);  // the rack's power is unchanged
+    if (control.node_role[node] == NodeRole::repairing) {  // powered off: cools to the inlet
+      coast.node_slot[ln] = Coasting::kRepairing;
+      coast.node_inlet_c[ln] = inlet;
+      coast.node_power_w[ln] = 0.0;
+      t_upper = std::max(t_upper, inlet);
+      for (std::int64_t a = ln * apn; a < (ln + 1) * apn; ++a)
+        t_upper = std::max(t_upper, fleet.junction_c[a]);
+      continue;
+    }
     const bool in_job = control.node_role[node] == NodeRole::active;
     const std::size_t fi = in_job ? static_cast<std::size_t>(control.node_job[node]) : n_jobs;
     const FastTick& ft = fast[fi];
-    const double inlet = coast_inlet_c(r, k, prev_power_w);  // the rack's power is unchanged
     const double limit_c = spec.slowdown_temperature_c - gain * inlet;
     const double r_max = coast.node_resistance_max[ln];
     // At the steady temperature of the node's highest-R unit, with a margin for rounding.
@@ -134,6 +156,7 @@ void Engine::State::coast_check_rack(std::int64_t r, double rack_power_w, std::i
   coast.eligible_racks.push_back(r);
   coast.rack_power_w[r] = rack_power_w;
   coast.rack_throttled[r] = throttled;
+  coast.rack_unallocated_fx[r] = unallocated_fx;
   coast.rack_swing_fx[r] = swing_fx;
 }
 
@@ -151,7 +174,8 @@ bool Engine::State::follow_pace(std::int64_t r) {
   double power_w = 0.0;  // summed node by node, as the kernel sums a rack's power
   double thermal_w = 0.0, k_per_r = 0.0;
   for (std::int64_t ln = r * npr; ln < (r + 1) * npr; ++ln) {
-    const FastTick& ft = fast[coast.node_slot[ln]];
+    if (coast.node_slot[ln] == Coasting::kRepairing) continue;  // no power
+    const FastTick& ft = fast[static_cast<std::size_t>(coast.node_slot[ln])];
     power_w += ft.node_power_w;
     thermal_w = std::max(thermal_w, ft.thermal_power_w);
     k_per_r = std::max(k_per_r, ft.k_per_r);
@@ -171,6 +195,7 @@ bool Engine::State::follow_pace(std::int64_t r) {
   const std::size_t n_jobs = control.jobs.size();
   double swing_k_s = 0.0;
   for (std::int64_t ln = r * npr; ln < (r + 1) * npr; ++ln) {
+    if (coast.node_slot[ln] == Coasting::kRepairing) continue;
     const auto f = static_cast<std::size_t>(coast.node_slot[ln]);
     const JobTick& jt = f < n_jobs ? control.jobs[f].tick : idle_tick;
     if (jt.run_f > 0.0) swing_k_s += fast[f].swing_per_r * fleet.node_resistance_sum[ln];
@@ -209,7 +234,7 @@ void Engine::State::coast_tick(std::int64_t k) {
     for (std::int64_t r : coast.eligible_racks) coast.eligible[r] = 0;
     coast.eligible_racks.clear();
     coast.slot_nodes.assign(n_slots, 0);
-    coast.coasting_racks = coast.throttled = coast.swing_fx = 0;
+    coast.coasting_racks = coast.throttled = coast.swing_fx = coast.unallocated_fx = 0;
     std::fill(coast.site_power_fx.begin(), coast.site_power_fx.end(), 0);
     return;
   }
@@ -239,11 +264,14 @@ void Engine::State::coast_tick(std::int64_t k) {
   if (any_changed) {
     auto touched = [&](std::int64_t r) {
       for (std::int64_t n = r * npr; n < (r + 1) * npr; ++n)
-        if (coast.slot_changed[static_cast<std::size_t>(coast.node_slot[n])]) return true;
+        if (coast.node_slot[n] != Coasting::kRepairing &&
+            coast.slot_changed[static_cast<std::size_t>(coast.node_slot[n])])
+          return true;
       return false;
     };
     auto only_paced = [&](std::int64_t r) {
       for (std::int64_t n = r * npr; n < (r + 1) * npr; ++n) {
+        if (coast.node_slot[n] == Coasting::kRepairing) continue;
         const auto f = static_cast<std::size_t>(coast.node_slot[n]);
         if (coast.slot_changed[f] && !coast.slot_paced[f]) return false;
       }
@@ -267,8 +295,10 @@ void Engine::State::coast_tick(std::int64_t k) {
   for (std::int64_t r : coast.eligible_racks) {
     coast.eligible[r] = 0;
     coast.since[r] = k;
-    for (std::int64_t n = r * npr; n < (r + 1) * npr; ++n) ++coast.slot_nodes[coast.node_slot[n]];
+    for (std::int64_t n = r * npr; n < (r + 1) * npr; ++n)
+      if (coast.node_slot[n] != Coasting::kRepairing) ++coast.slot_nodes[coast.node_slot[n]];
     coast.throttled += coast.rack_throttled[r];
+    coast.unallocated_fx += coast.rack_unallocated_fx[r];
     coast.swing_fx += coast.rack_swing_fx[r];
     coast.site_power_fx[rack_site[r]] += to_fixed(coast.rack_power_w[r], kWattScale);
     ++coast.coasting_racks;
@@ -333,11 +363,9 @@ struct PaceReplay {
   bool at(std::int64_t j) {
     bool changed = false;
     if (inlet_due == j) {
+      s.coast_inlets_c(r, rack_power_w, node_inlet_c);
       double sum = 0.0;  // the rack's mean inlet, summed as the kernel sums it
-      for (std::int64_t n = 0; n < s.npr; ++n) {
-        node_inlet_c[n] = s.coast_inlet_c(r, n, rack_power_w);
-        sum += node_inlet_c[n];
-      }
+      for (std::int64_t n = 0; n < s.npr; ++n) sum += node_inlet_c[n];
       rack_inlet_c = sum / static_cast<double>(s.npr);
       inlet_due = -1;
       changed = true;
@@ -348,6 +376,7 @@ struct PaceReplay {
       const double* node = s.coast.step_node_w.data() + step * n_slots;
       double power_w = 0.0;
       for (std::int64_t n = 0; n < s.npr; ++n) {
+        if (s.coast.node_slot[r * s.npr + n] == Coasting::kRepairing) continue;
         const auto f = static_cast<std::size_t>(s.coast.node_slot[r * s.npr + n]);
         changed |= node_power_w[n] != thermal[f];
         node_power_w[n] = thermal[f];
@@ -433,6 +462,11 @@ void Engine::State::settle_rack(std::int64_t r, std::int64_t k) {
       static_cast<double>(coast.rack_throttled[r]) / static_cast<double>(apr);
   PaceReplay in(*this, r, since, k, coast.scratch_node_power_w.data(),
                 coast.scratch_node_inlet_c.data());
+  // Nodes under repair are powered off: T ← T_inlet + (T − T_inlet)·decay (junction_step_c, as
+  // the kernel steps them), and their counter is not fed.
+  const std::int16_t* const slot = coast.node_slot.data() + r * npr;
+  bool repairs = false;
+  for (std::int64_t node = 0; node < npr; ++node) repairs |= slot[node] == Coasting::kRepairing;
   std::copy(jc, jc + n, start);
   std::fill(hottest, hottest + n, -kInf);
   std::fill(coldest, coldest + n, kInf);
@@ -440,17 +474,44 @@ void Engine::State::settle_rack(std::int64_t r, std::int64_t k) {
   std::fill(rise, rise + n, 0.0);
   for (std::int64_t j = since; j < k;) {
     in.at(j);
-    set_drive(in);
     const std::int64_t next = in.next_change(j);
     const std::int64_t m = next - j;
-    // The stretch's first step, then the rest: its extremes are at its two ends.
-    for (std::size_t u = 0; u < n; ++u) jc[u] = drive[u] + decay * jc[u];
+    // The stretch's first step (with its drive), then the rest: its extremes are at its ends.
+    for (std::int64_t node = 0; node < npr; ++node) {
+      const double node_inlet = in.node_inlet_c[node], node_power = in.node_power_w[node];
+      const auto u0 = static_cast<std::size_t>(node * apn), u1 = u0 + static_cast<std::size_t>(apn);
+      if (slot[node] == Coasting::kRepairing) {
+        for (std::size_t u = u0; u < u1; ++u)
+          jc[u] = thermal::junction_step_c(jc[u], node_inlet, decay);
+        continue;
+      }
+      for (std::size_t u = u0; u < u1; ++u) {
+        drive[u] = gain * (node_inlet + res[u] * node_power);
+        jc[u] = drive[u] + decay * jc[u];
+      }
+    }
     note();
-    if (m > 1) {
+    if (m > 1 && !repairs) {
       std::size_t u = step_units<8>(jc, drive, decay, m - 1, n);
       u += step_units<4>(jc + u, drive + u, decay, m - 1, n - u);
       for (; u < n; ++u)
         for (std::int64_t i = 1; i < m; ++i) jc[u] = drive[u] + decay * jc[u];
+      note();
+    } else if (m > 1) {
+      for (std::int64_t node = 0; node < npr; ++node) {
+        const auto u0 = static_cast<std::size_t>(node * apn);
+        const auto u1 = u0 + static_cast<std::size_t>(apn);
+        if (slot[node] == Coasting::kRepairing) {
+          const double node_inlet = in.node_inlet_c[node];
+          for (std::size_t u = u0; u < u1; ++u)
+            for (std::int64_t i = 1; i < m; ++i)
+              jc[u] = thermal::junction_step_c(jc[u], node_inlet, decay);
+          continue;
+        }
+        std::size_t u = u0 + step_units<4>(jc + u0, drive + u0, decay, m - 1, u1 - u0);
+        for (; u < u1; ++u)
+          for (std::int64_t i = 1; i < m; ++i) jc[u] = drive[u] + decay * jc[u];
+      }
       note();
     }
     // The per-rack series, added once per tick as the kernel adds them (in registers).
@@ -472,7 +533,11 @@ void Engine::State::settle_rack(std::int64_t r, std::int64_t k) {
   // rounding (the 1e-6 margin; a case inside it is replayed).
   const auto h = static_cast<float>(hysteresis);
   bool replay = false;
+  auto counted = [&](std::size_t u) {
+    return slot[static_cast<std::int64_t>(u) / apn] != Coasting::kRepairing;
+  };
   for (std::size_t u = 0; u < n && !replay; ++u) {
+    if (!counted(u)) continue;
     const float e0 = extreme[u], leg = e0 - turning[u];
     const auto hi = static_cast<float>(hottest[u]), lo = static_cast<float>(coldest[u]);
     const double margin = 1e-6 * std::max(std::fabs(hottest[u]), std::fabs(coldest[u]));
@@ -485,6 +550,7 @@ void Engine::State::settle_rack(std::int64_t r, std::int64_t k) {
   }
   if (!replay) {
     for (std::size_t u = 0; u < n; ++u) {
+      if (!counted(u)) continue;
       const float e0 = extreme[u];
       if (e0 > turning[u])
         extreme[u] = std::max(e0, static_cast<float>(hottest[u]));
@@ -502,6 +568,11 @@ void Engine::State::settle_rack(std::int64_t r, std::int64_t k) {
       double swing_k = 0.0, damage_ref_s = 0.0;
       for (std::int64_t node = 0; node < npr; ++node) {
         const std::int64_t base = node * apn;
+        if (slot[node] == Coasting::kRepairing) {
+          for (std::int64_t a = base; a < base + apn; ++a)
+            jc[a] = thermal::junction_step_c(jc[a], again.node_inlet_c[node], decay);
+          continue;
+        }
         for (std::int64_t a = base; a < base + apn; ++a) jc[a] = drive[a] + decay * jc[a];
         if (thermal::observe_units(apn, jc + base, hysteresis, turning + base, extreme + base,
                                    node_swing_k.data())) {
@@ -523,11 +594,13 @@ void Engine::State::settle_rack(std::int64_t r, std::int64_t k) {
   // hazard update's.
   fleet.rack_power_w[r] = in.rack_power_w;
   fleet.rack_inlet_c[r] = in.rack_inlet_c;
-  for (std::int64_t ln = r * npr; ln < (r + 1) * npr; ++ln) --coast.slot_nodes[coast.node_slot[ln]];
+  for (std::int64_t ln = r * npr; ln < (r + 1) * npr; ++ln)
+    if (coast.node_slot[ln] != Coasting::kRepairing) --coast.slot_nodes[coast.node_slot[ln]];
   double& rack_max = series.rack_values(ids.rack_max_junction)[r];
   rack_max = std::max(rack_max, rack_max_c);
   coast.settled_max_c = std::max(coast.settled_max_c, rack_max_c);
   coast.throttled -= coast.rack_throttled[r];
+  coast.unallocated_fx -= coast.rack_unallocated_fx[r];
   coast.swing_fx -= coast.rack_swing_fx[r];
   coast.site_power_fx[rack_site[r]] -= to_fixed(coast.rack_power_w[r], kWattScale);
   --coast.coasting_racks;
@@ -537,13 +610,15 @@ void Engine::State::settle_rack(std::int64_t r, std::int64_t k) {
 void Engine::State::coast_restored() {
   coast.eligible_racks.clear();
   coast.slot_nodes.assign(control.jobs.size() + 1, 0);
-  coast.coasting_racks = coast.throttled = coast.swing_fx = 0;
+  coast.coasting_racks = coast.throttled = coast.swing_fx = coast.unallocated_fx = 0;
   coast.site_power_fx.assign(sites.size(), 0);
   for (std::int64_t r = 0; r < block.rack_count; ++r) {
     if (coast.eligible[r]) coast.eligible_racks.push_back(r);
     if (coast.since[r] < 0) continue;
-    for (std::int64_t n = r * npr; n < (r + 1) * npr; ++n) ++coast.slot_nodes[coast.node_slot[n]];
+    for (std::int64_t n = r * npr; n < (r + 1) * npr; ++n)
+      if (coast.node_slot[n] != Coasting::kRepairing) ++coast.slot_nodes[coast.node_slot[n]];
     coast.throttled += coast.rack_throttled[r];
+    coast.unallocated_fx += coast.rack_unallocated_fx[r];
     coast.swing_fx += coast.rack_swing_fx[r];
     coast.site_power_fx[rack_site[r]] += to_fixed(coast.rack_power_w[r], kWattScale);
     ++coast.coasting_racks;

@@ -300,6 +300,8 @@ struct Coasting {
   std::vector<std::int8_t> eligible;
   std::vector<double> rack_power_w;
   std::vector<std::int64_t> rack_throttled, rack_swing_fx;
+  std::vector<std::int64_t> rack_unallocated_fx;  // its nodes under repair: unallocated time
+  static constexpr std::int16_t kRepairing = -1;  // node_slot of a node under repair (powered off)
   // Per local node: its FastTick slot, inlet and RC-step power while coasting.
   std::vector<std::int16_t> node_slot;
   std::vector<double> node_inlet_c, node_power_w;
@@ -329,7 +331,7 @@ struct Coasting {
   // slot and their summed per-tick contributions.
   std::vector<std::int64_t> eligible_racks;
   std::vector<std::int64_t> slot_nodes;
-  std::int64_t coasting_racks = 0, throttled = 0, swing_fx = 0;
+  std::int64_t coasting_racks = 0, throttled = 0, swing_fx = 0, unallocated_fx = 0;
   std::vector<std::int64_t> site_power_fx;  // per site: the coasting racks' IT power (fixed)
   // What racks brought to the present add to this tick's reduction.
   std::int64_t settled_cycles = 0, settled_swing_fx = 0, settled_damage_fx = 0;
@@ -340,7 +342,7 @@ struct Coasting {
   template <class R, class N>
   void for_each_field(R&& per_rack, N&& per_node) {
     per_rack(since), per_rack(eligible), per_rack(rack_power_w), per_rack(rack_throttled),
-        per_rack(rack_swing_fx), per_rack(rack_t_upper);
+        per_rack(rack_swing_fx), per_rack(rack_t_upper), per_rack(rack_unallocated_fx);
     per_node(node_slot), per_node(node_inlet_c), per_node(node_power_w);
   }
 };
@@ -460,11 +462,13 @@ struct Engine::State {
   void coast_tick(std::int64_t k);
   bool reduction_repeats(const TickReduction& red, double t1_s) const;
   double coast_inlet_c(std::int64_t r, std::int64_t node_in_rack, double rack_power_w) const;
+  void coast_inlets_c(std::int64_t r, double rack_power_w, double* inlet_c) const;
   bool follow_pace(std::int64_t r);
   void settle_rack(std::int64_t r, std::int64_t k);
   // After rack r's step with its inputs unchanged: eligible if every unit stays at its job's
   // clock up to its steady temperature; keeps what the rack adds per tick while coasting.
   void coast_check_rack(std::int64_t r, double rack_power_w, std::int64_t throttled,
+                        std::int64_t unallocated_fx,
                         std::int64_t swing_fx);
   void coast_restored();  // the derived state, after a restart
   // kernel scratch, sized once

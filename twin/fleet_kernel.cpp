@@ -430,6 +430,7 @@ void Engine::State::kernel(TickReduction& red, double t0_s) {
     }
     sums[sl.throttled] += coast.throttled;
     sums[sl.swing_time] += coast.swing_fx;
+    sums[sl.cat_time + unallocated] += coast.unallocated_fx;  // their nodes under repair
     if (several_sites)
       for (std::size_t i = 0; i < sites.size(); ++i)
         sums[site_it_slot[i]] += coast.site_power_fx[i];
@@ -485,7 +486,6 @@ void Engine::State::kernel(TickReduction& red, double t0_s) {
       const NodeRole role = control.node_role[node];
       const std::int64_t base = ln * apn;
       if (role == NodeRole::repairing) {
-        steady = false;
         // Powered off for repair: cools toward the inlet, counts as unallocated.
         inlet_sum += inlet_first;
         for (std::int64_t i = base; i < base + apn; ++i) {
@@ -640,7 +640,8 @@ void Engine::State::kernel(TickReduction& red, double t0_s) {
     ++coast.stepped_rack_ticks;
     ++sums[sl.stepped_racks];
     if (steady && end_power_w == prev_power_w)
-      coast_check_rack(r, rack_p, throttled, to_fixed(rack_swing_k_s, kSecondScale));
+      coast_check_rack(r, rack_p, throttled, to_fixed(rack_time[unallocated], kSecondScale),
+                       to_fixed(rack_swing_k_s, kSecondScale));
     fleet.rack_power_w[r] = end_power_w;
     // Several sites: each site's IT power, per rack in fixed point (its plant's input).
     if (several_sites) sums[site_it_slot[rack_site[r]]] += to_fixed(rack_p, kWattScale);

@@ -334,7 +334,7 @@ Engine::Resume Engine::restore(const std::string& path) {
       bad_coast = 1;
     if (since >= 0 || s.coast.eligible[r])
       for (std::int64_t n = r * s.npr; n < (r + 1) * s.npr; ++n)
-        if (s.coast.node_slot[n] < 0 ||
+        if (s.coast.node_slot[n] < Coasting::kRepairing ||
             s.coast.node_slot[n] > static_cast<std::int64_t>(s.control.jobs.size()))
           bad_coast = 1;
   }

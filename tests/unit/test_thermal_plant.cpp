@@ -1,6 +1,8 @@
 // Cooling plant and rack inlet models.
 #include <gtest/gtest.h>
 
+#include <vector>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -341,6 +343,21 @@ TEST(ThermalPlant, WaterUse) {
   ideal.cycles_of_concentration = 3.0;
   EXPECT_NEAR(plant_output(ideal, 10e6, 30.0, 20.0).water_l_per_s, 1.5 * out.water_l_per_s,
               1e-9 * out.water_l_per_s);
+}
+
+// The whole-rack form (multi-rate stepping's replay) is air_inlet_c bit for bit, node by node.
+TEST(ThermalRackInlet, WholeRackEqualsNodeByNode) {
+  const AirRackSpec spec;
+  std::vector<double> heights(16), inlets(16);
+  for (std::size_t k = 0; k < heights.size(); ++k)
+    heights[k] = (static_cast<double>(k) + 0.5) / static_cast<double>(heights.size());
+  for (double power_w : {0.0, 1234.5678, 27e3 + 1.0 / 3.0, 40e3, 55e3 + 0.1})
+    for (double row_end : {0.0, 1.0}) {
+      air_inlets_c(spec, 23.7, heights.data(), 16, power_w, row_end, inlets.data());
+      for (std::size_t k = 0; k < heights.size(); ++k)
+        EXPECT_EQ(inlets[k], air_inlet_c(spec, 23.7, heights[k], power_w, row_end))
+            << power_w << " W, node " << k;
+    }
 }
 
 TEST(ThermalRackInlet, AirRecirculationAndOverload) {
