@@ -34,6 +34,7 @@ void Engine::State::coast_setup() {
   coast.since.assign(racks, -1);
   coast.eligible.assign(racks, 0);
   coast.rack_power_w.assign(racks, 0.0);
+  coast.rack_changed.assign(racks, 0);
   coast.rack_throttled.assign(racks, 0);
   coast.rack_swing_fx.assign(racks, 0);
   coast.rack_unallocated_fx.assign(racks, 0);
@@ -210,7 +211,18 @@ bool Engine::State::follow_pace(std::int64_t r) {
 }
 
 void Engine::State::coast_tick(std::int64_t k) {
-  if (!coast.enabled) return;
+  if (!coast.enabled) {
+    control.changed_nodes.clear();
+    return;
+  }
+  coast_tick_racks(k);
+  for (std::int64_t node : control.changed_nodes)  // the flags coast_tick_racks read
+    if (node >= first_node && node < first_node + local_nodes)
+      coast.rack_changed[static_cast<std::size_t>((node - first_node) / npr)] = 0;
+  control.changed_nodes.clear();
+}
+
+void Engine::State::coast_tick_racks(std::int64_t k) {
   std::swap(coast.signature, coast.previous);
   coast_signature(coast.signature);
   const std::size_t n_slots = fast.size();
@@ -224,6 +236,12 @@ void Engine::State::coast_tick(std::int64_t k) {
       k + 1 < ticks;
   control.nodes_changed = false;
   coast.unchanged = false;
+  // Racks holding a node whose role changed (a failure, a repair): brought to the present, like
+  // the racks of a job whose tick changed.
+  const bool roles_changed = !control.changed_nodes.empty();
+  for (std::int64_t node : control.changed_nodes)
+    if (node >= first_node && node < first_node + local_nodes)
+      coast.rack_changed[static_cast<std::size_t>((node - first_node) / npr)] = 1;
   if (!all_same) {
     if (coast.coasting_racks > 0)
       for (std::int64_t r = 0; r < block.rack_count; ++r)
@@ -260,9 +278,10 @@ void Engine::State::coast_tick(std::int64_t k) {
     }
     any_changed |= coast.slot_changed[f] != 0;
   }
-  coast.unchanged = !any_changed;
-  if (any_changed) {
+  coast.unchanged = !any_changed && !roles_changed;
+  if (any_changed || roles_changed) {
     auto touched = [&](std::int64_t r) {
+      if (coast.rack_changed[static_cast<std::size_t>(r)]) return true;
       for (std::int64_t n = r * npr; n < (r + 1) * npr; ++n)
         if (coast.node_slot[n] != Coasting::kRepairing &&
             coast.slot_changed[static_cast<std::size_t>(coast.node_slot[n])])
@@ -270,6 +289,7 @@ void Engine::State::coast_tick(std::int64_t k) {
       return false;
     };
     auto only_paced = [&](std::int64_t r) {
+      if (coast.rack_changed[static_cast<std::size_t>(r)]) return false;
       for (std::int64_t n = r * npr; n < (r + 1) * npr; ++n) {
         if (coast.node_slot[n] == Coasting::kRepairing) continue;
         const auto f = static_cast<std::size_t>(coast.node_slot[n]);

@@ -166,6 +166,9 @@ struct JobControl {
   std::vector<NodeRole> node_role;
   // Set wherever node_job or node_role changes; multi-rate stepping wakes coasting racks then.
   bool nodes_changed = true;
+  // Nodes whose role changed this tick by a failure or a repair (multi-rate stepping settles
+  // only their racks; nodes_changed: every rack).
+  std::vector<std::int64_t> changed_nodes;
   using Repair = std::pair<double, std::int64_t>;
   std::priority_queue<Repair, std::vector<Repair>, std::greater<>> repairs;
   std::vector<Job> jobs;
@@ -183,7 +186,7 @@ struct JobControl {
     ar(queue);
     repairs = {};
     for (const auto& r : queue) repairs.push(r);
-    ar(node_job, node_role, nodes_changed, spine_next_s, spine_life);
+    ar(node_job, node_role, nodes_changed, changed_nodes, spine_next_s, spine_life);
   }
 };
 
@@ -313,6 +316,7 @@ struct Coasting {
   std::vector<std::uint64_t> signature, previous;
   static constexpr std::size_t kGlobalWords = 2, kSlotWords = 13 + 2 * kCategoryCount;
   std::vector<std::int8_t> slot_changed;  // per FastTick slot, this tick
+  std::vector<std::int8_t> rack_changed;  // per local rack: a node's role changed this tick
   // This tick's inputs equal the last tick's for every rack (replicated: from the signature).
   bool unchanged = false;
   // Pace steps: a slot whose tick changed only its pace (the job's slowest member moved: its
@@ -460,6 +464,7 @@ struct Engine::State {
   void coast_setup();
   void coast_signature(std::vector<std::uint64_t>& sig) const;
   void coast_tick(std::int64_t k);
+  void coast_tick_racks(std::int64_t k);
   bool reduction_repeats(const TickReduction& red, double t1_s) const;
   double coast_inlet_c(std::int64_t r, std::int64_t node_in_rack, double rack_power_w) const;
   void coast_inlets_c(std::int64_t r, double rack_power_w, double* inlet_c) const;

@@ -122,7 +122,7 @@ void Engine::State::drain_node(std::int64_t n, double t, double mttr_s, std::vec
   if (role[n] == NodeRole::repairing) return;
   const NodeRole was = role[n];
   role[n] = NodeRole::repairing;
-  control.nodes_changed = true;
+  control.changed_nodes.push_back(n);
   control.repairs.emplace(t + mttr_s, n);
   if (was != NodeRole::active) return;
   const int j = control.node_job[n];
@@ -137,6 +137,7 @@ void Engine::State::drain_node(std::int64_t n, double t, double mttr_s, std::vec
     const std::int64_t replacement = *spare;
     *spare = n;  // the failed node becomes a spare of the job once repaired
     role[replacement] = NodeRole::active;
+    control.changed_nodes.push_back(replacement);
     a.nodes[slot] = replacement;
   } else {
     a.missing_slots.push_back(slot);
@@ -173,7 +174,7 @@ void Engine::State::complete_repairs(double until_s) {
     control.repairs.pop();
     const int j = control.node_job[n];
     control.node_role[n] = j >= 0 ? NodeRole::spare : NodeRole::free;
-    control.nodes_changed = true;
+    control.changed_nodes.push_back(n);
     emit_event(t, ev_repair, -1, n, campus.rack_of_node(n), j, 0.0);
     if (j < 0) continue;
     JobControl::Job& job = control.jobs[j];
