@@ -34,6 +34,7 @@ void Engine::State::coast_setup() {
   coast.since.assign(racks, -1);
   coast.eligible.assign(racks, 0);
   coast.rack_power_w.assign(racks, 0.0);
+  coast.rack_inlet_c.assign(racks, 0.0);
   coast.rack_changed.assign(racks, 0);
   coast.rack_throttled.assign(racks, 0);
   coast.rack_swing_fx.assign(racks, 0);
@@ -119,20 +120,25 @@ void Engine::State::coast_check_rack(std::int64_t r, double rack_power_w, std::i
                                      std::int64_t unallocated_fx, std::int64_t swing_fx) {
   const thermal::AcceleratorSpec& spec = sc.accelerator;
   const double decay = rc_decay_per_tick, gain = 1.0 - decay;
-  const double prev_power_w = fleet.rack_power_w[r];
+  // The inlet from the next tick on follows the rack's power of this tick. If that changed (its
+  // job's pace stepped), the units' junctions now were tested by the kernel against this tick's
+  // inlet only: test them against the next one too.
+  const bool power_changed = rack_power_w != fleet.rack_power_w[r];
   const std::size_t n_jobs = control.jobs.size();
-  double t_upper = -kInf;
+  double t_upper = -kInf, inlet_sum = 0.0;
   for (std::int64_t k = 0; k < npr; ++k) {
     const std::int64_t ln = r * npr + k;
     const std::int64_t node = first_node + ln;
-    const double inlet = coast_inlet_c(r, k, prev_power_w);  // the rack's power is unchanged
+    const double inlet = coast_inlet_c(r, k, rack_power_w);
+    inlet_sum += inlet;
+    double node_max_c = -kInf;
+    for (std::int64_t a = ln * apn; a < (ln + 1) * apn; ++a)
+      node_max_c = std::max(node_max_c, fleet.junction_c[a]);
     if (control.node_role[node] == NodeRole::repairing) {  // powered off: cools to the inlet
       coast.node_slot[ln] = Coasting::kRepairing;
       coast.node_inlet_c[ln] = inlet;
       coast.node_power_w[ln] = 0.0;
-      t_upper = std::max(t_upper, inlet);
-      for (std::int64_t a = ln * apn; a < (ln + 1) * apn; ++a)
-        t_upper = std::max(t_upper, fleet.junction_c[a]);
+      t_upper = std::max({t_upper, inlet, node_max_c});
       continue;
     }
     const bool in_job = control.node_role[node] == NodeRole::active;
@@ -144,15 +150,17 @@ void Engine::State::coast_check_rack(std::int64_t r, double rack_power_w, std::i
     const double t_ss_c = inlet + r_max * ft.thermal_power_w;
     const double at_steady = r_max * ft.k_per_r + decay * t_ss_c;
     if (!(at_steady <= limit_c - 1e-9 * std::fabs(limit_c))) return;
+    if (power_changed &&
+        !(r_max * ft.k_per_r + decay * node_max_c <= limit_c - 1e-9 * std::fabs(limit_c)))
+      return;
     coast.node_slot[ln] = static_cast<std::int16_t>(fi);
     coast.node_inlet_c[ln] = inlet;
     coast.node_power_w[ln] = ft.thermal_power_w;
     // Every unit's junction stays between its value now and its steady temperature.
-    t_upper = std::max(t_upper, t_ss_c);
-    for (std::int64_t a = ln * apn; a < (ln + 1) * apn; ++a)
-      t_upper = std::max(t_upper, fleet.junction_c[a]);
+    t_upper = std::max({t_upper, t_ss_c, node_max_c});
   }
   coast.rack_t_upper[r] = t_upper;
+  coast.rack_inlet_c[r] = inlet_sum / static_cast<double>(npr);  // as the kernel's mean
   coast.eligible[r] = 1;
   coast.eligible_racks.push_back(r);
   coast.rack_power_w[r] = rack_power_w;
@@ -370,7 +378,7 @@ struct PaceReplay {
       node_inlet_c[n] = s.coast.node_inlet_c[r * s.npr + n];
     }
     rack_power_w = s.fleet.rack_power_w[r];
-    rack_inlet_c = s.fleet.rack_inlet_c[r];
+    rack_inlet_c = s.coast.rack_inlet_c[r];
   }
   // The first tick after j (≤ k) at which the inputs change.
   std::int64_t next_change(std::int64_t j) const {

@@ -302,6 +302,7 @@ struct Coasting {
   std::vector<std::int64_t> since;
   std::vector<std::int8_t> eligible;
   std::vector<double> rack_power_w;
+  std::vector<double> rack_inlet_c;  // the mean inlet of its first coasting tick
   std::vector<std::int64_t> rack_throttled, rack_swing_fx;
   std::vector<std::int64_t> rack_unallocated_fx;  // its nodes under repair: unallocated time
   static constexpr std::int16_t kRepairing = -1;  // node_slot of a node under repair (powered off)
@@ -346,7 +347,8 @@ struct Coasting {
   template <class R, class N>
   void for_each_field(R&& per_rack, N&& per_node) {
     per_rack(since), per_rack(eligible), per_rack(rack_power_w), per_rack(rack_throttled),
-        per_rack(rack_swing_fx), per_rack(rack_t_upper), per_rack(rack_unallocated_fx);
+        per_rack(rack_swing_fx), per_rack(rack_t_upper), per_rack(rack_unallocated_fx),
+        per_rack(rack_inlet_c);
     per_node(node_slot), per_node(node_inlet_c), per_node(node_power_w);
   }
 };

@@ -639,7 +639,7 @@ void Engine::State::kernel(TickReduction& red, double t0_s) {
     rack_stretch_jobs.clear();
     ++coast.stepped_rack_ticks;
     ++sums[sl.stepped_racks];
-    if (steady && end_power_w == prev_power_w)
+    if (steady)  // (no stretches: its power at the tick's end is rack_p)
       coast_check_rack(r, rack_p, throttled, to_fixed(rack_time[unallocated], kSecondScale),
                        to_fixed(rack_swing_k_s, kSecondScale));
     fleet.rack_power_w[r] = end_power_w;
