@@ -177,7 +177,7 @@ void Engine::State::coast_check_rack(std::int64_t r, double rack_power_w, std::i
 // monotone in R, k, T and the inlet (rounding is monotone), so the rack's largest R, k, power
 // and inlet (at its lowest or highest node: the inlet is affine in the height) bound it, with
 // the eligibility's margin.
-bool Engine::State::follow_pace(std::int64_t r) {
+bool Engine::State::follow_pace(std::int64_t r, bool coasting) {
   const thermal::AcceleratorSpec& spec = sc.accelerator;
   const double decay = rc_decay_per_tick, gain = 1.0 - decay;
   double power_w = 0.0;  // summed node by node, as the kernel sums a rack's power
@@ -210,10 +210,12 @@ bool Engine::State::follow_pace(std::int64_t r) {
     if (jt.run_f > 0.0) swing_k_s += fast[f].swing_per_r * fleet.node_resistance_sum[ln];
   }
   const std::int64_t swing_fx = to_fixed(swing_k_s, kSecondScale);
-  coast.swing_fx += swing_fx - coast.rack_swing_fx[r];
+  if (coasting) {  // (an eligible rack adds its values when it starts)
+    coast.swing_fx += swing_fx - coast.rack_swing_fx[r];
+    coast.site_power_fx[rack_site[r]] +=
+        to_fixed(power_w, kWattScale) - to_fixed(before_w, kWattScale);
+  }
   coast.rack_swing_fx[r] = swing_fx;
-  coast.site_power_fx[rack_site[r]] +=
-      to_fixed(power_w, kWattScale) - to_fixed(before_w, kWattScale);
   coast.rack_power_w[r] = power_w;
   return true;
 }
@@ -312,10 +314,10 @@ void Engine::State::coast_tick_racks(std::int64_t k) {
     }
     if (coast.coasting_racks > 0)
       for (std::int64_t r = 0; r < block.rack_count; ++r)
-        if (coast.since[r] >= 0 && touched(r) && !(only_paced(r) && follow_pace(r)))
+        if (coast.since[r] >= 0 && touched(r) && !(only_paced(r) && follow_pace(r, true)))
           settle_rack(r, k);
     std::erase_if(coast.eligible_racks, [&](std::int64_t r) {
-      if (!touched(r)) return false;
+      if (!touched(r) || (only_paced(r) && follow_pace(r, false))) return false;
       coast.eligible[r] = 0;
       return true;
     });
@@ -369,7 +371,9 @@ struct PaceReplay {
              double* power, double* inlet)
       : s(state), r(rack), k(to), node_power_w(power), node_inlet_c(inlet) {
     const auto& ticks = s.coast.step_ticks;
-    step = static_cast<std::size_t>(std::upper_bound(ticks.begin(), ticks.end(), since) -
+    // A step at `since` itself: the rack started coasting through it (its eligibility saw the
+    // tick before); for the other racks it changes nothing.
+    step = static_cast<std::size_t>(std::lower_bound(ticks.begin(), ticks.end(), since) -
                                     ticks.begin());
     steps_end = static_cast<std::size_t>(std::lower_bound(ticks.begin(), ticks.end(), to) -
                                          ticks.begin());

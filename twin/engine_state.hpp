@@ -470,7 +470,7 @@ struct Engine::State {
   bool reduction_repeats(const TickReduction& red, double t1_s) const;
   double coast_inlet_c(std::int64_t r, std::int64_t node_in_rack, double rack_power_w) const;
   void coast_inlets_c(std::int64_t r, double rack_power_w, double* inlet_c) const;
-  bool follow_pace(std::int64_t r);
+  bool follow_pace(std::int64_t r, bool coasting);
   void settle_rack(std::int64_t r, std::int64_t k);
   // After rack r's step with its inputs unchanged: eligible if every unit stays at its job's
   // clock up to its steady temperature; keeps what the rack adds per tick while coasting.
