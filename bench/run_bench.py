@@ -410,6 +410,7 @@ def main():
             "multi_rate_over_per_tick": sorted(ratios)[len(ratios) // 2],
             "multi_rate_over_per_tick_all": ratios,
             "coasted_rack_tick_fraction": two.get("coasted_rack_tick_fraction", 0.0),
+            "repeated_reduction_fraction": two.get("repeated_reduction_fraction", 0.0),
             "extrapolation": "linear: wall_s(bounded run) x 4,665,600 s / simulated s",
         }
         mem = run_scenario(ct, MEMORY_SCENARIO, mem_s, a.memory_ranks, work,

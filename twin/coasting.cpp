@@ -66,9 +66,10 @@ void Engine::State::coast_setup() {
                    fleet.resistance_k_per_w[static_cast<std::int64_t>(n) * apn + a]);
   for (std::size_t r = 0; r < racks; ++r)
     for (std::int64_t k = 0; k < npr; ++k)
-      coast.rack_resistance_max[r] = std::max(
-          coast.rack_resistance_max[r], coast.node_resistance_max[r * static_cast<std::size_t>(npr) +
-                                                                 static_cast<std::size_t>(k)]);
+      coast.rack_resistance_max[r] =
+          std::max(coast.rack_resistance_max[r],
+                   coast.node_resistance_max[r * static_cast<std::size_t>(npr) +
+                                             static_cast<std::size_t>(k)]);
 }
 
 // The bits of everything a coasting rack's per-tick step depends on besides its own state.
@@ -112,7 +113,8 @@ void Engine::State::coast_inlets_c(std::int64_t r, double rack_power_w, double* 
     thermal::air_inlets_c(sc.air_rack, supply_c, node_height_fraction.data(), npr, rack_power_w,
                           rack_row_end_weight[r], inlet_c);
   } else {
-    std::fill(inlet_c, inlet_c + npr, thermal::liquid_inlet_c(sc.liquid_rack, supply_c, rack_power_w));
+    std::fill(inlet_c, inlet_c + npr,
+              thermal::liquid_inlet_c(sc.liquid_rack, supply_c, rack_power_w));
   }
 }
 
@@ -375,8 +377,8 @@ struct PaceReplay {
     // tick before); for the other racks it changes nothing.
     step = static_cast<std::size_t>(std::lower_bound(ticks.begin(), ticks.end(), since) -
                                     ticks.begin());
-    steps_end = static_cast<std::size_t>(std::lower_bound(ticks.begin(), ticks.end(), to) -
-                                         ticks.begin());
+    steps_end =
+        static_cast<std::size_t>(std::lower_bound(ticks.begin(), ticks.end(), to) - ticks.begin());
     for (std::int64_t n = 0; n < s.npr; ++n) {
       node_power_w[n] = s.coast.node_power_w[r * s.npr + n];
       node_inlet_c[n] = s.coast.node_inlet_c[r * s.npr + n];

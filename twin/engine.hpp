@@ -44,7 +44,7 @@ struct RunStatistics {
   std::int64_t local_accelerators = 0;
   // Multi-rate stepping: rack-ticks coasted and stepped on this rank.
   double coasted_rack_ticks = 0.0, stepped_rack_ticks = 0.0;
-  double reduction_bytes = 0.0;  // the per-tick allreduce's message (at the run's end)
+  double reduction_bytes = 0.0;      // the per-tick allreduce's message (at the run's end)
   double repeated_reductions = 0.0;  // ticks that took the last reduced result (no allreduce)
 };
 

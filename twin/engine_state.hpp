@@ -279,7 +279,7 @@ struct ReductionSlots {
   int running_time = 0;  // Σ running accelerator-s
   int large_cycles = 0, large_swing = 0, large_damage = 0;
   int stepped_racks = 0;  // racks stepped (not coasting) this tick
-  int expected = 0;  // + failure class: expected interruptions (fixed point, kCountScale)
+  int expected = 0;       // + failure class: expected interruptions (fixed point, kCountScale)
   int n_sums = 0;
   int max_junction = 0, neg_clock = 0;  // neg_clock + job: max of −φ = −min φ
   int stop = 0, save = 0;               // > 0: a rank got a stop signal / a restart file is due
@@ -475,8 +475,7 @@ struct Engine::State {
   // After rack r's step with its inputs unchanged: eligible if every unit stays at its job's
   // clock up to its steady temperature; keeps what the rack adds per tick while coasting.
   void coast_check_rack(std::int64_t r, double rack_power_w, std::int64_t throttled,
-                        std::int64_t unallocated_fx,
-                        std::int64_t swing_fx);
+                        std::int64_t unallocated_fx, std::int64_t swing_fx);
   void coast_restored();  // the derived state, after a restart
   // kernel scratch, sized once
   std::vector<FastTick> fast;                 // per job, then one for units in no job

@@ -114,11 +114,10 @@ void Engine::State::hazard_update(double t0_s) {
               fleet.hazard_swing_factor[i] =
                   faults::swing_damage_factor(swing_k, ref, model.fatigue);
             }
-            damage = jt->run_f *
-                     (frequency_hz / ref.frequency_hz *
-                      faults::relative_cycle_damage_from(
-                          fleet.hazard_swing_factor[i], last_frequency_f,
-                          fleet.junction_c[i] + 0.5 * swing_k, ref, model.fatigue));
+            damage = jt->run_f * (frequency_hz / ref.frequency_hz *
+                                  faults::relative_cycle_damage_from(
+                                      fleet.hazard_swing_factor[i], last_frequency_f,
+                                      fleet.junction_c[i] + 0.5 * swing_k, ref, model.fatigue));
           }
         }
         node_max_c = std::max(node_max_c, fleet.junction_c[i]);

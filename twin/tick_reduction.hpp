@@ -53,7 +53,7 @@ class TickReduction {
   std::size_t sums_bytes() const { return static_cast<std::size_t>(n_sums_) * 8; }
   std::size_t maxima_bytes() const { return static_cast<std::size_t>(n_maxima_) * 8; }
   int n_sums_, n_maxima_, n_slots_;
-  std::vector<unsigned char> buffer_;  // 8-byte aligned by construction (sizes are multiples)
+  std::vector<unsigned char> buffer_;    // 8-byte aligned by construction (sizes are multiples)
   std::vector<unsigned char> previous_;  // the last reduced result
   bool has_previous_ = false;
   std::int64_t repeated_ = 0;

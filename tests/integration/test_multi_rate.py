@@ -74,10 +74,12 @@ class MultiRateMatchesPerTick(unittest.TestCase):
             sa = run(scenario, sets, "per_tick", a, os.path.join(d, "a.json"), sweep_index)
             sb = run(scenario, sets, "multi_rate", b, os.path.join(d, "b.json"), sweep_index)
             self.assertEqual(sa["coasted_rack_tick_fraction"], 0.0)
+            self.assertEqual(sa["repeated_reduction_fraction"], 0.0)
             self.assertGreaterEqual(sb["coasted_rack_tick_fraction"], min_coasted,
                                     label + ": multi-rate stepping hardly coasted")
             print(f"\n{label}: per-tick {sa['wall_s']:.2f} s, multi-rate {sb['wall_s']:.2f} s "
-                  f"(coasted {sb['coasted_rack_tick_fraction']:.3f} of rack-ticks)", end="")
+                  f"(coasted {sb['coasted_rack_tick_fraction']:.3f} of rack-ticks, reduction "
+                  f"repeated on {sb['repeated_reduction_fraction']:.3f} of ticks)", end="")
             with h5py.File(a) as fa, h5py.File(b) as fb:
                 da, db = datasets(fa), datasets(fb)
                 self.assertEqual(sorted(da), sorted(db))

@@ -1,12 +1,11 @@
 // Cooling plant and rack inlet models.
 #include <gtest/gtest.h>
 
-#include <vector>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include "thermal/cooling_plant.hpp"
 #include "thermal/rack_inlet.hpp"
