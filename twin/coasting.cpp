@@ -261,6 +261,7 @@ void Engine::State::coast_tick_racks(std::int64_t k) {
     coast.step_ticks.clear();
     coast.step_thermal_w.clear();
     coast.step_node_w.clear();
+    coast.step_slots.clear();
     for (std::int64_t r : coast.eligible_racks) coast.eligible[r] = 0;
     coast.eligible_racks.clear();
     coast.slot_nodes.assign(n_slots, 0);
@@ -276,6 +277,8 @@ void Engine::State::coast_tick_racks(std::int64_t k) {
   constexpr std::size_t kStretchWord = 7, kFollowsWord = 8;
   coast.slot_changed.assign(n_slots, 0);
   coast.slot_paced.assign(n_slots, 0);
+  coast.slot_last_paced.resize(n_slots, -2);
+  coast.slot_pace_run.resize(n_slots, 0);
   bool any_changed = false, any_paced = false;
   for (std::size_t f = 0; f < n_slots; ++f) {
     const auto at = static_cast<std::ptrdiff_t>(Coasting::kGlobalWords + f * Coasting::kSlotWords);
@@ -285,6 +288,16 @@ void Engine::State::coast_tick_racks(std::int64_t k) {
     if (coast.slot_changed[f]) {
       bool paced = now[kStretchWord] == 0 && now[kFollowsWord] == 0;
       for (std::size_t w : kPaceKept) paced &= now[w] == before[w];
+      // A pace that steps tick after tick for long (a very large job, whose slowest member
+      // keeps moving): following it costs as much as stepping and bunches the work into the
+      // settles, so its racks step until it holds still for a tick. Short bursts (the ten or so
+      // ticks after a checkpoint) are followed.
+      if (paced) {
+        auto& run = coast.slot_pace_run[f];
+        run = coast.slot_last_paced[f] == k - 1 ? run + 1 : 1;
+        coast.slot_last_paced[f] = k;
+        paced = run <= Coasting::kMaxPaceRun;
+      }
       coast.slot_paced[f] = paced;
       any_paced |= paced;
     }
@@ -313,6 +326,7 @@ void Engine::State::coast_tick_racks(std::int64_t k) {
       coast.step_ticks.push_back(k);
       for (const FastTick& ft : fast) coast.step_thermal_w.push_back(ft.thermal_power_w);
       for (const FastTick& ft : fast) coast.step_node_w.push_back(ft.node_power_w);
+      for (std::size_t f = 0; f < n_slots; ++f) coast.step_slots.push_back(coast.slot_paced[f]);
     }
     if (coast.coasting_racks > 0)
       for (std::int64_t r = 0; r < block.rack_count; ++r)
@@ -385,6 +399,18 @@ struct PaceReplay {
     }
     rack_power_w = s.fleet.rack_power_w[r];
     rack_inlet_c = s.coast.rack_inlet_c[r];
+    skip();
+  }
+  // Steps of other jobs change nothing here: past them.
+  void skip() {
+    const std::size_t n_slots = s.fast.size();
+    for (; step < steps_end; ++step) {
+      const std::int8_t* stepped = s.coast.step_slots.data() + step * n_slots;
+      for (std::int64_t n = 0; n < s.npr; ++n) {
+        const std::int16_t f = s.coast.node_slot[r * s.npr + n];
+        if (f != Coasting::kRepairing && stepped[f]) return;
+      }
+    }
   }
   // The first tick after j (≤ k) at which the inputs change.
   std::int64_t next_change(std::int64_t j) const {
@@ -419,6 +445,7 @@ struct PaceReplay {
       if (power_w != rack_power_w) inlet_due = j + 1;
       rack_power_w = power_w;
       ++step;
+      skip();
     }
     return changed;
   }

@@ -174,7 +174,8 @@ void Engine::State::serialize_replicated(Archive& ar) {
   for (Facility& fa : sites) ar(fa);
   if (sites.size() > 1) ar(campus_total);
   ar(acct, job_end_running, job_end_node_power_w, coast.signature, coast.step_ticks,
-     coast.step_thermal_w, coast.step_node_w);
+     coast.step_thermal_w, coast.step_node_w, coast.step_slots, coast.slot_last_paced,
+     coast.slot_pace_run);
   series.serialize_replicated(ar);
 }
 
@@ -340,6 +341,17 @@ Engine::Resume Engine::restore(const std::string& path) {
   }
   MPI_Allreduce(MPI_IN_PLACE, &bad_coast, 1, MPI_INT, MPI_MAX, s.comm);
   if (bad_coast) in.bad("field", "holds a coasting rack out of range (multi-rate stepping)");
+  // The pace-step history: past ticks in order, every slot's values per step.
+  const Coasting& c = s.coast;
+  const std::size_t steps = c.step_ticks.size(), per_step = s.control.jobs.size() + 1;
+  bool bad_steps =
+      c.step_thermal_w.size() != steps * per_step || c.step_node_w.size() != steps * per_step ||
+      c.step_slots.size() != steps * per_step || c.slot_last_paced.size() != c.slot_pace_run.size();
+  for (std::size_t i = 0; i < steps && !bad_steps; ++i)
+    bad_steps = c.step_ticks[i] < 0 || c.step_ticks[i] >= h.next_tick ||
+                (i > 0 && c.step_ticks[i] < c.step_ticks[i - 1]);
+  if (bad_steps)
+    in.bad("replicated", "holds a pace-step history out of range (multi-rate stepping)");
   s.coast_restored();
   const auto pending = in.next("pending", 0, in.size(), sizeof(Pending));
   std::vector<Pending> all(pending.size() / sizeof(Pending));

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "thermal/junction.hpp"
+#include "thermal/thermal_cycles.hpp"
 #include "twin_fixture.hpp"
 
 namespace ct::twin {
@@ -55,6 +56,101 @@ TEST(Coasting, SettledRackIsTheKernelsStepsBitForBit) {
   EXPECT_EQ(s.coast.since[r], -1);
   EXPECT_EQ(s.coast.coasting_racks, 0);
   EXPECT_EQ(s.coast.slot_nodes[0], 0);
+}
+
+// Through pace steps (its job's power changes at three ticks, the inlet follows the rack's power
+// one tick later): the junctions and the cycle counter are what stepping the kernel's node step
+// and feeding the counter every tick give, bit for bit. Large steps complete half-cycles (the
+// settle replays the counter step by step); small ones from near the steady state do not (the
+// counter's outcome comes from each junction's extremes).
+void settle_through_pace_steps(const double (&thermal_w)[4], const double (&node_w)[4],
+                               double start_jitter_c) {
+  testing::StateFixture f(testing::small_scenario(2, 1));
+  Engine::State& s = *f.state;
+  const std::int64_t r = 1, m = 90, since = 40;
+  s.fast.resize(s.control.jobs.size() + 1);  // the job's slot and the idle one
+  const std::size_t slots = s.fast.size();
+  auto rack_power = [&](double per_node) {
+    double p = 0.0;
+    for (std::int64_t k = 0; k < s.npr; ++k) p += per_node;
+    return p;
+  };
+  s.fleet.rack_power_w[r] = rack_power(node_w[0]);
+  std::mt19937_64 rng(9);
+  std::uniform_real_distribution<double> jitter(-start_jitter_c, start_jitter_c);
+  for (std::int64_t k = 0; k < s.npr; ++k) {
+    const std::int64_t ln = r * s.npr + k;
+    s.coast.node_slot[ln] = 0;
+    s.coast.node_power_w[ln] = thermal_w[0];
+    s.coast.node_inlet_c[ln] = s.coast_inlet_c(r, k, s.fleet.rack_power_w[r]);
+    for (std::int64_t i = ln * s.apn; i < (ln + 1) * s.apn; ++i) {
+      // Near the steady temperature, the counter mid-leg: rising and falling units.
+      s.fleet.junction_c[i] =
+          s.coast.node_inlet_c[ln] + s.fleet.resistance_k_per_w[i] * thermal_w[0] + jitter(rng);
+      const auto t = static_cast<float>(s.fleet.junction_c[i]);
+      s.fleet.cycle_turning_c[i] = i % 2 ? t - 3.0f : t + 3.0f;
+      s.fleet.cycle_extreme_c[i] = t;
+    }
+  }
+  const std::int64_t step_at[] = {since + 10, since + 11, since + 50};
+  s.coast.step_ticks.clear(), s.coast.step_thermal_w.clear(), s.coast.step_node_w.clear();
+  s.coast.step_slots.clear();
+  for (int i = 0; i < 3; ++i) {
+    s.coast.step_ticks.push_back(step_at[i]);
+    for (std::size_t f2 = 0; f2 < slots; ++f2) {
+      s.coast.step_thermal_w.push_back(f2 == 0 ? thermal_w[i + 1] : 0.0);
+      s.coast.step_node_w.push_back(f2 == 0 ? node_w[i + 1] : 0.0);
+      s.coast.step_slots.push_back(f2 == 0 ? 1 : 0);
+    }
+  }
+  // The reference, tick by tick.
+  std::vector<double> jc(s.fleet.junction_c.begin() + r * s.apr,
+                         s.fleet.junction_c.begin() + (r + 1) * s.apr);
+  std::vector<float> turning(s.fleet.cycle_turning_c.begin() + r * s.apr,
+                             s.fleet.cycle_turning_c.begin() + (r + 1) * s.apr);
+  std::vector<float> extreme(s.fleet.cycle_extreme_c.begin() + r * s.apr,
+                             s.fleet.cycle_extreme_c.begin() + (r + 1) * s.apr);
+  std::vector<double> clock(static_cast<std::size_t>(s.apn), 1.0);
+  std::vector<float> swing(static_cast<std::size_t>(s.apn));
+  double hottest = -kInf, before_w = s.fleet.rack_power_w[r];
+  const double decay = s.rc_decay_per_tick;
+  int phase = 0;
+  for (std::int64_t j = since; j < since + m; ++j) {
+    if (phase < 3 && j == step_at[phase]) ++phase;
+    for (std::int64_t k = 0; k < s.npr; ++k) {
+      const std::int64_t ln = r * s.npr + k;
+      const thermal::CommonPowerStep step{
+          1.0, s.coast_inlet_c(r, k, before_w), thermal_w[phase], decay, 1.0 - decay, 0.0, 1e9};
+      ASSERT_TRUE(thermal::step_common_power(step, s.apn, clock.data(),
+                                             s.fleet.resistance_k_per_w.data() + ln * s.apn,
+                                             jc.data() + k * s.apn, hottest));
+      thermal::observe_units(s.apn, jc.data() + k * s.apn, s.sc.faults.cycle_hysteresis_k,
+                             turning.data() + k * s.apn, extreme.data() + k * s.apn, swing.data());
+    }
+    before_w = rack_power(node_w[phase]);
+  }
+  s.coast.slot_nodes.assign(slots, 0);
+  s.coast.slot_nodes[0] = s.npr;
+  s.coast.since[r] = since;
+  s.coast.coasting_racks = 1;
+  s.settle_rack(r, since + m);
+  for (std::int64_t u = 0; u < s.apr; ++u) {
+    const auto a = static_cast<std::size_t>(u);
+    const double got = s.fleet.junction_c[r * s.apr + u];
+    EXPECT_EQ(std::memcmp(&got, &jc[a], sizeof got), 0) << "unit " << u;
+    EXPECT_EQ(s.fleet.cycle_turning_c[r * s.apr + u], turning[a]) << "unit " << u;
+    EXPECT_EQ(s.fleet.cycle_extreme_c[r * s.apr + u], extreme[a]) << "unit " << u;
+  }
+  EXPECT_EQ(s.coast.settled_max_c, hottest);
+  EXPECT_EQ(s.fleet.rack_power_w[r], rack_power(node_w[3]));  // the last coasted tick's
+}
+
+TEST(Coasting, SettledThroughLargePaceStepsIsTheKernelsStepsBitForBit) {
+  settle_through_pace_steps({600.0, 640.0, 520.0, 700.0}, {5400.0, 5700.0, 4700.0, 6100.0}, 15.0);
+}
+
+TEST(Coasting, SettledThroughSmallPaceStepsIsTheKernelsStepsBitForBit) {
+  settle_through_pace_steps({600.0, 601.0, 599.5, 600.5}, {5400.0, 5409.0, 5395.5, 5404.5}, 0.05);
 }
 
 TEST(Coasting, FixedTotalIsExactWhateverTheGrouping) {
