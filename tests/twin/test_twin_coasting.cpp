@@ -58,13 +58,18 @@ TEST(Coasting, SettledRackIsTheKernelsStepsBitForBit) {
   EXPECT_EQ(s.coast.slot_nodes[0], 0);
 }
 
-// Through pace steps (its job's power changes at three ticks, the inlet follows the rack's power
-// one tick later): the junctions and the cycle counter are what stepping the kernel's node step
-// and feeding the counter every tick give, bit for bit. Large steps complete half-cycles (the
-// settle replays the counter step by step); small ones from near the steady state do not (the
-// counter's outcome comes from each junction's extremes).
-void settle_through_pace_steps(const double (&thermal_w)[4], const double (&node_w)[4],
-                               double start_jitter_c) {
+// Through pace steps (its job's power changes, the inlet follows the rack's power one tick
+// later): the junctions and the cycle counter are what stepping the kernel's node step and
+// feeding the counter every tick give, bit for bit. Large steps complete half-cycles (the settle
+// replays the counter step by step); small ones from near the steady state do not (the counter's
+// outcome comes from each junction's extremes).
+struct PaceStep {
+  std::int64_t after_since;  // ticks after the rack's first coasting tick
+  double thermal_w, node_w;  // the job's RC-step and node power from then on
+};
+
+void settle_through_pace_steps(double thermal0_w, double node0_w,
+                               const std::vector<PaceStep>& steps, double start_jitter_c) {
   testing::StateFixture f(testing::small_scenario(2, 1));
   Engine::State& s = *f.state;
   const std::int64_t r = 1, m = 90, since = 40;
@@ -75,31 +80,30 @@ void settle_through_pace_steps(const double (&thermal_w)[4], const double (&node
     for (std::int64_t k = 0; k < s.npr; ++k) p += per_node;
     return p;
   };
-  s.fleet.rack_power_w[r] = rack_power(node_w[0]);
+  s.fleet.rack_power_w[r] = rack_power(node0_w);
   std::mt19937_64 rng(9);
   std::uniform_real_distribution<double> jitter(-start_jitter_c, start_jitter_c);
   for (std::int64_t k = 0; k < s.npr; ++k) {
     const std::int64_t ln = r * s.npr + k;
     s.coast.node_slot[ln] = 0;
-    s.coast.node_power_w[ln] = thermal_w[0];
+    s.coast.node_power_w[ln] = thermal0_w;
     s.coast.node_inlet_c[ln] = s.coast_inlet_c(r, k, s.fleet.rack_power_w[r]);
     for (std::int64_t i = ln * s.apn; i < (ln + 1) * s.apn; ++i) {
       // Near the steady temperature, the counter mid-leg: rising and falling units.
       s.fleet.junction_c[i] =
-          s.coast.node_inlet_c[ln] + s.fleet.resistance_k_per_w[i] * thermal_w[0] + jitter(rng);
+          s.coast.node_inlet_c[ln] + s.fleet.resistance_k_per_w[i] * thermal0_w + jitter(rng);
       const auto t = static_cast<float>(s.fleet.junction_c[i]);
       s.fleet.cycle_turning_c[i] = i % 2 ? t - 3.0f : t + 3.0f;
       s.fleet.cycle_extreme_c[i] = t;
     }
   }
-  const std::int64_t step_at[] = {since + 10, since + 11, since + 50};
   s.coast.step_ticks.clear(), s.coast.step_thermal_w.clear(), s.coast.step_node_w.clear();
   s.coast.step_slots.clear();
-  for (int i = 0; i < 3; ++i) {
-    s.coast.step_ticks.push_back(step_at[i]);
+  for (const PaceStep& st : steps) {
+    s.coast.step_ticks.push_back(since + st.after_since);
     for (std::size_t f2 = 0; f2 < slots; ++f2) {
-      s.coast.step_thermal_w.push_back(f2 == 0 ? thermal_w[i + 1] : 0.0);
-      s.coast.step_node_w.push_back(f2 == 0 ? node_w[i + 1] : 0.0);
+      s.coast.step_thermal_w.push_back(f2 == 0 ? st.thermal_w : 0.0);
+      s.coast.step_node_w.push_back(f2 == 0 ? st.node_w : 0.0);
       s.coast.step_slots.push_back(f2 == 0 ? 1 : 0);
     }
   }
@@ -113,21 +117,23 @@ void settle_through_pace_steps(const double (&thermal_w)[4], const double (&node
   std::vector<double> clock(static_cast<std::size_t>(s.apn), 1.0);
   std::vector<float> swing(static_cast<std::size_t>(s.apn));
   double hottest = -kInf, before_w = s.fleet.rack_power_w[r];
+  double thermal_w = thermal0_w, node_w = node0_w;
   const double decay = s.rc_decay_per_tick;
-  int phase = 0;
+  std::size_t next = 0;
   for (std::int64_t j = since; j < since + m; ++j) {
-    if (phase < 3 && j == step_at[phase]) ++phase;
+    if (next < steps.size() && j == since + steps[next].after_since)
+      thermal_w = steps[next].thermal_w, node_w = steps[next].node_w, ++next;
     for (std::int64_t k = 0; k < s.npr; ++k) {
       const std::int64_t ln = r * s.npr + k;
       const thermal::CommonPowerStep step{
-          1.0, s.coast_inlet_c(r, k, before_w), thermal_w[phase], decay, 1.0 - decay, 0.0, 1e9};
+          1.0, s.coast_inlet_c(r, k, before_w), thermal_w, decay, 1.0 - decay, 0.0, 1e9};
       ASSERT_TRUE(thermal::step_common_power(step, s.apn, clock.data(),
                                              s.fleet.resistance_k_per_w.data() + ln * s.apn,
                                              jc.data() + k * s.apn, hottest));
       thermal::observe_units(s.apn, jc.data() + k * s.apn, s.sc.faults.cycle_hysteresis_k,
                              turning.data() + k * s.apn, extreme.data() + k * s.apn, swing.data());
     }
-    before_w = rack_power(node_w[phase]);
+    before_w = rack_power(node_w);
   }
   s.coast.slot_nodes.assign(slots, 0);
   s.coast.slot_nodes[0] = s.npr;
@@ -142,15 +148,29 @@ void settle_through_pace_steps(const double (&thermal_w)[4], const double (&node
     EXPECT_EQ(s.fleet.cycle_extreme_c[r * s.apr + u], extreme[a]) << "unit " << u;
   }
   EXPECT_EQ(s.coast.settled_max_c, hottest);
-  EXPECT_EQ(s.fleet.rack_power_w[r], rack_power(node_w[3]));  // the last coasted tick's
+  EXPECT_EQ(s.fleet.rack_power_w[r], rack_power(node_w));  // the last coasted tick's
 }
 
 TEST(Coasting, SettledThroughLargePaceStepsIsTheKernelsStepsBitForBit) {
-  settle_through_pace_steps({600.0, 640.0, 520.0, 700.0}, {5400.0, 5700.0, 4700.0, 6100.0}, 15.0);
+  settle_through_pace_steps(600.0, 5400.0,
+                            {{10, 640.0, 5700.0}, {11, 520.0, 4700.0}, {50, 700.0, 6100.0}}, 15.0);
 }
 
 TEST(Coasting, SettledThroughSmallPaceStepsIsTheKernelsStepsBitForBit) {
-  settle_through_pace_steps({600.0, 601.0, 599.5, 600.5}, {5400.0, 5409.0, 5395.5, 5404.5}, 0.05);
+  settle_through_pace_steps(600.0, 5400.0,
+                            {{10, 601.0, 5409.0}, {11, 599.5, 5395.5}, {50, 600.5, 5404.5}}, 0.05);
+}
+
+// A pace stepping every tick for 74 ticks: 74 one-tick stretches, then a longer one.
+TEST(Coasting, SettledThroughAPaceSteppingEveryTickIsTheKernelsStepsBitForBit) {
+  for (double size : {0.5, 40.0}) {  // the counter's shortcut, then its replay
+    std::vector<PaceStep> steps;
+    for (std::int64_t t = 3; t < 77; ++t) {
+      const double swing = static_cast<double>(t % 3) - 1.0;
+      steps.push_back({t, 600.0 + size * swing, 5400.0 + 9.0 * size * swing});
+    }
+    settle_through_pace_steps(600.0, 5400.0, steps, size < 1.0 ? 0.05 : 15.0);
+  }
 }
 
 TEST(Coasting, FixedTotalIsExactWhateverTheGrouping) {
