@@ -341,13 +341,7 @@ void Engine::State::coast_tick_racks(std::int64_t k) {
   for (std::int64_t r : coast.eligible_racks) {
     coast.eligible[r] = 0;
     coast.since[r] = k;
-    for (std::int64_t n = r * npr; n < (r + 1) * npr; ++n)
-      if (coast.node_slot[n] != Coasting::kRepairing) ++coast.slot_nodes[coast.node_slot[n]];
-    coast.throttled += coast.rack_throttled[r];
-    coast.unallocated_fx += coast.rack_unallocated_fx[r];
-    coast.swing_fx += coast.rack_swing_fx[r];
-    coast.site_power_fx[rack_site[r]] += to_fixed(coast.rack_power_w[r], kWattScale);
-    ++coast.coasting_racks;
+    coast_count_rack(r, 1);
   }
   coast.eligible_racks.clear();
 }
@@ -655,17 +649,23 @@ void Engine::State::settle_rack(std::int64_t r, std::int64_t k) {
   // hazard update's.
   fleet.rack_power_w[r] = in.rack_power_w;
   fleet.rack_inlet_c[r] = in.rack_inlet_c;
-  for (std::int64_t ln = r * npr; ln < (r + 1) * npr; ++ln)
-    if (coast.node_slot[ln] != Coasting::kRepairing) --coast.slot_nodes[coast.node_slot[ln]];
   double& rack_max = series.rack_values(ids.rack_max_junction)[r];
   rack_max = std::max(rack_max, rack_max_c);
   coast.settled_max_c = std::max(coast.settled_max_c, rack_max_c);
-  coast.throttled -= coast.rack_throttled[r];
-  coast.unallocated_fx -= coast.rack_unallocated_fx[r];
-  coast.swing_fx -= coast.rack_swing_fx[r];
-  coast.site_power_fx[rack_site[r]] -= to_fixed(coast.rack_power_w[r], kWattScale);
-  --coast.coasting_racks;
+  coast_count_rack(r, -1);
   coast.since[r] = -1;
+}
+
+// A coasting rack's per-tick contributions (its nodes per FastTick slot and its per-rack
+// constants) added to (+1) or taken from (−1) the coasting totals the kernel adds each tick.
+void Engine::State::coast_count_rack(std::int64_t r, int sign) {
+  for (std::int64_t n = r * npr; n < (r + 1) * npr; ++n)
+    if (coast.node_slot[n] != Coasting::kRepairing) coast.slot_nodes[coast.node_slot[n]] += sign;
+  coast.throttled += sign * coast.rack_throttled[r];
+  coast.unallocated_fx += sign * coast.rack_unallocated_fx[r];
+  coast.swing_fx += sign * coast.rack_swing_fx[r];
+  coast.site_power_fx[rack_site[r]] += sign * to_fixed(coast.rack_power_w[r], kWattScale);
+  coast.coasting_racks += sign;
 }
 
 void Engine::State::coast_restored() {
@@ -676,13 +676,7 @@ void Engine::State::coast_restored() {
   for (std::int64_t r = 0; r < block.rack_count; ++r) {
     if (coast.eligible[r]) coast.eligible_racks.push_back(r);
     if (coast.since[r] < 0) continue;
-    for (std::int64_t n = r * npr; n < (r + 1) * npr; ++n)
-      if (coast.node_slot[n] != Coasting::kRepairing) ++coast.slot_nodes[coast.node_slot[n]];
-    coast.throttled += coast.rack_throttled[r];
-    coast.unallocated_fx += coast.rack_unallocated_fx[r];
-    coast.swing_fx += coast.rack_swing_fx[r];
-    coast.site_power_fx[rack_site[r]] += to_fixed(coast.rack_power_w[r], kWattScale);
-    ++coast.coasting_racks;
+    coast_count_rack(r, 1);
   }
 }
 

@@ -472,6 +472,7 @@ struct Engine::State {
   void coast_signature(std::vector<std::uint64_t>& sig) const;
   void coast_tick(std::int64_t k);
   void coast_tick_racks(std::int64_t k);
+  void coast_count_rack(std::int64_t r, int sign);
   bool reduction_repeats(const TickReduction& red, double t1_s) const;
   double coast_inlet_c(std::int64_t r, std::int64_t node_in_rack, double rack_power_w) const;
   void coast_inlets_c(std::int64_t r, double rack_power_w, double* inlet_c) const;
