@@ -48,6 +48,10 @@ void Engine::State::coast_setup() {
   coast.rack_resistance_max.assign(racks, 0.0);
   coast.scratch_node_power_w.assign(static_cast<std::size_t>(npr), 0.0);
   coast.scratch_node_inlet_c.assign(static_cast<std::size_t>(npr), 0.0);
+  coast.scratch_node_step_c.assign(static_cast<std::size_t>(npr), 0.0);
+  coast.scratch_node_run_c.assign(static_cast<std::size_t>(npr), 0.0);
+  coast.scratch_node_stall_c.assign(static_cast<std::size_t>(npr), 0.0);
+  coast.rack_end_power_w.assign(racks, 0.0);
   for (std::int64_t k = 0; k < npr; ++k) {
     if (node_height_fraction[k] < node_height_fraction[coast.lowest_node]) coast.lowest_node = k;
     if (node_height_fraction[k] > node_height_fraction[coast.highest_node]) coast.highest_node = k;
@@ -118,6 +122,76 @@ void Engine::State::coast_inlets_c(std::int64_t r, double rack_power_w, double* 
   }
 }
 
+namespace {
+
+// What a tick with stretches reads of its job's FastTick besides the RC-step and node powers,
+// with the job's running share and its node power at the last tick's end, as kStretchWords
+// doubles (replicated history, restart file).
+enum StretchWord : std::size_t {
+  kDynamic,
+  kRunActivity,
+  kStallActivity,
+  kNodeRun,
+  kNodeStall,
+  kFollows,
+  kEndRunning,
+  kRunShare,
+  kEndNodePower,
+  kBoundaries,
+  kFirstRunning,
+  kLastRunning,
+  kEndRunWeight,
+  kPerBoundary
+};
+static_assert(Coasting::kStretchWords == kPerBoundary + 5 * kMaxSegments);
+
+void encode_stretch(const FastTick& ft, double run_f, double end_node_power_w, double* w) {
+  std::fill(w, w + Coasting::kStretchWords, 0.0);
+  w[kDynamic] = ft.dynamic_w, w[kRunActivity] = ft.run_activity;
+  w[kStallActivity] = ft.stall_activity, w[kNodeRun] = ft.node_power_run_w;
+  w[kNodeStall] = ft.node_power_stall_w, w[kFollows] = ft.inlet_follows;
+  w[kEndRunning] = ft.end_running, w[kRunShare] = run_f, w[kEndNodePower] = end_node_power_w;
+  const TickTrajectory& tr = ft.traj;
+  w[kBoundaries] = tr.boundaries, w[kFirstRunning] = tr.first_running;
+  w[kLastRunning] = tr.last_running, w[kEndRunWeight] = tr.end_run_w;
+  for (int b = 0; b < tr.boundaries; ++b) {
+    double* at = w + kPerBoundary + 5 * b;
+    at[0] = tr.time_f[b], at[1] = tr.decay[b], at[2] = tr.run_w[b], at[3] = tr.stall_w[b];
+    at[4] = tr.running_before[b];
+  }
+}
+
+// The FastTick of a recorded tick with stretches, as far as the kernel's step and cycle counter
+// read it for units at the job's clock.
+void decode_stretch(const double* w, double thermal_power_w, double node_power_w, FastTick& ft) {
+  ft = FastTick{};
+  ft.thermal_power_w = thermal_power_w, ft.node_power_w = node_power_w;
+  ft.dynamic_w = w[kDynamic], ft.run_activity = w[kRunActivity];
+  ft.stall_activity = w[kStallActivity], ft.node_power_run_w = w[kNodeRun];
+  ft.node_power_stall_w = w[kNodeStall], ft.inlet_follows = w[kFollows] != 0.0;
+  ft.end_running = w[kEndRunning] != 0.0;
+  TickTrajectory& tr = ft.traj;
+  tr.boundaries = static_cast<int>(w[kBoundaries]);
+  tr.first_running = w[kFirstRunning] != 0.0, tr.last_running = w[kLastRunning] != 0.0;
+  tr.end_run_w = w[kEndRunWeight];
+  for (int b = 0; b < tr.boundaries; ++b) {
+    const double* at = w + kPerBoundary + 5 * b;
+    tr.time_f[b] = at[0], tr.decay[b] = at[1], tr.run_w[b] = at[2], tr.stall_w[b] = at[3];
+    tr.running_before[b] = at[4] != 0.0;
+  }
+}
+
+}  // namespace
+
+bool Engine::State::stretch_history_valid() const {
+  const std::size_t n = coast.step_stretch.size() / Coasting::kStretchWords;
+  for (std::size_t i = 0; i < n; ++i) {
+    const double b = coast.step_stretch[i * Coasting::kStretchWords + kBoundaries];
+    if (!(b >= 0.0 && b < kMaxSegments && b == std::floor(b))) return false;
+  }
+  return true;
+}
+
 void Engine::State::coast_check_rack(std::int64_t r, double rack_power_w, std::int64_t throttled,
                                      std::int64_t unallocated_fx, std::int64_t swing_fx) {
   const thermal::AcceleratorSpec& spec = sc.accelerator;
@@ -166,44 +240,61 @@ void Engine::State::coast_check_rack(std::int64_t r, double rack_power_w, std::i
   coast.eligible[r] = 1;
   coast.eligible_racks.push_back(r);
   coast.rack_power_w[r] = rack_power_w;
+  coast.rack_end_power_w[r] = rack_power_w;  // (no stretches)
   coast.rack_throttled[r] = throttled;
   coast.rack_unallocated_fx[r] = unallocated_fx;
   coast.rack_swing_fx[r] = swing_fx;
 }
 
-// Coasting rack r through a pace step of this tick: its nodes take their slots' new RC-step
-// power now and the inlet of the rack's new power from the next tick. It keeps coasting if the
-// thermal limit cannot bind for any unit with either inlet. Its units' junctions stay below the
-// largest of their bound so far and the new steady temperatures (each step moves a junction
-// toward its steady temperature); the governor's test R·k + decay·T ≤ L − gain·T_inlet is
-// monotone in R, k, T and the inlet (rounding is monotone), so the rack's largest R, k, power
+// Coasting rack r through a pace step of this tick (or a step into or out of a tick with
+// stretches): its nodes take their slots' new RC-step power now and the inlet of the rack's
+// power at this tick's end from the next tick. It keeps coasting if the thermal limit cannot
+// bind for any unit with any inlet this tick or the next can give. Its units' junctions stay
+// below the largest of their bound so far and the new steady temperatures (each step moves a
+// junction toward its steady temperature); the governor's test R·k + decay·T ≤ L − gain·T_inlet
+// is monotone in R, k, T and the inlet (rounding is monotone), so the rack's largest R, k, power
 // and inlet (at its lowest or highest node: the inlet is affine in the height) bound it, with
-// the eligibility's margin.
+// the eligibility's margin. In a tick with stretches a node's inlet is a weighted mean of the
+// inlets of the rack's power in its job's running and stalled stretches (the kernel's), which
+// the largest of those bounds.
 bool Engine::State::follow_pace(std::int64_t r, bool coasting) {
   const thermal::AcceleratorSpec& spec = sc.accelerator;
   const double decay = rc_decay_per_tick, gain = 1.0 - decay;
+  const std::size_t n_jobs = control.jobs.size();
   double power_w = 0.0;  // summed node by node, as the kernel sums a rack's power
   double thermal_w = 0.0, k_per_r = 0.0;
   for (std::int64_t ln = r * npr; ln < (r + 1) * npr; ++ln) {
     if (coast.node_slot[ln] == Coasting::kRepairing) continue;  // no power
-    const FastTick& ft = fast[static_cast<std::size_t>(coast.node_slot[ln])];
+    const auto f = static_cast<std::size_t>(coast.node_slot[ln]);
+    const FastTick& ft = fast[f];
     power_w += ft.node_power_w;
     thermal_w = std::max(thermal_w, ft.thermal_power_w);
     k_per_r = std::max(k_per_r, ft.k_per_r);
+    if (f < n_jobs && ft.inlet_follows && rack_stretch_nodes[f]++ == 0)
+      rack_stretch_jobs.push_back(static_cast<int>(f));
   }
-  const double before_w = coast.rack_power_w[r];
+  // The rack's power at this tick's end (the kernel's sum), and the largest it has in a stretch.
+  const double before_end_w = coast.rack_end_power_w[r];
+  double end_w = power_w, highest_w = before_end_w;
+  for (int jj : rack_stretch_jobs) {
+    const FastTick& ft = fast[static_cast<std::size_t>(jj)];
+    const auto n = static_cast<double>(rack_stretch_nodes[jj]);
+    end_w += n * ((ft.end_running ? ft.node_power_run_w : ft.node_power_stall_w) - ft.node_power_w);
+    const double end_node_w = job_end_node_power_w[static_cast<std::size_t>(jj)];
+    highest_w = std::max({highest_w, before_end_w + n * (ft.node_power_run_w - end_node_w),
+                          before_end_w + n * (ft.node_power_stall_w - end_node_w)});
+    rack_stretch_nodes[jj] = 0;
+  }
+  rack_stretch_jobs.clear();
+  highest_w = std::max(highest_w, end_w);
   const double r_max = coast.rack_resistance_max[r];
-  double t_upper = coast.rack_t_upper[r];
-  for (const double rack_w : {before_w, power_w}) {
-    const double inlet = std::max(coast_inlet_c(r, coast.lowest_node, rack_w),
-                                  coast_inlet_c(r, coast.highest_node, rack_w));
-    t_upper = std::max(t_upper, inlet + r_max * thermal_w);
-    const double limit_c = spec.slowdown_temperature_c - gain * inlet;
-    if (!(r_max * k_per_r + decay * t_upper <= limit_c - 1e-9 * std::fabs(limit_c))) return false;
-  }
+  const double inlet = std::max(coast_inlet_c(r, coast.lowest_node, highest_w),
+                                coast_inlet_c(r, coast.highest_node, highest_w));
+  const double t_upper = std::max(coast.rack_t_upper[r], inlet + r_max * thermal_w);
+  const double limit_c = spec.slowdown_temperature_c - gain * inlet;
+  if (!(r_max * k_per_r + decay * t_upper <= limit_c - 1e-9 * std::fabs(limit_c))) return false;
   coast.rack_t_upper[r] = t_upper;
   // The rack's in-iteration ΔT_pp·s of a tick, summed as the kernel sums it.
-  const std::size_t n_jobs = control.jobs.size();
   double swing_k_s = 0.0;
   for (std::int64_t ln = r * npr; ln < (r + 1) * npr; ++ln) {
     if (coast.node_slot[ln] == Coasting::kRepairing) continue;
@@ -215,10 +306,11 @@ bool Engine::State::follow_pace(std::int64_t r, bool coasting) {
   if (coasting) {  // (an eligible rack adds its values when it starts)
     coast.swing_fx += swing_fx - coast.rack_swing_fx[r];
     coast.site_power_fx[rack_site[r]] +=
-        to_fixed(power_w, kWattScale) - to_fixed(before_w, kWattScale);
+        to_fixed(power_w, kWattScale) - to_fixed(coast.rack_power_w[r], kWattScale);
   }
   coast.rack_swing_fx[r] = swing_fx;
   coast.rack_power_w[r] = power_w;
+  coast.rack_end_power_w[r] = end_w;
   return true;
 }
 
@@ -261,6 +353,7 @@ void Engine::State::coast_tick_racks(std::int64_t k) {
     coast.step_ticks.clear();
     coast.step_thermal_w.clear();
     coast.step_node_w.clear();
+    coast.step_stretch.clear();
     coast.step_slots.clear();
     for (std::int64_t r : coast.eligible_racks) coast.eligible[r] = 0;
     coast.eligible_racks.clear();
@@ -271,10 +364,11 @@ void Engine::State::coast_tick_racks(std::int64_t k) {
   }
   // A job whose tick changed (a checkpoint, a failure, a request burst): only the racks that
   // hold one of its nodes are brought to the present or lose their eligibility.
-  // A slot that changed only its pace keeps the words of its clock, cap, stretches, stepping
-  // inlet and running state, and has no stretches (coast_signature's order).
-  constexpr std::size_t kPaceKept[] = {0, 6, 7, 8, 9};
-  constexpr std::size_t kStretchWord = 7, kFollowsWord = 8;
+  // A slot that changed only its pace, or stepped into or out of a tick with stretches, keeps
+  // the words of its clock, cap and running state (coast_signature's order): its units stay on
+  // the kernel's fast path with a new RC-step power (and, with stretches, inlets and samples
+  // inside the tick), which the replay reproduces from the step's record.
+  constexpr std::size_t kPaceKept[] = {0, 6, 9};
   coast.slot_changed.assign(n_slots, 0);
   coast.slot_paced.assign(n_slots, 0);
   coast.slot_last_paced.resize(n_slots, -2);
@@ -286,7 +380,7 @@ void Engine::State::coast_tick_racks(std::int64_t k) {
     const std::uint64_t* before = coast.previous.data() + at;
     coast.slot_changed[f] = !std::equal(now, now + Coasting::kSlotWords, before);
     if (coast.slot_changed[f]) {
-      bool paced = now[kStretchWord] == 0 && now[kFollowsWord] == 0;
+      bool paced = true;
       for (std::size_t w : kPaceKept) paced &= now[w] == before[w];
       // A pace that steps tick after tick for long (a very large job, whose slowest member
       // keeps moving): following it costs as much as stepping and bunches the work into the
@@ -326,6 +420,14 @@ void Engine::State::coast_tick_racks(std::int64_t k) {
       coast.step_ticks.push_back(k);
       for (const FastTick& ft : fast) coast.step_thermal_w.push_back(ft.thermal_power_w);
       for (const FastTick& ft : fast) coast.step_node_w.push_back(ft.node_power_w);
+      const std::size_t at = coast.step_stretch.size();
+      coast.step_stretch.resize(at + n_slots * Coasting::kStretchWords);
+      for (std::size_t f = 0; f < n_slots; ++f) {
+        const bool in_job = f < control.jobs.size();
+        encode_stretch(fast[f], in_job ? control.jobs[f].tick.run_f : 0.0,
+                       in_job ? job_end_node_power_w[f] : 0.0,
+                       coast.step_stretch.data() + at + f * Coasting::kStretchWords);
+      }
       for (std::size_t f = 0; f < n_slots; ++f) coast.step_slots.push_back(coast.slot_paced[f]);
     }
     if (coast.coasting_racks > 0)
@@ -365,22 +467,48 @@ namespace {
 
 // A coasting rack's inputs through its pace steps (Coasting::step_ticks): each node's RC-step
 // power and inlet and the rack's power, tick by tick, from the values at its first coasting
-// tick. A step at tick c gives the nodes their slots' new power at c, and the rack's new power
-// gives the inlet from c + 1 (the inlet follows the rack's power at the last tick's end).
+// tick. A step at tick c gives the nodes their slots' new power at c, and the rack's power at
+// c's end gives the inlet from c + 1 (the inlet follows the rack's power at the last tick's
+// end). A step into a tick with stretches (`stretches`) also gives, as the kernel computes them,
+// each node's inlets of that tick (its RC step's, its running and stalled stretches') and its
+// slot's FastTick, the rack's mean inlet of the tick and its power at the tick's end.
 struct PaceReplay {
   const Engine::State& s;
   std::int64_t r, k;
-  double* node_power_w;  // per node of the rack
-  double* node_inlet_c;
-  std::size_t step;  // the next pace step
+  double* node_power_w;              // per node of the rack
+  double* node_inlet_c;              // from the rack's power at the last tick's end
+  double *step_c, *run_c, *stall_c;  // per node, in a tick with stretches
+  FastTick* fast;                    // per slot, in a tick with stretches
+  std::int32_t* count;               // per slot: its nodes in the rack
+  std::size_t n_slots;               // per step
+  std::size_t step;                  // the next pace step
   std::size_t steps_end;
-  double rack_power_w, rack_inlet_c;
-  std::int64_t inlet_due = -1;  // tick from which the inlet follows rack_power_w
+  double end_power_w;            // the rack's power at the last tick's end
+  double mean_power_w;           // the rack's mean power of the tick (its series)
+  double rack_inlet_c;           // the mean of node_inlet_c, as the kernel sums it
+  double tick_inlet_c;           // the rack's mean inlet of the tick (its series)
+  bool stretches = false;        // this tick has stretches for a node of the rack
+  std::size_t stretch_step = 0;  // its step
+  std::int64_t inlet_due = -1;   // tick from which the inlet follows end_power_w
 
   PaceReplay(const Engine::State& state, std::int64_t rack, std::int64_t since, std::int64_t to,
-             double* power, double* inlet)
-      : s(state), r(rack), k(to), node_power_w(power), node_inlet_c(inlet) {
+             Coasting& scratch)
+      : s(state),
+        r(rack),
+        k(to),
+        node_power_w(scratch.scratch_node_power_w.data()),
+        node_inlet_c(scratch.scratch_node_inlet_c.data()),
+        step_c(scratch.scratch_node_step_c.data()),
+        run_c(scratch.scratch_node_run_c.data()),
+        stall_c(scratch.scratch_node_stall_c.data()) {
+    // The history's slots per step: the tick that settles every rack because the slot count
+    // changed reads the steps recorded before it.
     const auto& ticks = s.coast.step_ticks;
+    n_slots = ticks.empty() ? s.fast.size() : s.coast.step_slots.size() / ticks.size();
+    scratch.scratch_fast.resize(n_slots);
+    scratch.scratch_count.assign(n_slots, 0);
+    fast = scratch.scratch_fast.data();
+    count = scratch.scratch_count.data();
     // A step at `since` itself: the rack started coasting through it (its eligibility saw the
     // tick before); for the other racks it changes nothing.
     step = static_cast<std::size_t>(std::lower_bound(ticks.begin(), ticks.end(), since) -
@@ -391,13 +519,12 @@ struct PaceReplay {
       node_power_w[n] = s.coast.node_power_w[r * s.npr + n];
       node_inlet_c[n] = s.coast.node_inlet_c[r * s.npr + n];
     }
-    rack_power_w = s.fleet.rack_power_w[r];
-    rack_inlet_c = s.coast.rack_inlet_c[r];
+    end_power_w = mean_power_w = s.fleet.rack_power_w[r];
+    rack_inlet_c = tick_inlet_c = s.coast.rack_inlet_c[r];
     skip();
   }
   // Steps of other jobs change nothing here: past them.
   void skip() {
-    const std::size_t n_slots = s.fast.size();
     for (; step < steps_end; ++step) {
       const std::int8_t* stepped = s.coast.step_slots.data() + step * n_slots;
       for (std::int64_t n = 0; n < s.npr; ++n) {
@@ -408,6 +535,7 @@ struct PaceReplay {
   }
   // The first tick after j (≤ k) at which the inputs change.
   std::int64_t next_change(std::int64_t j) const {
+    if (stretches) return j + 1;
     std::int64_t next = k;
     if (step < steps_end) next = std::min(next, s.coast.step_ticks[step]);
     if (inlet_due > j) next = std::min(next, inlet_due);
@@ -415,19 +543,25 @@ struct PaceReplay {
   }
   // The inputs of tick j (called at every tick where they may change); true if they changed.
   bool at(std::int64_t j) {
-    bool changed = false;
+    bool changed = stretches;  // the tick after one with stretches
+    stretches = false;
+    tick_inlet_c = rack_inlet_c;
     if (inlet_due == j) {
-      s.coast_inlets_c(r, rack_power_w, node_inlet_c);
+      s.coast_inlets_c(r, end_power_w, node_inlet_c);
       double sum = 0.0;  // the rack's mean inlet, summed as the kernel sums it
       for (std::int64_t n = 0; n < s.npr; ++n) sum += node_inlet_c[n];
-      rack_inlet_c = sum / static_cast<double>(s.npr);
+      rack_inlet_c = tick_inlet_c = sum / static_cast<double>(s.npr);
       inlet_due = -1;
       changed = true;
     }
     if (step < steps_end && s.coast.step_ticks[step] == j) {
-      const std::size_t n_slots = s.fast.size();
+      const std::size_t n_jobs = n_slots - 1;
       const double* thermal = s.coast.step_thermal_w.data() + step * n_slots;
       const double* node = s.coast.step_node_w.data() + step * n_slots;
+      const double* words = s.coast.step_stretch.data() + step * n_slots * Coasting::kStretchWords;
+      auto word = [&](std::size_t f, std::size_t w) {
+        return words[f * Coasting::kStretchWords + w];
+      };
       double power_w = 0.0;
       for (std::int64_t n = 0; n < s.npr; ++n) {
         if (s.coast.node_slot[r * s.npr + n] == Coasting::kRepairing) continue;
@@ -435,13 +569,65 @@ struct PaceReplay {
         changed |= node_power_w[n] != thermal[f];
         node_power_w[n] = thermal[f];
         power_w += node[f];
+        if (f < n_jobs && word(f, kFollows) != 0.0 && count[f]++ == 0) {
+          decode_stretch(words + f * Coasting::kStretchWords, thermal[f], node[f], fast[f]);
+          stretches = true;
+        }
       }
-      if (power_w != rack_power_w) inlet_due = j + 1;
-      rack_power_w = power_w;
+      double end_w = power_w;
+      if (stretches) {
+        // The kernel's inlets of a tick whose job steps at its start or inside it.
+        double sum = 0.0;
+        for (std::int64_t n = 0; n < s.npr; ++n) {
+          step_c[n] = run_c[n] = stall_c[n] = node_inlet_c[n];
+          const std::int16_t f = s.coast.node_slot[r * s.npr + n];
+          if (f == Coasting::kRepairing || static_cast<std::size_t>(f) >= n_jobs || count[f] == 0) {
+            sum += node_inlet_c[n];
+            continue;
+          }
+          const FastTick& ft = fast[f];
+          const double n_jr = static_cast<double>(count[f]);
+          const double p_end = word(static_cast<std::size_t>(f), kEndNodePower);
+          const double run_f = word(static_cast<std::size_t>(f), kRunShare);
+          run_c[n] = s.coast_inlet_c(r, n, end_power_w + n_jr * (ft.node_power_run_w - p_end));
+          stall_c[n] = s.coast_inlet_c(r, n, end_power_w + n_jr * (ft.node_power_stall_w - p_end));
+          step_c[n] = ft.traj.boundaries > 0
+                          ? ft.traj.end_run_w * run_c[n] + (1.0 - ft.traj.end_run_w) * stall_c[n]
+                      : run_f > 0.0 ? run_c[n]
+                                    : stall_c[n];
+          sum += run_f * run_c[n] + (1.0 - run_f) * stall_c[n];
+        }
+        tick_inlet_c = sum / static_cast<double>(s.npr);
+        // The rack's power at the tick's end: its jobs in the order of their first node.
+        for (std::int64_t n = 0; n < s.npr; ++n) {
+          const std::int16_t f = s.coast.node_slot[r * s.npr + n];
+          if (f == Coasting::kRepairing || count[f] == 0) continue;
+          const FastTick& ft = fast[f];
+          end_w +=
+              static_cast<double>(count[f]) *
+              ((ft.end_running ? ft.node_power_run_w : ft.node_power_stall_w) - ft.node_power_w);
+          count[f] = 0;
+        }
+        changed = true;
+        stretch_step = step;
+      }
+      if (end_w != end_power_w) inlet_due = j + 1;
+      end_power_w = end_w;
+      mean_power_w = power_w;
       ++step;
       skip();
     }
     return changed;
+  }
+  // Rack node n's slot's FastTick in this tick with stretches (null: it has none).
+  const FastTick* stretch_tick(std::int64_t n) const {
+    const std::int16_t f = s.coast.node_slot[r * s.npr + n];
+    if (!stretches || f == Coasting::kRepairing || static_cast<std::size_t>(f) + 1 >= n_slots)
+      return nullptr;
+    const double* w =
+        s.coast.step_stretch.data() +
+        (stretch_step * n_slots + static_cast<std::size_t>(f)) * Coasting::kStretchWords;
+    return w[kFollows] != 0.0 ? &fast[f] : nullptr;
   }
 };
 
@@ -501,22 +687,34 @@ void Engine::State::settle_rack(std::int64_t r, std::int64_t k) {
       for (std::int64_t u = node * apn; u < (node + 1) * apn; ++u)
         drive[u] = gain * (in.node_inlet_c[node] + res[u] * in.node_power_w[node]);
   };
-  auto note = [&] {  // the junctions now are one step of the trajectory
+  // A value the counter sees: a tick's end, or a boundary inside a tick with stretches.
+  auto note_unit = [&](std::size_t u, double t) {
+    hottest[u] = hottest[u] > t ? hottest[u] : t;
+    coldest[u] = coldest[u] < t ? coldest[u] : t;
+    fall[u] = std::max(fall[u], hottest[u] - t);
+    rise[u] = std::max(rise[u], t - coldest[u]);
+  };
+  double rack_max_c = -kInf;  // of the ticks' ends (the kernel's)
+  auto note = [&] {           // the junctions now are one step of the trajectory
+    double m = rack_max_c;
     for (std::size_t u = 0; u < n; ++u) {
-      const double t = jc[u];
-      hottest[u] = hottest[u] > t ? hottest[u] : t;
-      coldest[u] = coldest[u] < t ? coldest[u] : t;
-      fall[u] = std::max(fall[u], hottest[u] - t);
-      rise[u] = std::max(rise[u], t - coldest[u]);
+      note_unit(u, jc[u]);
+      m = m > jc[u] ? m : jc[u];
     }
+    rack_max_c = m;
+  };
+  const double idle_w = sc.accelerator.idle_w;
+  // A node's steady temperature in a running or stalled stretch (count_cycles' at its clock).
+  auto stretch_steady_c = [&](const FastTick& ft, double inlet_c, std::size_t u, bool running) {
+    return inlet_c +
+           res[u] * (idle_w + (running ? ft.run_activity : ft.stall_activity) * ft.dynamic_w);
   };
   double& power = series.rack_values(ids.rack_power)[r];
   double& inlet = series.rack_values(ids.rack_inlet)[r];
   double& throttled = series.rack_values(ids.rack_throttled)[r];
   const double throttled_share =
       static_cast<double>(coast.rack_throttled[r]) / static_cast<double>(apr);
-  PaceReplay in(*this, r, since, k, coast.scratch_node_power_w.data(),
-                coast.scratch_node_inlet_c.data());
+  PaceReplay in(*this, r, since, k, coast);
   // Nodes under repair are powered off: T ← T_inlet + (T − T_inlet)·decay (junction_step_c, as
   // the kernel steps them), and their counter is not fed.
   const std::int16_t* const slot = coast.node_slot.data() + r * npr;
@@ -531,9 +729,23 @@ void Engine::State::settle_rack(std::int64_t r, std::int64_t k) {
     in.at(j);
     const std::int64_t next = in.next_change(j);
     const std::int64_t m = next - j;
+    // A tick with stretches: the junctions at its boundaries (what the counter sees), then its
+    // step with each node's inlet of the tick.
+    for (std::int64_t node = 0; node < npr && in.stretches; ++node) {
+      const auto u0 = static_cast<std::size_t>(node * apn), u1 = u0 + static_cast<std::size_t>(apn);
+      const FastTick* ft = in.stretch_tick(node);
+      if (ft == nullptr) continue;
+      const TickTrajectory& tr = ft->traj;
+      for (int b = 0; b < tr.boundaries; ++b)
+        for (std::size_t u = u0; u < u1; ++u)
+          note_unit(u, tr.decay[b] * jc[u] +
+                           tr.run_w[b] * stretch_steady_c(*ft, in.run_c[node], u, true) +
+                           tr.stall_w[b] * stretch_steady_c(*ft, in.stall_c[node], u, false));
+    }
     // The stretch's first step (with its drive), then the rest: its extremes are at its ends.
     for (std::int64_t node = 0; node < npr; ++node) {
-      const double node_inlet = in.node_inlet_c[node], node_power = in.node_power_w[node];
+      const double node_inlet = in.stretches ? in.step_c[node] : in.node_inlet_c[node];
+      const double node_power = in.node_power_w[node];
       const auto u0 = static_cast<std::size_t>(node * apn), u1 = u0 + static_cast<std::size_t>(apn);
       if (slot[node] == Coasting::kRepairing) {
         for (std::size_t u = u0; u < u1; ++u)
@@ -572,15 +784,13 @@ void Engine::State::settle_rack(std::int64_t r, std::int64_t k) {
     // The per-rack series, added once per tick as the kernel adds them (in registers).
     double power_sum = power, inlet_sum = inlet, throttled_sum = throttled;
     for (std::int64_t i = 0; i < m; ++i) {
-      power_sum += in.rack_power_w;
-      inlet_sum += in.rack_inlet_c;
+      power_sum += in.mean_power_w;
+      inlet_sum += in.tick_inlet_c;
       throttled_sum += throttled_share;
     }
     power = power_sum, inlet = inlet_sum, throttled = throttled_sum;
     j = next;
   }
-  double rack_max_c = -kInf;
-  for (std::size_t u = 0; u < n; ++u) rack_max_c = std::max(rack_max_c, hottest[u]);
   // The counter's outcome (thermal_cycles.hpp, observe_sample): a rising leg extends to the
   // trajectory's maximum and completes a half-cycle only if some value falls more than the
   // hysteresis below the leg's extreme so far; a falling leg likewise. In float, as the counter
@@ -614,8 +824,7 @@ void Engine::State::settle_rack(std::int64_t r, std::int64_t k) {
     }
   } else {
     std::copy(start, start + n, jc);
-    PaceReplay again(*this, r, since, k, coast.scratch_node_power_w.data(),
-                     coast.scratch_node_inlet_c.data());
+    PaceReplay again(*this, r, since, k, coast);
     for (std::int64_t j = since; j < k; ++j) {
       if (again.at(j) || j == since) set_drive(again);
       const double t0_s = static_cast<double>(j) * dt;
@@ -623,19 +832,31 @@ void Engine::State::settle_rack(std::int64_t r, std::int64_t k) {
       double swing_k = 0.0, damage_ref_s = 0.0;
       for (std::int64_t node = 0; node < npr; ++node) {
         const std::int64_t base = node * apn;
+        const double node_inlet = again.stretches ? again.step_c[node] : again.node_inlet_c[node];
         if (slot[node] == Coasting::kRepairing) {
           for (std::int64_t a = base; a < base + apn; ++a)
-            jc[a] = thermal::junction_step_c(jc[a], again.node_inlet_c[node], decay);
+            jc[a] = thermal::junction_step_c(jc[a], node_inlet, decay);
           continue;
         }
-        for (std::int64_t a = base; a < base + apn; ++a) jc[a] = drive[a] + decay * jc[a];
-        if (thermal::observe_units(apn, jc + base, hysteresis, turning + base, extreme + base,
-                                   node_swing_k.data())) {
+        const FastTick* stretch = again.stretch_tick(node);
+        if (again.stretches) {  // the node's step with its inlet of the tick
+          std::copy(jc + base, jc + base + apn, node_t0_c.data());
+          for (std::int64_t a = base; a < base + apn; ++a)
+            jc[a] = gain * (node_inlet + res[a] * again.node_power_w[node]) + decay * jc[a];
+        } else {
+          for (std::int64_t a = base; a < base + apn; ++a) jc[a] = drive[a] + decay * jc[a];
+        }
+        if (stretch != nullptr && stretch->traj.boundaries > 0) {
+          count_cycles(r * apr + base, node_inlet, again.run_c[node], again.stall_c[node], t0_s,
+                       t0_s + dt, *stretch, true, false, cycles, swing_k, damage_ref_s);
+        } else if (thermal::observe_units(apn, jc + base, hysteresis, turning + base,
+                                          extreme + base, node_swing_k.data())) {
           FastTick ft;  // one stretch at the node's coasting power
           ft.thermal_power_w = again.node_power_w[node];
-          const double node_inlet = again.node_inlet_c[node];
-          count_cycles(r * apr + base, node_inlet, node_inlet, node_inlet, t0_s, t0_s + dt, ft,
-                       true, true, cycles, swing_k, damage_ref_s);
+          const bool in_tick = again.stretches;  // a tick with stretches: their inlets
+          count_cycles(r * apr + base, node_inlet, in_tick ? again.run_c[node] : node_inlet,
+                       in_tick ? again.stall_c[node] : node_inlet, t0_s, t0_s + dt, ft, true, true,
+                       cycles, swing_k, damage_ref_s);
         }
       }
       if (cycles > 0) {
@@ -647,8 +868,8 @@ void Engine::State::settle_rack(std::int64_t r, std::int64_t k) {
   }
   // The rack's power and mean inlet of its last coasting tick: the next tick's inlet, the
   // hazard update's.
-  fleet.rack_power_w[r] = in.rack_power_w;
-  fleet.rack_inlet_c[r] = in.rack_inlet_c;
+  fleet.rack_power_w[r] = in.end_power_w;
+  fleet.rack_inlet_c[r] = in.tick_inlet_c;
   double& rack_max = series.rack_values(ids.rack_max_junction)[r];
   rack_max = std::max(rack_max, rack_max_c);
   coast.settled_max_c = std::max(coast.settled_max_c, rack_max_c);

@@ -326,10 +326,16 @@ struct Coasting {
   // its tick and every slot's RC-step and node power; per local rack, a bound of its units'
   // junctions while coasting (so the thermal limit is known not to bind through the steps) and
   // its units' largest R.
+  // A slot may also step into or out of a tick with stretches (an asynchronous checkpoint's
+  // snapshot stall inside the tick: every few seconds for a very large job) with the same clock,
+  // cap and running state: step_stretch keeps, per slot and step, what the kernel's tick with
+  // stretches reads besides the two powers (kStretchWords, coasting.cpp).
   std::vector<std::int64_t> step_ticks;
   std::vector<double> step_thermal_w, step_node_w;  // fast.size() per step
-  std::vector<std::int8_t> step_slots;              // fast.size() per step: the slots it paced
-  std::vector<std::int8_t> slot_paced;              // per FastTick slot, this tick
+  std::vector<double> step_stretch;                 // fast.size() · kStretchWords per step
+  static constexpr std::size_t kStretchWords = 13 + 5 * kMaxSegments;
+  std::vector<std::int8_t> step_slots;  // fast.size() per step: the slots it paced
+  std::vector<std::int8_t> slot_paced;  // per FastTick slot, this tick
   // Per slot: its last pace step's tick and how many ticks in a row stepped (followed up to
   // kMaxPaceRun).
   std::vector<std::int64_t> slot_last_paced, slot_pace_run;
@@ -337,6 +343,14 @@ struct Coasting {
   std::vector<double> rack_t_upper, rack_resistance_max;
   std::int64_t lowest_node = 0, highest_node = 0;  // in a rack, by height (the inlet's extremes)
   std::vector<double> scratch_node_power_w, scratch_node_inlet_c;  // per node of one rack
+  // Per node of one rack at a tick with stretches: the inlet of its RC step, of its running and
+  // of its stalled stretches; per slot, that tick's FastTick (decoded from step_stretch).
+  std::vector<double> scratch_node_step_c, scratch_node_run_c, scratch_node_stall_c;
+  std::vector<FastTick> scratch_fast;
+  std::vector<std::int32_t> scratch_count;  // per slot: its nodes in the rack
+  // Per local rack: its power at the last tick's end (the next tick's inlet; differs from
+  // rack_power_w, the tick's mean, after a tick with stretches).
+  std::vector<double> rack_end_power_w;
   // Derived (rebuilt after a restart): racks eligible now, the coasting racks' nodes per FastTick
   // slot and their summed per-tick contributions.
   std::vector<std::int64_t> eligible_racks;
@@ -353,7 +367,7 @@ struct Coasting {
   void for_each_field(R&& per_rack, N&& per_node) {
     per_rack(since), per_rack(eligible), per_rack(rack_power_w), per_rack(rack_throttled),
         per_rack(rack_swing_fx), per_rack(rack_t_upper), per_rack(rack_unallocated_fx),
-        per_rack(rack_inlet_c);
+        per_rack(rack_inlet_c), per_rack(rack_end_power_w);
     per_node(node_slot), per_node(node_inlet_c), per_node(node_power_w);
   }
 };
@@ -477,6 +491,7 @@ struct Engine::State {
   double coast_inlet_c(std::int64_t r, std::int64_t node_in_rack, double rack_power_w) const;
   void coast_inlets_c(std::int64_t r, double rack_power_w, double* inlet_c) const;
   bool follow_pace(std::int64_t r, bool coasting);
+  bool stretch_history_valid() const;  // a restart file's step_stretch decodes
   void settle_rack(std::int64_t r, std::int64_t k);
   // After rack r's step with its inputs unchanged: eligible if every unit stays at its job's
   // clock up to its steady temperature; keeps what the rack adds per tick while coasting.

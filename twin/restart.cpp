@@ -33,7 +33,7 @@ namespace ct::twin {
 
 namespace {
 
-constexpr char kMagic[] = "CLUSTERTWIN-RESTART-8";
+constexpr char kMagic[] = "CLUSTERTWIN-RESTART-9";
 
 std::uint64_t fnv1a(const unsigned char* p, std::size_t n) {
   std::uint64_t h = 1469598103934665603ull;
@@ -174,8 +174,8 @@ void Engine::State::serialize_replicated(Archive& ar) {
   for (Facility& fa : sites) ar(fa);
   if (sites.size() > 1) ar(campus_total);
   ar(acct, job_end_running, job_end_node_power_w, coast.signature, coast.step_ticks,
-     coast.step_thermal_w, coast.step_node_w, coast.step_slots, coast.slot_last_paced,
-     coast.slot_pace_run);
+     coast.step_thermal_w, coast.step_node_w, coast.step_stretch, coast.step_slots,
+     coast.slot_last_paced, coast.slot_pace_run);
   series.serialize_replicated(ar);
 }
 
@@ -344,9 +344,11 @@ Engine::Resume Engine::restore(const std::string& path) {
   // The pace-step history: past ticks in order, every slot's values per step.
   const Coasting& c = s.coast;
   const std::size_t steps = c.step_ticks.size(), per_step = s.control.jobs.size() + 1;
-  bool bad_steps =
-      c.step_thermal_w.size() != steps * per_step || c.step_node_w.size() != steps * per_step ||
-      c.step_slots.size() != steps * per_step || c.slot_last_paced.size() != c.slot_pace_run.size();
+  bool bad_steps = c.step_thermal_w.size() != steps * per_step ||
+                   c.step_node_w.size() != steps * per_step ||
+                   c.step_slots.size() != steps * per_step ||
+                   c.step_stretch.size() != steps * per_step * Coasting::kStretchWords ||
+                   c.slot_last_paced.size() != c.slot_pace_run.size() || !s.stretch_history_valid();
   for (std::size_t i = 0; i < steps && !bad_steps; ++i)
     bad_steps = c.step_ticks[i] < 0 || c.step_ticks[i] >= h.next_tick ||
                 (i > 0 && c.step_ticks[i] < c.step_ticks[i - 1]);

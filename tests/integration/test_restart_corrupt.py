@@ -21,7 +21,7 @@ ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIR
            OMPI_MCA_rmaps_base_oversubscribe="1", OMPI_MCA_btl_vader_single_copy_mechanism="none")
 SCENARIO = os.path.join(SRC, "configs", "quickstart.yaml")
 ARGS = ["--set", "time.duration_s=7200", "--set", "faults.rate_scale=200", "-q"]
-MAGIC = b"CLUSTERTWIN-RESTART-8\0"
+MAGIC = b"CLUSTERTWIN-RESTART-9\0"
 
 
 def fnv1a(data):

@@ -69,7 +69,8 @@ struct PaceStep {
 };
 
 void settle_through_pace_steps(double thermal0_w, double node0_w,
-                               const std::vector<PaceStep>& steps, double start_jitter_c) {
+                               const std::vector<PaceStep>& steps, double start_jitter_c,
+                               bool slot_added = false) {
   testing::StateFixture f(testing::small_scenario(2, 1));
   Engine::State& s = *f.state;
   const std::int64_t r = 1, m = 90, since = 40;
@@ -98,13 +99,14 @@ void settle_through_pace_steps(double thermal0_w, double node0_w,
     }
   }
   s.coast.step_ticks.clear(), s.coast.step_thermal_w.clear(), s.coast.step_node_w.clear();
-  s.coast.step_slots.clear();
+  s.coast.step_slots.clear(), s.coast.step_stretch.clear();
   for (const PaceStep& st : steps) {
     s.coast.step_ticks.push_back(since + st.after_since);
     for (std::size_t f2 = 0; f2 < slots; ++f2) {
       s.coast.step_thermal_w.push_back(f2 == 0 ? st.thermal_w : 0.0);
       s.coast.step_node_w.push_back(f2 == 0 ? st.node_w : 0.0);
       s.coast.step_slots.push_back(f2 == 0 ? 1 : 0);
+      s.coast.step_stretch.insert(s.coast.step_stretch.end(), Coasting::kStretchWords, 0.0);
     }
   }
   // The reference, tick by tick.
@@ -139,6 +141,9 @@ void settle_through_pace_steps(double thermal0_w, double node0_w,
   s.coast.slot_nodes[0] = s.npr;
   s.coast.since[r] = since;
   s.coast.coasting_racks = 1;
+  // A job added at the settle's tick (the slot count changed: every rack is brought to the
+  // present) must not change how the steps recorded before it read.
+  if (slot_added) s.fast.resize(slots + 1);
   s.settle_rack(r, since + m);
   for (std::int64_t u = 0; u < s.apr; ++u) {
     const auto a = static_cast<std::size_t>(u);
@@ -154,6 +159,13 @@ void settle_through_pace_steps(double thermal0_w, double node0_w,
 TEST(Coasting, SettledThroughLargePaceStepsIsTheKernelsStepsBitForBit) {
   settle_through_pace_steps(600.0, 5400.0,
                             {{10, 640.0, 5700.0}, {11, 520.0, 4700.0}, {50, 700.0, 6100.0}}, 15.0);
+}
+
+// The history's steps hold one value per slot of their time: a settle on the tick a job slot is
+// added reads them with that stride (it once read them with the new count's).
+TEST(Coasting, SettledOnTheTickASlotIsAddedReadsTheStepsAsRecorded) {
+  settle_through_pace_steps(
+      600.0, 5400.0, {{10, 640.0, 5700.0}, {11, 520.0, 4700.0}, {50, 700.0, 6100.0}}, 15.0, true);
 }
 
 TEST(Coasting, SettledThroughSmallPaceStepsIsTheKernelsStepsBitForBit) {
