@@ -331,13 +331,14 @@ void Engine::State::coast_tick_racks(std::int64_t k) {
   coast_signature(coast.signature);
   const std::size_t n_slots = fast.size();
   // Everything changed for every rack: the supply temperature, the job slots, a node's role,
-  // a hazard update, an output sample's last tick, the run's end.
+  // a hazard update, an output sample's last tick, the run's end, a full step history.
   const bool all_same =
       coast.signature.size() == coast.previous.size() &&
       std::equal(coast.signature.begin(), coast.signature.begin() + Coasting::kGlobalWords,
                  coast.previous.begin()) &&
       !control.nodes_changed && k % hazard_every != 0 && (k + 1) % ticks_per_output != 0 &&
-      k + 1 < ticks;
+      k + 1 < ticks &&
+      coast.step_stretch.size() + n_slots * Coasting::kStretchWords <= Coasting::kMaxHistoryWords;
   control.nodes_changed = false;
   coast.unchanged = false;
   // Racks holding a node whose role changed (a failure, a repair): brought to the present, like
@@ -371,8 +372,6 @@ void Engine::State::coast_tick_racks(std::int64_t k) {
   constexpr std::size_t kPaceKept[] = {0, 6, 9};
   coast.slot_changed.assign(n_slots, 0);
   coast.slot_paced.assign(n_slots, 0);
-  coast.slot_last_paced.resize(n_slots, -2);
-  coast.slot_pace_run.resize(n_slots, 0);
   bool any_changed = false, any_paced = false;
   for (std::size_t f = 0; f < n_slots; ++f) {
     const auto at = static_cast<std::ptrdiff_t>(Coasting::kGlobalWords + f * Coasting::kSlotWords);
@@ -382,16 +381,6 @@ void Engine::State::coast_tick_racks(std::int64_t k) {
     if (coast.slot_changed[f]) {
       bool paced = true;
       for (std::size_t w : kPaceKept) paced &= now[w] == before[w];
-      // A pace that steps tick after tick for long (a very large job, whose slowest member
-      // keeps moving): following it costs as much as stepping and bunches the work into the
-      // settles, so its racks step until it holds still for a tick. Short bursts (the ten or so
-      // ticks after a checkpoint) are followed.
-      if (paced) {
-        auto& run = coast.slot_pace_run[f];
-        run = coast.slot_last_paced[f] == k - 1 ? run + 1 : 1;
-        coast.slot_last_paced[f] = k;
-        paced = run <= Coasting::kMaxPaceRun;
-      }
       coast.slot_paced[f] = paced;
       any_paced |= paced;
     }

@@ -336,10 +336,8 @@ struct Coasting {
   static constexpr std::size_t kStretchWords = 13 + 5 * kMaxSegments;
   std::vector<std::int8_t> step_slots;  // fast.size() per step: the slots it paced
   std::vector<std::int8_t> slot_paced;  // per FastTick slot, this tick
-  // Per slot: its last pace step's tick and how many ticks in a row stepped (followed up to
-  // kMaxPaceRun).
-  std::vector<std::int64_t> slot_last_paced, slot_pace_run;
-  static constexpr std::int64_t kMaxPaceRun = 32;
+  // The history's bound (doubles of step_stretch, replicated): a longer one settles every rack.
+  static constexpr std::size_t kMaxHistoryWords = std::size_t{1} << 19;  // 4 MB
   std::vector<double> rack_t_upper, rack_resistance_max;
   std::int64_t lowest_node = 0, highest_node = 0;  // in a rack, by height (the inlet's extremes)
   std::vector<double> scratch_node_power_w, scratch_node_inlet_c;  // per node of one rack

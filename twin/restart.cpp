@@ -174,8 +174,7 @@ void Engine::State::serialize_replicated(Archive& ar) {
   for (Facility& fa : sites) ar(fa);
   if (sites.size() > 1) ar(campus_total);
   ar(acct, job_end_running, job_end_node_power_w, coast.signature, coast.step_ticks,
-     coast.step_thermal_w, coast.step_node_w, coast.step_stretch, coast.step_slots,
-     coast.slot_last_paced, coast.slot_pace_run);
+     coast.step_thermal_w, coast.step_node_w, coast.step_stretch, coast.step_slots);
   series.serialize_replicated(ar);
 }
 
@@ -348,7 +347,7 @@ Engine::Resume Engine::restore(const std::string& path) {
                    c.step_node_w.size() != steps * per_step ||
                    c.step_slots.size() != steps * per_step ||
                    c.step_stretch.size() != steps * per_step * Coasting::kStretchWords ||
-                   c.slot_last_paced.size() != c.slot_pace_run.size() || !s.stretch_history_valid();
+                   !s.stretch_history_valid();
   for (std::size_t i = 0; i < steps && !bad_steps; ++i)
     bad_steps = c.step_ticks[i] < 0 || c.step_ticks[i] >= h.next_tick ||
                 (i > 0 && c.step_ticks[i] < c.step_ticks[i - 1]);
