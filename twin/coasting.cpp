@@ -684,14 +684,33 @@ void Engine::State::settle_rack(std::int64_t r, std::int64_t k) {
     rise[u] = std::max(rise[u], t - coldest[u]);
   };
   double rack_max_c = -kInf;  // of the ticks' ends (the kernel's)
-  auto note = [&] {           // the junctions now are one step of the trajectory
-    double m = rack_max_c;
-    for (std::size_t u = 0; u < n; ++u) {
-      note_unit(u, jc[u]);
-      m = m > jc[u] ? m : jc[u];
+  // note_unit for units u0..u1 − 1 with values t[0..], two at a time (the same comparisons, so
+  // the same values), and the rack's maximum if they are a tick's ends.
+  auto note_units = [&](std::size_t u0, std::size_t u1, const double* t, bool tick_end) {
+    using simd::f64x2;
+    f64x2 m2 = f64x2{} + rack_max_c;
+    std::size_t u = u0;
+    for (; u + 2 <= u1; u += 2) {
+      const f64x2 v = simd::load<f64x2>(t + (u - u0));
+      f64x2 hot = simd::load<f64x2>(hottest + u), cold = simd::load<f64x2>(coldest + u);
+      hot = hot > v ? hot : v;
+      cold = cold < v ? cold : v;
+      const f64x2 down = hot - v, up = v - cold;
+      f64x2 fell = simd::load<f64x2>(fall + u), rose = simd::load<f64x2>(rise + u);
+      fell = fell < down ? down : fell;  // std::max(fall, hottest − t)
+      rose = rose < up ? up : rose;
+      simd::store(hottest + u, hot), simd::store(coldest + u, cold);
+      simd::store(fall + u, fell), simd::store(rise + u, rose);
+      m2 = m2 > v ? m2 : v;
     }
-    rack_max_c = m;
+    double m = m2[0] > m2[1] ? m2[0] : m2[1];
+    for (; u < u1; ++u) {
+      note_unit(u, t[u - u0]);
+      m = m > t[u - u0] ? m : t[u - u0];
+    }
+    if (tick_end) rack_max_c = m;
   };
+  auto note = [&] { note_units(0, n, jc, true); };  // the junctions now: one step's ends
   const double idle_w = sc.accelerator.idle_w;
   // A node's steady temperature in a running or stalled stretch (count_cycles' at its clock).
   auto stretch_steady_c = [&](const FastTick& ft, double inlet_c, std::size_t u, bool running) {
@@ -725,11 +744,13 @@ void Engine::State::settle_rack(std::int64_t r, std::int64_t k) {
       const FastTick* ft = in.stretch_tick(node);
       if (ft == nullptr) continue;
       const TickTrajectory& tr = ft->traj;
-      for (int b = 0; b < tr.boundaries; ++b)
+      for (int b = 0; b < tr.boundaries; ++b) {
         for (std::size_t u = u0; u < u1; ++u)
-          note_unit(u, tr.decay[b] * jc[u] +
-                           tr.run_w[b] * stretch_steady_c(*ft, in.run_c[node], u, true) +
-                           tr.stall_w[b] * stretch_steady_c(*ft, in.stall_c[node], u, false));
+          node_sample_c[u - u0] = tr.decay[b] * jc[u] +
+                                  tr.run_w[b] * stretch_steady_c(*ft, in.run_c[node], u, true) +
+                                  tr.stall_w[b] * stretch_steady_c(*ft, in.stall_c[node], u, false);
+        note_units(u0, u1, node_sample_c.data(), false);
+      }
     }
     // The stretch's first step (with its drive), then the rest: its extremes are at its ends.
     for (std::int64_t node = 0; node < npr; ++node) {
