@@ -1,0 +1,452 @@
+// Multi-rate stepping: a coasting rack brought to the present (settle_rack). Its m steps are
+// replayed with the kernel's operations in the kernel's order, one stretch of constant inputs at
+// a time, through the pace steps and ticks with stretches of its jobs (the replicated step
+// history), so its junctions, cycle counter and per-rack series are bit for bit what per-tick
+// stepping gives (twin/README.md, "Multi-rate stepping"; eligibility and following: coasting.cpp).
+#include <algorithm>
+#include <cmath>
+
+#include "common/simd.hpp"
+#include "thermal/junction.hpp"
+#include "thermal/thermal_cycles.hpp"
+#include "twin/coasting_history.hpp"
+#include "twin/engine_state.hpp"
+
+namespace ct::twin {
+
+namespace {
+
+// A coasting rack's inputs through its pace steps (Coasting::step_ticks): each node's RC-step
+// power and inlet and the rack's power, tick by tick, from the values at its first coasting
+// tick. A step at tick c gives the nodes their slots' new power at c, and the rack's power at
+// c's end gives the inlet from c + 1 (the inlet follows the rack's power at the last tick's
+// end). A step into a tick with stretches (`stretches`) also gives, as the kernel computes them,
+// each node's inlets of that tick (its RC step's, its running and stalled stretches') and its
+// slot's FastTick, the rack's mean inlet of the tick and its power at the tick's end.
+struct PaceReplay {
+  const Engine::State& s;
+  std::int64_t r, k;
+  double* node_power_w;              // per node of the rack
+  double* node_inlet_c;              // from the rack's power at the last tick's end
+  double *step_c, *run_c, *stall_c;  // per node, in a tick with stretches
+  FastTick* fast;                    // per slot, in a tick with stretches
+  std::int32_t* count;               // per slot: its nodes in the rack
+  std::size_t n_slots;               // per step
+  std::size_t step;                  // the next pace step
+  std::size_t steps_end;
+  double end_power_w;            // the rack's power at the last tick's end
+  double mean_power_w;           // the rack's mean power of the tick (its series)
+  double rack_inlet_c;           // the mean of node_inlet_c, as the kernel sums it
+  double tick_inlet_c;           // the rack's mean inlet of the tick (its series)
+  bool stretches = false;        // this tick has stretches for a node of the rack
+  std::size_t stretch_step = 0;  // its step
+  std::int64_t inlet_due = -1;   // tick from which the inlet follows end_power_w
+
+  PaceReplay(const Engine::State& state, std::int64_t rack, std::int64_t since, std::int64_t to,
+             Coasting& scratch)
+      : s(state),
+        r(rack),
+        k(to),
+        node_power_w(scratch.scratch_node_power_w.data()),
+        node_inlet_c(scratch.scratch_node_inlet_c.data()),
+        step_c(scratch.scratch_node_step_c.data()),
+        run_c(scratch.scratch_node_run_c.data()),
+        stall_c(scratch.scratch_node_stall_c.data()) {
+    // The history's slots per step: the tick that settles every rack because the slot count
+    // changed reads the steps recorded before it.
+    const auto& ticks = s.coast.step_ticks;
+    n_slots = ticks.empty() ? s.fast.size() : s.coast.step_slots.size() / ticks.size();
+    scratch.scratch_fast.resize(n_slots);
+    scratch.scratch_count.assign(n_slots, 0);
+    fast = scratch.scratch_fast.data();
+    count = scratch.scratch_count.data();
+    // A step at `since` itself: the rack started coasting through it (its eligibility saw the
+    // tick before); for the other racks it changes nothing.
+    step = static_cast<std::size_t>(std::lower_bound(ticks.begin(), ticks.end(), since) -
+                                    ticks.begin());
+    steps_end =
+        static_cast<std::size_t>(std::lower_bound(ticks.begin(), ticks.end(), to) - ticks.begin());
+    for (std::int64_t n = 0; n < s.npr; ++n) {
+      node_power_w[n] = s.coast.node_power_w[r * s.npr + n];
+      node_inlet_c[n] = s.coast.node_inlet_c[r * s.npr + n];
+    }
+    end_power_w = mean_power_w = s.fleet.rack_power_w[r];
+    rack_inlet_c = tick_inlet_c = s.coast.rack_inlet_c[r];
+    skip();
+  }
+  // Steps of other jobs change nothing here: past them.
+  void skip() {
+    for (; step < steps_end; ++step) {
+      const std::int8_t* stepped = s.coast.step_slots.data() + step * n_slots;
+      for (std::int64_t n = 0; n < s.npr; ++n) {
+        const std::int16_t f = s.coast.node_slot[r * s.npr + n];
+        if (f != Coasting::kRepairing && stepped[f]) return;
+      }
+    }
+  }
+  // The first tick after j (≤ k) at which the inputs change.
+  std::int64_t next_change(std::int64_t j) const {
+    if (stretches) return j + 1;
+    std::int64_t next = k;
+    if (step < steps_end) next = std::min(next, s.coast.step_ticks[step]);
+    if (inlet_due > j) next = std::min(next, inlet_due);
+    return next;
+  }
+  // The inputs of tick j (called at every tick where they may change); true if they changed.
+  bool at(std::int64_t j) {
+    bool changed = stretches;  // the tick after one with stretches
+    stretches = false;
+    tick_inlet_c = rack_inlet_c;
+    if (inlet_due == j) {
+      s.coast_inlets_c(r, end_power_w, node_inlet_c);
+      double sum = 0.0;  // the rack's mean inlet, summed as the kernel sums it
+      for (std::int64_t n = 0; n < s.npr; ++n) sum += node_inlet_c[n];
+      rack_inlet_c = tick_inlet_c = sum / static_cast<double>(s.npr);
+      inlet_due = -1;
+      changed = true;
+    }
+    if (step < steps_end && s.coast.step_ticks[step] == j) {
+      const std::size_t n_jobs = n_slots - 1;
+      const double* thermal = s.coast.step_thermal_w.data() + step * n_slots;
+      const double* node = s.coast.step_node_w.data() + step * n_slots;
+      const double* words = s.coast.step_stretch.data() + step * n_slots * Coasting::kStretchWords;
+      auto word = [&](std::size_t f, std::size_t w) {
+        return words[f * Coasting::kStretchWords + w];
+      };
+      double power_w = 0.0;
+      for (std::int64_t n = 0; n < s.npr; ++n) {
+        if (s.coast.node_slot[r * s.npr + n] == Coasting::kRepairing) continue;
+        const auto f = static_cast<std::size_t>(s.coast.node_slot[r * s.npr + n]);
+        changed |= node_power_w[n] != thermal[f];
+        node_power_w[n] = thermal[f];
+        power_w += node[f];
+        if (f < n_jobs && word(f, kFollows) != 0.0 && count[f]++ == 0) {
+          decode_stretch(words + f * Coasting::kStretchWords, thermal[f], node[f], fast[f]);
+          stretches = true;
+        }
+      }
+      double end_w = power_w;
+      if (stretches) {
+        // The kernel's inlets of a tick whose job steps at its start or inside it.
+        double sum = 0.0;
+        for (std::int64_t n = 0; n < s.npr; ++n) {
+          step_c[n] = run_c[n] = stall_c[n] = node_inlet_c[n];
+          const std::int16_t f = s.coast.node_slot[r * s.npr + n];
+          if (f == Coasting::kRepairing || static_cast<std::size_t>(f) >= n_jobs || count[f] == 0) {
+            sum += node_inlet_c[n];
+            continue;
+          }
+          const FastTick& ft = fast[f];
+          const double n_jr = static_cast<double>(count[f]);
+          const double p_end = word(static_cast<std::size_t>(f), kEndNodePower);
+          const double run_f = word(static_cast<std::size_t>(f), kRunShare);
+          run_c[n] = s.coast_inlet_c(r, n, end_power_w + n_jr * (ft.node_power_run_w - p_end));
+          stall_c[n] = s.coast_inlet_c(r, n, end_power_w + n_jr * (ft.node_power_stall_w - p_end));
+          step_c[n] = ft.traj.boundaries > 0
+                          ? ft.traj.end_run_w * run_c[n] + (1.0 - ft.traj.end_run_w) * stall_c[n]
+                      : run_f > 0.0 ? run_c[n]
+                                    : stall_c[n];
+          sum += run_f * run_c[n] + (1.0 - run_f) * stall_c[n];
+        }
+        tick_inlet_c = sum / static_cast<double>(s.npr);
+        // The rack's power at the tick's end: its jobs in the order of their first node.
+        for (std::int64_t n = 0; n < s.npr; ++n) {
+          const std::int16_t f = s.coast.node_slot[r * s.npr + n];
+          if (f == Coasting::kRepairing || count[f] == 0) continue;
+          const FastTick& ft = fast[f];
+          end_w +=
+              static_cast<double>(count[f]) *
+              ((ft.end_running ? ft.node_power_run_w : ft.node_power_stall_w) - ft.node_power_w);
+          count[f] = 0;
+        }
+        changed = true;
+        stretch_step = step;
+      }
+      if (end_w != end_power_w) inlet_due = j + 1;
+      end_power_w = end_w;
+      mean_power_w = power_w;
+      ++step;
+      skip();
+    }
+    return changed;
+  }
+  // Rack node n's slot's FastTick in this tick with stretches (null: it has none).
+  const FastTick* stretch_tick(std::int64_t n) const {
+    const std::int16_t f = s.coast.node_slot[r * s.npr + n];
+    if (!stretches || f == Coasting::kRepairing || static_cast<std::size_t>(f) + 1 >= n_slots)
+      return nullptr;
+    const double* w =
+        s.coast.step_stretch.data() +
+        (stretch_step * n_slots + static_cast<std::size_t>(f)) * Coasting::kStretchWords;
+    return w[kFollows] != 0.0 ? &fast[f] : nullptr;
+  }
+};
+
+}  // namespace
+
+namespace {
+
+// m steps T ← drive + decay·T of n units (n a multiple of 2·V), V·2 units in registers at a
+// time: V independent chains hide the multiply-add latency. Element-wise IEEE operations, the
+// kernel's, so the result is bit for bit its m ticks.
+template <int V>
+std::size_t step_units(double* jc, const double* drive, double decay, std::int64_t m,
+                       std::size_t n) {
+  using simd::f64x2;
+  const f64x2 dec = f64x2{} + decay;
+  std::size_t u0 = 0;
+  for (; u0 + 2 * V <= n; u0 += 2 * V) {
+    f64x2 t[V];
+    for (int v = 0; v < V; ++v) t[v] = simd::load<f64x2>(jc + u0 + 2 * v);
+    for (std::int64_t i = 0; i < m; ++i)
+      for (int v = 0; v < V; ++v) t[v] = simd::load<f64x2>(drive + u0 + 2 * v) + dec * t[v];
+    for (int v = 0; v < V; ++v) simd::store(jc + u0 + 2 * v, t[v]);
+  }
+  return u0;
+}
+
+}  // namespace
+
+// Rack r coasted from tick `since` to k − 1: its units at tick k's start. The m steps are the
+// kernel's own (T ← gain·(T_inlet + R·P) + decay·T, the same operations in the same order), done
+// here in registers without the per-tick bookkeeping, one stretch of constant inputs at a time
+// (the rack's pace steps divide them), so the junctions are bit for bit what per-tick stepping
+// gives. Within a stretch the step is a monotone map (rounding is monotone and decay > 0), so
+// each junction's trajectory is monotone: its extremes, and the largest fall from a maximum or
+// rise from a minimum, are at a stretch's first or last step. From them the cycle counter's
+// outcome is known without feeding it every step when no half-cycle can complete (each unit's
+// leg known, and neither its extreme nor any maximum (rising) or minimum (falling) of the
+// stretch is more than the hysteresis from a later value): the leg then only extends, to the
+// trajectory's extreme. Otherwise the m steps are replayed with the counter fed at every step.
+void Engine::State::settle_rack(std::int64_t r, std::int64_t k) {
+  const double decay = rc_decay_per_tick, gain = 1.0 - decay;
+  const std::int64_t since = coast.since[r];
+  const double hysteresis = sc.faults.cycle_hysteresis_k;
+  double* const jc = fleet.junction_c.data() + r * apr;
+  const double* const res = fleet.resistance_k_per_w.data() + r * apr;
+  float* const turning = fleet.cycle_turning_c.data() + r * apr;
+  float* const extreme = fleet.cycle_extreme_c.data() + r * apr;
+  double* __restrict const drive = coast.scratch_drive.data();
+  double* __restrict const start = coast.scratch_start.data();
+  double* __restrict const hottest = coast.scratch_max.data();
+  double* __restrict const coldest = coast.scratch_min.data();
+  double* __restrict const fall = coast.scratch_fall.data();  // largest fall from a maximum
+  double* __restrict const rise = coast.scratch_rise.data();  // largest rise from a minimum
+  const auto n = static_cast<std::size_t>(apr);
+  auto set_drive = [&](const PaceReplay& in) {
+    for (std::int64_t node = 0; node < npr; ++node)
+      for (std::int64_t u = node * apn; u < (node + 1) * apn; ++u)
+        drive[u] = gain * (in.node_inlet_c[node] + res[u] * in.node_power_w[node]);
+  };
+  // A value the counter sees: a tick's end, or a boundary inside a tick with stretches.
+  auto note_unit = [&](std::size_t u, double t) {
+    hottest[u] = hottest[u] > t ? hottest[u] : t;
+    coldest[u] = coldest[u] < t ? coldest[u] : t;
+    fall[u] = std::max(fall[u], hottest[u] - t);
+    rise[u] = std::max(rise[u], t - coldest[u]);
+  };
+  double rack_max_c = -kInf;  // of the ticks' ends (the kernel's)
+  // note_unit for units u0..u1 − 1 with values t[0..], two at a time (the same comparisons, so
+  // the same values), and the rack's maximum if they are a tick's ends.
+  auto note_units = [&](std::size_t u0, std::size_t u1, const double* t, bool tick_end) {
+    using simd::f64x2;
+    f64x2 m2 = f64x2{} + rack_max_c;
+    std::size_t u = u0;
+    for (; u + 2 <= u1; u += 2) {
+      const f64x2 v = simd::load<f64x2>(t + (u - u0));
+      f64x2 hot = simd::load<f64x2>(hottest + u), cold = simd::load<f64x2>(coldest + u);
+      hot = hot > v ? hot : v;
+      cold = cold < v ? cold : v;
+      const f64x2 down = hot - v, up = v - cold;
+      f64x2 fell = simd::load<f64x2>(fall + u), rose = simd::load<f64x2>(rise + u);
+      fell = fell < down ? down : fell;  // std::max(fall, hottest − t)
+      rose = rose < up ? up : rose;
+      simd::store(hottest + u, hot), simd::store(coldest + u, cold);
+      simd::store(fall + u, fell), simd::store(rise + u, rose);
+      m2 = m2 > v ? m2 : v;
+    }
+    double m = m2[0] > m2[1] ? m2[0] : m2[1];
+    for (; u < u1; ++u) {
+      note_unit(u, t[u - u0]);
+      m = m > t[u - u0] ? m : t[u - u0];
+    }
+    if (tick_end) rack_max_c = m;
+  };
+  auto note = [&] { note_units(0, n, jc, true); };  // the junctions now: one step's ends
+  const double idle_w = sc.accelerator.idle_w;
+  // A node's steady temperature in a running or stalled stretch (count_cycles' at its clock).
+  auto stretch_steady_c = [&](const FastTick& ft, double inlet_c, std::size_t u, bool running) {
+    return inlet_c +
+           res[u] * (idle_w + (running ? ft.run_activity : ft.stall_activity) * ft.dynamic_w);
+  };
+  double& power = series.rack_values(ids.rack_power)[r];
+  double& inlet = series.rack_values(ids.rack_inlet)[r];
+  double& throttled = series.rack_values(ids.rack_throttled)[r];
+  const double throttled_share =
+      static_cast<double>(coast.rack_throttled[r]) / static_cast<double>(apr);
+  PaceReplay in(*this, r, since, k, coast);
+  // Nodes under repair are powered off: T ← T_inlet + (T − T_inlet)·decay (junction_step_c, as
+  // the kernel steps them), and their counter is not fed.
+  const std::int16_t* const slot = coast.node_slot.data() + r * npr;
+  bool repairs = false;
+  for (std::int64_t node = 0; node < npr; ++node) repairs |= slot[node] == Coasting::kRepairing;
+  std::copy(jc, jc + n, start);
+  std::fill(hottest, hottest + n, -kInf);
+  std::fill(coldest, coldest + n, kInf);
+  std::fill(fall, fall + n, 0.0);
+  std::fill(rise, rise + n, 0.0);
+  for (std::int64_t j = since; j < k;) {
+    in.at(j);
+    const std::int64_t next = in.next_change(j);
+    const std::int64_t m = next - j;
+    // A tick with stretches: the junctions at its boundaries (what the counter sees), then its
+    // step with each node's inlet of the tick.
+    for (std::int64_t node = 0; node < npr && in.stretches; ++node) {
+      const auto u0 = static_cast<std::size_t>(node * apn), u1 = u0 + static_cast<std::size_t>(apn);
+      const FastTick* ft = in.stretch_tick(node);
+      if (ft == nullptr) continue;
+      const TickTrajectory& tr = ft->traj;
+      for (int b = 0; b < tr.boundaries; ++b) {
+        for (std::size_t u = u0; u < u1; ++u)
+          node_sample_c[u - u0] = tr.decay[b] * jc[u] +
+                                  tr.run_w[b] * stretch_steady_c(*ft, in.run_c[node], u, true) +
+                                  tr.stall_w[b] * stretch_steady_c(*ft, in.stall_c[node], u, false);
+        note_units(u0, u1, node_sample_c.data(), false);
+      }
+    }
+    // The stretch's first step (with its drive), then the rest: its extremes are at its ends.
+    for (std::int64_t node = 0; node < npr; ++node) {
+      const double node_inlet = in.stretches ? in.step_c[node] : in.node_inlet_c[node];
+      const double node_power = in.node_power_w[node];
+      const auto u0 = static_cast<std::size_t>(node * apn), u1 = u0 + static_cast<std::size_t>(apn);
+      if (slot[node] == Coasting::kRepairing) {
+        for (std::size_t u = u0; u < u1; ++u)
+          jc[u] = thermal::junction_step_c(jc[u], node_inlet, decay);
+        continue;
+      }
+      for (std::size_t u = u0; u < u1; ++u) {
+        drive[u] = gain * (node_inlet + res[u] * node_power);
+        jc[u] = drive[u] + decay * jc[u];
+      }
+    }
+    note();
+    if (m > 1 && !repairs) {
+      std::size_t u = step_units<8>(jc, drive, decay, m - 1, n);
+      u += step_units<4>(jc + u, drive + u, decay, m - 1, n - u);
+      for (; u < n; ++u)
+        for (std::int64_t i = 1; i < m; ++i) jc[u] = drive[u] + decay * jc[u];
+      note();
+    } else if (m > 1) {
+      for (std::int64_t node = 0; node < npr; ++node) {
+        const auto u0 = static_cast<std::size_t>(node * apn);
+        const auto u1 = u0 + static_cast<std::size_t>(apn);
+        if (slot[node] == Coasting::kRepairing) {
+          const double node_inlet = in.node_inlet_c[node];
+          for (std::size_t u = u0; u < u1; ++u)
+            for (std::int64_t i = 1; i < m; ++i)
+              jc[u] = thermal::junction_step_c(jc[u], node_inlet, decay);
+          continue;
+        }
+        std::size_t u = u0 + step_units<4>(jc + u0, drive + u0, decay, m - 1, u1 - u0);
+        for (; u < u1; ++u)
+          for (std::int64_t i = 1; i < m; ++i) jc[u] = drive[u] + decay * jc[u];
+      }
+      note();
+    }
+    // The per-rack series, added once per tick as the kernel adds them (in registers).
+    double power_sum = power, inlet_sum = inlet, throttled_sum = throttled;
+    for (std::int64_t i = 0; i < m; ++i) {
+      power_sum += in.mean_power_w;
+      inlet_sum += in.tick_inlet_c;
+      throttled_sum += throttled_share;
+    }
+    power = power_sum, inlet = inlet_sum, throttled = throttled_sum;
+    j = next;
+  }
+  // The counter's outcome (thermal_cycles.hpp, observe_sample): a rising leg extends to the
+  // trajectory's maximum and completes a half-cycle only if some value falls more than the
+  // hysteresis below the leg's extreme so far; a falling leg likewise. In float, as the counter
+  // compares: a fall between two steps is bounded by the double one plus the conversions'
+  // rounding (the 1e-6 margin; a case inside it is replayed).
+  const auto h = static_cast<float>(hysteresis);
+  bool replay = false;
+  auto counted = [&](std::size_t u) {
+    return slot[static_cast<std::int64_t>(u) / apn] != Coasting::kRepairing;
+  };
+  for (std::size_t u = 0; u < n && !replay; ++u) {
+    if (!counted(u)) continue;
+    const float e0 = extreme[u], leg = e0 - turning[u];
+    const auto hi = static_cast<float>(hottest[u]), lo = static_cast<float>(coldest[u]);
+    const double margin = 1e-6 * std::max(std::fabs(hottest[u]), std::fabs(coldest[u]));
+    if (leg > 0.0f)
+      replay = e0 - lo > h || !(fall[u] + margin <= 0.999999 * hysteresis);
+    else if (leg < 0.0f)
+      replay = hi - e0 > h || !(rise[u] + margin <= 0.999999 * hysteresis);
+    else
+      replay = true;  // no direction yet (only at the start of a run): the counter decides
+  }
+  if (!replay) {
+    for (std::size_t u = 0; u < n; ++u) {
+      if (!counted(u)) continue;
+      const float e0 = extreme[u];
+      if (e0 > turning[u])
+        extreme[u] = std::max(e0, static_cast<float>(hottest[u]));
+      else
+        extreme[u] = std::min(e0, static_cast<float>(coldest[u]));
+    }
+  } else {
+    std::copy(start, start + n, jc);
+    PaceReplay again(*this, r, since, k, coast);
+    for (std::int64_t j = since; j < k; ++j) {
+      if (again.at(j) || j == since) set_drive(again);
+      const double t0_s = static_cast<double>(j) * dt;
+      std::int64_t cycles = 0;
+      double swing_k = 0.0, damage_ref_s = 0.0;
+      for (std::int64_t node = 0; node < npr; ++node) {
+        const std::int64_t base = node * apn;
+        const double node_inlet = again.stretches ? again.step_c[node] : again.node_inlet_c[node];
+        if (slot[node] == Coasting::kRepairing) {
+          for (std::int64_t a = base; a < base + apn; ++a)
+            jc[a] = thermal::junction_step_c(jc[a], node_inlet, decay);
+          continue;
+        }
+        const FastTick* stretch = again.stretch_tick(node);
+        if (again.stretches) {  // the node's step with its inlet of the tick
+          std::copy(jc + base, jc + base + apn, node_t0_c.data());
+          for (std::int64_t a = base; a < base + apn; ++a)
+            jc[a] = gain * (node_inlet + res[a] * again.node_power_w[node]) + decay * jc[a];
+        } else {
+          for (std::int64_t a = base; a < base + apn; ++a) jc[a] = drive[a] + decay * jc[a];
+        }
+        if (stretch != nullptr && stretch->traj.boundaries > 0) {
+          count_cycles(r * apr + base, node_inlet, again.run_c[node], again.stall_c[node], t0_s,
+                       t0_s + dt, *stretch, true, false, cycles, swing_k, damage_ref_s);
+        } else if (thermal::observe_units(apn, jc + base, hysteresis, turning + base,
+                                          extreme + base, node_swing_k.data())) {
+          FastTick ft;  // one stretch at the node's coasting power
+          ft.thermal_power_w = again.node_power_w[node];
+          const bool in_tick = again.stretches;  // a tick with stretches: their inlets
+          count_cycles(r * apr + base, node_inlet, in_tick ? again.run_c[node] : node_inlet,
+                       in_tick ? again.stall_c[node] : node_inlet, t0_s, t0_s + dt, ft, true, true,
+                       cycles, swing_k, damage_ref_s);
+        }
+      }
+      if (cycles > 0) {
+        coast.settled_cycles += cycles;
+        coast.settled_swing_fx += to_fixed(swing_k, kSecondScale);
+        coast.settled_damage_fx += to_fixed(damage_ref_s, kSecondScale);
+      }
+    }
+  }
+  // The rack's power and mean inlet of its last coasting tick: the next tick's inlet, the
+  // hazard update's.
+  fleet.rack_power_w[r] = in.end_power_w;
+  fleet.rack_inlet_c[r] = in.tick_inlet_c;
+  double& rack_max = series.rack_values(ids.rack_max_junction)[r];
+  rack_max = std::max(rack_max, rack_max_c);
+  coast.settled_max_c = std::max(coast.settled_max_c, rack_max_c);
+  coast_count_rack(r, -1);
+  coast.since[r] = -1;
+}
+
+}  // namespace ct::twin
