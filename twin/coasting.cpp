@@ -219,7 +219,7 @@ bool Engine::State::follow_pace(std::int64_t r, bool coasting) {
   for (int jj : rack_stretch_jobs) {
     const FastTick& ft = fast[static_cast<std::size_t>(jj)];
     const auto n = static_cast<double>(rack_stretch_nodes[jj]);
-    end_w += n * ((ft.end_running ? ft.node_power_run_w : ft.node_power_stall_w) - ft.node_power_w);
+    end_w += n * ft.end_node_step_w();
     const double end_node_w = job_end_node_power_w[static_cast<std::size_t>(jj)];
     highest_w = std::max({highest_w, before_end_w + n * (ft.node_power_run_w - end_node_w),
                           before_end_w + n * (ft.node_power_stall_w - end_node_w)});
@@ -351,12 +351,12 @@ void Engine::State::coast_tick_racks(std::int64_t k) {
       for (const FastTick& ft : fast) coast.step_node_w.push_back(ft.node_power_w);
       const std::size_t at = coast.step_stretch.size();
       coast.step_stretch.resize(at + n_slots * Coasting::kStretchWords);
-      for (std::size_t f = 0; f < n_slots; ++f) {
-        const bool in_job = f < control.jobs.size();
-        encode_stretch(fast[f], in_job ? control.jobs[f].tick.run_f : 0.0,
-                       in_job ? job_end_node_power_w[f] : 0.0,
-                       coast.step_stretch.data() + at + f * Coasting::kStretchWords);
-      }
+      // Only a slot whose inlet follows its power has a tick the replay reads (stretches imply
+      // it); the others' records stay zero (resize), which the replay reads as "none".
+      for (std::size_t f = 0; f < control.jobs.size(); ++f)
+        if (fast[f].inlet_follows)
+          encode_stretch(fast[f], control.jobs[f].tick.run_f, job_end_node_power_w[f],
+                         coast.step_stretch.data() + at + f * Coasting::kStretchWords);
       for (std::size_t f = 0; f < n_slots; ++f) coast.step_slots.push_back(coast.slot_paced[f]);
     }
     if (coast.coasting_racks > 0)

@@ -154,9 +154,7 @@ struct PaceReplay {
           const std::int16_t f = s.coast.node_slot[r * s.npr + n];
           if (f == Coasting::kRepairing || count[f] == 0) continue;
           const FastTick& ft = fast[f];
-          end_w +=
-              static_cast<double>(count[f]) *
-              ((ft.end_running ? ft.node_power_run_w : ft.node_power_stall_w) - ft.node_power_w);
+          end_w += static_cast<double>(count[f]) * ft.end_node_step_w();
           count[f] = 0;
         }
         changed = true;

@@ -71,6 +71,11 @@ struct FastTick {
   // sums stay exact integers whatever the decomposition, with no per-rack rounding.
   std::int64_t node_power_fx = 0, node_running_fx = 0, node_energy_all_fx = 0;
   std::array<std::int64_t, kCategoryCount> node_time_fx{}, node_energy_fx{};
+
+  // A node's power at the tick's end (the next tick's inlet follows it), and how much it differs
+  // from the tick's mean: kernel, follow_pace and the replay sum a rack's end power from these.
+  double end_node_power_w() const { return end_running ? node_power_run_w : node_power_stall_w; }
+  double end_node_step_w() const { return end_node_power_w() - node_power_w; }
 };
 
 struct Pending {
@@ -477,9 +482,9 @@ struct Engine::State {
   void count_cycles(std::int64_t base, double inlet, double inlet_run, double inlet_stall,
                     double t0_s, double t1_s, const FastTick& ft, bool all_fast, bool end_observed,
                     std::int64_t& cycles, double& swing_k, double& damage_ref_s);
-  // Multi-rate stepping (fleet_kernel.cpp): at tick k, before the hazard update, wake every
-  // coasting rack if the tick's inputs changed (or k is a hazard, sample or last tick), else let
-  // eligible racks start coasting. settle_rack brings one coasting rack to tick k.
+  // Multi-rate stepping (coasting.cpp, coasting_replay.cpp): at tick k, before the hazard update,
+  // wake every coasting rack if the tick's inputs changed (or k is a hazard, sample or last tick),
+  // else let eligible racks start coasting. settle_rack brings one coasting rack to tick k.
   void coast_setup();
   void coast_signature(std::vector<std::uint64_t>& sig) const;
   void coast_tick(std::int64_t k);
