@@ -52,6 +52,7 @@ void Engine::State::coast_setup() {
   coast.scratch_node_step_c.assign(static_cast<std::size_t>(npr), 0.0);
   coast.scratch_node_run_c.assign(static_cast<std::size_t>(npr), 0.0);
   coast.scratch_node_stall_c.assign(static_cast<std::size_t>(npr), 0.0);
+  coast.scratch_replay.assign(static_cast<std::size_t>(npr), 0);
   coast.rack_end_power_w.assign(racks, 0.0);
   for (std::int64_t k = 0; k < npr; ++k) {
     if (node_height_fraction[k] < node_height_fraction[coast.lowest_node]) coast.lowest_node = k;

@@ -231,10 +231,11 @@ void Engine::State::settle_rack(std::int64_t r, std::int64_t k) {
   double* __restrict const fall = coast.scratch_fall.data();  // largest fall from a maximum
   double* __restrict const rise = coast.scratch_rise.data();  // largest rise from a minimum
   const auto n = static_cast<std::size_t>(apr);
-  auto set_drive = [&](const PaceReplay& in) {
+  auto set_drive = [&](const PaceReplay& in, const std::uint8_t* nodes) {
     for (std::int64_t node = 0; node < npr; ++node)
-      for (std::int64_t u = node * apn; u < (node + 1) * apn; ++u)
-        drive[u] = gain * (in.node_inlet_c[node] + res[u] * in.node_power_w[node]);
+      if (nodes[node])
+        for (std::int64_t u = node * apn; u < (node + 1) * apn; ++u)
+          drive[u] = gain * (in.node_inlet_c[node] + res[u] * in.node_power_w[node]);
   };
   // A value the counter sees: a tick's end, or a boundary inside a tick with stretches.
   auto note_unit = [&](std::size_t u, double t) {
@@ -367,47 +368,48 @@ void Engine::State::settle_rack(std::int64_t r, std::int64_t k) {
   // compares: a fall between two steps is bounded by the double one plus the conversions'
   // rounding (the 1e-6 margin; a case inside it is replayed).
   const auto h = static_cast<float>(hysteresis);
-  bool replay = false;
-  auto counted = [&](std::size_t u) {
-    return slot[static_cast<std::int64_t>(u) / apn] != Coasting::kRepairing;
-  };
-  for (std::size_t u = 0; u < n && !replay; ++u) {
-    if (!counted(u)) continue;
-    const float e0 = extreme[u], leg = e0 - turning[u];
-    const auto hi = static_cast<float>(hottest[u]), lo = static_cast<float>(coldest[u]);
-    const double margin = 1e-6 * std::max(std::fabs(hottest[u]), std::fabs(coldest[u]));
-    if (leg > 0.0f)
-      replay = e0 - lo > h || !(fall[u] + margin <= 0.999999 * hysteresis);
-    else if (leg < 0.0f)
-      replay = hi - e0 > h || !(rise[u] + margin <= 0.999999 * hysteresis);
-    else
-      replay = true;  // no direction yet (only at the start of a run): the counter decides
-  }
-  if (!replay) {
-    for (std::size_t u = 0; u < n; ++u) {
-      if (!counted(u)) continue;
+  std::uint8_t* const replay = coast.scratch_replay.data();  // per node
+  bool any_replay = false;
+  for (std::int64_t node = 0; node < npr; ++node) {
+    bool fed = false;
+    if (slot[node] != Coasting::kRepairing)
+      for (auto u = static_cast<std::size_t>(node * apn);
+           u < static_cast<std::size_t>((node + 1) * apn); ++u) {
+        const float e0 = extreme[u], leg = e0 - turning[u];
+        const auto hi = static_cast<float>(hottest[u]), lo = static_cast<float>(coldest[u]);
+        const double margin = 1e-6 * std::max(std::fabs(hottest[u]), std::fabs(coldest[u]));
+        if (leg > 0.0f)
+          fed |= e0 - lo > h || !(fall[u] + margin <= 0.999999 * hysteresis);
+        else if (leg < 0.0f)
+          fed |= hi - e0 > h || !(rise[u] + margin <= 0.999999 * hysteresis);
+        else
+          fed = true;  // no direction yet (only at the start of a run): the counter decides
+      }
+    replay[node] = fed;
+    any_replay |= fed;
+    if (fed || slot[node] == Coasting::kRepairing) continue;
+    for (auto u = static_cast<std::size_t>(node * apn);
+         u < static_cast<std::size_t>((node + 1) * apn); ++u) {
       const float e0 = extreme[u];
       if (e0 > turning[u])
         extreme[u] = std::max(e0, static_cast<float>(hottest[u]));
       else
         extreme[u] = std::min(e0, static_cast<float>(coldest[u]));
     }
-  } else {
-    std::copy(start, start + n, jc);
+  }
+  if (any_replay) {
+    for (std::int64_t node = 0; node < npr; ++node)
+      if (replay[node]) std::copy(start + node * apn, start + (node + 1) * apn, jc + node * apn);
     PaceReplay again(*this, r, since, k, coast);
     for (std::int64_t j = since; j < k; ++j) {
-      if (again.at(j) || j == since) set_drive(again);
+      if (again.at(j) || j == since) set_drive(again, replay);
       const double t0_s = static_cast<double>(j) * dt;
       std::int64_t cycles = 0;
       double swing_k = 0.0, damage_ref_s = 0.0;
       for (std::int64_t node = 0; node < npr; ++node) {
+        if (!replay[node]) continue;  // its junctions are the first pass's, its counter noted
         const std::int64_t base = node * apn;
         const double node_inlet = again.stretches ? again.step_c[node] : again.node_inlet_c[node];
-        if (slot[node] == Coasting::kRepairing) {
-          for (std::int64_t a = base; a < base + apn; ++a)
-            jc[a] = thermal::junction_step_c(jc[a], node_inlet, decay);
-          continue;
-        }
         const FastTick* stretch = again.stretch_tick(node);
         if (again.stretches) {  // the node's step with its inlet of the tick
           std::copy(jc + base, jc + base + apn, node_t0_c.data());

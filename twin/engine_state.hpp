@@ -350,7 +350,8 @@ struct Coasting {
   // of its stalled stretches; per slot, that tick's FastTick (decoded from step_stretch).
   std::vector<double> scratch_node_step_c, scratch_node_run_c, scratch_node_stall_c;
   std::vector<FastTick> scratch_fast;
-  std::vector<std::int32_t> scratch_count;  // per slot: its nodes in the rack
+  std::vector<std::int32_t> scratch_count;   // per slot: its nodes in the rack
+  std::vector<std::uint8_t> scratch_replay;  // per node of one rack: its counter fed step by step
   // Per local rack: its power at the last tick's end (the next tick's inlet; differs from
   // rack_power_w, the tick's mean, after a tick with stretches).
   std::vector<double> rack_end_power_w;
