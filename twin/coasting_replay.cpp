@@ -366,7 +366,9 @@ void Engine::State::settle_rack(std::int64_t r, std::int64_t k) {
   // trajectory's maximum and completes a half-cycle only if some value falls more than the
   // hysteresis below the leg's extreme so far; a falling leg likewise. In float, as the counter
   // compares: a fall between two steps is bounded by the double one plus the conversions'
-  // rounding (the 1e-6 margin; a case inside it is replayed).
+  // rounding (the 1e-6 margin; a case inside it is replayed). A unit with no direction yet (an
+  // idle one may never get one) keeps its state unless a value is more than the hysteresis from
+  // its turning point; float conversion and subtraction are monotone, so its extremes decide.
   const auto h = static_cast<float>(hysteresis);
   std::uint8_t* const replay = coast.scratch_replay.data();  // per node
   bool any_replay = false;
@@ -382,8 +384,8 @@ void Engine::State::settle_rack(std::int64_t r, std::int64_t k) {
           fed |= e0 - lo > h || !(fall[u] + margin <= 0.999999 * hysteresis);
         else if (leg < 0.0f)
           fed |= hi - e0 > h || !(rise[u] + margin <= 0.999999 * hysteresis);
-        else
-          fed = true;  // no direction yet (only at the start of a run): the counter decides
+        else  // no direction yet (an idle unit may keep none): it commits to a move beyond h
+          fed |= hi - e0 > h || -(lo - e0) > h;
       }
     replay[node] = fed;
     any_replay |= fed;
@@ -393,7 +395,7 @@ void Engine::State::settle_rack(std::int64_t r, std::int64_t k) {
       const float e0 = extreme[u];
       if (e0 > turning[u])
         extreme[u] = std::max(e0, static_cast<float>(hottest[u]));
-      else
+      else if (e0 < turning[u])
         extreme[u] = std::min(e0, static_cast<float>(coldest[u]));
     }
   }

@@ -70,7 +70,7 @@ struct PaceStep {
 
 void settle_through_pace_steps(double thermal0_w, double node0_w,
                                const std::vector<PaceStep>& steps, double start_jitter_c,
-                               bool slot_added = false) {
+                               bool slot_added = false, bool some_undirected = false) {
   testing::StateFixture f(testing::small_scenario(2, 1));
   Engine::State& s = *f.state;
   const std::int64_t r = 1, m = 90, since = 40;
@@ -95,6 +95,7 @@ void settle_through_pace_steps(double thermal0_w, double node0_w,
           s.coast.node_inlet_c[ln] + s.fleet.resistance_k_per_w[i] * thermal0_w + jitter(rng);
       const auto t = static_cast<float>(s.fleet.junction_c[i]);
       s.fleet.cycle_turning_c[i] = i % 2 ? t - 3.0f : t + 3.0f;
+      if (some_undirected && k == 0) s.fleet.cycle_turning_c[i] = t;  // no direction yet
       s.fleet.cycle_extreme_c[i] = t;
     }
   }
@@ -171,6 +172,17 @@ TEST(Coasting, SettledOnTheTickASlotIsAddedReadsTheStepsAsRecorded) {
 TEST(Coasting, SettledThroughSmallPaceStepsIsTheKernelsStepsBitForBit) {
   settle_through_pace_steps(600.0, 5400.0,
                             {{10, 601.0, 5409.0}, {11, 599.5, 5395.5}, {50, 600.5, 5404.5}}, 0.05);
+}
+
+// A node whose counters have no direction yet (an idle spare may never get one): they keep it
+// through small steps (the settle's shortcut leaves them as they are) and commit on large ones.
+TEST(Coasting, SettledUnitsWithNoCycleDirectionYetAreTheCountersBitForBit) {
+  settle_through_pace_steps(600.0, 5400.0,
+                            {{10, 601.0, 5409.0}, {11, 599.5, 5395.5}, {50, 600.5, 5404.5}}, 0.05,
+                            false, true);
+  settle_through_pace_steps(600.0, 5400.0,
+                            {{10, 640.0, 5700.0}, {11, 520.0, 4700.0}, {50, 700.0, 6100.0}}, 15.0,
+                            false, true);
 }
 
 // A pace stepping every tick for 74 ticks: 74 one-tick stretches, then a longer one.
