@@ -407,16 +407,6 @@ void hazard(Fleet& f, double t0_s, double window_s) {
     f.pending.push_back(Pending{at, key, static_cast<std::int32_t>(cls)});
     hz = kInf;
   };
-  auto with_age = [&](const faults::ScopeHazardTable& t, double age_s, double total) {
-    if (t.all_exponential) return total;
-    total = 0.0;
-    for (int k = 0; k < t.count; ++k) {
-      rates[k] *= faults::weibull_age_factor(std::max(age_s, 1.0), t.weibull_shape[k],
-                                             model.weibull_reference_age_s);
-      total += rates[k];
-    }
-    return total;
-  };
   const JobTick& job = f.job;
   for (std::int64_t r = 0; r < f.racks; ++r) {
     const auto ru = static_cast<std::size_t>(r);
@@ -442,7 +432,8 @@ void hazard(Fleet& f, double t0_s, double window_s) {
         node_damage += damage;
         double rate = faults::scope_hazard_rate_per_s(f.acc_table, f.junction_c[i], inlet,
                                                       model.cycling_enabled ? damage : 1.0, rates);
-        rate = with_age(f.acc_table, t0_s - f.acc_life_start_s[i], rate);
+        rate = faults::scope_hazard_rate_with_age_per_s(f.acc_table, model, rates,
+                                                        t0_s - f.acc_life_start_s[i], rate);
         if (model.cycling_enabled && f.cycle_damage_ref_s[i] > 0.0f) {
           const double per_s = static_cast<double>(f.cycle_damage_ref_s[i]) / window_s;
           for (int c = 0; c < f.acc_table.count; ++c) {
@@ -459,7 +450,8 @@ void hazard(Fleet& f, double t0_s, double window_s) {
       rack_damage += node_damage;
       double rate = faults::scope_hazard_rate_per_s(
           f.node_table, node_max_c, inlet, model.cycling_enabled ? node_damage : 1.0, rates);
-      rate = with_age(f.node_table, t0_s - f.node_life_start_s[lu], rate);
+      rate = faults::scope_hazard_rate_with_age_per_s(f.node_table, model, rates,
+                                                      t0_s - f.node_life_start_s[lu], rate);
       integrate(f.node_hazard[lu], f.node_threshold[lu], rate,
                 static_cast<std::int64_t>(faults::component_key(faults::Scope::node, lu)),
                 f.node_table, f.node_life[lu]);
@@ -467,7 +459,8 @@ void hazard(Fleet& f, double t0_s, double window_s) {
     double rate = faults::scope_hazard_rate_per_s(
         f.rack_table, rack_inlet, rack_inlet,
         model.cycling_enabled ? rack_damage / static_cast<double>(kNpr) : 1.0, rates);
-    rate = with_age(f.rack_table, t0_s - f.rack_life_start_s[ru], rate);
+    rate = faults::scope_hazard_rate_with_age_per_s(f.rack_table, model, rates,
+                                                    t0_s - f.rack_life_start_s[ru], rate);
     integrate(f.rack_hazard[ru], f.rack_threshold[ru], rate,
               static_cast<std::int64_t>(faults::component_key(faults::Scope::rack_leaf_switch, ru)),
               f.rack_table, f.rack_life[ru]);

@@ -5,6 +5,7 @@
 // component per tick.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 
@@ -191,6 +192,21 @@ inline ScopeHazardTable make_scope_hazard_table(const FailureModel& model, Scope
     if (s.weibull_shape != 1.0) t.all_exponential = false;
   }
   return t;
+}
+
+// The table's per-class rates (from scope_hazard_rate_per_s) with their Weibull age factors at
+// age_s, in place, and their new sum; an all-exponential table keeps `total_per_s` unchanged.
+inline double scope_hazard_rate_with_age_per_s(const ScopeHazardTable& t, const FailureModel& model,
+                                               double* rates_per_s, double age_s,
+                                               double total_per_s) {
+  if (t.all_exponential) return total_per_s;
+  total_per_s = 0.0;
+  for (int k = 0; k < t.count; ++k) {
+    rates_per_s[k] *=
+        weibull_age_factor(std::max(age_s, 1.0), t.weibull_shape[k], model.weibull_reference_age_s);
+    total_per_s += rates_per_s[k];
+  }
+  return total_per_s;
 }
 
 // Σ over the table's classes of the age-free hazard rate; per-class rates into rates_out when

@@ -13,23 +13,6 @@
 
 namespace ct::twin {
 
-namespace {
-
-// Sum of per-class rates with their Weibull age factors (all-exponential tables skip this).
-double with_age(const faults::ScopeHazardTable& t, const faults::FailureModel& model, double* rates,
-                double age_s, double total) {
-  if (t.all_exponential) return total;
-  total = 0.0;
-  for (int k = 0; k < t.count; ++k) {
-    rates[k] *= faults::weibull_age_factor(std::max(age_s, 1.0), t.weibull_shape[k],
-                                           model.weibull_reference_age_s);
-    total += rates[k];
-  }
-  return total;
-}
-
-}  // namespace
-
 void Engine::State::hazard_update(double t0_s) {
   if (!sc.faults.enabled) return;
   const faults::FailureModel& model = sc.faults.model;
@@ -122,7 +105,8 @@ void Engine::State::hazard_update(double t0_s) {
         node_damage += damage;
         double rate = faults::scope_hazard_rate_per_s(acc_table, fleet.junction_c[i], inlet,
                                                       model.cycling_enabled ? damage : 1.0, rates);
-        rate = with_age(acc_table, model, rates, t0_s - fleet.acc.life_start_s[i], rate);
+        rate = faults::scope_hazard_rate_with_age_per_s(acc_table, model, rates,
+                                                        t0_s - fleet.acc.life_start_s[i], rate);
         // Damage of the large cycles counted since the last update (in reference-seconds)
         // adds hazard to the cycling classes only: spread it over the window as extra rate of
         // those classes, so a failure it causes is attributed to them.
@@ -143,7 +127,8 @@ void Engine::State::hazard_update(double t0_s) {
       rack_damage += node_damage;
       double rate = faults::scope_hazard_rate_per_s(
           node_table, node_max_c, inlet, model.cycling_enabled ? node_damage : 1.0, rates);
-      rate = with_age(node_table, model, rates, t0_s - fleet.node.life_start_s[ln], rate);
+      rate = faults::scope_hazard_rate_with_age_per_s(node_table, model, rates,
+                                                      t0_s - fleet.node.life_start_s[ln], rate);
       integrate(fleet.node.hazard[ln], fleet.node.threshold[ln], rate, 0.0,
                 static_cast<std::int64_t>(
                     faults::component_key(faults::Scope::node, static_cast<std::uint64_t>(node))),
@@ -152,7 +137,8 @@ void Engine::State::hazard_update(double t0_s) {
     double rate = faults::scope_hazard_rate_per_s(
         rack_table, rack_inlet, rack_inlet,
         model.cycling_enabled ? rack_damage / static_cast<double>(npr) : 1.0, rates);
-    rate = with_age(rack_table, model, rates, t0_s - fleet.rack.life_start_s[r], rate);
+    rate = faults::scope_hazard_rate_with_age_per_s(rack_table, model, rates,
+                                                    t0_s - fleet.rack.life_start_s[r], rate);
     integrate(fleet.rack.hazard[r], fleet.rack.threshold[r], rate, 0.0,
               static_cast<std::int64_t>(faults::component_key(faults::Scope::rack_leaf_switch,
                                                               static_cast<std::uint64_t>(grack))),
