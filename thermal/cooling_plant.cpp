@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cmath>
+#include <cstdint>
 
 #include "thermal/cooling_tower.hpp"
 #include "thermal/dry_cooler.hpp"
@@ -145,7 +147,7 @@ double rejection_airflow_fraction(const CoolingPlantSpec& spec, double supply_ex
 }
 
 PlantOutput plant_output(const CoolingPlantSpec& spec, double it_power_w, double dry_bulb_c,
-                         double wet_bulb_c) {
+                         double wet_bulb_c, RejectionAirflowMemo* memo) {
   const double rejection_c = rejection_temperature_c(spec, dry_bulb_c, wet_bulb_c);
   const double economizer_c = rejection_c + spec.economizer_approach_k;
 
@@ -163,8 +165,15 @@ PlantOutput plant_output(const CoolingPlantSpec& spec, double it_power_w, double
   out.chiller_power_w = (1.0 - out.economizer_fraction) * loop_heat_w / out.chiller_cop;
   out.heat_removed_from_it_w = it_power_w;
   out.heat_rejected_w = loop_heat_w + out.chiller_power_w;
-  out.rejection_airflow_fraction =
-      rejection_airflow_fraction(spec, out.supply_temperature_c - economizer_c);
+  const double excess_k = out.supply_temperature_c - economizer_c;
+  if (!memo) {
+    out.rejection_airflow_fraction = rejection_airflow_fraction(spec, excess_k);
+  } else {
+    if (!memo->valid || std::bit_cast<std::uint64_t>(memo->supply_excess_k) !=
+                            std::bit_cast<std::uint64_t>(excess_k))
+      *memo = {true, excess_k, rejection_airflow_fraction(spec, excess_k)};
+    out.rejection_airflow_fraction = memo->fraction;
+  }
   const double u = out.rejection_airflow_fraction;
   out.rejection_fan_power_w = spec.rejection_fan_fraction * out.heat_rejected_w * (u * u * u);
   out.fan_power_w = air_handler_w + out.rejection_fan_power_w;

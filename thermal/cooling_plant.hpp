@@ -119,8 +119,18 @@ double counterflow_effectiveness(double ntu, double capacity_ratio);
 // step 5b); 1 when the excess is ≤ 0.
 double rejection_airflow_fraction(const CoolingPlantSpec& spec, double supply_excess_k);
 
+// The last rejection airflow solved for one plant, and the excess it was solved at: the excess
+// depends on the weather alone, which holds for many ticks, and the solve is a 64-step bisection.
+struct RejectionAirflowMemo {
+  bool valid = false;
+  double supply_excess_k = 0.0;
+  double fraction = 1.0;
+};
+
+// The plant at an IT load and weather; with a memo (always used with the same spec), the
+// rejection airflow is solved again only when its excess changes (the same result bit for bit).
 PlantOutput plant_output(const CoolingPlantSpec& spec, double it_power_w, double dry_bulb_c,
-                         double wet_bulb_c);
+                         double wet_bulb_c, RejectionAirflowMemo* memo = nullptr);
 
 // Presets; nullptr if the name is unknown.
 const Catalogue<CoolingPlantSpec>& cooling_plant_catalogue();

@@ -224,10 +224,10 @@ void Engine::State::activate_job_slot(int slot) {
   JobControl::Job& job = control.jobs[slot];
   job.active = true;
   configure_job(job);
-  control.nodes_changed = true;
   for (std::int64_t n : job.alloc.nodes) {
     control.node_job[n] = static_cast<std::int16_t>(slot);
     control.node_role[n] = NodeRole::active;
+    control.changed_nodes.push_back(n);
   }
   // A fresh job-scope failure channel (the slot's life counts every job it held).
   ++job.life;
@@ -243,10 +243,10 @@ void Engine::State::activate_job_slot(int slot) {
 
 void Engine::State::release_job_slot(int slot) {
   JobControl::Job& job = control.jobs[slot];
-  control.nodes_changed = true;
   for (std::size_t n = 0; n < control.node_job.size(); ++n) {
     if (control.node_job[n] != slot) continue;
     control.node_job[n] = -1;
+    control.changed_nodes.push_back(static_cast<std::int64_t>(n));
     // Nodes under repair stay so and return to the pool when repaired.
     if (control.node_role[n] != NodeRole::repairing) control.node_role[n] = NodeRole::free;
   }
@@ -352,9 +352,9 @@ void Engine::State::lend_nodes(double t_s) {
     const bool want = job.work->wants_claimed_nodes();
     if (want && !job.holding && lender.alloc.missing_slots.empty()) {
       lender.work->preempted(t_s);
-      control.nodes_changed = true;
       for (std::int64_t n : lender.alloc.nodes) {
         control.node_job[n] = static_cast<std::int16_t>(j);
+        control.changed_nodes.push_back(n);
         job.alloc.nodes.push_back(n);
       }
       job.holding = true;
@@ -366,9 +366,10 @@ void Engine::State::lend_nodes(double t_s) {
       const auto own = static_cast<std::ptrdiff_t>(job.own_nodes);
       lender.alloc.nodes.assign(job.alloc.nodes.begin() + own, job.alloc.nodes.end());
       job.alloc.nodes.resize(job.own_nodes);
-      control.nodes_changed = true;
-      for (std::int64_t n : lender.alloc.nodes)
+      for (std::int64_t n : lender.alloc.nodes) {
         control.node_job[n] = static_cast<std::int16_t>(job.claims);
+        control.changed_nodes.push_back(n);
+      }
       job.holding = false;
       job.work->nodes_changed(job.alloc);
       job.work->claimed(job.alloc, false, t_s);

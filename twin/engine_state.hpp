@@ -169,10 +169,11 @@ struct JobControl {
   };
   std::vector<std::int16_t> node_job;  // owning job (active or spare), −1 none
   std::vector<NodeRole> node_role;
-  // Set wherever node_job or node_role changes; multi-rate stepping wakes coasting racks then.
+  // Every node's role may have changed (the run's start, a restart): multi-rate stepping settles
+  // every rack.
   bool nodes_changed = true;
-  // Nodes whose role changed this tick by a failure or a repair (multi-rate stepping settles
-  // only their racks; nodes_changed: every rack).
+  // Nodes whose job or role changed this tick (a failure, a repair, a job that starts, ends,
+  // lends or takes nodes, a spare swapped in): multi-rate stepping settles only their racks.
   std::vector<std::int64_t> changed_nodes;
   using Repair = std::pair<double, std::int64_t>;
   std::priority_queue<Repair, std::vector<Repair>, std::greater<>> repairs;
@@ -214,6 +215,7 @@ struct Facility {
   const io::SiteSpec* spec = nullptr;
   std::optional<SiteWeather> weather;
   thermal::PlantOutput plant;
+  thermal::RejectionAirflowMemo airflow_memo;  // its plant's last airflow solve
   double supply_c = 20.0;
   double dry_c = 0.0, wet_c = 0.0;  // this tick's outdoor temperatures (held weather)
   double it_w = 0.0;                // this tick's IT power
@@ -503,7 +505,16 @@ struct Engine::State {
                         std::int64_t unallocated_fx, std::int64_t swing_fx);
   void coast_restored();  // the derived state, after a restart
   // kernel scratch, sized once
-  std::vector<FastTick> fast;                 // per job, then one for units in no job
+  std::vector<FastTick> fast;  // per job, then one for units in no job
+  // prepare_fast's inputs per slot at its last tick (`fast` is reused when they repeat), and the
+  // tick's coefficients.
+  struct FastMemo {
+    bool valid = false, in_job = false;
+    std::int8_t end_running = 0;
+    double cap_w = 0.0;
+    JobTick tick;
+  };
+  std::vector<FastMemo> fast_memo;
   std::vector<std::int64_t> tick_fast_nodes;  // per FastTick slot: nodes all at its clock
   std::vector<std::int64_t> tick_job_nodes;   // per job: its nodes that are up this tick
   std::vector<double> job_min_clock;

@@ -123,7 +123,8 @@ void Engine::State::grid_tick(double t0_s) {
       in.accelerators = powered_nodes * apn;
       in.accelerator_tdp_w = sc.power_cap_w;
       in.facility_w_of_it = [&](double it_w) {
-        return thermal::plant_output(fa.spec->plant, it_w, fa.dry_c, fa.wet_c).facility_power_w;
+        return thermal::plant_output(fa.spec->plant, it_w, fa.dry_c, fa.wet_c, &fa.airflow_memo)
+            .facility_power_w;
       };
       if (power_tiers.size() <= 1)
         fa.accelerator_cap_w =
@@ -216,7 +217,7 @@ void Engine::State::facility_after_reduction(TickReduction& red, double t0_s) {
   double dry_it = 0.0, wet_it = 0.0, cap_w = 0.0;
   for (Facility& fa : sites) {
     fa.it_w = several ? series.reduced_value(fa.ids.it_power) : it_w;
-    fa.plant = thermal::plant_output(fa.spec->plant, fa.it_w, fa.dry_c, fa.wet_c);
+    fa.plant = thermal::plant_output(fa.spec->plant, fa.it_w, fa.dry_c, fa.wet_c, &fa.airflow_memo);
     fa.supply_c = fa.plant.supply_temperature_c;
     const thermal::PlantOutput& q = fa.plant;
     const double price = fa.price_signal->mean_over(unix_s, unix_s + dt);

@@ -2,6 +2,7 @@
 // per-job constants of its fast path, whole nodes stepped and tested, throttled units through the
 // governor, large thermal cycles. The periodic hazard update is in hazard_update.cpp.
 #include <algorithm>
+#include <bit>
 #include <cmath>
 
 #include "faults/failure_sampler.hpp"
@@ -153,16 +154,32 @@ void Engine::State::prepare_fast() {
   const double full_w = spec.tdp_w - spec.idle_w;
   const std::size_t n_jobs = control.jobs.size();
   fast.resize(n_jobs + 1);
+  fast_memo.resize(n_jobs + 1);
   for (std::size_t f = 0; f <= n_jobs; ++f) {
     const bool in_job = f < n_jobs;
     FastTick& ft = fast[f];
-    ft = FastTick{};
-    if (in_job && !control.jobs[f].active) continue;  // a free slot: no node refers to it
+    FastMemo& memo = fast_memo[f];
+    if (in_job && !control.jobs[f].active) {  // a free slot: no node refers to it
+      if (memo.valid) ft = FastTick{}, memo.valid = false;
+      continue;
+    }
     JobTick& jt = in_job ? control.jobs[f].tick : idle_tick;
+    const double cap_w = in_job ? control.jobs[f].cap_w : idle_cap_w;
+    const std::int8_t end_running = in_job ? job_end_running[f] : std::int8_t{-2};
+    // The same inputs as at this slot's last tick, bit for bit (most jobs, most ticks): ft holds
+    // that tick's constants, a function of these alone.
+    if (memo.valid && memo.in_job == in_job && memo.end_running == end_running &&
+        std::bit_cast<std::uint64_t>(memo.cap_w) == std::bit_cast<std::uint64_t>(cap_w) &&
+        same_tick_inputs(memo.tick, jt)) {
+      jt.coeff = memo.tick.coeff;
+      jt.prepared = true;
+      continue;
+    }
+    ft = FastTick{};
     jt.prepare(dt);  // the per-unit coefficients, once per job per tick
     // The power-cap clock, exactly as the governor computes it (dvfs_governor.hpp).
     const double peak_activity = jt.peak_activity();
-    const double cap_margin_w = (in_job ? control.jobs[f].cap_w : idle_cap_w) - spec.idle_w;
+    const double cap_margin_w = cap_w - spec.idle_w;
     double d_w = full_w;
     if (peak_activity * full_w > cap_margin_w) {
       d_w = cap_margin_w / peak_activity;
@@ -222,6 +239,7 @@ void Engine::State::prepare_fast() {
     ft.node_power_fx = to_fixed(ft.node_power_w, kWattScale);
     for (int c = 0; c < kCategoryCount; ++c) ft.node_energy_all_fx += ft.node_energy_fx[c];
     ft.node_running_fx = to_fixed(jt.run_f * dt * n, kSecondScale);
+    memo = FastMemo{true, in_job, end_running, cap_w, jt};
   }
 }
 

@@ -19,6 +19,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cmath>
 #include <cstdint>
 
@@ -174,6 +175,35 @@ struct JobTick {
     return level;
   }
 };
+
+// Whether two ticks have the same inputs bit for bit (every field but the derived coefficients,
+// unused phases and stretches included): everything derived from a JobTick is then the same,
+// so a job whose tick repeats can reuse it (Engine::State::prepare_fast).
+inline bool same_tick_inputs(const JobTick& a, const JobTick& b) {
+  auto same = [](double x, double y) {
+    return std::bit_cast<std::uint64_t>(x) == std::bit_cast<std::uint64_t>(y);
+  };
+  if (a.phases != b.phases || a.segments != b.segments || a.first_running != b.first_running ||
+      a.interleaved != b.interleaved || !same(a.run_f, b.run_f) ||
+      !same(a.slowest_clock, b.slowest_clock) || !same(a.clock_request, b.clock_request) ||
+      !same(a.straggler_activity, b.straggler_activity) ||
+      !same(a.half_swing_per_r, b.half_swing_per_r) || !same(a.step_s, b.step_s) ||
+      !same(a.ripple_peak_per_r, b.ripple_peak_per_r) ||
+      !same(a.running_activity, b.running_activity))
+    return false;
+  for (int p = 0; p < kMaxPhases; ++p) {
+    const Phase &x = a.phase[p], &y = b.phase[p];
+    if (x.category != y.category || x.running != y.running || x.paced != y.paced ||
+        !same(x.share, y.share) || !same(x.activity, y.activity))
+      return false;
+  }
+  for (int s = 0; s < kMaxSegments; ++s)
+    if (!same(a.segment_f[s], b.segment_f[s])) return false;
+  return true;
+}
+// The sizes, so that a field added to JobTick or Phase is not left out of the comparison.
+static_assert(sizeof(Phase) == 24 && sizeof(JobTick) == 872 && sizeof(UnitCoeffs) == 464,
+              "a field added to JobTick or Phase: compare it in same_tick_inputs");
 
 // Share a paced phase keeps at clock φ (the rest of its share the unit waits).
 inline double paced_keep(const JobTick& jt, double clock_ratio) {

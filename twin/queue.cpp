@@ -363,16 +363,19 @@ void Queue::end_tick(double t1_s) {
         if (s_.control.node_role[n] == NodeRole::free) free_nodes.push_back(n);
       if (spec_.on_failure == io::QueueSpec::OnFailure::spare &&
           free_nodes.size() == a.missing_slots.size()) {
-        s_.control.nodes_changed = true;
         for (std::size_t k = 0; k < free_nodes.size(); ++k) {
           const std::int64_t n = free_nodes[k];
           a.nodes[a.missing_slots[k]] = n;
           s_.control.node_role[n] = NodeRole::active;
           s_.control.node_job[n] = static_cast<std::int16_t>(r.slot);
+          s_.control.changed_nodes.push_back(n);
         }
         // The failed nodes are not the job's spares: they go back to the pool when repaired.
         for (std::int64_t n : a.spares)
-          if (s_.control.node_job[n] == r.slot) s_.control.node_job[n] = -1;
+          if (s_.control.node_job[n] == r.slot) {
+            s_.control.node_job[n] = -1;
+            s_.control.changed_nodes.push_back(n);
+          }
         a.spares.clear();
         if (!a.missing_slots.empty()) {
           a.missing_slots.clear();

@@ -197,6 +197,47 @@ TEST(Coasting, SettledThroughAPaceSteppingEveryTickIsTheKernelsStepsBitForBit) {
   }
 }
 
+// A scheduler event (here a job that ends and hands its nodes back) settles only the racks that
+// hold one of its nodes; the other racks keep coasting (it once settled every rack).
+TEST(Coasting, AJobThatEndsSettlesOnlyTheRacksOfItsNodes) {
+  testing::StateFixture f(testing::small_scenario(2, 1));
+  Engine::State& s = *f.state;
+  auto begin = [&](std::int64_t k) {
+    const double t0 = static_cast<double>(k) * s.dt;
+    s.jobs_begin_tick(t0, t0 + s.dt);
+    s.grid_tick(t0);
+    s.prepare_fast();
+  };
+  begin(1);
+  s.coast_tick(1);  // the first tick: everything changed
+  // Every rack eligible with its nodes' slots, as the kernel leaves a rack whose step held.
+  const auto n_jobs = static_cast<std::int16_t>(s.control.jobs.size());
+  for (std::int64_t r = 0; r < s.block.rack_count; ++r) {
+    for (std::int64_t ln = r * s.npr; ln < (r + 1) * s.npr; ++ln) {
+      const int j = s.control.node_job[s.first_node + ln];
+      s.coast.node_slot[ln] = j >= 0 ? static_cast<std::int16_t>(j) : n_jobs;
+    }
+    s.coast.eligible[r] = 1;
+    s.coast.eligible_racks.push_back(r);
+  }
+  begin(2);
+  s.coast_tick(2);  // the same inputs: every rack starts coasting
+  for (std::int64_t r = 0; r < s.block.rack_count; ++r) ASSERT_EQ(s.coast.since[r], 2) << r;
+
+  std::vector<std::int8_t> holds(static_cast<std::size_t>(s.block.rack_count), 0);
+  for (std::int64_t n = 0; n < s.local_nodes; ++n)
+    if (s.control.node_job[s.first_node + n] == 0) holds[static_cast<std::size_t>(n / s.npr)] = 1;
+  s.release_job_slot(0);
+  begin(3);
+  s.coast_tick(3);
+  int kept = 0;
+  for (std::int64_t r = 0; r < s.block.rack_count; ++r) {
+    EXPECT_EQ(s.coast.since[r], holds[static_cast<std::size_t>(r)] ? -1 : 2) << "rack " << r;
+    kept += s.coast.since[r] == 2;
+  }
+  EXPECT_GE(kept, 6);  // of 8 racks, the job's 3 nodes are in at most 2
+}
+
 TEST(Coasting, FixedTotalIsExactWhateverTheGrouping) {
   std::mt19937_64 rng(11);
   std::uniform_int_distribution<std::int64_t> term(-4'000'000'000'000'000'000LL,

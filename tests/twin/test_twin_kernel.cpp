@@ -3,8 +3,13 @@
 // function's invariants.
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <cmath>
+#include <cstdint>
+#include <functional>
 #include <random>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "thermal/junction.hpp"
@@ -89,6 +94,128 @@ TEST(TwinKernel, FastPathEqualsGovernorPathOnRandomStates) {
     }
   }
   EXPECT_GT(compared, 1000);
+}
+
+// FastTick's fields, bit for bit: whether two are the same constants.
+bool same_fast(const FastTick& a, const FastTick& b) {
+  auto same = [](double x, double y) {
+    return std::bit_cast<std::uint64_t>(x) == std::bit_cast<std::uint64_t>(y);
+  };
+  auto same_all = [&](const auto& x, const auto& y) {
+    for (std::size_t i = 0; i < std::size(x); ++i)
+      if (!same(static_cast<double>(x[i]), static_cast<double>(y[i]))) return false;
+    return true;
+  };
+  return same(a.clock, b.clock) && a.capped == b.capped && same(a.k_per_r, b.k_per_r) &&
+         same(a.unit_power_w, b.unit_power_w) && same(a.thermal_power_w, b.thermal_power_w) &&
+         same(a.dynamic_w, b.dynamic_w) && same(a.run_activity, b.run_activity) &&
+         same(a.stall_activity, b.stall_activity) && a.traj.boundaries == b.traj.boundaries &&
+         same_all(a.traj.time_f, b.traj.time_f) && same_all(a.traj.decay, b.traj.decay) &&
+         same_all(a.traj.run_w, b.traj.run_w) && same_all(a.traj.stall_w, b.traj.stall_w) &&
+         same(a.traj.end_run_w, b.traj.end_run_w) && same(a.node_power_run_w, b.node_power_run_w) &&
+         same(a.node_power_stall_w, b.node_power_stall_w) && a.inlet_follows == b.inlet_follows &&
+         a.end_running == b.end_running && same_all(a.unit_time, b.unit_time) &&
+         same_all(a.unit_energy, b.unit_energy) && same(a.node_power_w, b.node_power_w) &&
+         same_all(a.node_time, b.node_time) && same_all(a.node_energy, b.node_energy) &&
+         same(a.swing_per_r, b.swing_per_r) && a.node_power_fx == b.node_power_fx &&
+         a.node_running_fx == b.node_running_fx && a.node_energy_all_fx == b.node_energy_all_fx &&
+         a.node_time_fx == b.node_time_fx && a.node_energy_fx == b.node_energy_fx;
+}
+
+// prepare_fast reuses a slot's constants only when its tick, cap and end-of-tick state repeat
+// bit for bit: a tick rebuilt the same (its coefficients cleared, as workloads do) reuses them
+// and gets its coefficients back; any one input changed gives the constants from scratch. And
+// same_tick_inputs tells every field of a tick apart (a field left out of it would reuse a
+// stale tick).
+TEST(TwinKernel, PrepareFastReusesOnlyATickThatRepeats) {
+  StateFixture fx(small_scenario(2, 1));
+  Engine::State& s = *fx.state;
+  JobControl::Job& job = s.control.jobs[0];
+  JobTick base;
+  base.run_f = 0.7;
+  base.add_running(compute, 0.8, 1.0, true);
+  base.add_running(exposed_comm, 0.2, 0.5);
+  base.add_stalled(checkpoint, 0.3, 0.2);
+  base.add_segment(0.4, true);
+  base.add_segment(0.3, false);
+  base.add_segment(0.3, true);
+  base.slowest_clock = 0.9;
+  base.straggler_activity = 0.5;
+  base.half_swing_per_r = 0.2;
+  base.step_s = 2.0;
+  base.ripple_peak_per_r = 0.1;
+  base.running_activity = 0.9;
+  auto set_base = [&] {
+    job.tick = base;
+    job.cap_w = 650.0;
+    s.job_end_running[0] = 1;
+  };
+  auto from_scratch = [&] {
+    s.fast_memo.clear();
+    s.prepare_fast();
+    return s.fast[0];
+  };
+  set_base();
+  const FastTick first = from_scratch();
+  set_base();  // rebuilt: prepared false, coefficients zero
+  ASSERT_FALSE(job.tick.prepared);
+  s.prepare_fast();
+  EXPECT_TRUE(same_fast(s.fast[0], first));
+  EXPECT_TRUE(job.tick.prepared);
+  const UnitCoeffs want = unit_coeffs(base, s.dt);
+  EXPECT_EQ(std::bit_cast<std::uint64_t>(job.tick.coeff.mean0),
+            std::bit_cast<std::uint64_t>(want.mean0));
+  EXPECT_EQ(job.tick.coeff.t0, want.t0);
+  EXPECT_EQ(job.tick.coeff.a1, want.a1);
+
+  const std::vector<std::pair<std::string, std::function<void()>>> changes = {
+      {"cap", [&] { job.cap_w = 450.0; }},
+      {"end running", [&] { s.job_end_running[0] = 0; }},
+      {"run_f", [&] { job.tick.run_f = 0.6; }},
+      {"slowest clock", [&] { job.tick.slowest_clock = 0.8; }},
+      {"clock request", [&] { job.tick.clock_request = 0.75; }},
+      {"straggler activity", [&] { job.tick.straggler_activity = 0.4; }},
+      {"half swing", [&] { job.tick.half_swing_per_r = 0.3; }},
+      {"step", [&] { job.tick.step_s = 3.0; }},
+      {"ripple", [&] { job.tick.ripple_peak_per_r = 0.05; }},
+      {"running activity", [&] { job.tick.running_activity = 0.8; }},
+      {"phase share", [&] { job.tick.phase[1].share = 0.25; }},
+      {"phase activity", [&] { job.tick.phase[2].activity = 0.3; }},
+      {"phase category", [&] { job.tick.phase[2].category = recovery; }},
+      {"phase running", [&] { job.tick.phase[1].running = false; }},
+      {"phase paced", [&] { job.tick.phase[0].paced = false; }},
+      {"phases", [&] { job.tick.add_stalled(waiting, 0.1, 0.2); }},
+      {"segment", [&] { job.tick.segment_f[0] = 0.35; }},
+      {"segments", [&] { job.tick.segments = 2; }},
+      {"first running", [&] { job.tick.first_running = false; }},
+      {"interleaved", [&] { job.tick.interleaved = true; }},
+      {"the sign of a zero", [&] { job.tick.phase[5].share = -0.0; }},
+  };
+  int differed = 0;
+  for (const auto& [name, change] : changes) {
+    set_base();
+    s.prepare_fast();  // the memo holds the base tick
+    change();
+    if (name != "cap" && name != "end running") {
+      EXPECT_FALSE(same_tick_inputs(base, job.tick)) << name;
+      EXPECT_TRUE(same_tick_inputs(job.tick, job.tick)) << name;
+    }
+    s.prepare_fast();
+    const FastTick got = s.fast[0];
+    differed += !same_fast(got, first);
+    EXPECT_TRUE(same_fast(got, from_scratch())) << name;
+  }
+  EXPECT_GE(differed, 12);  // the changes reach the constants the memo would have kept
+  // A tick of one stretch: whether the inlet follows the job's power depends on the state at the
+  // last tick's end as well.
+  set_base();
+  job.tick.segments = 1;
+  job.tick.first_running = true;
+  s.prepare_fast();
+  EXPECT_FALSE(s.fast[0].inlet_follows);
+  s.job_end_running[0] = 0;
+  s.prepare_fast();
+  EXPECT_TRUE(s.fast[0].inlet_follows);
 }
 
 TEST(TwinKernel, SplitSumsToTheTickAndPacesByTheSlowestClock) {

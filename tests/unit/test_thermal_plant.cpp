@@ -2,7 +2,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -121,6 +123,33 @@ TEST(ThermalPlant, RejectionAirflowRemovesTheLoopHeat) {
   EXPECT_NEAR(counterflow_effectiveness(2.5, 1.0), 2.5 / 3.5, 1e-15);
   EXPECT_NEAR(counterflow_effectiveness(2.0, 0.0), 1.0 - std::exp(-2.0), 1e-15);
   EXPECT_NEAR(counterflow_effectiveness(2.5, 1.0 - 1e-12), 2.5 / 3.5, 1e-9);
+}
+
+// The airflow memo gives the plant of a solve from scratch, bit for bit, along a sequence of
+// weather that holds, changes, and comes back (a memo that missed a change of the excess would
+// keep the last airflow; one keyed on the IT power alone would too).
+TEST(ThermalPlant, AirflowMemoGivesTheSolveFromScratch) {
+  for (const std::string_view name : {"air_chiller_tower", "liquid_dry_cooler", "liquid_tower"}) {
+    const CoolingPlantSpec& spec = plant(name);
+    RejectionAirflowMemo memo;
+    int solves = 0;
+    const double dry_c[] = {-5.0, -5.0, 2.0, 2.0, 2.0, 8.0, -5.0, 30.0, 30.0, 2.0};
+    for (std::size_t i = 0; i < std::size(dry_c); ++i) {
+      const double it_w = 1e6 * (1.0 + 0.1 * static_cast<double>(i));
+      const PlantOutput ref = plant_output(spec, it_w, dry_c[i], dry_c[i] - 4.0);
+      const bool was_valid = memo.valid;
+      const double before_k = memo.supply_excess_k;
+      const PlantOutput got = plant_output(spec, it_w, dry_c[i], dry_c[i] - 4.0, &memo);
+      solves += !was_valid || before_k != memo.supply_excess_k;
+      EXPECT_EQ(std::bit_cast<std::uint64_t>(got.rejection_airflow_fraction),
+                std::bit_cast<std::uint64_t>(ref.rejection_airflow_fraction))
+          << name << " step " << i;
+      EXPECT_EQ(std::bit_cast<std::uint64_t>(got.facility_power_w),
+                std::bit_cast<std::uint64_t>(ref.facility_power_w))
+          << name << " step " << i;
+    }
+    EXPECT_LT(solves, static_cast<int>(std::size(dry_c))) << name;  // the held weather reused it
+  }
 }
 
 // Hotter is never cheaper: PUE does not fall as the outdoor temperature rises (wet bulb 4 K
