@@ -90,11 +90,32 @@ struct JobTick {
   // The per-unit coefficients, valid once prepare() ran after the last change to the phases.
   bool prepared = false;
   UnitCoeffs coeff;
+  // Names the coefficients' value: a new stamp whenever prepare() writes them (unique in the
+  // process), carried by copies, so prepare_fast can tell that a tick still holds the ones it
+  // kept without comparing them.
+  std::uint64_t coeff_stamp = 0;
 
-  void clear() { *this = JobTick{}; }
+  // A tick to fill again; its coefficients stay (not valid until prepared) so that a job whose
+  // tick repeats gets them back without a copy (Engine::State::prepare_fast).
+  void clear() {
+    run_f = 0.0;
+    phases = 0;
+    phase = {};
+    slowest_clock = clock_request = 1.0;
+    straggler_activity = half_swing_per_r = ripple_peak_per_r = running_activity = 0.0;
+    step_s = 1.0;
+    segments = 0;
+    first_running = interleaved = prepared = false;
+    segment_f = {};
+  }
   void prepare(double dt_s) {
     coeff = unit_coeffs(*this, dt_s);
+    coeff_stamp = next_coeff_stamp();
     prepared = true;
+  }
+  static std::uint64_t next_coeff_stamp() {
+    static std::uint64_t last = 0;  // the twin is single-threaded per rank
+    return ++last;
   }
   bool segment_running(int s) const { return (s % 2 == 0) == first_running; }
   // Appends a stretch (merged with the previous one of the same kind). Beyond kMaxSegments the
@@ -176,9 +197,9 @@ struct JobTick {
   }
 };
 
-// Whether two ticks have the same inputs bit for bit (every field but the derived coefficients,
-// unused phases and stretches included): everything derived from a JobTick is then the same,
-// so a job whose tick repeats can reuse it (Engine::State::prepare_fast).
+// Whether two ticks have the same inputs bit for bit (every field but the derived coefficients
+// and their stamp, unused phases and stretches included): everything derived from a JobTick is then
+// the same, so a job whose tick repeats can reuse it (Engine::State::prepare_fast).
 inline bool same_tick_inputs(const JobTick& a, const JobTick& b) {
   auto same = [](double x, double y) {
     return std::bit_cast<std::uint64_t>(x) == std::bit_cast<std::uint64_t>(y);
@@ -202,7 +223,7 @@ inline bool same_tick_inputs(const JobTick& a, const JobTick& b) {
   return true;
 }
 // The sizes, so that a field added to JobTick or Phase is not left out of the comparison.
-static_assert(sizeof(Phase) == 24 && sizeof(JobTick) == 872 && sizeof(UnitCoeffs) == 464,
+static_assert(sizeof(Phase) == 24 && sizeof(JobTick) == 880 && sizeof(UnitCoeffs) == 464,
               "a field added to JobTick or Phase: compare it in same_tick_inputs");
 
 // Share a paced phase keeps at clock φ (the rest of its share the unit waits).

@@ -167,6 +167,26 @@ TEST(TwinKernel, PrepareFastReusesOnlyATickThatRepeats) {
             std::bit_cast<std::uint64_t>(want.mean0));
   EXPECT_EQ(job.tick.coeff.t0, want.t0);
   EXPECT_EQ(job.tick.coeff.a1, want.a1);
+  // Cleared and filled again the same way, as a workload does each tick: reused, its
+  // coefficients kept; filled another way: prepared afresh.
+  for (const bool same : {true, false}) {
+    const JobTick before = job.tick;
+    job.tick.clear();
+    EXPECT_FALSE(job.tick.prepared);
+    EXPECT_TRUE(same_tick_inputs(job.tick, JobTick{}));  // every input reset
+    const std::uint64_t stamp = job.tick.coeff_stamp;
+    job.tick = before;
+    job.tick.prepared = false;
+    if (!same) job.tick.phase[0].activity = 0.9;
+    s.prepare_fast();
+    EXPECT_EQ(job.tick.coeff_stamp == stamp, same);
+    const UnitCoeffs now = unit_coeffs(job.tick, s.dt);
+    EXPECT_EQ(std::bit_cast<std::uint64_t>(job.tick.coeff.mean0),
+              std::bit_cast<std::uint64_t>(now.mean0));
+    EXPECT_EQ(job.tick.coeff.a0, now.a0);
+    const FastTick got = s.fast[0];
+    EXPECT_TRUE(same_fast(got, same ? first : from_scratch()));
+  }
 
   const std::vector<std::pair<std::string, std::function<void()>>> changes = {
       {"cap", [&] { job.cap_w = 450.0; }},
