@@ -30,6 +30,11 @@ CASES = [
     ("bench-llama3-16k-grid", "configs/bench/llama3-16k-grid.yaml", [], 0.5),
     ("bench-shared-cluster-30d", "configs/bench/shared-cluster-30d.yaml", [], 0.2),
     ("bench-campus-1m", "configs/bench/campus-1m.yaml", ["time.duration_s=10800"], 0.3),
+    # Not shipped: serving that claims a preemptible job's nodes and gives them back (each move
+    # settles only the racks of the nodes lent; test_serving checks that the lending happens
+    # in these four hours).
+    ("kinds-serving-lend", "tests/scenarios/kinds/serving_lend.yaml",
+     ["time.duration_s=14400", "faults.rate_scale=200"], 0.3),
 ]
 # The studies' every variant, over their own duration or two days, whichever is shorter (the
 # serving study over its demand-response hour: request-level serving steps every tick).
