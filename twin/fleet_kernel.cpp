@@ -171,7 +171,8 @@ void Engine::State::prepare_fast() {
     if (memo.valid && memo.in_job == in_job && memo.end_running == end_running &&
         std::bit_cast<std::uint64_t>(memo.cap_w) == std::bit_cast<std::uint64_t>(cap_w) &&
         same_tick_inputs(memo.tick, jt)) {
-      if (jt.coeff_stamp != memo.tick.coeff_stamp) {  // a tick rebuilt from JobTick{}
+      // Not the coefficients kept (a tick built from JobTick{} or copied): give them back.
+      if (jt.coeff_stamp != memo.tick.coeff_stamp) {
         jt.coeff = memo.tick.coeff;
         jt.coeff_stamp = memo.tick.coeff_stamp;
       }
