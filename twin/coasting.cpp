@@ -268,6 +268,7 @@ void Engine::State::coast_tick(std::int64_t k) {
 }
 
 void Engine::State::coast_tick_racks(std::int64_t k) {
+  coast.settle_inputs_valid = 0;  // recorded for this tick's settles only
   std::swap(coast.signature, coast.previous);
   coast_signature(coast.signature);
   const std::size_t n_slots = fast.size();

@@ -4,6 +4,7 @@
 // history), so its junctions, cycle counter and per-rack series are bit for bit what per-tick
 // stepping gives (twin/README.md, "Multi-rate stepping"; eligibility and following: coasting.cpp).
 #include <algorithm>
+#include <bit>
 #include <cmath>
 
 #include "common/simd.hpp"
@@ -205,6 +206,76 @@ std::size_t step_units(double* jc, const double* drive, double decay, std::int64
 
 }  // namespace
 
+// Rack r's inputs from tick `since` to k − 1, recorded by walking its PaceReplay, or those of
+// an earlier rack of this tick with the same key: PaceReplay reads of the rack only its nodes'
+// slots, RC-step powers and inlets, its power and mean inlet when it started coasting, its
+// supply temperature and row-end weight (coast_inlet_c), all in the key, bit for bit.
+const Coasting::SettleInputs& Engine::State::settle_inputs(std::int64_t r, std::int64_t since,
+                                                           std::int64_t k) {
+  std::vector<std::uint64_t>& key = coast.scratch_key;
+  key.clear();
+  key.push_back(static_cast<std::uint64_t>(since));
+  key.push_back(static_cast<std::uint64_t>(k));
+  key.push_back(std::bit_cast<std::uint64_t>(sites[rack_site[r]].supply_c));
+  key.push_back(std::bit_cast<std::uint64_t>(rack_row_end_weight[r]));
+  key.push_back(std::bit_cast<std::uint64_t>(fleet.rack_power_w[r]));
+  key.push_back(std::bit_cast<std::uint64_t>(coast.rack_inlet_c[r]));
+  for (std::int64_t n = r * npr; n < (r + 1) * npr; ++n) {
+    key.push_back(static_cast<std::uint64_t>(coast.node_slot[n]));
+    key.push_back(std::bit_cast<std::uint64_t>(coast.node_power_w[n]));
+    key.push_back(std::bit_cast<std::uint64_t>(coast.node_inlet_c[n]));
+  }
+  for (std::size_t e = 0; e < coast.settle_inputs_valid; ++e)
+    if (coast.settle_inputs[e].key == key) return coast.settle_inputs[e];
+  std::size_t e = coast.settle_inputs_valid;
+  if (e < Coasting::kSettleInputs) {
+    ++coast.settle_inputs_valid;
+  } else {
+    e = coast.settle_inputs_next;
+    coast.settle_inputs_next = (e + 1) % Coasting::kSettleInputs;
+  }
+  Coasting::SettleInputs& rec = coast.settle_inputs[e];
+  rec.key = key;
+  rec.m.clear(), rec.mean_power_w.clear(), rec.tick_inlet_c.clear(), rec.inlet_c.clear();
+  rec.power_w.clear(), rec.run_c.clear(), rec.stall_c.clear(), rec.words.clear();
+  rec.boundary.clear();
+  const double idle_w = sc.accelerator.idle_w;
+  PaceReplay in(*this, r, since, k, coast);
+  for (std::int64_t j = since; j < k;) {
+    in.at(j);
+    const std::int64_t next = in.next_change(j);
+    rec.m.push_back(next - j);
+    rec.mean_power_w.push_back(in.mean_power_w);
+    rec.tick_inlet_c.push_back(in.tick_inlet_c);
+    for (std::int64_t node = 0; node < npr; ++node) {
+      rec.inlet_c.push_back(in.stretches ? in.step_c[node] : in.node_inlet_c[node]);
+      rec.power_w.push_back(in.node_power_w[node]);
+      const FastTick* ft = in.stretch_tick(node);
+      if (ft == nullptr || ft->traj.boundaries == 0) {
+        rec.boundary.push_back(-1), rec.run_c.push_back(0.0), rec.stall_c.push_back(0.0);
+        continue;
+      }
+      // A node's steady temperature in a running or stalled stretch is inlet + R·power
+      // (count_cycles' at its clock): the two powers, then each boundary's weights.
+      const TickTrajectory& tr = ft->traj;
+      rec.boundary.push_back(static_cast<std::int32_t>(rec.words.size()));
+      rec.run_c.push_back(in.run_c[node]), rec.stall_c.push_back(in.stall_c[node]);
+      rec.words.push_back(static_cast<double>(tr.boundaries));
+      rec.words.push_back(idle_w + ft->run_activity * ft->dynamic_w);
+      rec.words.push_back(idle_w + ft->stall_activity * ft->dynamic_w);
+      for (int b = 0; b < tr.boundaries; ++b) {
+        rec.words.push_back(tr.decay[b]);
+        rec.words.push_back(tr.run_w[b]);
+        rec.words.push_back(tr.stall_w[b]);
+      }
+    }
+    j = next;
+  }
+  rec.end_power_w = in.end_power_w;
+  rec.last_inlet_c = in.tick_inlet_c;
+  return rec;
+}
+
 // Rack r coasted from tick `since` to k − 1: its units at tick k's start. The m steps are the
 // kernel's own (T ← gain·(T_inlet + R·P) + decay·T, the same operations in the same order), done
 // here in registers without the per-tick bookkeeping, one stretch of constant inputs at a time
@@ -272,18 +343,12 @@ void Engine::State::settle_rack(std::int64_t r, std::int64_t k) {
     if (tick_end) rack_max_c = m;
   };
   auto note = [&] { note_units(0, n, jc, true); };  // the junctions now: one step's ends
-  const double idle_w = sc.accelerator.idle_w;
-  // A node's steady temperature in a running or stalled stretch (count_cycles' at its clock).
-  auto stretch_steady_c = [&](const FastTick& ft, double inlet_c, std::size_t u, bool running) {
-    return inlet_c +
-           res[u] * (idle_w + (running ? ft.run_activity : ft.stall_activity) * ft.dynamic_w);
-  };
   double& power = series.rack_values(ids.rack_power)[r];
   double& inlet = series.rack_values(ids.rack_inlet)[r];
   double& throttled = series.rack_values(ids.rack_throttled)[r];
   const double throttled_share =
       static_cast<double>(coast.rack_throttled[r]) / static_cast<double>(apr);
-  PaceReplay in(*this, r, since, k, coast);
+  const Coasting::SettleInputs& in = settle_inputs(r, since, k);
   // Nodes under repair are powered off: T ← T_inlet + (T − T_inlet)·decay (junction_step_c, as
   // the kernel steps them), and their counter is not fed.
   const std::int16_t* const slot = coast.node_slot.data() + r * npr;
@@ -294,29 +359,30 @@ void Engine::State::settle_rack(std::int64_t r, std::int64_t k) {
   std::fill(coldest, coldest + n, kInf);
   std::fill(fall, fall + n, 0.0);
   std::fill(rise, rise + n, 0.0);
-  for (std::int64_t j = since; j < k;) {
-    in.at(j);
-    const std::int64_t next = in.next_change(j);
-    const std::int64_t m = next - j;
+  for (std::size_t s = 0; s < in.m.size(); ++s) {
+    const std::int64_t m = in.m[s];
+    const std::size_t at = s * static_cast<std::size_t>(npr);
     // A tick with stretches: the junctions at its boundaries (what the counter sees), then its
     // step with each node's inlet of the tick.
-    for (std::int64_t node = 0; node < npr && in.stretches; ++node) {
+    for (std::int64_t node = 0; node < npr; ++node) {
+      const auto i = at + static_cast<std::size_t>(node);
+      if (in.boundary[i] < 0) continue;
       const auto u0 = static_cast<std::size_t>(node * apn), u1 = u0 + static_cast<std::size_t>(apn);
-      const FastTick* ft = in.stretch_tick(node);
-      if (ft == nullptr) continue;
-      const TickTrajectory& tr = ft->traj;
-      for (int b = 0; b < tr.boundaries; ++b) {
+      const double* w = in.words.data() + in.boundary[i];
+      const double run_c = in.run_c[i], stall_c = in.stall_c[i];
+      const int boundaries = static_cast<int>(w[0]);
+      for (int b = 0; b < boundaries; ++b) {
+        const double* q = w + 3 + 3 * b;  // the boundary's decay and weights
         for (std::size_t u = u0; u < u1; ++u)
-          node_sample_c[u - u0] = tr.decay[b] * jc[u] +
-                                  tr.run_w[b] * stretch_steady_c(*ft, in.run_c[node], u, true) +
-                                  tr.stall_w[b] * stretch_steady_c(*ft, in.stall_c[node], u, false);
+          node_sample_c[u - u0] =
+              q[0] * jc[u] + q[1] * (run_c + res[u] * w[1]) + q[2] * (stall_c + res[u] * w[2]);
         note_units(u0, u1, node_sample_c.data(), false);
       }
     }
     // The stretch's first step (with its drive), then the rest: its extremes are at its ends.
     for (std::int64_t node = 0; node < npr; ++node) {
-      const double node_inlet = in.stretches ? in.step_c[node] : in.node_inlet_c[node];
-      const double node_power = in.node_power_w[node];
+      const double node_inlet = in.inlet_c[at + static_cast<std::size_t>(node)];
+      const double node_power = in.power_w[at + static_cast<std::size_t>(node)];
       const auto u0 = static_cast<std::size_t>(node * apn), u1 = u0 + static_cast<std::size_t>(apn);
       if (slot[node] == Coasting::kRepairing) {
         for (std::size_t u = u0; u < u1; ++u)
@@ -340,7 +406,7 @@ void Engine::State::settle_rack(std::int64_t r, std::int64_t k) {
         const auto u0 = static_cast<std::size_t>(node * apn);
         const auto u1 = u0 + static_cast<std::size_t>(apn);
         if (slot[node] == Coasting::kRepairing) {
-          const double node_inlet = in.node_inlet_c[node];
+          const double node_inlet = in.inlet_c[at + static_cast<std::size_t>(node)];
           for (std::size_t u = u0; u < u1; ++u)
             for (std::int64_t i = 1; i < m; ++i)
               jc[u] = thermal::junction_step_c(jc[u], node_inlet, decay);
@@ -355,12 +421,11 @@ void Engine::State::settle_rack(std::int64_t r, std::int64_t k) {
     // The per-rack series, added once per tick as the kernel adds them (in registers).
     double power_sum = power, inlet_sum = inlet, throttled_sum = throttled;
     for (std::int64_t i = 0; i < m; ++i) {
-      power_sum += in.mean_power_w;
-      inlet_sum += in.tick_inlet_c;
+      power_sum += in.mean_power_w[s];
+      inlet_sum += in.tick_inlet_c[s];
       throttled_sum += throttled_share;
     }
     power = power_sum, inlet = inlet_sum, throttled = throttled_sum;
-    j = next;
   }
   // The counter's outcome (thermal_cycles.hpp, observe_sample): a rising leg extends to the
   // trajectory's maximum and completes a half-cycle only if some value falls more than the
@@ -443,7 +508,7 @@ void Engine::State::settle_rack(std::int64_t r, std::int64_t k) {
   // The rack's power and mean inlet of its last coasting tick: the next tick's inlet, the
   // hazard update's.
   fleet.rack_power_w[r] = in.end_power_w;
-  fleet.rack_inlet_c[r] = in.tick_inlet_c;
+  fleet.rack_inlet_c[r] = in.last_inlet_c;
   double& rack_max = series.rack_values(ids.rack_max_junction)[r];
   rack_max = std::max(rack_max, rack_max_c);
   coast.settled_max_c = std::max(coast.settled_max_c, rack_max_c);

@@ -354,6 +354,25 @@ struct Coasting {
   std::vector<FastTick> scratch_fast;
   std::vector<std::int32_t> scratch_count;   // per slot: its nodes in the rack
   std::vector<std::uint8_t> scratch_replay;  // per node of one rack: its counter fed step by step
+  // A settle's inputs (settle_rack): its stretches of constant inputs and each node's inputs in
+  // them, recorded once per tick for the racks that share them: racks whose nodes hold the same
+  // slots from the same powers and inlets at the same supply and row-end weight (a job's racks,
+  // most of them) see the same pace steps and ticks with stretches.
+  struct SettleInputs {
+    std::vector<std::uint64_t> key;                  // what the inputs depend on (settle_key)
+    std::vector<std::int64_t> m;                     // per stretch: its ticks
+    std::vector<double> mean_power_w, tick_inlet_c;  // per stretch: the rack's series values
+    // Per stretch and node (s·npr + node): the inlet of its RC step and its power and, in a tick
+    // with stretches, its running and stalled inlets and where its boundaries start in `words`
+    // (−1: none; then their count, the running and stalled powers, (decay, weights) each).
+    std::vector<double> inlet_c, power_w, run_c, stall_c, words;
+    std::vector<std::int32_t> boundary;
+    double end_power_w = 0.0, last_inlet_c = 0.0;  // the rack's at the last tick's end
+  };
+  static constexpr std::size_t kSettleInputs = 8;
+  std::array<SettleInputs, kSettleInputs> settle_inputs;
+  std::size_t settle_inputs_valid = 0, settle_inputs_next = 0;  // this tick's (round robin)
+  std::vector<std::uint64_t> scratch_key;
   // Per local rack: its power at the last tick's end (the next tick's inlet; differs from
   // rack_power_w, the tick's mean, after a tick with stretches).
   std::vector<double> rack_end_power_w;
@@ -499,6 +518,7 @@ struct Engine::State {
   bool follow_pace(std::int64_t r, bool coasting);
   bool stretch_history_valid() const;  // a restart file's step_stretch decodes
   void settle_rack(std::int64_t r, std::int64_t k);
+  const Coasting::SettleInputs& settle_inputs(std::int64_t r, std::int64_t since, std::int64_t k);
   // After rack r's step with its inputs unchanged: eligible if every unit stays at its job's
   // clock up to its steady temperature; keeps what the rack adds per tick while coasting.
   void coast_check_rack(std::int64_t r, double rack_power_w, std::int64_t throttled,

@@ -6,6 +6,7 @@
 
 #include <cstring>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "thermal/junction.hpp"
@@ -194,6 +195,116 @@ TEST(Coasting, SettledThroughAPaceSteppingEveryTickIsTheKernelsStepsBitForBit) {
       steps.push_back({t, 600.0 + size * swing, 5400.0 + 9.0 * size * swing});
     }
     settle_through_pace_steps(600.0, 5400.0, steps, size < 1.0 ? 0.05 : 15.0);
+  }
+}
+
+// Racks of one tick's settles share their recorded inputs only when everything the replay reads
+// of them is the same (Engine::State::settle_inputs): a rack that differs from the rack settled
+// before it in one input settles as it does alone, in a state that never recorded another's.
+struct SettleVariant {
+  const char* what;
+  double rack_power_w = 0.0, row_end = 0.0, inlet_c = 0.0, node_power_w = 0.0;
+  bool repairing = false;
+  std::int64_t since = 0;
+  double mean_inlet_c = 0.0, supply_c = 0.0;  // (a rack of another site: another supply)
+};
+
+void prepare_rack(Engine::State& s, std::int64_t r, const SettleVariant& v) {
+  const std::int64_t since = 40 + v.since;
+  const double rack_power_w = 5400.0 * static_cast<double>(s.npr);
+  s.fleet.rack_power_w[r] = rack_power_w + v.rack_power_w;  // the nodes' inlets as without it
+  s.rack_row_end_weight[static_cast<std::size_t>(r)] = 0.0;
+  for (std::int64_t k = 0; k < s.npr; ++k) {
+    const std::int64_t ln = r * s.npr + k;
+    s.coast.node_slot[ln] = v.repairing && k == 1 ? Coasting::kRepairing : std::int16_t{0};
+    s.coast.node_power_w[ln] = 600.0 + (k == 2 ? v.node_power_w : 0.0);
+    s.coast.node_inlet_c[ln] = s.coast_inlet_c(r, k, rack_power_w) + (k == 3 ? v.inlet_c : 0.0);
+    for (std::int64_t i = ln * s.apn; i < (ln + 1) * s.apn; ++i) {
+      // The same units in every rack (resistances and junctions), so only the variant differs.
+      const std::int64_t u = i - r * s.apr;
+      s.fleet.resistance_k_per_w[i] = 0.07 + 0.001 * static_cast<double>(u % 5);
+      s.fleet.junction_c[i] = 60.0 + 0.25 * static_cast<double>(u);
+      const auto t = static_cast<float>(s.fleet.junction_c[i]);
+      s.fleet.cycle_turning_c[i] = u % 2 ? t - 3.0f : t + 3.0f;
+      s.fleet.cycle_extreme_c[i] = t;
+    }
+  }
+  s.coast.rack_inlet_c[r] = s.coast.node_inlet_c[r * s.npr] + v.mean_inlet_c;
+  s.rack_row_end_weight[static_cast<std::size_t>(r)] = v.row_end;  // (the inlets as without it)
+  s.coast.since[r] = since;
+  s.coast_count_rack(r, 1);
+}
+
+void record_pace_steps(Engine::State& s) {
+  s.fast.resize(s.control.jobs.size() + 1);
+  s.coast.slot_nodes.assign(s.fast.size(), 0);
+  s.coast.step_ticks.clear(), s.coast.step_thermal_w.clear(), s.coast.step_node_w.clear();
+  s.coast.step_slots.clear(), s.coast.step_stretch.clear();
+  for (std::int64_t t = 43; t < 70; ++t) {  // a pace moving every tick, then a long stretch
+    const double swing = static_cast<double>(t % 3) - 1.0;
+    s.coast.step_ticks.push_back(t);
+    for (std::size_t f = 0; f < s.fast.size(); ++f) {
+      s.coast.step_thermal_w.push_back(f == 0 ? 600.0 + 30.0 * swing : 0.0);
+      s.coast.step_node_w.push_back(f == 0 ? 5400.0 + 270.0 * swing : 0.0);
+      s.coast.step_slots.push_back(f == 0 ? 1 : 0);
+      s.coast.step_stretch.insert(s.coast.step_stretch.end(), Coasting::kStretchWords, 0.0);
+    }
+  }
+}
+
+// Air-cooled: a node's inlet depends on its rack's power, its height and the rack's row-end
+// weight.
+std::string air_scenario() {
+  std::string y = testing::small_scenario(2, 1);
+  const std::string campus = "campus:\n  nodes_per_rack: 4\n";
+  y.replace(y.find(campus), campus.size(), campus + "  cooling: air\n");
+  return y;
+}
+
+TEST(Coasting, RacksShareTheirSettleInputsOnlyWhenTheReplayWouldReadTheSame) {
+  const std::int64_t k = 130;
+  const SettleVariant same{"the same"};
+  const SettleVariant variants[] = {
+      {"the same"},
+      {"its starting power", 1.0},
+      {"its row-end weight", 0.0, 1.0},
+      {"a node's inlet", 0.0, 0.0, 0.5},
+      {"a node's power", 0.0, 0.0, 0.0, 20.0},
+      {"a node under repair", 0.0, 0.0, 0.0, 0.0, true},
+      {"its first coasting tick", 0.0, 0.0, 0.0, 0.0, false, 7},
+      {"its mean inlet", 0.0, 0.0, 0.0, 0.0, false, 0, 0.25},
+      {"its supply", 0.0, 0.0, 0.0, 0.0, false, 0, 0.0, 1.5},
+  };
+  for (const SettleVariant& v : variants) {
+    // Rack 1 as in the first rack settled this tick (rack 0, the same but for the variant)...
+    testing::StateFixture shared(air_scenario());
+    Engine::State& a = *shared.state;
+    record_pace_steps(a);
+    prepare_rack(a, 0, same);
+    prepare_rack(a, 1, v);
+    a.coast.settle_inputs_valid = 0;  // a new tick
+    a.settle_rack(0, k);
+    a.sites[static_cast<std::size_t>(a.rack_site[1])].supply_c += v.supply_c;
+    a.settle_rack(1, k);
+    EXPECT_EQ(a.coast.settle_inputs_valid, std::string(v.what) == "the same" ? 1u : 2u) << v.what;
+    // ...and alone.
+    testing::StateFixture alone(air_scenario());
+    Engine::State& b = *alone.state;
+    record_pace_steps(b);
+    prepare_rack(b, 1, v);
+    b.coast.settle_inputs_valid = 0;
+    b.sites[static_cast<std::size_t>(b.rack_site[1])].supply_c += v.supply_c;
+    b.settle_rack(1, k);
+    for (std::int64_t i = a.apr; i < 2 * a.apr; ++i) {
+      const double x = a.fleet.junction_c[i], y = b.fleet.junction_c[i];
+      ASSERT_EQ(std::memcmp(&x, &y, sizeof x), 0) << v.what << ", unit " << i;
+      ASSERT_EQ(a.fleet.cycle_extreme_c[i], b.fleet.cycle_extreme_c[i]) << v.what;
+      ASSERT_EQ(a.fleet.cycle_turning_c[i], b.fleet.cycle_turning_c[i]) << v.what;
+    }
+    EXPECT_EQ(a.fleet.rack_power_w[1], b.fleet.rack_power_w[1]) << v.what;
+    EXPECT_EQ(a.fleet.rack_inlet_c[1], b.fleet.rack_inlet_c[1]) << v.what;
+    for (auto id : {a.ids.rack_power, a.ids.rack_inlet})
+      EXPECT_EQ(a.series.rack_values(id)[1], b.series.rack_values(id)[1]) << v.what;
   }
 }
 
