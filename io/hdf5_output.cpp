@@ -22,6 +22,7 @@
 
 #include "io/input_file.hpp"
 #include "io/output_target.hpp"
+#include "io/rack_columns.hpp"
 
 namespace ct::io {
 
@@ -564,7 +565,16 @@ void OutputFile::write_pending() {
                     StoreType::f64);
     }
     for (std::size_t i = 0; i < specs_.size(); ++i) {
-      if (specs_[i].rack_series) {
+      if (specs_[i].rack_series && racks_.rack_stride > 1) {  // racks dealt out to the ranks
+        const auto rows = static_cast<std::int64_t>(n);
+        const std::vector<double> block =
+            dealt_to_contiguous(comm_, racks_.total_racks, rows, buffers_[i]);
+        const ColumnBlock b = contiguous_block(racks_.total_racks, impl_->ranks, rank_);
+        impl_->append(impl_->series_ds[i], 2, before, before + n,
+                      static_cast<hsize_t>(racks_.total_racks), static_cast<hsize_t>(b.first),
+                      static_cast<hsize_t>(b.count), b.count > 0 ? n : 0, block.data(),
+                      StoreType::f64);
+      } else if (specs_[i].rack_series) {
         impl_->append(
             impl_->series_ds[i], 2, before, before + n, static_cast<hsize_t>(racks_.total_racks),
             static_cast<hsize_t>(racks_.first_rack), static_cast<hsize_t>(racks_.rack_count),

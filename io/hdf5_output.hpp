@@ -49,7 +49,10 @@ struct SeriesSpec {
 
 struct RackLayout {
   std::int64_t total_racks = 0;
-  std::int64_t first_rack = 0;  // this rank's block
+  std::int64_t first_rack = 0;  // this rank's first rack
+  // Between this rank's consecutive racks: 1 for a contiguous block; the rank count when the
+  // racks are dealt out one at a time (topology::RackBlock; written via io/rack_columns.hpp).
+  std::int64_t rack_stride = 1;
   std::int64_t rack_count = 0;
   std::vector<std::int32_t> building;       // all racks (replicated metadata)
   std::vector<std::int32_t> hall;           // all racks

@@ -33,11 +33,10 @@ double Campus::building_distance_m(std::int32_t a, std::int32_t b) const {
 }
 
 RackBlock rack_block(std::int64_t racks, int ranks, int rank) {
-  const std::int64_t base = racks / ranks;
-  const std::int64_t extra = racks % ranks;
   RackBlock block;
-  block.rack_count = base + (rank < extra ? 1 : 0);
-  block.first_rack = rank * base + std::min<std::int64_t>(rank, extra);
+  block.first_rack = rank;
+  block.stride = ranks;
+  block.rack_count = racks / ranks + (rank < racks % ranks ? 1 : 0);
   return block;
 }
 

@@ -69,11 +69,22 @@ class Campus {
   std::vector<std::int32_t> rack_index_in_hall_;
 };
 
-// Contiguous block of racks owned by one MPI rank: racks are dealt out as evenly as possible,
-// the first (racks mod ranks) ranks getting one more.
+// The racks one MPI rank owns: dealt out one at a time (rank r owns racks r, r + P, r + 2P, …
+// as its local racks 0, 1, 2, …), so the first (racks mod ranks) ranks get one more. A large
+// job is placed on consecutive racks; dealt out so, each of its events (a failure, a
+// checkpoint's stall: its racks brought to the present) loads every rank alike instead of
+// the one that would hold it in a contiguous block. Local order is global order.
 struct RackBlock {
-  std::int64_t first_rack = 0;
+  std::int64_t first_rack = 0;  // the global id of local rack 0
+  std::int64_t stride = 1;      // between the global ids of consecutive local racks
   std::int64_t rack_count = 0;
+  std::int64_t global_rack(std::int64_t local) const { return first_rack + local * stride; }
+  // The local index of global rack g, or −1 if another rank owns it.
+  std::int64_t local_rack(std::int64_t g) const {
+    const std::int64_t d = g - first_rack;
+    if (d < 0 || d % stride != 0 || d / stride >= rack_count) return -1;
+    return d / stride;
+  }
 };
 RackBlock rack_block(std::int64_t racks, int ranks, int rank);
 

@@ -145,7 +145,7 @@ void Engine::State::coast_check_rack(std::int64_t r, double rack_power_w, std::i
   double t_upper = -kInf, inlet_sum = 0.0;
   for (std::int64_t k = 0; k < npr; ++k) {
     const std::int64_t ln = r * npr + k;
-    const std::int64_t node = first_node + ln;
+    const std::int64_t node = global_node(ln);
     const double inlet = coast_inlet_c(r, k, rack_power_w);
     inlet_sum += inlet;
     double node_max_c = -kInf;
@@ -262,8 +262,8 @@ void Engine::State::coast_tick(std::int64_t k) {
   }
   coast_tick_racks(k);
   for (std::int64_t node : control.changed_nodes)  // the flags coast_tick_racks read
-    if (node >= first_node && node < first_node + local_nodes)
-      coast.rack_changed[static_cast<std::size_t>((node - first_node) / npr)] = 0;
+    if (const std::int64_t ln = local_node(node); ln >= 0)
+      coast.rack_changed[static_cast<std::size_t>(ln / npr)] = 0;
   control.changed_nodes.clear();
 }
 
@@ -287,8 +287,8 @@ void Engine::State::coast_tick_racks(std::int64_t k) {
   // the racks of a job whose tick changed.
   const bool roles_changed = !control.changed_nodes.empty();
   for (std::int64_t node : control.changed_nodes)
-    if (node >= first_node && node < first_node + local_nodes)
-      coast.rack_changed[static_cast<std::size_t>((node - first_node) / npr)] = 1;
+    if (const std::int64_t ln = local_node(node); ln >= 0)
+      coast.rack_changed[static_cast<std::size_t>(ln / npr)] = 1;
   if (!all_same) {
     if (coast.coasting_racks > 0)
       for (std::int64_t r = 0; r < block.rack_count; ++r)

@@ -51,9 +51,7 @@ void Engine::State::setup() {
   npr = campus.nodes_per_rack();
   apr = apn * npr;
   block = topology::rack_block(campus.racks(), ranks, rank);
-  first_node = block.first_rack * npr;
   local_nodes = block.rack_count * npr;
-  first_acc = first_node * apn;
   local_accs = local_nodes * apn;
   dt = sc.time.tick_s;
   ticks = sc.ticks();
@@ -114,7 +112,7 @@ void Engine::State::setup() {
   f.hazard_swing_factor.assign(local_accs, 0.0);
   f.acc.init(local_accs);
   for (std::int64_t i = 0; i < local_accs; ++i) {
-    const auto id = static_cast<std::uint64_t>(first_acc + i);
+    const auto id = static_cast<std::uint64_t>(global_acc(i));
     f.resistance_k_per_w[i] = thermal::unit_resistance_k_per_w(sc.accelerator, seed, id);
     f.junction_c[i] =
         sites[rack_site[i / apr]].supply_c + f.resistance_k_per_w[i] * sc.accelerator.idle_w;
@@ -132,13 +130,13 @@ void Engine::State::setup() {
   for (std::int64_t n = 0; n < local_nodes; ++n)
     f.node.threshold[n] = faults::failure_threshold(
         seed,
-        faults::component_key(faults::Scope::node, static_cast<std::uint64_t>(first_node + n)), 0);
+        faults::component_key(faults::Scope::node, static_cast<std::uint64_t>(global_node(n))), 0);
   f.rack.init(block.rack_count);
   for (std::int64_t r = 0; r < block.rack_count; ++r)
     f.rack.threshold[r] = faults::failure_threshold(
         seed,
         faults::component_key(faults::Scope::rack_leaf_switch,
-                              static_cast<std::uint64_t>(block.first_rack + r)),
+                              static_cast<std::uint64_t>(block.global_rack(r))),
         0);
   f.rack_power_w.assign(block.rack_count, 0.0);
   f.rack_inlet_c.resize(block.rack_count);
@@ -152,7 +150,7 @@ void Engine::State::setup() {
   // Row ends recirculate more (DESIGN §5): weight 1 at both ends of a hall's row (air only).
   rack_row_end_weight.assign(block.rack_count, 0.0);
   for (std::int64_t r = 0; r < block.rack_count; ++r) {
-    const std::int64_t rack = block.first_rack + r;
+    const std::int64_t rack = block.global_rack(r);
     const auto& b = campus.spec().buildings[campus.building_of_rack(rack)];
     const std::int32_t i = campus.index_in_hall(rack);
     const bool end = i == 0 || i == b.racks_per_hall - 1;

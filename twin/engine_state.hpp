@@ -408,7 +408,23 @@ struct Engine::State {
   int rank = 0, ranks = 1;
   topology::RackBlock block;
   std::int64_t apn = 0, npr = 0, apr = 0;
-  std::int64_t first_node = 0, local_nodes = 0, first_acc = 0, local_accs = 0;
+  std::int64_t local_nodes = 0, local_accs = 0;
+  // Local and global ids (topology::RackBlock: a rank's racks are dealt out one at a time; the
+  // nodes and accelerators of a rack are consecutive in both).
+  std::int64_t global_node(std::int64_t ln) const {
+    return block.global_rack(ln / npr) * npr + ln % npr;
+  }
+  std::int64_t global_acc(std::int64_t la) const {
+    return block.global_rack(la / apr) * apr + la % apr;
+  }
+  std::int64_t local_node(std::int64_t node) const {  // −1: another rank's
+    const std::int64_t r = block.local_rack(node / npr);
+    return r < 0 ? -1 : r * npr + node % npr;
+  }
+  std::int64_t local_acc(std::int64_t acc) const {  // −1: another rank's
+    const std::int64_t r = block.local_rack(acc / apr);
+    return r < 0 ? -1 : r * apr + acc % apr;
+  }
   double dt = 1.0;
   std::int64_t ticks = 0, ticks_per_output = 1, hazard_every = 1;
 

@@ -70,7 +70,7 @@ void Engine::State::setup_sites() {
   idle_cap_w = sc.power_cap_w;
   rack_site.assign(static_cast<std::size_t>(block.rack_count), 0);
   for (std::int64_t r = 0; r < block.rack_count; ++r) {
-    const std::int64_t rack = block.first_rack + r;
+    const std::int64_t rack = block.global_rack(r);
     for (std::size_t i = 0; i < site_specs.size(); ++i)
       if (rack >= site_specs[i].first_rack && rack < site_specs[i].first_rack + site_specs[i].racks)
         rack_site[r] = static_cast<std::int16_t>(i);

@@ -316,7 +316,7 @@ void Engine::State::kernel(TickReduction& red, double t0_s) {
     // nodes' change in each stretch: count them.
     if (any_follows) {
       for (std::int64_t k = 0; k < npr; ++k) {
-        const std::int64_t node = first_node + r * npr + k;
+        const std::int64_t node = global_node(r * npr + k);
         if (control.node_role[node] != NodeRole::active) continue;
         const int j = control.node_job[node];
         if (!fast[j].inlet_follows) continue;
@@ -332,7 +332,7 @@ void Engine::State::kernel(TickReduction& red, double t0_s) {
     double rack_swing_k_s = 0.0, rack_large_swing_k = 0.0, rack_large_damage = 0.0;
     for (std::int64_t k = 0; k < npr; ++k) {
       const std::int64_t ln = r * npr + k;
-      const std::int64_t node = first_node + ln;
+      const std::int64_t node = global_node(ln);
       auto inlet_at = [&](double rack_power_w) {
         return air ? thermal::air_inlet_c(sc.air_rack, supply_c, node_height_fraction[k],
                                           rack_power_w, row_end)
@@ -441,7 +441,7 @@ void Engine::State::kernel(TickReduction& red, double t0_s) {
             fleet.pending.push_back(
                 Pending{t1_s,
                         static_cast<std::int64_t>(faults::component_key(
-                            faults::Scope::accelerator, static_cast<std::uint64_t>(first_acc + i))),
+                            faults::Scope::accelerator, static_cast<std::uint64_t>(global_acc(i)))),
                         static_cast<std::int32_t>(faults::FailureClass::thermal_interface)});
           }
         }

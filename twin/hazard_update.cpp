@@ -54,13 +54,13 @@ void Engine::State::hazard_update(double t0_s) {
   double last_clock = -1.0, last_dyn_w = 0.0, last_frequency_hz = -1.0, last_frequency_f = 0.0;
   const faults::CyclingReference& ref = model.cycling_reference;
   for (std::int64_t r = 0; r < block.rack_count; ++r) {
-    const std::int64_t grack = block.first_rack + r;
+    const std::int64_t grack = block.global_rack(r);
     const double rack_inlet = fleet.rack_inlet_c[r];
     double rack_damage = 0.0;
     bool rack_in_job = false;
     for (std::int64_t k = 0; k < npr; ++k) {
       const std::int64_t ln = r * npr + k;
-      const std::int64_t node = first_node + ln;
+      const std::int64_t node = global_node(ln);
       if (control.node_role[node] == NodeRole::repairing) continue;
       const bool node_in_job = control.node_role[node] == NodeRole::active;
       rack_in_job |= node_in_job;
@@ -120,7 +120,7 @@ void Engine::State::hazard_update(double t0_s) {
         fleet.cycle_damage_ref_s[i] = 0.0f;
         integrate(fleet.acc.hazard[i], fleet.acc.threshold[i], rate, 0.0,
                   static_cast<std::int64_t>(faults::component_key(
-                      faults::Scope::accelerator, static_cast<std::uint64_t>(first_acc + i))),
+                      faults::Scope::accelerator, static_cast<std::uint64_t>(global_acc(i)))),
                   acc_table, fleet.acc.life[i], node_in_job);
       }
       node_damage /= static_cast<double>(apn);

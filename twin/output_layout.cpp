@@ -31,6 +31,7 @@ io::RackLayout Engine::rack_layout() const {
   io::RackLayout l;
   l.total_racks = s_->campus.racks();
   l.first_rack = s_->block.first_rack;
+  l.rack_stride = s_->block.stride;
   l.rack_count = s_->block.rack_count;
   for (std::int64_t r = 0; r < l.total_racks; ++r) {
     l.building.push_back(s_->campus.building_of_rack(r));

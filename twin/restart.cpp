@@ -116,14 +116,30 @@ class BlockReader {
   std::uint64_t size_ = 0;
 };
 
-// A distributed array: its bytes per element and the vector.
+// A distributed array: its bytes per element and the vector, whose elements come `per_rack` to
+// a rack (the rank's racks in order, topology::RackBlock); in the file, in global rack order.
 struct Field {
   std::size_t elem;
   void* data;
   std::int64_t local;  // elements on this rank
-  std::int64_t first;  // global index of the first
+  std::int64_t per_rack;
   std::int64_t total;
 };
+
+// Each of `block`'s racks' elements between the rank's array and the global one (to: true
+// copies into the global one).
+void copy_racks(const topology::RackBlock& block, const Field& f, const unsigned char* from,
+                unsigned char* to, bool to_global) {
+  const auto run = f.elem * static_cast<std::size_t>(f.per_rack);
+  for (std::int64_t lr = 0; lr < block.rack_count; ++lr) {
+    const std::size_t local_at = static_cast<std::size_t>(lr) * run;
+    const std::size_t global_at = static_cast<std::size_t>(block.global_rack(lr)) * run;
+    if (to_global)
+      std::memcpy(to + global_at, from + local_at, run);
+    else
+      std::memcpy(to + local_at, from + global_at, run);
+  }
+}
 
 }  // namespace
 
@@ -187,13 +203,13 @@ void for_each_field(Engine::State& s, F&& f) {
   auto field = [&](Fleet::Per per, auto& v) {
     switch (per) {
       case Fleet::Per::accelerator:
-        f(Field{sizeof(v[0]), v.data(), s.local_accs, s.first_acc, s.campus.accelerators()});
+        f(Field{sizeof(v[0]), v.data(), s.local_accs, s.apr, s.campus.accelerators()});
         break;
       case Fleet::Per::node:
-        f(Field{sizeof(v[0]), v.data(), s.local_nodes, s.first_node, s.campus.nodes()});
+        f(Field{sizeof(v[0]), v.data(), s.local_nodes, s.npr, s.campus.nodes()});
         break;
       case Fleet::Per::rack:
-        f(Field{sizeof(v[0]), v.data(), s.block.rack_count, s.block.first_rack, s.campus.racks()});
+        f(Field{sizeof(v[0]), v.data(), s.block.rack_count, 1, s.campus.racks()});
         break;
     }
   };
@@ -232,7 +248,15 @@ void Engine::State::write_restart(const std::string& path, std::int64_t next_tic
   serialize_replicated(w);
   std::vector<std::vector<unsigned char>> fields;
   for_each_field(*this, [&](const Field& f) {
-    fields.push_back(gather_bytes(comm, f.data, static_cast<int>(f.elem * f.local), rank));
+    const auto all = gather_bytes(comm, f.data, static_cast<int>(f.elem * f.local), rank);
+    fields.emplace_back(all.size());
+    // Rank by rank as gathered, each rank's racks to their place in global order.
+    std::size_t at = 0;
+    for (int q = 0; q < ranks && rank == 0; ++q) {
+      const topology::RackBlock b = topology::rack_block(campus.racks(), ranks, q);
+      copy_racks(b, f, all.data() + at, fields.back().data(), true);
+      at += static_cast<std::size_t>(b.rack_count * f.per_rack) * f.elem;
+    }
   });
   const auto pending_all = gather_bytes(
       comm, fleet.pending.data(), static_cast<int>(fleet.pending.size() * sizeof(Pending)), rank);
@@ -323,8 +347,7 @@ Engine::Resume Engine::restore(const std::string& path) {
     const std::string name = "field" + std::to_string(index++);
     const std::uint64_t expected = f.elem * static_cast<std::uint64_t>(f.total);
     const auto bytes = in.next(name, expected, expected);
-    std::memcpy(f.data, bytes.data() + f.first * static_cast<std::int64_t>(f.elem),
-                f.elem * static_cast<std::size_t>(f.local));
+    copy_racks(s.block, f, bytes.data(), static_cast<unsigned char*>(f.data), false);
   });
   // Multi-rate stepping: coasting since a past tick, from a FastTick slot of this run.
   int bad_coast = 0;

@@ -325,7 +325,7 @@ TEST(Coasting, AJobThatEndsSettlesOnlyTheRacksOfItsNodes) {
   const auto n_jobs = static_cast<std::int16_t>(s.control.jobs.size());
   for (std::int64_t r = 0; r < s.block.rack_count; ++r) {
     for (std::int64_t ln = r * s.npr; ln < (r + 1) * s.npr; ++ln) {
-      const int j = s.control.node_job[s.first_node + ln];
+      const int j = s.control.node_job[s.global_node(ln)];
       s.coast.node_slot[ln] = j >= 0 ? static_cast<std::int16_t>(j) : n_jobs;
     }
     s.coast.eligible[r] = 1;
@@ -337,7 +337,7 @@ TEST(Coasting, AJobThatEndsSettlesOnlyTheRacksOfItsNodes) {
 
   std::vector<std::int8_t> holds(static_cast<std::size_t>(s.block.rack_count), 0);
   for (std::int64_t n = 0; n < s.local_nodes; ++n)
-    if (s.control.node_job[s.first_node + n] == 0) holds[static_cast<std::size_t>(n / s.npr)] = 1;
+    if (s.control.node_job[s.global_node(n)] == 0) holds[static_cast<std::size_t>(n / s.npr)] = 1;
   s.release_job_slot(0);
   begin(3);
   s.coast_tick(3);

@@ -15,10 +15,10 @@ class AcceleratorScope final : public FailureScope {
   }
   void renew(Engine::State& s, std::int64_t index, std::uint64_t key,
              double time_s) const override {
-    if (local(s, index)) renew_instance(s.fleet.acc, index - s.first_acc, s.seed, key, time_s);
+    if (local(s, index)) renew_instance(s.fleet.acc, s.local_acc(index), s.seed, key, time_s);
   }
   bool local(const Engine::State& s, std::int64_t index) const override {
-    return index >= s.first_acc && index < s.first_acc + s.local_accs;
+    return s.local_acc(index) >= 0;
   }
   std::int64_t slot_node(const Engine::State& s, std::int64_t index) const override {
     return index / s.apn;

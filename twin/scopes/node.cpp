@@ -14,10 +14,10 @@ class NodeScope final : public FailureScope {
   }
   void renew(Engine::State& s, std::int64_t index, std::uint64_t key,
              double time_s) const override {
-    if (local(s, index)) renew_instance(s.fleet.node, index - s.first_node, s.seed, key, time_s);
+    if (local(s, index)) renew_instance(s.fleet.node, s.local_node(index), s.seed, key, time_s);
   }
   bool local(const Engine::State& s, std::int64_t index) const override {
-    return index >= s.first_node && index < s.first_node + s.local_nodes;
+    return s.local_node(index) >= 0;
   }
   std::int64_t slot_node(const Engine::State&, std::int64_t index) const override { return index; }
 };

@@ -16,10 +16,10 @@ class RackLeafSwitchScope final : public FailureScope {
   void renew(Engine::State& s, std::int64_t index, std::uint64_t key,
              double time_s) const override {
     if (local(s, index))
-      renew_instance(s.fleet.rack, index - s.block.first_rack, s.seed, key, time_s);
+      renew_instance(s.fleet.rack, s.block.local_rack(index), s.seed, key, time_s);
   }
   bool local(const Engine::State& s, std::int64_t index) const override {
-    return index >= s.block.first_rack && index < s.block.first_rack + s.block.rack_count;
+    return s.block.local_rack(index) >= 0;
   }
   // The rack's first node in a job decides the slot (any job the switch serves).
   std::int64_t slot_node(const Engine::State& s, std::int64_t index) const override {
