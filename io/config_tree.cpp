@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -216,21 +217,58 @@ class TreeBuilder : public YAML::EventHandler {
   int documents_ = 0;
 };
 
-// A NUL byte is never valid YAML; say so with its position (yaml-cpp reports something else).
-void check_text(const std::string& text, const std::string& source) {
-  const auto nul = text.find('\0');
-  if (nul == std::string::npos) return;
-  int line = 1, column = 1;
-  for (std::size_t i = 0; i < nul; ++i) {
-    if (text[i] == '\n') {
-      ++line;
-      column = 1;
-    } else {
-      ++column;
-    }
+// The length of the well-formed UTF-8 sequence at text[i] (RFC 3629: no overlong forms, no
+// surrogates, nothing past U+10FFFF), or 0.
+std::size_t utf8_sequence(const std::string& text, std::size_t i) {
+  const auto byte = [&](std::size_t k) {
+    return k < text.size() ? static_cast<unsigned char>(text[k]) : 0u;
+  };
+  const unsigned b0 = byte(i);
+  if (b0 < 0x80) return 1;
+  auto continuation = [&](std::size_t k, unsigned lo = 0x80, unsigned hi = 0xBF) {
+    return byte(k) >= lo && byte(k) <= hi;
+  };
+  if (b0 >= 0xC2 && b0 <= 0xDF) return continuation(i + 1) ? 2 : 0;
+  if (b0 >= 0xE0 && b0 <= 0xEF) {
+    const unsigned lo = b0 == 0xE0 ? 0xA0 : 0x80, hi = b0 == 0xED ? 0x9F : 0xBF;
+    return continuation(i + 1, lo, hi) && continuation(i + 2) ? 3 : 0;
   }
-  throw ScenarioError(Origin{source, line, column}.describe() +
-                      ": NUL byte: a scenario is UTF-8 text (is this a binary file?)");
+  if (b0 >= 0xF0 && b0 <= 0xF4) {
+    const unsigned lo = b0 == 0xF0 ? 0x90 : 0x80, hi = b0 == 0xF4 ? 0x8F : 0xBF;
+    return continuation(i + 1, lo, hi) && continuation(i + 2) && continuation(i + 3) ? 4 : 0;
+  }
+  return 0;
+}
+
+// A NUL byte or a byte that is not UTF-8 is never valid YAML; say so with its position
+// (yaml-cpp reports something else for a NUL and passes other bytes through, which then do not
+// survive the resolved scenario's round trip).
+void check_text(const std::string& text, const std::string& source) {
+  auto at = [&](std::size_t pos) {
+    int line = 1, column = 1;
+    for (std::size_t i = 0; i < pos; ++i) {
+      if (text[i] == '\n') {
+        ++line;
+        column = 1;
+      } else {
+        ++column;
+      }
+    }
+    return Origin{source, line, column}.describe();
+  };
+  const auto nul = text.find('\0');
+  if (nul != std::string::npos)
+    throw ScenarioError(at(nul) + ": NUL byte: a scenario is UTF-8 text (is this a binary file?)");
+  for (std::size_t i = 0; i < text.size();) {
+    const std::size_t n = utf8_sequence(text, i);
+    if (n == 0) {
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "0x%02X", static_cast<unsigned char>(text[i]));
+      throw ScenarioError(at(i) + ": byte " + hex +
+                          " is not UTF-8: a scenario is UTF-8 text (re-save it as UTF-8)");
+    }
+    i += n;
+  }
 }
 
 ConfigPtr parse_events(const std::string& text, const std::string& source) {

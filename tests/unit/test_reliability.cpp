@@ -78,6 +78,31 @@ TEST(YamlLimits, AliasExpansionIsBounded) {
   EXPECT_EQ(root->find("a")->find("k")->scalar, "1");
 }
 
+// A scenario is UTF-8 text (RFC 3629): multi-byte characters pass; a stray byte, an overlong
+// form, a surrogate, a code point past U+10FFFF and a truncated sequence are errors at their
+// position. (Such a byte in a name passed yaml-cpp, and the resolved scenario read back another
+// name: the scenario fuzzer's finding.)
+TEST(YamlLimits, ScenarioTextIsUtf8) {
+  EXPECT_EQ(parse_yaml("a: \"20 \xC2\xB0"
+                       "C \xE2\x82\xAC \xF0\x9F\x94\xA5 \xF4\x8F\xBF\xBF\"\n",
+                       "ok.yaml")
+                ->find("a")
+                ->scalar,
+            "20 \xC2\xB0"
+            "C \xE2\x82\xAC \xF0\x9F\x94\xA5 \xF4\x8F\xBF\xBF");
+  const std::pair<std::string, std::string> bad[] = {
+      {"a: 1\nb: x\xFF\n", "u.yaml:2:5: byte 0xFF is not UTF-8"},
+      {"a: \xC0\x80\n", "u.yaml:1:4: byte 0xC0 is not UTF-8"},          // overlong NUL
+      {"a: \xE0\x80\xAF\n", "u.yaml:1:4: byte 0xE0 is not UTF-8"},      // overlong '/'
+      {"a: \xED\xA0\x80\n", "u.yaml:1:4: byte 0xED is not UTF-8"},      // a surrogate
+      {"a: \xF4\x90\x80\x80\n", "u.yaml:1:4: byte 0xF4 is not UTF-8"},  // past U+10FFFF
+      {"a: x\xE2\x82", "u.yaml:1:5: byte 0xE2 is not UTF-8"},           // truncated at the end
+      {"# caf\xE9\na: 1\n", "u.yaml:1:6: byte 0xE9 is not UTF-8"},      // Latin-1, in a comment
+  };
+  for (const auto& [text, message] : bad)
+    EXPECT_HAS(error_of([&] { parse_yaml(text, "u.yaml"); }), message);
+}
+
 TEST(YamlLimits, DepthNulAndSecondDocument) {
   EXPECT_HAS(
       error_of([] { parse_yaml("x: " + std::string(100, '[') + std::string(100, ']'), "d.yaml"); }),
