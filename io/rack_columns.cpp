@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "topology/campus.hpp"
+
 namespace ct::io {
 
 ColumnBlock contiguous_block(std::int64_t columns, int ranks, int rank) {
@@ -35,7 +37,7 @@ std::vector<double> dealt_to_contiguous(MPI_Comm comm, std::int64_t columns, std
   int ranks = 1, rank = 0;
   MPI_Comm_size(comm, &ranks);
   MPI_Comm_rank(comm, &rank);
-  const std::int64_t local = columns / ranks + (rank < columns % ranks ? 1 : 0);
+  const std::int64_t local = topology::rack_block(columns, ranks, rank).rack_count;  // dealt
   const ColumnBlock mine = contiguous_block(columns, ranks, rank);
   std::vector<int> send_counts(ranks), send_displs(ranks), recv_counts(ranks), recv_displs(ranks);
   std::vector<double> send(dealt.size());

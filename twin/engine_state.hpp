@@ -359,7 +359,7 @@ struct Coasting {
   // slots from the same powers and inlets at the same supply and row-end weight (a job's racks,
   // most of them) see the same pace steps and ticks with stretches.
   struct SettleInputs {
-    std::vector<std::uint64_t> key;                  // what the inputs depend on (settle_key)
+    std::vector<std::uint64_t> key;                  // what the inputs depend on (settle_inputs)
     std::vector<std::int64_t> m;                     // per stretch: its ticks
     std::vector<double> mean_power_w, tick_inlet_c;  // per stretch: the rack's series values
     // Per stretch and node (s·npr + node): the inlet of its RC step and its power and, in a tick

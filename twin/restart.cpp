@@ -121,13 +121,13 @@ class BlockReader {
 struct Field {
   std::size_t elem;
   void* data;
-  std::int64_t local;  // elements on this rank
-  std::int64_t per_rack;
+  std::int64_t local;     // elements on this rank
+  std::int64_t per_rack;  // elements per rack: 1, nodes or accelerators per rack
   std::int64_t total;
 };
 
-// Each of `block`'s racks' elements between the rank's array and the global one (to: true
-// copies into the global one).
+// Each of `block`'s racks' elements between the rank's array and the global one (to_global:
+// from the rank's into the global one; otherwise back).
 void copy_racks(const topology::RackBlock& block, const Field& f, const unsigned char* from,
                 unsigned char* to, bool to_global) {
   const auto run = f.elem * static_cast<std::size_t>(f.per_rack);
