@@ -52,7 +52,7 @@ void Engine::State::coast_setup() {
   coast.scratch_node_step_c.assign(static_cast<std::size_t>(npr), 0.0);
   coast.scratch_node_run_c.assign(static_cast<std::size_t>(npr), 0.0);
   coast.scratch_node_stall_c.assign(static_cast<std::size_t>(npr), 0.0);
-  coast.scratch_replay.assign(static_cast<std::size_t>(npr), 0);
+  coast.scratch_replay.assign(3 * static_cast<std::size_t>(npr), 0);  // a settle's, a chunk's (2)
   coast.rack_end_power_w.assign(racks, 0.0);
   for (std::int64_t k = 0; k < npr; ++k) {
     if (node_height_fraction[k] < node_height_fraction[coast.lowest_node]) coast.lowest_node = k;
@@ -65,6 +65,7 @@ void Engine::State::coast_setup() {
   coast.scratch_min.assign(per_rack, 0.0);
   coast.scratch_fall.assign(per_rack, 0.0);
   coast.scratch_rise.assign(per_rack, 0.0);
+  coast.scratch_sampled_max.assign(per_rack, 0.0);
   for (std::size_t n = 0; n < nodes; ++n)
     for (std::int64_t a = 0; a < apn; ++a)
       coast.node_resistance_max[n] =
@@ -229,8 +230,19 @@ bool Engine::State::follow_pace(std::int64_t r, bool coasting) {
   rack_stretch_jobs.clear();
   highest_w = std::max(highest_w, end_w);
   const double r_max = coast.rack_resistance_max[r];
-  const double inlet = std::max(coast_inlet_c(r, coast.lowest_node, highest_w),
-                                coast_inlet_c(r, coast.highest_node, highest_w));
+  // The inlet at the rack's lowest and highest node (its extremes: it is affine in the height),
+  // the load divided out once (air_inlets_c: coast_inlet_c's operations).
+  double inlet = 0.0;
+  if (campus.spec().cooling == topology::Cooling::air) {
+    const double height[2] = {node_height_fraction[coast.lowest_node],
+                              node_height_fraction[coast.highest_node]};
+    double inlet_c[2];
+    thermal::air_inlets_c(sc.air_rack, sites[rack_site[r]].supply_c, height, 2, highest_w,
+                          rack_row_end_weight[r], inlet_c);
+    inlet = std::max(inlet_c[0], inlet_c[1]);
+  } else {
+    inlet = coast_inlet_c(r, coast.lowest_node, highest_w);
+  }
   const double t_upper = std::max(coast.rack_t_upper[r], inlet + r_max * thermal_w);
   const double limit_c = spec.slowdown_temperature_c - gain * inlet;
   if (!(r_max * k_per_r + decay * t_upper <= limit_c - 1e-9 * std::fabs(limit_c))) return false;

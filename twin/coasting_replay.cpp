@@ -6,12 +6,14 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <stdexcept>
 
 #include "common/simd.hpp"
 #include "thermal/junction.hpp"
 #include "thermal/thermal_cycles.hpp"
 #include "twin/coasting_history.hpp"
 #include "twin/engine_state.hpp"
+#include "twin/settle_pass.hpp"
 
 namespace ct::twin {
 
@@ -206,6 +208,11 @@ std::size_t step_units(double* jc, const double* drive, double decay, std::int64
 
 }  // namespace
 
+// Stretches per chunk when a node's counter must be fed step by step (settle_rack): long enough
+// that a chunk's pass and decision cost little next to its steps, short enough that the ticks
+// fed one by one are few.
+constexpr std::size_t kChunkStretches = 16;
+
 // Rack r's inputs from tick `since` to k − 1, recorded by walking its PaceReplay, or those of
 // an earlier rack of this tick with the same key: PaceReplay reads of the rack only its nodes'
 // slots, RC-step powers and inlets, its power and mean inlet when it started coasting, its
@@ -238,7 +245,7 @@ const Coasting::SettleInputs& Engine::State::settle_inputs(std::int64_t r, std::
   rec.key = key;
   rec.m.clear(), rec.mean_power_w.clear(), rec.tick_inlet_c.clear(), rec.inlet_c.clear();
   rec.power_w.clear(), rec.run_c.clear(), rec.stall_c.clear(), rec.words.clear();
-  rec.boundary.clear();
+  rec.boundary.clear(), rec.sampled.clear();
   const double idle_w = sc.accelerator.idle_w;
   PaceReplay in(*this, r, since, k, coast);
   for (std::int64_t j = since; j < k;) {
@@ -258,6 +265,8 @@ const Coasting::SettleInputs& Engine::State::settle_inputs(std::int64_t r, std::
       // A node's steady temperature in a running or stalled stretch is inlet + R·power
       // (count_cycles' at its clock): the two powers, then each boundary's weights.
       const TickTrajectory& tr = ft->traj;
+      if (rec.sampled.empty() || rec.sampled.back() != rec.m.size() - 1)
+        rec.sampled.push_back(rec.m.size() - 1);
       rec.boundary.push_back(static_cast<std::int32_t>(rec.words.size()));
       rec.run_c.push_back(in.run_c[node]), rec.stall_c.push_back(in.stall_c[node]);
       rec.words.push_back(static_cast<double>(tr.boundaries));
@@ -355,18 +364,11 @@ void Engine::State::settle_rack(std::int64_t r, std::int64_t k) {
   bool repairs = false;
   for (std::int64_t node = 0; node < npr; ++node) repairs |= slot[node] == Coasting::kRepairing;
   std::copy(jc, jc + n, start);
-  std::fill(hottest, hottest + n, -kInf);
-  std::fill(coldest, coldest + n, kInf);
-  std::fill(fall, fall + n, 0.0);
-  std::fill(rise, rise + n, 0.0);
-  for (std::size_t s = 0; s < in.m.size(); ++s) {
-    const std::int64_t m = in.m[s];
-    const std::size_t at = s * static_cast<std::size_t>(npr);
-    // A tick with stretches: the junctions at its boundaries (what the counter sees), then its
-    // step with each node's inlet of the tick.
+  // The junctions at a tick with stretches' boundaries (what the counter sees), before its step.
+  auto sample_boundaries = [&](std::size_t s, const std::uint8_t* nodes, auto&& note_node) {
     for (std::int64_t node = 0; node < npr; ++node) {
-      const auto i = at + static_cast<std::size_t>(node);
-      if (in.boundary[i] < 0) continue;
+      const auto i = s * static_cast<std::size_t>(npr) + static_cast<std::size_t>(node);
+      if (in.boundary[i] < 0 || (nodes != nullptr && !nodes[node])) continue;
       const auto u0 = static_cast<std::size_t>(node * apn), u1 = u0 + static_cast<std::size_t>(apn);
       const double* w = in.words.data() + in.boundary[i];
       const double run_c = in.run_c[i], stall_c = in.stall_c[i];
@@ -376,51 +378,108 @@ void Engine::State::settle_rack(std::int64_t r, std::int64_t k) {
         for (std::size_t u = u0; u < u1; ++u)
           node_sample_c[u - u0] =
               q[0] * jc[u] + q[1] * (run_c + res[u] * w[1]) + q[2] * (stall_c + res[u] * w[2]);
+        note_node(u0, u1);
+      }
+    }
+  };
+  // The full pass: each stretch's first step (with its drive), then the rest, each unit's
+  // extremes and largest fall and rise noted at the stretch's ends (the step is monotone).
+  auto full_pass = [&] {
+    std::fill(hottest, hottest + n, -kInf);
+    std::fill(coldest, coldest + n, kInf);
+    std::fill(fall, fall + n, 0.0);
+    std::fill(rise, rise + n, 0.0);
+    rack_max_c = -kInf;
+    for (std::size_t s = 0; s < in.m.size(); ++s) {
+      const std::int64_t m = in.m[s];
+      const std::size_t at = s * static_cast<std::size_t>(npr);
+      sample_boundaries(s, nullptr, [&](std::size_t u0, std::size_t u1) {
         note_units(u0, u1, node_sample_c.data(), false);
-      }
-    }
-    // The stretch's first step (with its drive), then the rest: its extremes are at its ends.
-    for (std::int64_t node = 0; node < npr; ++node) {
-      const double node_inlet = in.inlet_c[at + static_cast<std::size_t>(node)];
-      const double node_power = in.power_w[at + static_cast<std::size_t>(node)];
-      const auto u0 = static_cast<std::size_t>(node * apn), u1 = u0 + static_cast<std::size_t>(apn);
-      if (slot[node] == Coasting::kRepairing) {
-        for (std::size_t u = u0; u < u1; ++u)
-          jc[u] = thermal::junction_step_c(jc[u], node_inlet, decay);
-        continue;
-      }
-      for (std::size_t u = u0; u < u1; ++u) {
-        drive[u] = gain * (node_inlet + res[u] * node_power);
-        jc[u] = drive[u] + decay * jc[u];
-      }
-    }
-    note();
-    if (m > 1 && !repairs) {
-      std::size_t u = step_units<8>(jc, drive, decay, m - 1, n);
-      u += step_units<4>(jc + u, drive + u, decay, m - 1, n - u);
-      for (; u < n; ++u)
-        for (std::int64_t i = 1; i < m; ++i) jc[u] = drive[u] + decay * jc[u];
-      note();
-    } else if (m > 1) {
+      });
       for (std::int64_t node = 0; node < npr; ++node) {
+        const double node_inlet = in.inlet_c[at + static_cast<std::size_t>(node)];
+        const double node_power = in.power_w[at + static_cast<std::size_t>(node)];
         const auto u0 = static_cast<std::size_t>(node * apn);
         const auto u1 = u0 + static_cast<std::size_t>(apn);
         if (slot[node] == Coasting::kRepairing) {
-          const double node_inlet = in.inlet_c[at + static_cast<std::size_t>(node)];
           for (std::size_t u = u0; u < u1; ++u)
-            for (std::int64_t i = 1; i < m; ++i)
-              jc[u] = thermal::junction_step_c(jc[u], node_inlet, decay);
+            jc[u] = thermal::junction_step_c(jc[u], node_inlet, decay);
           continue;
         }
-        std::size_t u = u0 + step_units<4>(jc + u0, drive + u0, decay, m - 1, u1 - u0);
-        for (; u < u1; ++u)
-          for (std::int64_t i = 1; i < m; ++i) jc[u] = drive[u] + decay * jc[u];
+        for (std::size_t u = u0; u < u1; ++u) {
+          drive[u] = gain * (node_inlet + res[u] * node_power);
+          jc[u] = drive[u] + decay * jc[u];
+        }
       }
       note();
+      if (m > 1 && !repairs) {
+        std::size_t u = step_units<8>(jc, drive, decay, m - 1, n);
+        u += step_units<4>(jc + u, drive + u, decay, m - 1, n - u);
+        for (; u < n; ++u)
+          for (std::int64_t i = 1; i < m; ++i) jc[u] = drive[u] + decay * jc[u];
+        note();
+      } else if (m > 1) {
+        for (std::int64_t node = 0; node < npr; ++node) {
+          const auto u0 = static_cast<std::size_t>(node * apn);
+          const auto u1 = u0 + static_cast<std::size_t>(apn);
+          if (slot[node] == Coasting::kRepairing) {
+            const double node_inlet = in.inlet_c[at + static_cast<std::size_t>(node)];
+            for (std::size_t u = u0; u < u1; ++u)
+              for (std::int64_t i = 1; i < m; ++i)
+                jc[u] = thermal::junction_step_c(jc[u], node_inlet, decay);
+            continue;
+          }
+          std::size_t u = u0 + step_units<4>(jc + u0, drive + u0, decay, m - 1, u1 - u0);
+          for (; u < u1; ++u)
+            for (std::int64_t i = 1; i < m; ++i) jc[u] = drive[u] + decay * jc[u];
+        }
+        note();
+      }
     }
-    // The per-rack series, added once per tick as the kernel adds them (in registers).
+  };
+  // The quick pass (settle_pass: the units' state in registers through the stretches) notes
+  // only the extremes; the largest fall and rise are then bounded by hottest − coldest (float
+  // subtraction is monotone). A node where that bound cannot show the counter's outcome (a unit
+  // whose trajectory spans more than the hysteresis, e.g. warming up after a restart) goes again
+  // chunk by chunk below, with the exact fall and rise of each chunk. Racks with nodes under
+  // repair take the full pass (their nodes step by junction_step_c).
+  bool quick = !repairs;
+  if (quick) {
+    double* __restrict const sampled = coast.scratch_sampled_max.data();
+    std::fill(hottest, hottest + n, -kInf);
+    std::fill(coldest, coldest + n, kInf);
+    std::fill(sampled, sampled + n, -kInf);
+    SettlePassArgs pass;
+    pass.junction_c = jc, pass.resistance_k_per_w = res;
+    pass.hottest_c = hottest, pass.coldest_c = coldest;
+    pass.nodes = static_cast<std::size_t>(npr), pass.units_per_node = static_cast<std::size_t>(apn);
+    pass.ticks = in.m.data(), pass.inlet_c = in.inlet_c.data(), pass.power_w = in.power_w.data();
+    pass.gain = gain, pass.decay = decay;
+    for (std::size_t b : in.sampled) {  // up to the next tick with stretches, then its samples
+      pass.last = b;
+      settle_pass(pass);
+      sample_boundaries(b, nullptr, [&](std::size_t u0, std::size_t u1) {
+        for (std::size_t u = u0; u < u1; ++u) {
+          const double t = node_sample_c[u - u0];
+          sampled[u] = sampled[u] > t ? sampled[u] : t;
+          coldest[u] = coldest[u] < t ? coldest[u] : t;
+        }
+      });
+      pass.first = b;
+    }
+    pass.last = in.m.size();
+    settle_pass(pass);
+    for (std::size_t u = 0; u < n; ++u) {
+      rack_max_c = rack_max_c > hottest[u] ? rack_max_c : hottest[u];  // of the ticks' ends
+      hottest[u] = hottest[u] > sampled[u] ? hottest[u] : sampled[u];
+      fall[u] = rise[u] = hottest[u] - coldest[u];
+    }
+  }
+  if (!quick) full_pass();
+  // The per-rack series, added once per tick as the kernel adds them (in registers).
+  for (std::size_t s = 0; s < in.m.size(); ++s) {
     double power_sum = power, inlet_sum = inlet, throttled_sum = throttled;
-    for (std::int64_t i = 0; i < m; ++i) {
+    for (std::int64_t i = 0; i < in.m[s]; ++i) {
       power_sum += in.mean_power_w[s];
       inlet_sum += in.tick_inlet_c[s];
       throttled_sum += throttled_share;
@@ -435,11 +494,14 @@ void Engine::State::settle_rack(std::int64_t r, std::int64_t k) {
   // idle one may never get one) keeps its state unless a value is more than the hysteresis from
   // its turning point; float conversion and subtraction are monotone, so its extremes decide.
   const auto h = static_cast<float>(hysteresis);
-  std::uint8_t* const replay = coast.scratch_replay.data();  // per node
-  bool any_replay = false;
-  for (std::int64_t node = 0; node < npr; ++node) {
-    bool fed = false;
-    if (slot[node] != Coasting::kRepairing)
+  // The nodes among `among` (all: null) that must be fed step by step (fed[node] = 1); the
+  // others' counters take the outcome. Returns whether any must.
+  auto decide = [&](const std::uint8_t* among, std::uint8_t* fed_nodes) {
+    bool any = false;
+    for (std::int64_t node = 0; node < npr; ++node) {
+      fed_nodes[node] = 0;
+      if (slot[node] == Coasting::kRepairing || (among != nullptr && !among[node])) continue;
+      bool fed = false;
       for (auto u = static_cast<std::size_t>(node * apn);
            u < static_cast<std::size_t>((node + 1) * apn); ++u) {
         const float e0 = extreme[u], leg = e0 - turning[u];
@@ -452,57 +514,210 @@ void Engine::State::settle_rack(std::int64_t r, std::int64_t k) {
         else  // no direction yet (an idle unit may keep none): it commits to a move beyond h
           fed |= hi - e0 > h || -(lo - e0) > h;
       }
-    replay[node] = fed;
-    any_replay |= fed;
-    if (fed || slot[node] == Coasting::kRepairing) continue;
-    for (auto u = static_cast<std::size_t>(node * apn);
-         u < static_cast<std::size_t>((node + 1) * apn); ++u) {
-      const float e0 = extreme[u];
-      if (e0 > turning[u])
-        extreme[u] = std::max(e0, static_cast<float>(hottest[u]));
-      else if (e0 < turning[u])
-        extreme[u] = std::min(e0, static_cast<float>(coldest[u]));
+      fed_nodes[node] = fed;
+      any |= fed;
+      if (fed) continue;
+      for (auto u = static_cast<std::size_t>(node * apn);
+           u < static_cast<std::size_t>((node + 1) * apn); ++u) {
+        const float e0 = extreme[u];
+        if (e0 > turning[u])
+          extreme[u] = std::max(e0, static_cast<float>(hottest[u]));
+        else if (e0 < turning[u])
+          extreme[u] = std::min(e0, static_cast<float>(coldest[u]));
+      }
     }
-  }
-  if (any_replay) {
+    return any;
+  };
+  std::uint8_t* const replay = coast.scratch_replay.data();  // per node, the whole settle
+  std::uint8_t* const fed_now = replay + static_cast<std::size_t>(npr);  // per node, a chunk
+  if (decide(nullptr, replay)) {
+    // The nodes fed step by step go again from the settle's start, a chunk of stretches at a
+    // time: a chunk's pass notes their extremes and largest fall and rise, and decide() takes
+    // the counters' outcome for the nodes where it can; the others are put back to the chunk's
+    // start and fed every tick of the chunk (half-cycles complete only in a few chunks: where a
+    // stall or a restart begins or ends).
     for (std::int64_t node = 0; node < npr; ++node)
       if (replay[node]) std::copy(start + node * apn, start + (node + 1) * apn, jc + node * apn);
     PaceReplay again(*this, r, since, k, coast);
-    for (std::int64_t j = since; j < k; ++j) {
-      if (again.at(j) || j == since) set_drive(again, replay);
-      const double t0_s = static_cast<double>(j) * dt;
-      std::int64_t cycles = 0;
-      double swing_k = 0.0, damage_ref_s = 0.0;
+    std::int64_t walked = since;  // the next tick where `again` may change (a stretch's start)
+    // Within a stretch of constant inputs each unit's trajectory is monotone (see above), so
+    // once a unit's leg runs the way its values move (or it has no direction and did not commit
+    // at a value of the stretch, or its values stand still) no half-cycle can complete in the
+    // rest of the stretch: the leg only extends (a direction-less unit commits the values' way),
+    // to the stretch's last value. A node whose units are all so is stepped without feeding its
+    // counter (fed_now 2) and fed the stretch's last value. `start` holds each unit's direction
+    // of motion in the stretch (−1, 0, 1).
+    auto runs_on = [&](std::int64_t node) {
+      for (std::int64_t a = node * apn; a < (node + 1) * apn; ++a) {
+        const float leg = extreme[a] - turning[a];
+        const double motion = start[a];
+        if (!(motion == 0.0 || leg == 0.0f || (leg > 0.0f) == (motion > 0.0))) return false;
+      }
+      return true;
+    };
+    auto feed_ticks = [&](std::int64_t j0, std::int64_t j1, std::uint8_t* feeding) {
+      for (; walked < j0; walked = again.next_change(walked)) again.at(walked);
+      std::int64_t stretch_end = j0;  // the end of the current stretch of constant inputs
+      for (std::int64_t j = j0; j < j1; ++j) {
+        const bool changed = again.at(j);
+        if (changed || j == j0) set_drive(again, feeding);
+        // A stretch's first tick: the units' junctions before its step, for their direction.
+        const bool first = j >= stretch_end;
+        if (first) stretch_end = again.stretches ? j + 1 : again.next_change(j);
+        const bool long_stretch = !again.stretches && stretch_end - j >= 3;
+        if (first && long_stretch)
+          for (std::int64_t node = 0; node < npr; ++node)
+            if (feeding[node])
+              std::copy(jc + node * apn, jc + (node + 1) * apn, start + node * apn);
+        const bool last = j + 1 == stretch_end;
+        const double t0_s = static_cast<double>(j) * dt;
+        std::int64_t cycles = 0;
+        double swing_k = 0.0, damage_ref_s = 0.0;
+        for (std::int64_t node = 0; node < npr; ++node) {
+          if (!feeding[node]) continue;  // its junctions are the pass's, its counter noted
+          const std::int64_t base = node * apn;
+          const double node_inlet = again.stretches ? again.step_c[node] : again.node_inlet_c[node];
+          const FastTick* stretch = again.stretch_tick(node);
+          if (again.stretches) {  // the node's step with its inlet of the tick
+            std::copy(jc + base, jc + base + apn, node_t0_c.data());
+            for (std::int64_t a = base; a < base + apn; ++a)
+              jc[a] = gain * (node_inlet + res[a] * again.node_power_w[node]) + decay * jc[a];
+          } else {
+            for (std::int64_t a = base; a < base + apn; ++a) jc[a] = drive[a] + decay * jc[a];
+          }
+          if (first && long_stretch)
+            for (std::int64_t a = base; a < base + apn; ++a)
+              start[a] = jc[a] > start[a] ? 1.0 : jc[a] < start[a] ? -1.0 : 0.0;
+          if (feeding[node] == 2) {  // its leg only extends in this stretch
+            if (!last) continue;
+            if (thermal::observe_units(apn, jc + base, hysteresis, turning + base, extreme + base,
+                                       node_swing_k.data()))
+              throw std::logic_error("settle_rack: a half-cycle where the leg only extends");
+            feeding[node] = 1;
+            continue;
+          }
+          if (stretch != nullptr && stretch->traj.boundaries > 0) {
+            count_cycles(r * apr + base, node_inlet, again.run_c[node], again.stall_c[node], t0_s,
+                         t0_s + dt, *stretch, true, false, cycles, swing_k, damage_ref_s);
+          } else if (thermal::observe_units(apn, jc + base, hysteresis, turning + base,
+                                            extreme + base, node_swing_k.data())) {
+            FastTick ft;  // one stretch at the node's coasting power
+            ft.thermal_power_w = again.node_power_w[node];
+            const bool in_tick = again.stretches;  // a tick with stretches: their inlets
+            count_cycles(r * apr + base, node_inlet, in_tick ? again.run_c[node] : node_inlet,
+                         in_tick ? again.stall_c[node] : node_inlet, t0_s, t0_s + dt, ft, true,
+                         true, cycles, swing_k, damage_ref_s);
+          }
+          if (long_stretch && !last && runs_on(node)) feeding[node] = 2;
+        }
+        if (cycles > 0) {
+          coast.settled_cycles += cycles;
+          coast.settled_swing_fx += to_fixed(swing_k, kSecondScale);
+          coast.settled_damage_fx += to_fixed(damage_ref_s, kSecondScale);
+        }
+      }
+      walked = j1;
+    };
+    std::uint8_t* const exact = fed_now + static_cast<std::size_t>(npr);  // per node, a chunk
+    double* __restrict const sampled = coast.scratch_sampled_max.data();
+    std::int64_t j0 = since;
+    std::size_t next_sampled = 0;  // in in.sampled
+    for (std::size_t s0 = 0; s0 < in.m.size();) {
+      const std::size_t s1 = std::min(in.m.size(), s0 + kChunkStretches);
+      std::int64_t j1 = j0;
+      for (std::size_t s = s0; s < s1; ++s) j1 += in.m[s];
+      auto restart = [&](const std::uint8_t* nodes) {  // the nodes from the chunk's start
+        for (std::int64_t node = 0; node < npr; ++node) {
+          if (!nodes[node]) continue;
+          const auto u0 = static_cast<std::size_t>(node * apn);
+          const auto u1 = u0 + static_cast<std::size_t>(apn);
+          std::copy(start + u0, start + u1, jc + u0);
+          std::fill(hottest + u0, hottest + u1, -kInf);
+          std::fill(coldest + u0, coldest + u1, kInf);
+          std::fill(sampled + u0, sampled + u1, -kInf);
+          std::fill(fall + u0, fall + u1, 0.0);
+          std::fill(rise + u0, rise + u1, 0.0);
+        }
+      };
+      for (std::int64_t node = 0; node < npr; ++node)
+        if (replay[node]) std::copy(jc + node * apn, jc + (node + 1) * apn, start + node * apn);
+      restart(replay);
+      // 1. The quick pass of each of these nodes over the chunk (its fall and rise bounded).
+      SettlePassArgs pass;
+      pass.units_per_node = static_cast<std::size_t>(apn), pass.nodes = 1;
+      pass.node_stride = static_cast<std::size_t>(npr);
+      pass.ticks = in.m.data(), pass.gain = gain, pass.decay = decay;
+      auto quick_nodes = [&](std::size_t first, std::size_t last) {
+        for (std::int64_t node = 0; node < npr; ++node) {
+          if (!replay[node]) continue;
+          const std::size_t u0 = static_cast<std::size_t>(node * apn);
+          pass.junction_c = jc + u0, pass.resistance_k_per_w = res + u0;
+          pass.hottest_c = hottest + u0, pass.coldest_c = coldest + u0;
+          pass.inlet_c = in.inlet_c.data() + node, pass.power_w = in.power_w.data() + node;
+          pass.first = first, pass.last = last;
+          settle_pass(pass);
+        }
+      };
+      std::size_t s = s0;
+      for (; next_sampled < in.sampled.size() && in.sampled[next_sampled] < s1; ++next_sampled) {
+        const std::size_t b = in.sampled[next_sampled];
+        quick_nodes(s, b);
+        sample_boundaries(b, replay, [&](std::size_t u0, std::size_t u1) {
+          for (std::size_t u = u0; u < u1; ++u) {
+            const double t = node_sample_c[u - u0];
+            sampled[u] = sampled[u] > t ? sampled[u] : t;
+            coldest[u] = coldest[u] < t ? coldest[u] : t;
+          }
+        });
+        s = b;
+      }
+      quick_nodes(s, s1);
       for (std::int64_t node = 0; node < npr; ++node) {
-        if (!replay[node]) continue;  // its junctions are the first pass's, its counter noted
-        const std::int64_t base = node * apn;
-        const double node_inlet = again.stretches ? again.step_c[node] : again.node_inlet_c[node];
-        const FastTick* stretch = again.stretch_tick(node);
-        if (again.stretches) {  // the node's step with its inlet of the tick
-          std::copy(jc + base, jc + base + apn, node_t0_c.data());
-          for (std::int64_t a = base; a < base + apn; ++a)
-            jc[a] = gain * (node_inlet + res[a] * again.node_power_w[node]) + decay * jc[a];
-        } else {
-          for (std::int64_t a = base; a < base + apn; ++a) jc[a] = drive[a] + decay * jc[a];
-        }
-        if (stretch != nullptr && stretch->traj.boundaries > 0) {
-          count_cycles(r * apr + base, node_inlet, again.run_c[node], again.stall_c[node], t0_s,
-                       t0_s + dt, *stretch, true, false, cycles, swing_k, damage_ref_s);
-        } else if (thermal::observe_units(apn, jc + base, hysteresis, turning + base,
-                                          extreme + base, node_swing_k.data())) {
-          FastTick ft;  // one stretch at the node's coasting power
-          ft.thermal_power_w = again.node_power_w[node];
-          const bool in_tick = again.stretches;  // a tick with stretches: their inlets
-          count_cycles(r * apr + base, node_inlet, in_tick ? again.run_c[node] : node_inlet,
-                       in_tick ? again.stall_c[node] : node_inlet, t0_s, t0_s + dt, ft, true, true,
-                       cycles, swing_k, damage_ref_s);
+        if (!replay[node]) continue;
+        for (std::int64_t u = node * apn; u < (node + 1) * apn; ++u) {
+          hottest[u] = hottest[u] > sampled[u] ? hottest[u] : sampled[u];
+          fall[u] = rise[u] = hottest[u] - coldest[u];
         }
       }
-      if (cycles > 0) {
-        coast.settled_cycles += cycles;
-        coast.settled_swing_fx += to_fixed(swing_k, kSecondScale);
-        coast.settled_damage_fx += to_fixed(damage_ref_s, kSecondScale);
+      if (decide(replay, fed_now)) {
+        // 2. Where the bound does not show the counter's outcome: the chunk again with each
+        // unit's exact largest fall and rise.
+        restart(fed_now);
+        for (std::size_t t = s0; t < s1; ++t) {
+          const std::int64_t m = in.m[t];
+          const std::size_t at = t * static_cast<std::size_t>(npr);
+          sample_boundaries(t, fed_now, [&](std::size_t u0, std::size_t u1) {
+            note_units(u0, u1, node_sample_c.data(), false);
+          });
+          for (std::int64_t node = 0; node < npr; ++node) {
+            if (!fed_now[node]) continue;
+            const double node_inlet = in.inlet_c[at + static_cast<std::size_t>(node)];
+            const double node_power = in.power_w[at + static_cast<std::size_t>(node)];
+            const auto u0 = static_cast<std::size_t>(node * apn);
+            const auto u1 = u0 + static_cast<std::size_t>(apn);
+            for (std::size_t u = u0; u < u1; ++u) {
+              drive[u] = gain * (node_inlet + res[u] * node_power);
+              jc[u] = drive[u] + decay * jc[u];
+            }
+            note_units(u0, u1, jc + u0, false);
+            if (m > 1) {
+              std::size_t u = u0 + step_units<4>(jc + u0, drive + u0, decay, m - 1, u1 - u0);
+              for (; u < u1; ++u)
+                for (std::int64_t i = 1; i < m; ++i) jc[u] = drive[u] + decay * jc[u];
+              note_units(u0, u1, jc + u0, false);
+            }
+          }
+        }
+        // 3. Where even that does not: every tick of the chunk, the counter fed.
+        if (decide(fed_now, exact)) {
+          for (std::int64_t node = 0; node < npr; ++node)
+            if (exact[node])
+              std::copy(start + node * apn, start + (node + 1) * apn, jc + node * apn);
+          feed_ticks(j0, j1, exact);
+        }
       }
+      s0 = s1;
+      j0 = j1;
     }
   }
   // The rack's power and mean inlet of its last coasting tick: the next tick's inlet, the

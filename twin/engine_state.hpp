@@ -318,7 +318,7 @@ struct Coasting {
   std::vector<double> node_inlet_c, node_power_w;
   std::vector<double> node_resistance_max;  // max R of the node's units (constant)
   std::vector<double> scratch_drive, scratch_start, scratch_max, scratch_min, scratch_fall,
-      scratch_rise;  // per unit of one rack
+      scratch_rise, scratch_sampled_max;  // per unit of one rack
   // The tick's inputs to coasting racks (bits of every FastTick's constants and the supply
   // temperature), this tick's and the previous one's.
   std::vector<std::uint64_t> signature, previous;
@@ -367,6 +367,7 @@ struct Coasting {
     // (−1: none; then their count, the running and stalled powers, (decay, weights) each).
     std::vector<double> inlet_c, power_w, run_c, stall_c, words;
     std::vector<std::int32_t> boundary;
+    std::vector<std::size_t> sampled;  // the stretches with a boundary for some node, ascending
     double end_power_w = 0.0, last_inlet_c = 0.0;  // the rack's at the last tick's end
   };
   static constexpr std::size_t kSettleInputs = 8;

@@ -71,7 +71,8 @@ struct PaceStep {
 
 void settle_through_pace_steps(double thermal0_w, double node0_w,
                                const std::vector<PaceStep>& steps, double start_jitter_c,
-                               bool slot_added = false, bool some_undirected = false) {
+                               bool slot_added = false, bool some_undirected = false,
+                               bool all_rising = false) {
   testing::StateFixture f(testing::small_scenario(2, 1));
   Engine::State& s = *f.state;
   const std::int64_t r = 1, m = 90, since = 40;
@@ -95,7 +96,7 @@ void settle_through_pace_steps(double thermal0_w, double node0_w,
       s.fleet.junction_c[i] =
           s.coast.node_inlet_c[ln] + s.fleet.resistance_k_per_w[i] * thermal0_w + jitter(rng);
       const auto t = static_cast<float>(s.fleet.junction_c[i]);
-      s.fleet.cycle_turning_c[i] = i % 2 ? t - 3.0f : t + 3.0f;
+      s.fleet.cycle_turning_c[i] = i % 2 || all_rising ? t - 3.0f : t + 3.0f;
       if (some_undirected && k == 0) s.fleet.cycle_turning_c[i] = t;  // no direction yet
       s.fleet.cycle_extreme_c[i] = t;
     }
@@ -120,6 +121,7 @@ void settle_through_pace_steps(double thermal0_w, double node0_w,
                              s.fleet.cycle_extreme_c.begin() + (r + 1) * s.apr);
   std::vector<double> clock(static_cast<std::size_t>(s.apn), 1.0);
   std::vector<float> swing(static_cast<std::size_t>(s.apn));
+  std::int64_t half_cycles = 0;
   double hottest = -kInf, before_w = s.fleet.rack_power_w[r];
   double thermal_w = thermal0_w, node_w = node0_w;
   const double decay = s.rc_decay_per_tick;
@@ -136,6 +138,7 @@ void settle_through_pace_steps(double thermal0_w, double node0_w,
                                              jc.data() + k * s.apn, hottest));
       thermal::observe_units(s.apn, jc.data() + k * s.apn, s.sc.faults.cycle_hysteresis_k,
                              turning.data() + k * s.apn, extreme.data() + k * s.apn, swing.data());
+      for (float sw : swing) half_cycles += sw > 0.0f;
     }
     before_w = rack_power(node_w);
   }
@@ -146,7 +149,9 @@ void settle_through_pace_steps(double thermal0_w, double node0_w,
   // A job added at the settle's tick (the slot count changed: every rack is brought to the
   // present) must not change how the steps recorded before it read.
   if (slot_added) s.fast.resize(slots + 1);
+  s.coast.settled_cycles = 0;
   s.settle_rack(r, since + m);
+  EXPECT_EQ(s.coast.settled_cycles, half_cycles);  // the half-cycles the counter completed
   for (std::int64_t u = 0; u < s.apr; ++u) {
     const auto a = static_cast<std::size_t>(u);
     const double got = s.fleet.junction_c[r * s.apr + u];
@@ -195,6 +200,31 @@ TEST(Coasting, SettledThroughAPaceSteppingEveryTickIsTheKernelsStepsBitForBit) {
       steps.push_back({t, 600.0 + size * swing, 5400.0 + 9.0 * size * swing});
     }
     settle_through_pace_steps(600.0, 5400.0, steps, size < 1.0 ? 0.05 : 15.0);
+  }
+}
+
+// A rise and a fall back to where the junctions started: a rising leg completes a half-cycle
+// though no value is below its start (only the largest fall from a maximum shows it).
+TEST(Coasting, SettledThroughARiseAndAFallCompletesTheHalfCycleOfTheFall) {
+  for (bool all_rising : {false, true})
+    settle_through_pace_steps(600.0, 5400.0, {{5, 950.0, 8550.0}, {45, 600.0, 5400.0}}, 0.05, false,
+                              false, all_rising);
+}
+
+// A pace moving every tick (several chunks of stretches), then a stall or a restart: a long
+// stretch of constant inputs in which the junctions fall (rise) far enough to complete
+// half-cycles, after which each leg only extends (the settle feeds the counter every tick only
+// where it may turn, and only in the chunk where that happens).
+TEST(Coasting, SettledThroughAStallOrARestartCompletesTheCountersHalfCyclesBitForBit) {
+  const double powers_w[][2] = {{600.0, 150.0}, {150.0, 700.0}};  // a cool-down, a warm-up
+  for (const auto& p : powers_w) {
+    std::vector<PaceStep> steps;
+    for (std::int64_t t = 3; t < 41; ++t) {
+      const double swing = static_cast<double>(t % 3) - 1.0;
+      steps.push_back({t, p[0] + 0.5 * swing, 9.0 * (p[0] + 0.5 * swing)});
+    }
+    steps.push_back({45, p[1], 9.0 * p[1]});
+    settle_through_pace_steps(p[0], 9.0 * p[0], steps, 0.05);
   }
 }
 

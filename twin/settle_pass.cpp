@@ -1,0 +1,123 @@
+// The settle's first pass (settle_pass.hpp). A block of units (C vectors of L lanes, each vector
+// within one node) keeps its junctions and tick-end extremes in registers through all of the
+// stretches: C independent chains hide the step's multiply-add latency, and nothing goes to
+// memory per tick. Element-wise IEEE operations only, in the kernel's order (no FMA: the build
+// sets -ffp-contract=off), so every instruction set gives the kernel's bits.
+#include "twin/settle_pass.hpp"
+
+#include <cstring>
+
+namespace ct::twin {
+
+namespace {
+
+using f64x2 = double __attribute__((vector_size(16)));
+#if defined(__x86_64__)
+using f64x4 = double __attribute__((vector_size(32)));
+#endif
+
+// C vectors of L lanes from unit u0 on, through the stretches.
+template <class V, int L, int C>
+[[gnu::always_inline]] inline void step_block(const SettlePassArgs& a, std::size_t u0) {
+  V t[C], hot[C], cold[C], res[C];
+  std::size_t node[C];
+  for (int c = 0; c < C; ++c) {
+    const std::size_t u = u0 + static_cast<std::size_t>(c * L);
+    std::memcpy(&t[c], a.junction_c + u, sizeof(V));
+    std::memcpy(&hot[c], a.hottest_c + u, sizeof(V));
+    std::memcpy(&cold[c], a.coldest_c + u, sizeof(V));
+    std::memcpy(&res[c], a.resistance_k_per_w + u, sizeof(V));
+    node[c] = u / a.units_per_node;
+  }
+  const V gain = V{} + a.gain, decay = V{} + a.decay;
+  const std::size_t stride = a.node_stride != 0 ? a.node_stride : a.nodes;
+  for (std::size_t s = a.first; s < a.last; ++s) {
+    const double* inlet = a.inlet_c + s * stride;
+    const double* power = a.power_w + s * stride;
+    V drive[C];
+    for (int c = 0; c < C; ++c) {
+      // gain · (inlet + R · power), then drive + decay · T: the kernel's operations.
+      drive[c] = gain * ((V{} + inlet[node[c]]) + res[c] * (V{} + power[node[c]]));
+      t[c] = drive[c] + decay * t[c];
+      hot[c] = hot[c] > t[c] ? hot[c] : t[c];
+      cold[c] = cold[c] < t[c] ? cold[c] : t[c];
+    }
+    const std::int64_t m = a.ticks[s];
+    if (m > 1) {
+      for (std::int64_t i = 1; i < m; ++i)
+        for (int c = 0; c < C; ++c) t[c] = drive[c] + decay * t[c];
+      for (int c = 0; c < C; ++c) {
+        hot[c] = hot[c] > t[c] ? hot[c] : t[c];
+        cold[c] = cold[c] < t[c] ? cold[c] : t[c];
+      }
+    }
+  }
+  for (int c = 0; c < C; ++c) {
+    const std::size_t u = u0 + static_cast<std::size_t>(c * L);
+    std::memcpy(a.junction_c + u, &t[c], sizeof(V));
+    std::memcpy(a.hottest_c + u, &hot[c], sizeof(V));
+    std::memcpy(a.coldest_c + u, &cold[c], sizeof(V));
+  }
+}
+
+// All units: blocks of C vectors, then single vectors (the units per node are a multiple of L).
+template <class V, int L, int C>
+[[gnu::always_inline]] inline void step_all(const SettlePassArgs& a) {
+  const std::size_t n = a.nodes * a.units_per_node;
+  std::size_t u = 0;
+  for (; u + C * L <= n; u += C * L) step_block<V, L, C>(a, u);
+  for (; u < n; u += L) step_block<V, L, 1>(a, u);
+}
+
+// One unit at a time (any units per node): the scalar form of the same operations.
+void step_scalar(const SettlePassArgs& a) {
+  const std::size_t n = a.nodes * a.units_per_node;
+  const std::size_t stride = a.node_stride != 0 ? a.node_stride : a.nodes;
+  for (std::size_t u = 0; u < n; ++u) {
+    const std::size_t node = u / a.units_per_node;
+    double t = a.junction_c[u], hot = a.hottest_c[u], cold = a.coldest_c[u];
+    const double res = a.resistance_k_per_w[u];
+    for (std::size_t s = a.first; s < a.last; ++s) {
+      const double drive =
+          a.gain * (a.inlet_c[s * stride + node] + res * a.power_w[s * stride + node]);
+      t = drive + a.decay * t;
+      hot = hot > t ? hot : t;
+      cold = cold < t ? cold : t;
+      if (a.ticks[s] > 1) {
+        for (std::int64_t i = 1; i < a.ticks[s]; ++i) t = drive + a.decay * t;
+        hot = hot > t ? hot : t;
+        cold = cold < t ? cold : t;
+      }
+    }
+    a.junction_c[u] = t, a.hottest_c[u] = hot, a.coldest_c[u] = cold;
+  }
+}
+
+void step_sse2(const SettlePassArgs& a) { step_all<f64x2, 2, 4>(a); }
+
+#if defined(__x86_64__)
+[[gnu::target("avx2")]] void step_avx2(const SettlePassArgs& a) { step_all<f64x4, 4, 8>(a); }
+#endif
+
+}  // namespace
+
+bool settle_pass_has_avx2() {
+#if defined(__x86_64__)
+  static const bool has = __builtin_cpu_supports("avx2");
+  return has;
+#else
+  return false;
+#endif
+}
+
+void settle_pass(const SettlePassArgs& a, SettleIsa isa) {
+  if (a.first >= a.last) return;
+#if defined(__x86_64__)
+  if (isa == SettleIsa::best && a.units_per_node % 4 == 0 && settle_pass_has_avx2())
+    return step_avx2(a);
+#endif
+  if (isa != SettleIsa::scalar && a.units_per_node % 2 == 0) return step_sse2(a);
+  step_scalar(a);
+}
+
+}  // namespace ct::twin

@@ -1,0 +1,40 @@
+// The settle's first pass (twin/README.md, "Multi-rate stepping", "Settling"): a coasting rack's
+// units stepped through stretches of constant inputs with the kernel's operations in the kernel's
+// order, each unit's state held in registers across the stretches, noting only the extremes of
+// the tick ends. Plain C++: no engine types, so a unit test drives it directly.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace ct::twin {
+
+// Stretches [first, last) of a settle, with no boundary samples inside them (the caller notes
+// those between calls), for the n = nodes · units_per_node units of one rack.
+struct SettlePassArgs {
+  double* junction_c = nullptr;                // per unit: in and out
+  const double* resistance_k_per_w = nullptr;  // per unit
+  double* hottest_c = nullptr;                 // per unit: in and out, max over tick ends
+  double* coldest_c = nullptr;                 // per unit: in and out, min over tick ends
+  std::size_t nodes = 0, units_per_node = 0;
+  const std::int64_t* ticks = nullptr;  // per stretch: its ticks (≥ 1)
+  const double* inlet_c = nullptr;      // per stretch and node (s · nodes + node)
+  const double* power_w = nullptr;      // per stretch and node
+  std::size_t node_stride = 0;          // between stretches in inlet_c, power_w (0: nodes)
+  std::size_t first = 0, last = 0;
+  double gain = 0.0, decay = 0.0;
+};
+
+// Which instruction set steps the units. Every one gives the same bits (element-wise IEEE
+// multiplies, adds, max and min, no contraction); `best` is AVX2 when the CPU has it.
+enum class SettleIsa { best, sse2, scalar };
+
+// Each stretch s: the first step with drive = gain · (inlet + R · power), T ← drive + decay · T,
+// then its other ticks − 1 steps; the extremes are noted after the first and the last step (the
+// step is a monotone map, so they bound the stretch's tick ends).
+void settle_pass(const SettlePassArgs& a, SettleIsa isa = SettleIsa::best);
+
+// Whether settle_pass(…, best) uses AVX2 on this CPU.
+bool settle_pass_has_avx2();
+
+}  // namespace ct::twin
