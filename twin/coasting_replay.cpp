@@ -246,6 +246,7 @@ const Coasting::SettleInputs& Engine::State::settle_inputs(std::int64_t r, std::
   rec.m.clear(), rec.mean_power_w.clear(), rec.tick_inlet_c.clear(), rec.inlet_c.clear();
   rec.power_w.clear(), rec.run_c.clear(), rec.stall_c.clear(), rec.words.clear();
   rec.boundary.clear(), rec.sampled.clear();
+  rec.series_valid = false;
   const double idle_w = sc.accelerator.idle_w;
   PaceReplay in(*this, r, since, k, coast);
   for (std::int64_t j = since; j < k;) {
@@ -476,15 +477,25 @@ void Engine::State::settle_rack(std::int64_t r, std::int64_t k) {
     }
   }
   if (!quick) full_pass();
-  // The per-rack series, added once per tick as the kernel adds them (in registers).
-  for (std::size_t s = 0; s < in.m.size(); ++s) {
-    double power_sum = power, inlet_sum = inlet, throttled_sum = throttled;
-    for (std::int64_t i = 0; i < in.m[s]; ++i) {
-      power_sum += in.mean_power_w[s];
-      inlet_sum += in.tick_inlet_c[s];
-      throttled_sum += throttled_share;
+  // The per-rack series, added once per tick as the kernel adds them (in registers), or taken
+  // from the last rack that read the record if it started from the same sums.
+  const std::array<std::uint64_t, 4> series_from = {
+      std::bit_cast<std::uint64_t>(power), std::bit_cast<std::uint64_t>(inlet),
+      std::bit_cast<std::uint64_t>(throttled), std::bit_cast<std::uint64_t>(throttled_share)};
+  if (in.series_valid && in.series_from == series_from) {
+    power = in.series_to[0], inlet = in.series_to[1], throttled = in.series_to[2];
+  } else {
+    for (std::size_t s = 0; s < in.m.size(); ++s) {
+      double power_sum = power, inlet_sum = inlet, throttled_sum = throttled;
+      for (std::int64_t i = 0; i < in.m[s]; ++i) {
+        power_sum += in.mean_power_w[s];
+        inlet_sum += in.tick_inlet_c[s];
+        throttled_sum += throttled_share;
+      }
+      power = power_sum, inlet = inlet_sum, throttled = throttled_sum;
     }
-    power = power_sum, inlet = inlet_sum, throttled = throttled_sum;
+    in.series_from = series_from, in.series_to = {power, inlet, throttled};
+    in.series_valid = true;
   }
   // The counter's outcome (thermal_cycles.hpp, observe_sample): a rising leg extends to the
   // trajectory's maximum and completes a half-cycle only if some value falls more than the

@@ -369,6 +369,12 @@ struct Coasting {
     std::vector<std::int32_t> boundary;
     std::vector<std::size_t> sampled;  // the stretches with a boundary for some node, ascending
     double end_power_w = 0.0, last_inlet_c = 0.0;  // the rack's at the last tick's end
+    // The per-rack series' sums (power, inlet, throttled share) before and after the last
+    // rack that read the record added its ticks, and that rack's throttled share: the additions
+    // depend on nothing else, so a rack starting from the same bits ends with the same.
+    mutable std::array<std::uint64_t, 4> series_from{};
+    mutable std::array<double, 3> series_to{};
+    mutable bool series_valid = false;
   };
   static constexpr std::size_t kSettleInputs = 8;
   std::array<SettleInputs, kSettleInputs> settle_inputs;

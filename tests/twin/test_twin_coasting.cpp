@@ -237,6 +237,10 @@ struct SettleVariant {
   bool repairing = false;
   std::int64_t since = 0;
   double mean_inlet_c = 0.0, supply_c = 0.0;  // (a rack of another site: another supply)
+  // Not in the record's key: the rack's series sums so far, its throttled units.
+  double series = 0.0;
+  std::int64_t throttled = 0;
+  bool same_key() const { return what == std::string("the same") || series != 0.0 || throttled; }
 };
 
 void prepare_rack(Engine::State& s, std::int64_t r, const SettleVariant& v) {
@@ -260,6 +264,9 @@ void prepare_rack(Engine::State& s, std::int64_t r, const SettleVariant& v) {
     }
   }
   s.coast.rack_inlet_c[r] = s.coast.node_inlet_c[r * s.npr] + v.mean_inlet_c;
+  for (auto id : {s.ids.rack_power, s.ids.rack_inlet, s.ids.rack_throttled})
+    s.series.rack_values(id)[r] = 10.0 + v.series;
+  s.coast.rack_throttled[r] = v.throttled;
   s.rack_row_end_weight[static_cast<std::size_t>(r)] = v.row_end;  // (the inlets as without it)
   s.coast.since[r] = since;
   s.coast_count_rack(r, 1);
@@ -304,6 +311,8 @@ TEST(Coasting, RacksShareTheirSettleInputsOnlyWhenTheReplayWouldReadTheSame) {
       {"its first coasting tick", 0.0, 0.0, 0.0, 0.0, false, 7},
       {"its mean inlet", 0.0, 0.0, 0.0, 0.0, false, 0, 0.25},
       {"its supply", 0.0, 0.0, 0.0, 0.0, false, 0, 0.0, 1.5},
+      {"its series so far", 0.0, 0.0, 0.0, 0.0, false, 0, 0.0, 0.0, 0.5},
+      {"its throttled units", 0.0, 0.0, 0.0, 0.0, false, 0, 0.0, 0.0, 0.0, 3},
   };
   for (const SettleVariant& v : variants) {
     // Rack 1 as in the first rack settled this tick (rack 0, the same but for the variant)...
@@ -316,7 +325,7 @@ TEST(Coasting, RacksShareTheirSettleInputsOnlyWhenTheReplayWouldReadTheSame) {
     a.settle_rack(0, k);
     a.sites[static_cast<std::size_t>(a.rack_site[1])].supply_c += v.supply_c;
     a.settle_rack(1, k);
-    EXPECT_EQ(a.coast.settle_inputs_valid, std::string(v.what) == "the same" ? 1u : 2u) << v.what;
+    EXPECT_EQ(a.coast.settle_inputs_valid, v.same_key() ? 1u : 2u) << v.what;
     // ...and alone.
     testing::StateFixture alone(air_scenario());
     Engine::State& b = *alone.state;
@@ -333,7 +342,7 @@ TEST(Coasting, RacksShareTheirSettleInputsOnlyWhenTheReplayWouldReadTheSame) {
     }
     EXPECT_EQ(a.fleet.rack_power_w[1], b.fleet.rack_power_w[1]) << v.what;
     EXPECT_EQ(a.fleet.rack_inlet_c[1], b.fleet.rack_inlet_c[1]) << v.what;
-    for (auto id : {a.ids.rack_power, a.ids.rack_inlet})
+    for (auto id : {a.ids.rack_power, a.ids.rack_inlet, a.ids.rack_throttled})
       EXPECT_EQ(a.series.rack_values(id)[1], b.series.rack_values(id)[1]) << v.what;
   }
 }
