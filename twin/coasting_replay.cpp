@@ -438,45 +438,66 @@ void Engine::State::settle_rack(std::int64_t r, std::int64_t k) {
       }
     }
   };
-  // The quick pass (settle_pass: the units' state in registers through the stretches) notes
-  // only the extremes; the largest fall and rise are then bounded by hottest − coldest (float
-  // subtraction is monotone). A node where that bound cannot show the counter's outcome (a unit
-  // whose trajectory spans more than the hysteresis, e.g. warming up after a restart) goes again
-  // chunk by chunk below, with the exact fall and rise of each chunk. Racks with nodes under
-  // repair take the full pass (their nodes step by junction_step_c).
-  bool quick = !repairs;
-  if (quick) {
+  // The quick pass (settle_pass: the units' state in registers through the stretches) over
+  // stretches [s0, s1) for the nodes in `nodes` (all: null), from their junctions now: it notes
+  // only the extremes (hottest and coldest, with the boundary samples of ticks with stretches),
+  // and the largest fall and rise are then bounded by hottest − coldest (float subtraction is
+  // monotone). Returns the largest tick end (the rack's series). A node where that bound cannot
+  // show the counter's outcome (a unit whose trajectory spans more than the hysteresis, e.g.
+  // warming up after a restart) goes again chunk by chunk below. Racks with nodes under repair
+  // take the full pass (their nodes step by junction_step_c).
+  auto quick_pass = [&](std::size_t s0, std::size_t s1, const std::uint8_t* nodes) {
     double* __restrict const sampled = coast.scratch_sampled_max.data();
-    std::fill(hottest, hottest + n, -kInf);
-    std::fill(coldest, coldest + n, kInf);
-    std::fill(sampled, sampled + n, -kInf);
+    auto each_unit = [&](auto&& f) {
+      for (std::int64_t node = 0; node < npr; ++node)
+        if (nodes == nullptr || nodes[node])
+          for (auto u = static_cast<std::size_t>(node * apn);
+               u < static_cast<std::size_t>((node + 1) * apn); ++u)
+            f(u);
+    };
+    each_unit([&](std::size_t u) { hottest[u] = sampled[u] = -kInf, coldest[u] = kInf; });
     SettlePassArgs pass;
-    pass.junction_c = jc, pass.resistance_k_per_w = res;
-    pass.hottest_c = hottest, pass.coldest_c = coldest;
-    pass.nodes = static_cast<std::size_t>(npr), pass.units_per_node = static_cast<std::size_t>(apn);
-    pass.ticks = in.m.data(), pass.inlet_c = in.inlet_c.data(), pass.power_w = in.power_w.data();
-    pass.gain = gain, pass.decay = decay;
-    for (std::size_t b : in.sampled) {  // up to the next tick with stretches, then its samples
-      pass.last = b;
-      settle_pass(pass);
-      sample_boundaries(b, nullptr, [&](std::size_t u0, std::size_t u1) {
+    pass.units_per_node = static_cast<std::size_t>(apn);
+    pass.nodes = nodes == nullptr ? static_cast<std::size_t>(npr) : 1;
+    pass.node_stride = static_cast<std::size_t>(npr);
+    pass.ticks = in.m.data(), pass.gain = gain, pass.decay = decay;
+    auto step = [&](std::size_t first, std::size_t last) {  // the rack at once, or node by node
+      pass.first = first, pass.last = last;
+      for (std::int64_t node = 0; node < (nodes == nullptr ? 1 : npr); ++node) {
+        if (nodes != nullptr && !nodes[node]) continue;
+        const auto u0 = static_cast<std::size_t>(node * apn);
+        pass.junction_c = jc + u0, pass.resistance_k_per_w = res + u0;
+        pass.hottest_c = hottest + u0, pass.coldest_c = coldest + u0;
+        pass.inlet_c = in.inlet_c.data() + node, pass.power_w = in.power_w.data() + node;
+        settle_pass(pass);
+      }
+    };
+    std::size_t s = s0;  // up to each tick with stretches, then its samples
+    for (auto b = std::lower_bound(in.sampled.begin(), in.sampled.end(), s0);
+         b != in.sampled.end() && *b < s1; ++b) {
+      step(s, *b);
+      sample_boundaries(*b, nodes, [&](std::size_t u0, std::size_t u1) {
         for (std::size_t u = u0; u < u1; ++u) {
           const double t = node_sample_c[u - u0];
           sampled[u] = sampled[u] > t ? sampled[u] : t;
           coldest[u] = coldest[u] < t ? coldest[u] : t;
         }
       });
-      pass.first = b;
+      s = *b;
     }
-    pass.last = in.m.size();
-    settle_pass(pass);
-    for (std::size_t u = 0; u < n; ++u) {
-      rack_max_c = rack_max_c > hottest[u] ? rack_max_c : hottest[u];  // of the ticks' ends
+    step(s, s1);
+    double tick_max_c = -kInf;
+    each_unit([&](std::size_t u) {
+      tick_max_c = tick_max_c > hottest[u] ? tick_max_c : hottest[u];
       hottest[u] = hottest[u] > sampled[u] ? hottest[u] : sampled[u];
       fall[u] = rise[u] = hottest[u] - coldest[u];
-    }
-  }
-  if (!quick) full_pass();
+    });
+    return tick_max_c;
+  };
+  if (repairs)
+    full_pass();
+  else
+    rack_max_c = quick_pass(0, in.m.size(), nullptr);
   // The per-rack series, added once per tick as the kernel adds them (in registers), or taken
   // from the last rack that read the record if it started from the same sums.
   const std::array<std::uint64_t, 4> series_from = {
@@ -630,70 +651,29 @@ void Engine::State::settle_rack(std::int64_t r, std::int64_t k) {
       walked = j1;
     };
     std::uint8_t* const exact = fed_now + static_cast<std::size_t>(npr);  // per node, a chunk
-    double* __restrict const sampled = coast.scratch_sampled_max.data();
     std::int64_t j0 = since;
-    std::size_t next_sampled = 0;  // in in.sampled
     for (std::size_t s0 = 0; s0 < in.m.size();) {
       const std::size_t s1 = std::min(in.m.size(), s0 + kChunkStretches);
       std::int64_t j1 = j0;
       for (std::size_t s = s0; s < s1; ++s) j1 += in.m[s];
-      auto restart = [&](const std::uint8_t* nodes) {  // the nodes from the chunk's start
+      // 1. The quick pass of each of these nodes over the chunk, from the chunk's start (kept
+      // in `start`), its fall and rise bounded.
+      for (std::int64_t node = 0; node < npr; ++node)
+        if (replay[node]) std::copy(jc + node * apn, jc + (node + 1) * apn, start + node * apn);
+      quick_pass(s0, s1, replay);
+      if (decide(replay, fed_now)) {
+        // 2. Where the bound does not show the counter's outcome: the chunk again with each
+        // unit's exact largest fall and rise.
         for (std::int64_t node = 0; node < npr; ++node) {
-          if (!nodes[node]) continue;
+          if (!fed_now[node]) continue;
           const auto u0 = static_cast<std::size_t>(node * apn);
           const auto u1 = u0 + static_cast<std::size_t>(apn);
           std::copy(start + u0, start + u1, jc + u0);
           std::fill(hottest + u0, hottest + u1, -kInf);
           std::fill(coldest + u0, coldest + u1, kInf);
-          std::fill(sampled + u0, sampled + u1, -kInf);
           std::fill(fall + u0, fall + u1, 0.0);
           std::fill(rise + u0, rise + u1, 0.0);
         }
-      };
-      for (std::int64_t node = 0; node < npr; ++node)
-        if (replay[node]) std::copy(jc + node * apn, jc + (node + 1) * apn, start + node * apn);
-      restart(replay);
-      // 1. The quick pass of each of these nodes over the chunk (its fall and rise bounded).
-      SettlePassArgs pass;
-      pass.units_per_node = static_cast<std::size_t>(apn), pass.nodes = 1;
-      pass.node_stride = static_cast<std::size_t>(npr);
-      pass.ticks = in.m.data(), pass.gain = gain, pass.decay = decay;
-      auto quick_nodes = [&](std::size_t first, std::size_t last) {
-        for (std::int64_t node = 0; node < npr; ++node) {
-          if (!replay[node]) continue;
-          const std::size_t u0 = static_cast<std::size_t>(node * apn);
-          pass.junction_c = jc + u0, pass.resistance_k_per_w = res + u0;
-          pass.hottest_c = hottest + u0, pass.coldest_c = coldest + u0;
-          pass.inlet_c = in.inlet_c.data() + node, pass.power_w = in.power_w.data() + node;
-          pass.first = first, pass.last = last;
-          settle_pass(pass);
-        }
-      };
-      std::size_t s = s0;
-      for (; next_sampled < in.sampled.size() && in.sampled[next_sampled] < s1; ++next_sampled) {
-        const std::size_t b = in.sampled[next_sampled];
-        quick_nodes(s, b);
-        sample_boundaries(b, replay, [&](std::size_t u0, std::size_t u1) {
-          for (std::size_t u = u0; u < u1; ++u) {
-            const double t = node_sample_c[u - u0];
-            sampled[u] = sampled[u] > t ? sampled[u] : t;
-            coldest[u] = coldest[u] < t ? coldest[u] : t;
-          }
-        });
-        s = b;
-      }
-      quick_nodes(s, s1);
-      for (std::int64_t node = 0; node < npr; ++node) {
-        if (!replay[node]) continue;
-        for (std::int64_t u = node * apn; u < (node + 1) * apn; ++u) {
-          hottest[u] = hottest[u] > sampled[u] ? hottest[u] : sampled[u];
-          fall[u] = rise[u] = hottest[u] - coldest[u];
-        }
-      }
-      if (decide(replay, fed_now)) {
-        // 2. Where the bound does not show the counter's outcome: the chunk again with each
-        // unit's exact largest fall and rise.
-        restart(fed_now);
         for (std::size_t t = s0; t < s1; ++t) {
           const std::int64_t m = in.m[t];
           const std::size_t at = t * static_cast<std::size_t>(npr);
