@@ -1,8 +1,9 @@
 // Multi-rate stepping: a coasting rack brought to the present (settle_rack). Its m steps are
 // replayed with the kernel's operations in the kernel's order, one stretch of constant inputs at
 // a time, through the pace steps and ticks with stretches of its jobs (the replicated step
-// history), so its junctions, cycle counter and per-rack series are bit for bit what per-tick
-// stepping gives (twin/README.md, "Multi-rate stepping"; eligibility and following: coasting.cpp).
+// history, read through settle_inputs: settle_inputs.cpp), so its junctions, cycle counter and
+// per-rack series are bit for bit what per-tick stepping gives (twin/README.md, "Multi-rate
+// stepping"; eligibility and following: coasting.cpp).
 #include <algorithm>
 #include <bit>
 #include <cmath>
@@ -13,177 +14,10 @@
 #include "thermal/thermal_cycles.hpp"
 #include "twin/coasting_history.hpp"
 #include "twin/engine_state.hpp"
+#include "twin/pace_replay.hpp"
 #include "twin/settle_pass.hpp"
 
 namespace ct::twin {
-
-namespace {
-
-// A coasting rack's inputs through its pace steps (Coasting::step_ticks): each node's RC-step
-// power and inlet and the rack's power, tick by tick, from the values at its first coasting
-// tick. A step at tick c gives the nodes their slots' new power at c, and the rack's power at
-// c's end gives the inlet from c + 1 (the inlet follows the rack's power at the last tick's
-// end). A step into a tick with stretches (`stretches`) also gives, as the kernel computes them,
-// each node's inlets of that tick (its RC step's, its running and stalled stretches') and its
-// slot's FastTick, the rack's mean inlet of the tick and its power at the tick's end.
-struct PaceReplay {
-  const Engine::State& s;
-  std::int64_t r, k;
-  double* node_power_w;              // per node of the rack
-  double* node_inlet_c;              // from the rack's power at the last tick's end
-  double *step_c, *run_c, *stall_c;  // per node, in a tick with stretches
-  FastTick* fast;                    // per slot, in a tick with stretches
-  std::int32_t* count;               // per slot: its nodes in the rack
-  std::size_t n_slots;               // per step
-  std::size_t step;                  // the next pace step
-  std::size_t steps_end;
-  double end_power_w;            // the rack's power at the last tick's end
-  double mean_power_w;           // the rack's mean power of the tick (its series)
-  double rack_inlet_c;           // the mean of node_inlet_c, as the kernel sums it
-  double tick_inlet_c;           // the rack's mean inlet of the tick (its series)
-  bool stretches = false;        // this tick has stretches for a node of the rack
-  std::size_t stretch_step = 0;  // its step
-  std::int64_t inlet_due = -1;   // tick from which the inlet follows end_power_w
-
-  PaceReplay(const Engine::State& state, std::int64_t rack, std::int64_t since, std::int64_t to,
-             Coasting& scratch)
-      : s(state),
-        r(rack),
-        k(to),
-        node_power_w(scratch.scratch_node_power_w.data()),
-        node_inlet_c(scratch.scratch_node_inlet_c.data()),
-        step_c(scratch.scratch_node_step_c.data()),
-        run_c(scratch.scratch_node_run_c.data()),
-        stall_c(scratch.scratch_node_stall_c.data()) {
-    // The history's slots per step: the tick that settles every rack because the slot count
-    // changed reads the steps recorded before it.
-    const auto& ticks = s.coast.step_ticks;
-    n_slots = ticks.empty() ? s.fast.size() : s.coast.step_slots.size() / ticks.size();
-    scratch.scratch_fast.resize(n_slots);
-    scratch.scratch_count.assign(n_slots, 0);
-    fast = scratch.scratch_fast.data();
-    count = scratch.scratch_count.data();
-    // A step at `since` itself: the rack started coasting through it (its eligibility saw the
-    // tick before); for the other racks it changes nothing.
-    step = static_cast<std::size_t>(std::lower_bound(ticks.begin(), ticks.end(), since) -
-                                    ticks.begin());
-    steps_end =
-        static_cast<std::size_t>(std::lower_bound(ticks.begin(), ticks.end(), to) - ticks.begin());
-    for (std::int64_t n = 0; n < s.npr; ++n) {
-      node_power_w[n] = s.coast.node_power_w[r * s.npr + n];
-      node_inlet_c[n] = s.coast.node_inlet_c[r * s.npr + n];
-    }
-    end_power_w = mean_power_w = s.fleet.rack_power_w[r];
-    rack_inlet_c = tick_inlet_c = s.coast.rack_inlet_c[r];
-    skip();
-  }
-  // Steps of other jobs change nothing here: past them.
-  void skip() {
-    for (; step < steps_end; ++step) {
-      const std::int8_t* stepped = s.coast.step_slots.data() + step * n_slots;
-      for (std::int64_t n = 0; n < s.npr; ++n) {
-        const std::int16_t f = s.coast.node_slot[r * s.npr + n];
-        if (f != Coasting::kRepairing && stepped[f]) return;
-      }
-    }
-  }
-  // The first tick after j (≤ k) at which the inputs change.
-  std::int64_t next_change(std::int64_t j) const {
-    if (stretches) return j + 1;
-    std::int64_t next = k;
-    if (step < steps_end) next = std::min(next, s.coast.step_ticks[step]);
-    if (inlet_due > j) next = std::min(next, inlet_due);
-    return next;
-  }
-  // The inputs of tick j (called at every tick where they may change); true if they changed.
-  bool at(std::int64_t j) {
-    bool changed = stretches;  // the tick after one with stretches
-    stretches = false;
-    tick_inlet_c = rack_inlet_c;
-    if (inlet_due == j) {
-      s.coast_inlets_c(r, end_power_w, node_inlet_c);
-      double sum = 0.0;  // the rack's mean inlet, summed as the kernel sums it
-      for (std::int64_t n = 0; n < s.npr; ++n) sum += node_inlet_c[n];
-      rack_inlet_c = tick_inlet_c = sum / static_cast<double>(s.npr);
-      inlet_due = -1;
-      changed = true;
-    }
-    if (step < steps_end && s.coast.step_ticks[step] == j) {
-      const std::size_t n_jobs = n_slots - 1;
-      const double* thermal = s.coast.step_thermal_w.data() + step * n_slots;
-      const double* node = s.coast.step_node_w.data() + step * n_slots;
-      const double* words = s.coast.step_stretch.data() + step * n_slots * Coasting::kStretchWords;
-      auto word = [&](std::size_t f, std::size_t w) {
-        return words[f * Coasting::kStretchWords + w];
-      };
-      double power_w = 0.0;
-      for (std::int64_t n = 0; n < s.npr; ++n) {
-        if (s.coast.node_slot[r * s.npr + n] == Coasting::kRepairing) continue;
-        const auto f = static_cast<std::size_t>(s.coast.node_slot[r * s.npr + n]);
-        changed |= node_power_w[n] != thermal[f];
-        node_power_w[n] = thermal[f];
-        power_w += node[f];
-        if (f < n_jobs && word(f, kFollows) != 0.0 && count[f]++ == 0) {
-          decode_stretch(words + f * Coasting::kStretchWords, thermal[f], node[f], fast[f]);
-          stretches = true;
-        }
-      }
-      double end_w = power_w;
-      if (stretches) {
-        // The kernel's inlets of a tick whose job steps at its start or inside it.
-        double sum = 0.0;
-        for (std::int64_t n = 0; n < s.npr; ++n) {
-          step_c[n] = run_c[n] = stall_c[n] = node_inlet_c[n];
-          const std::int16_t f = s.coast.node_slot[r * s.npr + n];
-          if (f == Coasting::kRepairing || static_cast<std::size_t>(f) >= n_jobs || count[f] == 0) {
-            sum += node_inlet_c[n];
-            continue;
-          }
-          const FastTick& ft = fast[f];
-          const double n_jr = static_cast<double>(count[f]);
-          const double p_end = word(static_cast<std::size_t>(f), kEndNodePower);
-          const double run_f = word(static_cast<std::size_t>(f), kRunShare);
-          run_c[n] = s.coast_inlet_c(r, n, end_power_w + n_jr * (ft.node_power_run_w - p_end));
-          stall_c[n] = s.coast_inlet_c(r, n, end_power_w + n_jr * (ft.node_power_stall_w - p_end));
-          step_c[n] = ft.traj.boundaries > 0
-                          ? ft.traj.end_run_w * run_c[n] + (1.0 - ft.traj.end_run_w) * stall_c[n]
-                      : run_f > 0.0 ? run_c[n]
-                                    : stall_c[n];
-          sum += run_f * run_c[n] + (1.0 - run_f) * stall_c[n];
-        }
-        tick_inlet_c = sum / static_cast<double>(s.npr);
-        // The rack's power at the tick's end: its jobs in the order of their first node.
-        for (std::int64_t n = 0; n < s.npr; ++n) {
-          const std::int16_t f = s.coast.node_slot[r * s.npr + n];
-          if (f == Coasting::kRepairing || count[f] == 0) continue;
-          const FastTick& ft = fast[f];
-          end_w += static_cast<double>(count[f]) * ft.end_node_step_w();
-          count[f] = 0;
-        }
-        changed = true;
-        stretch_step = step;
-      }
-      if (end_w != end_power_w) inlet_due = j + 1;
-      end_power_w = end_w;
-      mean_power_w = power_w;
-      ++step;
-      skip();
-    }
-    return changed;
-  }
-  // Rack node n's slot's FastTick in this tick with stretches (null: it has none).
-  const FastTick* stretch_tick(std::int64_t n) const {
-    const std::int16_t f = s.coast.node_slot[r * s.npr + n];
-    if (!stretches || f == Coasting::kRepairing || static_cast<std::size_t>(f) + 1 >= n_slots)
-      return nullptr;
-    const double* w =
-        s.coast.step_stretch.data() +
-        (stretch_step * n_slots + static_cast<std::size_t>(f)) * Coasting::kStretchWords;
-    return w[kFollows] != 0.0 ? &fast[f] : nullptr;
-  }
-};
-
-}  // namespace
 
 namespace {
 
@@ -213,79 +47,6 @@ std::size_t step_units(double* jc, const double* drive, double decay, std::int64
 // fed one by one are few.
 constexpr std::size_t kChunkStretches = 16;
 
-// Rack r's inputs from tick `since` to k − 1, recorded by walking its PaceReplay, or those of
-// an earlier rack of this tick with the same key: PaceReplay reads of the rack only its nodes'
-// slots, RC-step powers and inlets, its power and mean inlet when it started coasting, its
-// supply temperature and row-end weight (coast_inlet_c), all in the key, bit for bit.
-const Coasting::SettleInputs& Engine::State::settle_inputs(std::int64_t r, std::int64_t since,
-                                                           std::int64_t k) {
-  std::vector<std::uint64_t>& key = coast.scratch_key;
-  key.clear();
-  key.push_back(static_cast<std::uint64_t>(since));
-  key.push_back(static_cast<std::uint64_t>(k));
-  key.push_back(std::bit_cast<std::uint64_t>(sites[rack_site[r]].supply_c));
-  key.push_back(std::bit_cast<std::uint64_t>(rack_row_end_weight[r]));
-  key.push_back(std::bit_cast<std::uint64_t>(fleet.rack_power_w[r]));
-  key.push_back(std::bit_cast<std::uint64_t>(coast.rack_inlet_c[r]));
-  for (std::int64_t n = r * npr; n < (r + 1) * npr; ++n) {
-    key.push_back(static_cast<std::uint64_t>(coast.node_slot[n]));
-    key.push_back(std::bit_cast<std::uint64_t>(coast.node_power_w[n]));
-    key.push_back(std::bit_cast<std::uint64_t>(coast.node_inlet_c[n]));
-  }
-  for (std::size_t e = 0; e < coast.settle_inputs_valid; ++e)
-    if (coast.settle_inputs[e].key == key) return coast.settle_inputs[e];
-  std::size_t e = coast.settle_inputs_valid;
-  if (e < Coasting::kSettleInputs) {
-    ++coast.settle_inputs_valid;
-  } else {
-    e = coast.settle_inputs_next;
-    coast.settle_inputs_next = (e + 1) % Coasting::kSettleInputs;
-  }
-  Coasting::SettleInputs& rec = coast.settle_inputs[e];
-  rec.key = key;
-  rec.m.clear(), rec.mean_power_w.clear(), rec.tick_inlet_c.clear(), rec.inlet_c.clear();
-  rec.power_w.clear(), rec.run_c.clear(), rec.stall_c.clear(), rec.words.clear();
-  rec.boundary.clear(), rec.sampled.clear();
-  rec.series_valid = false;
-  const double idle_w = sc.accelerator.idle_w;
-  PaceReplay in(*this, r, since, k, coast);
-  for (std::int64_t j = since; j < k;) {
-    in.at(j);
-    const std::int64_t next = in.next_change(j);
-    rec.m.push_back(next - j);
-    rec.mean_power_w.push_back(in.mean_power_w);
-    rec.tick_inlet_c.push_back(in.tick_inlet_c);
-    for (std::int64_t node = 0; node < npr; ++node) {
-      rec.inlet_c.push_back(in.stretches ? in.step_c[node] : in.node_inlet_c[node]);
-      rec.power_w.push_back(in.node_power_w[node]);
-      const FastTick* ft = in.stretch_tick(node);
-      if (ft == nullptr || ft->traj.boundaries == 0) {
-        rec.boundary.push_back(-1), rec.run_c.push_back(0.0), rec.stall_c.push_back(0.0);
-        continue;
-      }
-      // A node's steady temperature in a running or stalled stretch is inlet + R·power
-      // (count_cycles' at its clock): the two powers, then each boundary's weights.
-      const TickTrajectory& tr = ft->traj;
-      if (rec.sampled.empty() || rec.sampled.back() != rec.m.size() - 1)
-        rec.sampled.push_back(rec.m.size() - 1);
-      rec.boundary.push_back(static_cast<std::int32_t>(rec.words.size()));
-      rec.run_c.push_back(in.run_c[node]), rec.stall_c.push_back(in.stall_c[node]);
-      rec.words.push_back(static_cast<double>(tr.boundaries));
-      rec.words.push_back(idle_w + ft->run_activity * ft->dynamic_w);
-      rec.words.push_back(idle_w + ft->stall_activity * ft->dynamic_w);
-      for (int b = 0; b < tr.boundaries; ++b) {
-        rec.words.push_back(tr.decay[b]);
-        rec.words.push_back(tr.run_w[b]);
-        rec.words.push_back(tr.stall_w[b]);
-      }
-    }
-    j = next;
-  }
-  rec.end_power_w = in.end_power_w;
-  rec.last_inlet_c = in.tick_inlet_c;
-  return rec;
-}
-
 // Rack r coasted from tick `since` to k − 1: its units at tick k's start. The m steps are the
 // kernel's own (T ← gain·(T_inlet + R·P) + decay·T, the same operations in the same order), done
 // here in registers without the per-tick bookkeeping, one stretch of constant inputs at a time
@@ -296,7 +57,8 @@ const Coasting::SettleInputs& Engine::State::settle_inputs(std::int64_t r, std::
 // outcome is known without feeding it every step when no half-cycle can complete (each unit's
 // leg known, and neither its extreme nor any maximum (rising) or minimum (falling) of the
 // stretch is more than the hysteresis from a later value): the leg then only extends, to the
-// trajectory's extreme. Otherwise the m steps are replayed with the counter fed at every step.
+// trajectory's extreme. Otherwise the node goes again a chunk of stretches at a time, and only a
+// chunk where a half-cycle may complete is replayed with the counter fed at every step.
 void Engine::State::settle_rack(std::int64_t r, std::int64_t k) {
   const double decay = rc_decay_per_tick, gain = 1.0 - decay;
   const std::int64_t since = coast.since[r];

@@ -352,8 +352,10 @@ struct Coasting {
   // of its stalled stretches; per slot, that tick's FastTick (decoded from step_stretch).
   std::vector<double> scratch_node_step_c, scratch_node_run_c, scratch_node_stall_c;
   std::vector<FastTick> scratch_fast;
-  std::vector<std::int32_t> scratch_count;   // per slot: its nodes in the rack
-  std::vector<std::uint8_t> scratch_replay;  // per node of one rack: its counter fed step by step
+  std::vector<std::int32_t> scratch_count;  // per slot: its nodes in the rack
+  // Per node of one rack, three rows (settle_rack): fed step by step somewhere in the settle, in
+  // the current chunk after its quick pass, and after its exact pass.
+  std::vector<std::uint8_t> scratch_replay;
   // A settle's inputs (settle_rack): its stretches of constant inputs and each node's inputs in
   // them, recorded once per tick for the racks that share them: racks whose nodes hold the same
   // slots from the same powers and inlets at the same supply and row-end weight (a job's racks,
