@@ -127,14 +127,20 @@ void Engine::State::settle_rack(std::int64_t r, std::int64_t k) {
   bool repairs = false;
   for (std::int64_t node = 0; node < npr; ++node) repairs |= slot[node] == Coasting::kRepairing;
   std::copy(jc, jc + n, start);
-  // The junctions at a tick with stretches' boundaries (what the counter sees), before its step.
-  auto sample_boundaries = [&](std::size_t s, const std::uint8_t* nodes, auto&& note_node) {
+  // The nodes (among `nodes`; all: null) with boundaries inside stretch s's tick (one with
+  // stretches): f(first unit, its words, run inlet, stall inlet) for each.
+  auto boundary_nodes = [&](std::size_t s, const std::uint8_t* nodes, auto&& f) {
     for (std::int64_t node = 0; node < npr; ++node) {
       const auto i = s * static_cast<std::size_t>(npr) + static_cast<std::size_t>(node);
       if (in.boundary[i] < 0 || (nodes != nullptr && !nodes[node])) continue;
-      const auto u0 = static_cast<std::size_t>(node * apn), u1 = u0 + static_cast<std::size_t>(apn);
-      const double* w = in.words.data() + in.boundary[i];
-      const double run_c = in.run_c[i], stall_c = in.stall_c[i];
+      f(static_cast<std::size_t>(node * apn), in.words.data() + in.boundary[i], in.run_c[i],
+        in.stall_c[i]);
+    }
+  };
+  // The junctions at a tick with stretches' boundaries (what the counter sees), before its step.
+  auto sample_boundaries = [&](std::size_t s, const std::uint8_t* nodes, auto&& note_node) {
+    boundary_nodes(s, nodes, [&](std::size_t u0, const double* w, double run_c, double stall_c) {
+      const std::size_t u1 = u0 + static_cast<std::size_t>(apn);
       const int boundaries = static_cast<int>(w[0]);
       for (int b = 0; b < boundaries; ++b) {
         const double* q = w + 3 + 3 * b;  // the boundary's decay and weights
@@ -143,7 +149,7 @@ void Engine::State::settle_rack(std::int64_t r, std::int64_t k) {
               q[0] * jc[u] + q[1] * (run_c + res[u] * w[1]) + q[2] * (stall_c + res[u] * w[2]);
         note_node(u0, u1);
       }
-    }
+    });
   };
   // The full pass: each stretch's first step (with its drive), then the rest, each unit's
   // extremes and largest fall and rise noted at the stretch's ends (the step is monotone).
@@ -238,12 +244,16 @@ void Engine::State::settle_rack(std::int64_t r, std::int64_t k) {
     for (auto b = std::lower_bound(in.sampled.begin(), in.sampled.end(), s0);
          b != in.sampled.end() && *b < s1; ++b) {
       step(s, *b);
-      sample_boundaries(*b, nodes, [&](std::size_t u0, std::size_t u1) {
-        for (std::size_t u = u0; u < u1; ++u) {
-          const double t = node_sample_c[u - u0];
-          sampled[u] = sampled[u] > t ? sampled[u] : t;
-          coldest[u] = coldest[u] < t ? coldest[u] : t;
-        }
+      // sample_boundaries with its values folded into sampled (max) and coldest (min), in
+      // registers (settle_samples: the same operations).
+      boundary_nodes(*b, nodes, [&](std::size_t u0, const double* w, double run_c, double stall_c) {
+        SettleSampleArgs sample;
+        sample.junction_c = jc + u0, sample.resistance_k_per_w = res + u0;
+        sample.sampled_c = sampled + u0, sample.coldest_c = coldest + u0;
+        sample.units = static_cast<std::size_t>(apn);
+        sample.boundaries = static_cast<int>(w[0]), sample.weights = w + 3;
+        sample.run_c = run_c, sample.stall_c = stall_c, sample.run_w = w[1], sample.stall_w = w[2];
+        settle_samples(sample);
       });
       s = *b;
     }

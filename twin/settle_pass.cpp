@@ -99,6 +99,36 @@ void step_sse2(const SettlePassArgs& a) { step_all<f64x2, 2, 4>(a); }
 [[gnu::target("avx2")]] void step_avx2(const SettlePassArgs& a) { step_all<f64x4, 4, 8>(a); }
 #endif
 
+// The boundary samples, L units at a time (L = 1: doubles; the units are a multiple of L).
+template <class V, int L>
+[[gnu::always_inline]] inline void sample_all(const SettleSampleArgs& a) {
+  for (std::size_t u = 0; u < a.units; u += L) {
+    V t, r, hot, cold;
+    std::memcpy(&t, a.junction_c + u, sizeof(V));
+    std::memcpy(&r, a.resistance_k_per_w + u, sizeof(V));
+    std::memcpy(&hot, a.sampled_c + u, sizeof(V));
+    std::memcpy(&cold, a.coldest_c + u, sizeof(V));
+    const V run = (V{} + a.run_c) + r * (V{} + a.run_w);
+    const V stall = (V{} + a.stall_c) + r * (V{} + a.stall_w);
+    for (int b = 0; b < a.boundaries; ++b) {
+      const double* q = a.weights + 3 * b;
+      const V v = (V{} + q[0]) * t + (V{} + q[1]) * run + (V{} + q[2]) * stall;
+      hot = hot > v ? hot : v;
+      cold = cold < v ? cold : v;
+    }
+    std::memcpy(a.sampled_c + u, &hot, sizeof(V));
+    std::memcpy(a.coldest_c + u, &cold, sizeof(V));
+  }
+}
+
+void sample_sse2(const SettleSampleArgs& a) { sample_all<f64x2, 2>(a); }
+
+void sample_scalar(const SettleSampleArgs& a) { sample_all<double, 1>(a); }
+
+#if defined(__x86_64__)
+[[gnu::target("avx2")]] void sample_avx2(const SettleSampleArgs& a) { sample_all<f64x4, 4>(a); }
+#endif
+
 }  // namespace
 
 bool settle_pass_has_avx2() {
@@ -118,6 +148,14 @@ void settle_pass(const SettlePassArgs& a, SettleIsa isa) {
 #endif
   if (isa != SettleIsa::scalar && a.units_per_node % 2 == 0) return step_sse2(a);
   step_scalar(a);
+}
+
+void settle_samples(const SettleSampleArgs& a, SettleIsa isa) {
+#if defined(__x86_64__)
+  if (isa == SettleIsa::best && a.units % 4 == 0 && settle_pass_has_avx2()) return sample_avx2(a);
+#endif
+  if (isa != SettleIsa::scalar && a.units % 2 == 0) return sample_sse2(a);
+  sample_scalar(a);
 }
 
 }  // namespace ct::twin

@@ -34,6 +34,24 @@ enum class SettleIsa { best, sse2, scalar };
 // step is a monotone map, so they bound the stretch's tick ends).
 void settle_pass(const SettlePassArgs& a, SettleIsa isa = SettleIsa::best);
 
+// A node's junctions sampled at the boundaries inside a tick with stretches, before the tick's
+// step (what the cycle counter sees): boundary b's value is
+// q0 · T + q1 · (run_c + R · run_w) + q2 · (stall_c + R · stall_w), q = weights + 3 · b (the
+// boundary's decay and weights), in the kernel's order; each value is folded into sampled_c
+// (max) and coldest_c (min).
+struct SettleSampleArgs {
+  const double* junction_c = nullptr;          // per unit
+  const double* resistance_k_per_w = nullptr;  // per unit
+  double* sampled_c = nullptr;                 // per unit: in and out, max over the samples
+  double* coldest_c = nullptr;                 // per unit: in and out, min over the samples
+  std::size_t units = 0;
+  int boundaries = 0;
+  const double* weights = nullptr;  // 3 per boundary
+  double run_c = 0.0, stall_c = 0.0, run_w = 0.0, stall_w = 0.0;
+};
+
+void settle_samples(const SettleSampleArgs& a, SettleIsa isa = SettleIsa::best);
+
 // Whether settle_pass(…, best) uses AVX2 on this CPU.
 bool settle_pass_has_avx2();
 

@@ -1,5 +1,6 @@
 // The settle's first pass (twin/settle_pass.hpp) against the kernel's step done tick by tick:
-// the same junctions and tick-end extremes, bit for bit, on every instruction set.
+// the same junctions and tick-end extremes, bit for bit, on every instruction set; and its
+// boundary samples against the engine's expression for them.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -14,8 +15,10 @@
 namespace {
 
 using ct::twin::settle_pass;
+using ct::twin::settle_samples;
 using ct::twin::SettleIsa;
 using ct::twin::SettlePassArgs;
+using ct::twin::SettleSampleArgs;
 
 struct Case {
   std::size_t nodes, units_per_node;
@@ -124,6 +127,54 @@ TEST(SettlePass, AnEmptyRangeChangesNothing) {
   expect_bits(jc, c.junction_c, "junction");
   EXPECT_EQ(hot, std::vector<double>(16, 1.0));
   EXPECT_EQ(cold, std::vector<double>(16, 2.0));
+}
+
+TEST(SettlePass, BoundarySamplesOnEveryInstructionSetGiveTheEnginesBits) {
+  // 8 and 4 units (AVX2), 6 (SSE2), 3 (scalar); one to three boundaries in the tick.
+  for (const std::size_t units : {8u, 4u, 6u, 3u}) {
+    for (int boundaries = 1; boundaries <= 3; ++boundaries) {
+      std::mt19937_64 rng(units * 10 + static_cast<std::size_t>(boundaries));
+      std::uniform_real_distribution<double> u01(0.0, 1.0);
+      std::vector<double> jc, res, sampled0, coldest0, weights;
+      for (std::size_t u = 0; u < units; ++u) {
+        jc.push_back(25.0 + 60.0 * u01(rng));
+        res.push_back(0.07 + 0.01 * u01(rng));
+        sampled0.push_back(40.0 + 20.0 * u01(rng));  // some samples above, some below
+        coldest0.push_back(40.0 + 20.0 * u01(rng));
+      }
+      for (int b = 0; b < boundaries; ++b) {
+        const double decay = 0.9 + 0.09 * u01(rng), run = (1.0 - decay) * u01(rng);
+        weights.insert(weights.end(), {decay, run, 1.0 - decay - run});
+      }
+      const double run_c = 20.0 + 10.0 * u01(rng), stall_c = 20.0 + 10.0 * u01(rng);
+      const double run_w = 300.0 + 400.0 * u01(rng), stall_w = 90.0 + 10.0 * u01(rng);
+      // The engine's expression (coasting_replay.cpp, sample_boundaries) folded unit by unit.
+      std::vector<double> sampled_want = sampled0, coldest_want = coldest0;
+      for (int b = 0; b < boundaries; ++b) {
+        const double* q = weights.data() + 3 * b;
+        for (std::size_t u = 0; u < units; ++u) {
+          const double t =
+              q[0] * jc[u] + q[1] * (run_c + res[u] * run_w) + q[2] * (stall_c + res[u] * stall_w);
+          sampled_want[u] = std::max(sampled_want[u], t);
+          coldest_want[u] = std::min(coldest_want[u], t);
+        }
+      }
+      ASSERT_NE(sampled_want, sampled0);  // the case moves the extremes
+      for (SettleIsa isa : {SettleIsa::best, SettleIsa::sse2, SettleIsa::scalar}) {
+        SCOPED_TRACE(testing::Message() << units << " units, " << boundaries << " boundaries, isa "
+                                        << static_cast<int>(isa));
+        std::vector<double> sampled = sampled0, coldest = coldest0;
+        SettleSampleArgs a;
+        a.junction_c = jc.data(), a.resistance_k_per_w = res.data();
+        a.sampled_c = sampled.data(), a.coldest_c = coldest.data();
+        a.units = units, a.boundaries = boundaries, a.weights = weights.data();
+        a.run_c = run_c, a.stall_c = stall_c, a.run_w = run_w, a.stall_w = stall_w;
+        settle_samples(a, isa);
+        expect_bits(sampled, sampled_want, "sampled");
+        expect_bits(coldest, coldest_want, "coldest");
+      }
+    }
+  }
 }
 
 }  // namespace
