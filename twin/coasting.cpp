@@ -203,65 +203,91 @@ bool Engine::State::follow_pace(std::int64_t r, bool coasting) {
   const thermal::AcceleratorSpec& spec = sc.accelerator;
   const double decay = rc_decay_per_tick, gain = 1.0 - decay;
   const std::size_t n_jobs = control.jobs.size();
-  double power_w = 0.0;  // summed node by node, as the kernel sums a rack's power
-  double thermal_w = 0.0, k_per_r = 0.0;
-  for (std::int64_t ln = r * npr; ln < (r + 1) * npr; ++ln) {
-    if (coast.node_slot[ln] == Coasting::kRepairing) continue;  // no power
-    const auto f = static_cast<std::size_t>(coast.node_slot[ln]);
-    const FastTick& ft = fast[f];
-    power_w += ft.node_power_w;
-    thermal_w = std::max(thermal_w, ft.thermal_power_w);
-    k_per_r = std::max(k_per_r, ft.k_per_r);
-    if (f < n_jobs && ft.inlet_follows && rack_stretch_nodes[f]++ == 0)
-      rack_stretch_jobs.push_back(static_cast<int>(f));
-  }
-  // The rack's power at this tick's end (the kernel's sum), and the largest it has in a stretch.
+  const std::int16_t* const slot = coast.node_slot.data() + r * npr;
   const double before_end_w = coast.rack_end_power_w[r];
-  double end_w = power_w, highest_w = before_end_w;
-  for (int jj : rack_stretch_jobs) {
-    const FastTick& ft = fast[static_cast<std::size_t>(jj)];
-    const auto n = static_cast<double>(rack_stretch_nodes[jj]);
-    end_w += n * ft.end_node_step_w();
-    const double end_node_w = job_end_node_power_w[static_cast<std::size_t>(jj)];
-    highest_w = std::max({highest_w, before_end_w + n * (ft.node_power_run_w - end_node_w),
-                          before_end_w + n * (ft.node_power_stall_w - end_node_w)});
-    rack_stretch_nodes[jj] = 0;
+  Coasting::FollowMemo& memo = coast.follow_memo;
+  const bool same = memo.valid && memo.before_end_w == std::bit_cast<std::uint64_t>(before_end_w) &&
+                    memo.site == rack_site[r] &&
+                    memo.row_end_weight == std::bit_cast<std::uint64_t>(rack_row_end_weight[r]) &&
+                    std::equal(slot, slot + npr, memo.slots.begin());
+  if (!same) {
+    double power_w = 0.0;  // summed node by node, as the kernel sums a rack's power
+    double thermal_w = 0.0, k_per_r = 0.0;
+    for (std::int64_t node = 0; node < npr; ++node) {
+      if (slot[node] == Coasting::kRepairing) continue;  // no power
+      const auto f = static_cast<std::size_t>(slot[node]);
+      const FastTick& ft = fast[f];
+      power_w += ft.node_power_w;
+      thermal_w = std::max(thermal_w, ft.thermal_power_w);
+      k_per_r = std::max(k_per_r, ft.k_per_r);
+      if (f < n_jobs && ft.inlet_follows && rack_stretch_nodes[f]++ == 0)
+        rack_stretch_jobs.push_back(static_cast<int>(f));
+    }
+    // The rack's power at this tick's end (the kernel's sum), and the largest it has in a
+    // stretch.
+    double end_w = power_w, highest_w = before_end_w;
+    for (int jj : rack_stretch_jobs) {
+      const FastTick& ft = fast[static_cast<std::size_t>(jj)];
+      const auto n = static_cast<double>(rack_stretch_nodes[jj]);
+      end_w += n * ft.end_node_step_w();
+      const double end_node_w = job_end_node_power_w[static_cast<std::size_t>(jj)];
+      highest_w = std::max({highest_w, before_end_w + n * (ft.node_power_run_w - end_node_w),
+                            before_end_w + n * (ft.node_power_stall_w - end_node_w)});
+      rack_stretch_nodes[jj] = 0;
+    }
+    rack_stretch_jobs.clear();
+    highest_w = std::max(highest_w, end_w);
+    // The inlet at the rack's lowest and highest node (its extremes: it is affine in the
+    // height), the load divided out once (air_inlets_c: coast_inlet_c's operations).
+    double inlet = 0.0;
+    if (campus.spec().cooling == topology::Cooling::air) {
+      const double height[2] = {node_height_fraction[coast.lowest_node],
+                                node_height_fraction[coast.highest_node]};
+      double inlet_c[2];
+      thermal::air_inlets_c(sc.air_rack, sites[rack_site[r]].supply_c, height, 2, highest_w,
+                            rack_row_end_weight[r], inlet_c);
+      inlet = std::max(inlet_c[0], inlet_c[1]);
+    } else {
+      inlet = coast_inlet_c(r, coast.lowest_node, highest_w);
+    }
+    memo.valid = true;
+    memo.slots.assign(slot, slot + npr);
+    memo.before_end_w = std::bit_cast<std::uint64_t>(before_end_w);
+    memo.site = rack_site[r];
+    memo.row_end_weight = std::bit_cast<std::uint64_t>(rack_row_end_weight[r]);
+    memo.power_w = power_w, memo.thermal_w = thermal_w, memo.k_per_r = k_per_r;
+    memo.end_w = end_w, memo.inlet_c = inlet;
+    memo.power_fx = to_fixed(power_w, kWattScale);
   }
-  rack_stretch_jobs.clear();
-  highest_w = std::max(highest_w, end_w);
+  const double power_w = memo.power_w, thermal_w = memo.thermal_w, k_per_r = memo.k_per_r;
+  const double end_w = memo.end_w, inlet = memo.inlet_c;
   const double r_max = coast.rack_resistance_max[r];
-  // The inlet at the rack's lowest and highest node (its extremes: it is affine in the height),
-  // the load divided out once (air_inlets_c: coast_inlet_c's operations).
-  double inlet = 0.0;
-  if (campus.spec().cooling == topology::Cooling::air) {
-    const double height[2] = {node_height_fraction[coast.lowest_node],
-                              node_height_fraction[coast.highest_node]};
-    double inlet_c[2];
-    thermal::air_inlets_c(sc.air_rack, sites[rack_site[r]].supply_c, height, 2, highest_w,
-                          rack_row_end_weight[r], inlet_c);
-    inlet = std::max(inlet_c[0], inlet_c[1]);
-  } else {
-    inlet = coast_inlet_c(r, coast.lowest_node, highest_w);
-  }
   const double t_upper = std::max(coast.rack_t_upper[r], inlet + r_max * thermal_w);
   const double limit_c = spec.slowdown_temperature_c - gain * inlet;
   if (!(r_max * k_per_r + decay * t_upper <= limit_c - 1e-9 * std::fabs(limit_c))) return false;
   coast.rack_t_upper[r] = t_upper;
-  // The rack's in-iteration ΔT_pp·s of a tick, summed as the kernel sums it.
-  double swing_k_s = 0.0;
-  for (std::int64_t ln = r * npr; ln < (r + 1) * npr; ++ln) {
-    if (coast.node_slot[ln] == Coasting::kRepairing) continue;
-    const auto f = static_cast<std::size_t>(coast.node_slot[ln]);
-    const JobTick& jt = f < n_jobs ? control.jobs[f].tick : idle_tick;
-    if (jt.run_f > 0.0) swing_k_s += fast[f].swing_per_r * fleet.node_resistance_sum[ln];
+  // The rack's in-iteration ΔT_pp·s of a tick, summed as the kernel sums it; the one it holds
+  // (from the last tick's values: a slot whose words changed touched the rack) if its slots'
+  // swings and running states are the last tick's.
+  bool swing_same = true;
+  for (std::int64_t node = 0; node < npr; ++node)
+    if (slot[node] != Coasting::kRepairing)
+      swing_same &= coast.slot_swing_same[static_cast<std::size_t>(slot[node])] != 0;
+  if (!swing_same) {
+    double swing_k_s = 0.0;
+    for (std::int64_t ln = r * npr; ln < (r + 1) * npr; ++ln) {
+      if (coast.node_slot[ln] == Coasting::kRepairing) continue;
+      const auto f = static_cast<std::size_t>(coast.node_slot[ln]);
+      const JobTick& jt = f < n_jobs ? control.jobs[f].tick : idle_tick;
+      if (jt.run_f > 0.0) swing_k_s += fast[f].swing_per_r * fleet.node_resistance_sum[ln];
+    }
+    const std::int64_t swing_fx = to_fixed(swing_k_s, kSecondScale);
+    if (coasting) coast.swing_fx += swing_fx - coast.rack_swing_fx[r];
+    coast.rack_swing_fx[r] = swing_fx;
   }
-  const std::int64_t swing_fx = to_fixed(swing_k_s, kSecondScale);
-  if (coasting) {  // (an eligible rack adds its values when it starts)
-    coast.swing_fx += swing_fx - coast.rack_swing_fx[r];
+  if (coasting)  // (an eligible rack adds its values when it starts)
     coast.site_power_fx[rack_site[r]] +=
-        to_fixed(power_w, kWattScale) - to_fixed(coast.rack_power_w[r], kWattScale);
-  }
-  coast.rack_swing_fx[r] = swing_fx;
+        memo.power_fx - to_fixed(coast.rack_power_w[r], kWattScale);
   coast.rack_power_w[r] = power_w;
   coast.rack_end_power_w[r] = end_w;
   return true;
@@ -280,7 +306,8 @@ void Engine::State::coast_tick(std::int64_t k) {
 }
 
 void Engine::State::coast_tick_racks(std::int64_t k) {
-  coast.settle_inputs_valid = 0;  // recorded for this tick's settles only
+  coast.settle_inputs_valid = 0;    // recorded for this tick's settles only
+  coast.follow_memo.valid = false;  // and follow_pace's values for its FastTicks
   std::swap(coast.signature, coast.previous);
   coast_signature(coast.signature);
   const std::size_t n_slots = fast.size();
@@ -324,14 +351,18 @@ void Engine::State::coast_tick_racks(std::int64_t k) {
   // the kernel's fast path with a new RC-step power (and, with stretches, inlets and samples
   // inside the tick), which the replay reproduces from the step's record.
   constexpr std::size_t kPaceKept[] = {0, 6, 9};
+  constexpr std::size_t kSwingWord = 5, kRunningWord = 9;  // swing_per_r, running
   coast.slot_changed.assign(n_slots, 0);
   coast.slot_paced.assign(n_slots, 0);
+  coast.slot_swing_same.assign(n_slots, 0);
   bool any_changed = false, any_paced = false;
   for (std::size_t f = 0; f < n_slots; ++f) {
     const auto at = static_cast<std::ptrdiff_t>(Coasting::kGlobalWords + f * Coasting::kSlotWords);
     const std::uint64_t* now = coast.signature.data() + at;
     const std::uint64_t* before = coast.previous.data() + at;
     coast.slot_changed[f] = !std::equal(now, now + Coasting::kSlotWords, before);
+    coast.slot_swing_same[f] =
+        now[kSwingWord] == before[kSwingWord] && now[kRunningWord] == before[kRunningWord];
     if (coast.slot_changed[f]) {
       bool paced = true;
       for (std::size_t w : kPaceKept) paced &= now[w] == before[w];

@@ -343,6 +343,9 @@ struct Coasting {
   static constexpr std::size_t kStretchWords = 13 + 5 * kMaxSegments;
   std::vector<std::int8_t> step_slots;  // fast.size() per step: the slots it paced
   std::vector<std::int8_t> slot_paced;  // per FastTick slot, this tick
+  // Per FastTick slot, this tick: its swing per R and running state are the last tick's, so a
+  // coasting rack's in-iteration swing (follow_pace) is the one it holds.
+  std::vector<std::int8_t> slot_swing_same;
   // The history's bound (doubles of step_stretch, replicated): a longer one settles every rack.
   static constexpr std::size_t kMaxHistoryWords = std::size_t{1} << 19;  // 4 MB
   std::vector<double> rack_t_upper, rack_resistance_max;
@@ -382,6 +385,18 @@ struct Coasting {
   std::array<SettleInputs, kSettleInputs> settle_inputs;
   std::size_t settle_inputs_valid = 0, settle_inputs_next = 0;  // this tick's (round robin)
   std::vector<std::uint64_t> scratch_key;
+  // follow_pace's values of the last rack it followed in this tick (coast_tick_racks clears
+  // `valid`): a rack with the same node slots, end power, site and row weight (all that they
+  // read besides this tick's FastTicks and supply temperatures) takes them.
+  struct FollowMemo {
+    bool valid = false;
+    std::vector<std::int16_t> slots;  // per node of the rack
+    std::uint64_t before_end_w = 0, row_end_weight = 0;
+    std::int64_t site = -1;
+    double power_w = 0.0, thermal_w = 0.0, k_per_r = 0.0, end_w = 0.0, inlet_c = 0.0;
+    std::int64_t power_fx = 0;  // to_fixed(power_w, kWattScale)
+  };
+  FollowMemo follow_memo;
   // Per local rack: its power at the last tick's end (the next tick's inlet; differs from
   // rack_power_w, the tick's mean, after a tick with stretches).
   std::vector<double> rack_end_power_w;

@@ -4,6 +4,7 @@
 // against multi-rate, h5diff-exact) is tests/integration/test_multi_rate.py.
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <cstring>
 #include <random>
 #include <string>
@@ -344,6 +345,75 @@ TEST(Coasting, RacksShareTheirSettleInputsOnlyWhenTheReplayWouldReadTheSame) {
     EXPECT_EQ(a.fleet.rack_inlet_c[1], b.fleet.rack_inlet_c[1]) << v.what;
     for (auto id : {a.ids.rack_power, a.ids.rack_inlet, a.ids.rack_throttled})
       EXPECT_EQ(a.series.rack_values(id)[1], b.series.rack_values(id)[1]) << v.what;
+  }
+}
+
+// Racks of one tick that follow a pace step share follow_pace's values only when its node slots,
+// end power, site and row-end weight are the same (Coasting::FollowMemo): a rack that differs
+// from the rack followed before it in one of them follows as it does alone.
+TEST(Coasting, RacksFollowAPaceStepAsTheyWouldAlone) {
+  struct Variant {
+    const char* what;
+    double end_w = 0.0, row_end = 0.0;
+    bool repairing = false;
+    double supply_c = 0.0;  // a rack of another site, with another supply temperature
+  };
+  const Variant variants[] = {{"the same"},
+                              {"its end power", 4000.0},
+                              {"its row-end weight", 0.0, 1.0},
+                              {"a node under repair", 0.0, 0.0, true},
+                              {"its site", 0.0, 0.0, false, 1.5}};
+  auto tick = [](Engine::State& s) {  // this tick's slots (as coast_tick_racks leaves them)
+    s.fast.assign(s.control.jobs.size() + 1, FastTick{});
+    FastTick& ft = s.fast[0];
+    ft.thermal_power_w = 600.0, ft.node_power_w = 5400.0, ft.k_per_r = 60.0, ft.swing_per_r = 2.0;
+    s.coast.slot_swing_same.assign(s.fast.size(), 0);
+    s.coast.follow_memo.valid = false;
+  };
+  auto prepare = [](Engine::State& s, std::int64_t r, const Variant& v) {
+    for (std::int64_t ln = r * s.npr; ln < (r + 1) * s.npr; ++ln)
+      s.coast.node_slot[ln] = v.repairing && ln % s.npr == 1 ? Coasting::kRepairing : 0;
+    s.coast.rack_end_power_w[r] = 5400.0 * static_cast<double>(s.npr) + v.end_w;
+    s.coast.rack_power_w[r] = 5000.0 * static_cast<double>(s.npr);
+    s.coast.rack_t_upper[r] = 0.0;  // the new steady temperature sets the bound
+    s.coast.rack_resistance_max[r] = 0.075;
+    s.coast.rack_swing_fx[r] = 0;
+    s.rack_row_end_weight[static_cast<std::size_t>(r)] = v.row_end;
+    if (v.supply_c != 0.0) {
+      s.sites.push_back(s.sites[0]);
+      s.sites.back().supply_c += v.supply_c;
+      s.rack_site[static_cast<std::size_t>(r)] = static_cast<std::int16_t>(s.sites.size() - 1);
+    }
+  };
+  auto outcome = [](const Engine::State& s, std::int64_t r, bool followed) {
+    return std::vector<double>{followed ? 1.0 : 0.0, s.coast.rack_t_upper[r],
+                               s.coast.rack_power_w[r], s.coast.rack_end_power_w[r],
+                               static_cast<double>(s.coast.rack_swing_fx[r])};
+  };
+  for (const Variant& v : variants) {
+    // Rack 1 followed after rack 0 (the same but for the variant)...
+    testing::StateFixture shared(air_scenario());
+    Engine::State& a = *shared.state;
+    tick(a);
+    prepare(a, 0, variants[0]);
+    prepare(a, 1, v);
+    const bool followed0 = a.follow_pace(0, false);
+    const bool followed1 = a.follow_pace(1, false);
+    // ...and alone.
+    testing::StateFixture alone(air_scenario());
+    Engine::State& b = *alone.state;
+    tick(b);
+    prepare(b, 1, v);
+    const bool followed = b.follow_pace(1, false);
+    EXPECT_TRUE(followed) << v.what;  // the bound holds: its values were computed
+    const std::vector<double> got = outcome(a, 1, followed1), want = outcome(b, 1, followed);
+    for (std::size_t i = 0; i < want.size(); ++i)
+      EXPECT_EQ(std::bit_cast<std::uint64_t>(got[i]), std::bit_cast<std::uint64_t>(want[i]))
+          << v.what << ", value " << i << ": " << got[i] << " vs " << want[i];
+    // The variant changes what the rack follows with (so a shared value would show).
+    if (v.what != std::string("the same")) {
+      EXPECT_NE(outcome(a, 0, followed0), want) << v.what;
+    }
   }
 }
 
