@@ -373,22 +373,17 @@ void Engine::State::coast_tick_racks(std::int64_t k) {
   }
   coast.unchanged = !any_changed && !roles_changed;
   if (any_changed || roles_changed) {
-    auto touched = [&](std::int64_t r) {
-      if (coast.rack_changed[static_cast<std::size_t>(r)]) return true;
-      for (std::int64_t n = r * npr; n < (r + 1) * npr; ++n)
-        if (coast.node_slot[n] != Coasting::kRepairing &&
-            coast.slot_changed[static_cast<std::size_t>(coast.node_slot[n])])
-          return true;
-      return false;
-    };
-    auto only_paced = [&](std::int64_t r) {
-      if (coast.rack_changed[static_cast<std::size_t>(r)]) return false;
+    // How this tick touches rack r: 0 not at all, 1 only through paced slots (follow_pace may
+    // keep it coasting), 2 otherwise (a slot that changed more than its pace, or a node's role).
+    auto change = [&](std::int64_t r) {
+      if (coast.rack_changed[static_cast<std::size_t>(r)]) return 2;
+      int c = 0;
       for (std::int64_t n = r * npr; n < (r + 1) * npr; ++n) {
         if (coast.node_slot[n] == Coasting::kRepairing) continue;
         const auto f = static_cast<std::size_t>(coast.node_slot[n]);
-        if (coast.slot_changed[f] && !coast.slot_paced[f]) return false;
+        c = std::max(c, coast.slot_changed[f] * (2 - coast.slot_paced[f]));
       }
-      return true;
+      return c;
     };
     if (any_paced) {  // the step every coasting rack's history holds (settle_rack)
       coast.step_ticks.push_back(k);
@@ -406,10 +401,11 @@ void Engine::State::coast_tick_racks(std::int64_t k) {
     }
     if (coast.coasting_racks > 0)
       for (std::int64_t r = 0; r < block.rack_count; ++r)
-        if (coast.since[r] >= 0 && touched(r) && !(only_paced(r) && follow_pace(r, true)))
-          settle_rack(r, k);
+        if (coast.since[r] >= 0)
+          if (const int c = change(r); c > 0 && !(c == 1 && follow_pace(r, true)))
+            settle_rack(r, k);
     std::erase_if(coast.eligible_racks, [&](std::int64_t r) {
-      if (!touched(r) || (only_paced(r) && follow_pace(r, false))) return false;
+      if (const int c = change(r); c == 0 || (c == 1 && follow_pace(r, false))) return false;
       coast.eligible[r] = 0;
       return true;
     });
