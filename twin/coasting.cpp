@@ -266,25 +266,19 @@ bool Engine::State::follow_pace(std::int64_t r, bool coasting) {
   const double limit_c = spec.slowdown_temperature_c - gain * inlet;
   if (!(r_max * k_per_r + decay * t_upper <= limit_c - 1e-9 * std::fabs(limit_c))) return false;
   coast.rack_t_upper[r] = t_upper;
-  // The rack's in-iteration ΔT_pp·s of a tick, summed as the kernel sums it; the one it holds
-  // (from the last tick's values: a slot whose words changed touched the rack) if its slots'
-  // swings and running states are the last tick's.
-  bool swing_same = true;
-  for (std::int64_t node = 0; node < npr; ++node)
-    if (slot[node] != Coasting::kRepairing)
-      swing_same &= coast.slot_swing_same[static_cast<std::size_t>(slot[node])] != 0;
-  if (!swing_same) {
-    double swing_k_s = 0.0;
-    for (std::int64_t ln = r * npr; ln < (r + 1) * npr; ++ln) {
-      if (coast.node_slot[ln] == Coasting::kRepairing) continue;
-      const auto f = static_cast<std::size_t>(coast.node_slot[ln]);
-      const JobTick& jt = f < n_jobs ? control.jobs[f].tick : idle_tick;
-      if (jt.run_f > 0.0) swing_k_s += fast[f].swing_per_r * fleet.node_resistance_sum[ln];
-    }
-    const std::int64_t swing_fx = to_fixed(swing_k_s, kSecondScale);
-    if (coasting) coast.swing_fx += swing_fx - coast.rack_swing_fx[r];
-    coast.rack_swing_fx[r] = swing_fx;
+  // The rack's in-iteration ΔT_pp·s of a tick, summed as the kernel sums it (every time: the
+  // slots' swing per R moves with their pace).
+  double swing_k_s = 0.0;
+  for (std::int64_t node = 0; node < npr; ++node) {
+    if (slot[node] == Coasting::kRepairing) continue;
+    const auto f = static_cast<std::size_t>(slot[node]);
+    const JobTick& jt = f < n_jobs ? control.jobs[f].tick : idle_tick;
+    if (jt.run_f > 0.0)
+      swing_k_s += fast[f].swing_per_r * fleet.node_resistance_sum[r * npr + node];
   }
+  const std::int64_t swing_fx = to_fixed(swing_k_s, kSecondScale);
+  if (coasting) coast.swing_fx += swing_fx - coast.rack_swing_fx[r];
+  coast.rack_swing_fx[r] = swing_fx;
   if (coasting)  // (an eligible rack adds its values when it starts)
     coast.site_power_fx[rack_site[r]] +=
         memo.power_fx - to_fixed(coast.rack_power_w[r], kWattScale);
@@ -351,18 +345,14 @@ void Engine::State::coast_tick_racks(std::int64_t k) {
   // the kernel's fast path with a new RC-step power (and, with stretches, inlets and samples
   // inside the tick), which the replay reproduces from the step's record.
   constexpr std::size_t kPaceKept[] = {0, 6, 9};
-  constexpr std::size_t kSwingWord = 5, kRunningWord = 9;  // swing_per_r, running
   coast.slot_changed.assign(n_slots, 0);
   coast.slot_paced.assign(n_slots, 0);
-  coast.slot_swing_same.assign(n_slots, 0);
   bool any_changed = false, any_paced = false;
   for (std::size_t f = 0; f < n_slots; ++f) {
     const auto at = static_cast<std::ptrdiff_t>(Coasting::kGlobalWords + f * Coasting::kSlotWords);
     const std::uint64_t* now = coast.signature.data() + at;
     const std::uint64_t* before = coast.previous.data() + at;
     coast.slot_changed[f] = !std::equal(now, now + Coasting::kSlotWords, before);
-    coast.slot_swing_same[f] =
-        now[kSwingWord] == before[kSwingWord] && now[kRunningWord] == before[kRunningWord];
     if (coast.slot_changed[f]) {
       bool paced = true;
       for (std::size_t w : kPaceKept) paced &= now[w] == before[w];

@@ -343,9 +343,6 @@ struct Coasting {
   static constexpr std::size_t kStretchWords = 13 + 5 * kMaxSegments;
   std::vector<std::int8_t> step_slots;  // fast.size() per step: the slots it paced
   std::vector<std::int8_t> slot_paced;  // per FastTick slot, this tick
-  // Per FastTick slot, this tick: its swing per R and running state are the last tick's, so a
-  // coasting rack's in-iteration swing (follow_pace) is the one it holds.
-  std::vector<std::int8_t> slot_swing_same;
   // The history's bound (doubles of step_stretch, replicated): a longer one settles every rack.
   static constexpr std::size_t kMaxHistoryWords = std::size_t{1} << 19;  // 4 MB
   std::vector<double> rack_t_upper, rack_resistance_max;
