@@ -206,10 +206,11 @@ bool Engine::State::follow_pace(std::int64_t r, bool coasting) {
   const std::int16_t* const slot = coast.node_slot.data() + r * npr;
   const double before_end_w = coast.rack_end_power_w[r];
   Coasting::FollowMemo& memo = coast.follow_memo;
-  const bool same = memo.valid && memo.before_end_w == std::bit_cast<std::uint64_t>(before_end_w) &&
-                    memo.site == rack_site[r] &&
-                    memo.row_end_weight == std::bit_cast<std::uint64_t>(rack_row_end_weight[r]) &&
-                    std::equal(slot, slot + npr, memo.slots.begin());
+  const bool same =
+      memo.valid && memo.before_end_w_bits == std::bit_cast<std::uint64_t>(before_end_w) &&
+      memo.site == rack_site[r] &&
+      memo.row_end_weight_bits == std::bit_cast<std::uint64_t>(rack_row_end_weight[r]) &&
+      std::equal(slot, slot + npr, memo.slots.begin());
   if (!same) {
     double power_w = 0.0;  // summed node by node, as the kernel sums a rack's power
     double thermal_w = 0.0, k_per_r = 0.0;
@@ -252,9 +253,9 @@ bool Engine::State::follow_pace(std::int64_t r, bool coasting) {
     }
     memo.valid = true;
     memo.slots.assign(slot, slot + npr);
-    memo.before_end_w = std::bit_cast<std::uint64_t>(before_end_w);
+    memo.before_end_w_bits = std::bit_cast<std::uint64_t>(before_end_w);
     memo.site = rack_site[r];
-    memo.row_end_weight = std::bit_cast<std::uint64_t>(rack_row_end_weight[r]);
+    memo.row_end_weight_bits = std::bit_cast<std::uint64_t>(rack_row_end_weight[r]);
     memo.power_w = power_w, memo.thermal_w = thermal_w, memo.k_per_r = k_per_r;
     memo.end_w = end_w, memo.inlet_c = inlet;
     memo.power_fx = to_fixed(power_w, kWattScale);

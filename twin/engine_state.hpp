@@ -383,12 +383,12 @@ struct Coasting {
   std::size_t settle_inputs_valid = 0, settle_inputs_next = 0;  // this tick's (round robin)
   std::vector<std::uint64_t> scratch_key;
   // follow_pace's values of the last rack it followed in this tick (coast_tick_racks clears
-  // `valid`): a rack with the same node slots, end power, site and row weight (all that they
-  // read besides this tick's FastTicks and supply temperatures) takes them.
+  // `valid`): a rack with the same node slots, end power, site and row-end weight, bit for bit
+  // (all that they read besides this tick's FastTicks and supply temperatures), takes them.
   struct FollowMemo {
     bool valid = false;
-    std::vector<std::int16_t> slots;  // per node of the rack
-    std::uint64_t before_end_w = 0, row_end_weight = 0;
+    std::vector<std::int16_t> slots;                               // per node of the rack
+    std::uint64_t before_end_w_bits = 0, row_end_weight_bits = 0;  // the doubles' bits
     std::int64_t site = -1;
     double power_w = 0.0, thermal_w = 0.0, k_per_r = 0.0, end_w = 0.0, inlet_c = 0.0;
     std::int64_t power_fx = 0;  // to_fixed(power_w, kWattScale)
