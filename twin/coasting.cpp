@@ -210,7 +210,11 @@ bool Engine::State::follow_pace(std::int64_t r, bool coasting) {
       memo.valid && memo.before_end_w_bits == std::bit_cast<std::uint64_t>(before_end_w) &&
       memo.site == rack_site[r] &&
       memo.row_end_weight_bits == std::bit_cast<std::uint64_t>(rack_row_end_weight[r]) &&
-      std::equal(slot, slot + npr, memo.slots.begin());
+      [&] {  // (a loop: std::equal calls memcmp, per rack and pace step)
+        bool equal = true;
+        for (std::int64_t node = 0; node < npr; ++node) equal &= slot[node] == memo.slots[node];
+        return equal;
+      }();
   if (!same) {
     double power_w = 0.0;  // summed node by node, as the kernel sums a rack's power
     double thermal_w = 0.0, k_per_r = 0.0;
@@ -272,10 +276,8 @@ bool Engine::State::follow_pace(std::int64_t r, bool coasting) {
   double swing_k_s = 0.0;
   for (std::int64_t node = 0; node < npr; ++node) {
     if (slot[node] == Coasting::kRepairing) continue;
-    const auto f = static_cast<std::size_t>(slot[node]);
-    const JobTick& jt = f < n_jobs ? control.jobs[f].tick : idle_tick;
-    if (jt.run_f > 0.0)
-      swing_k_s += fast[f].swing_per_r * fleet.node_resistance_sum[r * npr + node];
+    const FastTick& ft = fast[static_cast<std::size_t>(slot[node])];
+    if (ft.swings) swing_k_s += ft.swing_per_r * fleet.node_resistance_sum[r * npr + node];
   }
   const std::int64_t swing_fx = to_fixed(swing_k_s, kSecondScale);
   if (coasting) coast.swing_fx += swing_fx - coast.rack_swing_fx[r];
@@ -362,20 +364,24 @@ void Engine::State::coast_tick_racks(std::int64_t k) {
     }
     any_changed |= coast.slot_changed[f] != 0;
   }
+  static_assert(Coasting::kRepairing == -1);  // slot_code[node_slot + 1]
+  coast.slot_code.assign(n_slots + 1, 0);
+  for (std::size_t f = 0; f < n_slots; ++f)
+    coast.slot_code[f + 1] =
+        static_cast<std::int8_t>(coast.slot_changed[f] * (2 - coast.slot_paced[f]));
   coast.unchanged = !any_changed && !roles_changed;
   if (any_changed || roles_changed) {
     // How this tick touches rack r: 0 not at all, 1 only through paced slots (follow_pace may
     // keep it coasting), 2 otherwise (a slot that changed more than its pace, or a node's role).
+    const std::int8_t* const code = coast.slot_code.data() + 1;
     auto change = [&](std::int64_t r) {
       if (coast.rack_changed[static_cast<std::size_t>(r)]) return 2;
       int c = 0;
-      for (std::int64_t n = r * npr; n < (r + 1) * npr; ++n) {
-        if (coast.node_slot[n] == Coasting::kRepairing) continue;
-        const auto f = static_cast<std::size_t>(coast.node_slot[n]);
-        c = std::max(c, coast.slot_changed[f] * (2 - coast.slot_paced[f]));
-      }
+      for (std::int64_t n = r * npr; n < (r + 1) * npr; ++n)
+        c = std::max(c, static_cast<int>(code[coast.node_slot[n]]));
       return c;
     };
+
     if (any_paced) {  // the step every coasting rack's history holds (settle_rack)
       coast.step_ticks.push_back(k);
       for (const FastTick& ft : fast) coast.step_thermal_w.push_back(ft.thermal_power_w);

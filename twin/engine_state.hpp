@@ -67,6 +67,7 @@ struct FastTick {
   double node_power_w = 0.0;  // all units at the clock, with the node overhead
   std::array<double, kCategoryCount> node_time{}, node_energy{};  // overhead shared by time
   double swing_per_r = 0.0;  // in-iteration ΔT_pp·running s per unit of R (K·s per K/W)
+  bool swings = false;       // the tick runs (run_f > 0): a rack sums its nodes' swing
   // The node constants in the tick reduction's fixed point: a rank adds count × these, so the
   // sums stay exact integers whatever the decomposition, with no per-rack rounding.
   std::int64_t node_power_fx = 0, node_running_fx = 0, node_energy_all_fx = 0;
@@ -343,6 +344,9 @@ struct Coasting {
   static constexpr std::size_t kStretchWords = 13 + 5 * kMaxSegments;
   std::vector<std::int8_t> step_slots;  // fast.size() per step: the slots it paced
   std::vector<std::int8_t> slot_paced;  // per FastTick slot, this tick
+  // Per FastTick slot + 1 (index 0: a node under repair), this tick: how it touches a rack that
+  // holds it (0 not at all, 1 only its pace, 2 more; coast_tick_racks).
+  std::vector<std::int8_t> slot_code;
   // The history's bound (doubles of step_stretch, replicated): a longer one settles every rack.
   static constexpr std::size_t kMaxHistoryWords = std::size_t{1} << 19;  // 4 MB
   std::vector<double> rack_t_upper, rack_resistance_max;

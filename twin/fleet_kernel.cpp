@@ -205,6 +205,7 @@ void Engine::State::prepare_fast() {
     const double energy_j =
         split_unit_tick(jt, ft.clock, d_w, spec.idle_w, dt, ft.unit_time, ft.unit_energy);
     if (in_job) ft.swing_per_r = 2.0 * jt.half_swing_per_r * d_w * (jt.run_f * dt);
+    ft.swings = jt.run_f > 0.0;
     ft.unit_power_w = energy_j / dt;
     ft.dynamic_w = d_w;
     ft.thermal_power_w = ft.traj.boundaries == 0

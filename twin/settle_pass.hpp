@@ -26,8 +26,10 @@ struct SettlePassArgs {
 };
 
 // Which instruction set steps the units. Every one gives the same bits (element-wise IEEE
-// multiplies, adds, max and min, no contraction); `best` is AVX2 when the CPU has it.
-enum class SettleIsa { best, sse2, scalar };
+// multiplies, adds, max and min, no contraction); `best` is AVX-512 when the CPU has it and the
+// units per node are a multiple of 8, else AVX2 when it has that (`avx2` skips AVX-512; each
+// falls back to SSE2, then scalar, where the CPU or the shape does not allow it).
+enum class SettleIsa { best, avx2, sse2, scalar };
 
 // Each stretch s: the first step with drive = gain · (inlet + R · power), T ← drive + decay · T,
 // then its other ticks − 1 steps; the extremes are noted after the first and the last step (the
@@ -52,7 +54,8 @@ struct SettleSampleArgs {
 
 void settle_samples(const SettleSampleArgs& a, SettleIsa isa = SettleIsa::best);
 
-// Whether settle_pass(…, best) uses AVX2 on this CPU.
+// Whether this CPU has AVX2, and AVX-512 (F), for settle_pass and settle_samples.
 bool settle_pass_has_avx2();
+bool settle_pass_has_avx512();
 
 }  // namespace ct::twin

@@ -20,6 +20,10 @@ using ct::twin::SettleIsa;
 using ct::twin::SettlePassArgs;
 using ct::twin::SettleSampleArgs;
 
+// Every instruction set (best is AVX-512 where the CPU has it).
+constexpr SettleIsa kIsas[] = {SettleIsa::best, SettleIsa::avx2, SettleIsa::sse2,
+                               SettleIsa::scalar};
+
 struct Case {
   std::size_t nodes, units_per_node;
   std::vector<std::int64_t> ticks;
@@ -89,14 +93,15 @@ void expect_bits(const std::vector<double>& got, const std::vector<double>& want
 
 TEST(SettlePass, EveryInstructionSetGivesTheTickByTickBits) {
   const double inf = std::numeric_limits<double>::infinity();
-  // 8 units per node (AVX2 and SSE2 blocks and single vectors), 4 and 6 (SSE2), 3 (scalar).
-  const std::size_t shapes[][2] = {{4, 8}, {5, 8}, {4, 4}, {3, 6}, {4, 3}, {1, 8}};
+  // 8 and 16 units per node (AVX-512, AVX2 and SSE2 blocks and single vectors), 4 (AVX2), 6
+  // (SSE2), 3 (scalar).
+  const std::size_t shapes[][2] = {{4, 8}, {5, 8}, {4, 4}, {3, 6}, {4, 3}, {1, 8}, {3, 16}};
   for (const auto& shape : shapes) {
     Case c = make_case(shape[0], shape[1], static_cast<std::uint32_t>(shape[0] * 100 + shape[1]));
     const std::size_t n = c.nodes * c.units_per_node;
     std::vector<double> jc0 = c.junction_c, hot0(n, -inf), cold0(n, inf);
     reference(c, jc0, hot0, cold0);
-    for (SettleIsa isa : {SettleIsa::best, SettleIsa::sse2, SettleIsa::scalar}) {
+    for (SettleIsa isa : kIsas) {
       SCOPED_TRACE(testing::Message() << shape[0] << " nodes × " << shape[1] << " units, isa "
                                       << static_cast<int>(isa));
       std::vector<double> jc = c.junction_c, hot(n, -inf), cold(n, inf);
@@ -130,8 +135,8 @@ TEST(SettlePass, AnEmptyRangeChangesNothing) {
 }
 
 TEST(SettlePass, BoundarySamplesOnEveryInstructionSetGiveTheEnginesBits) {
-  // 8 and 4 units (AVX2), 6 (SSE2), 3 (scalar); one to three boundaries in the tick.
-  for (const std::size_t units : {8u, 4u, 6u, 3u}) {
+  // 16 and 8 units (AVX-512), 4 (AVX2), 6 (SSE2), 3 (scalar); one to three boundaries.
+  for (const std::size_t units : {16u, 8u, 4u, 6u, 3u}) {
     for (int boundaries = 1; boundaries <= 3; ++boundaries) {
       std::mt19937_64 rng(units * 10 + static_cast<std::size_t>(boundaries));
       std::uniform_real_distribution<double> u01(0.0, 1.0);
@@ -160,7 +165,7 @@ TEST(SettlePass, BoundarySamplesOnEveryInstructionSetGiveTheEnginesBits) {
         }
       }
       ASSERT_NE(sampled_want, sampled0);  // the case moves the extremes
-      for (SettleIsa isa : {SettleIsa::best, SettleIsa::sse2, SettleIsa::scalar}) {
+      for (SettleIsa isa : kIsas) {
         SCOPED_TRACE(testing::Message() << units << " units, " << boundaries << " boundaries, isa "
                                         << static_cast<int>(isa));
         std::vector<double> sampled = sampled0, coldest = coldest0;
