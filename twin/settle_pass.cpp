@@ -17,6 +17,9 @@ using f64x4 = double __attribute__((vector_size(32)));
 using f64x8 = double __attribute__((vector_size(64)));
 #endif
 
+// A value in every lane is written x − V{}: exact for every x, and GCC folds it to a broadcast
+// (V{} + x is not folded, since 0.0 + x is not x for x = −0.0: an add per value).
+
 // C vectors of L lanes from unit u0 on, through the stretches.
 template <class V, int L, int C>
 [[gnu::always_inline]] inline void step_block(const SettlePassArgs& a, std::size_t u0) {
@@ -30,7 +33,7 @@ template <class V, int L, int C>
     std::memcpy(&res[c], a.resistance_k_per_w + u, sizeof(V));
     node[c] = u / a.units_per_node;
   }
-  const V gain = V{} + a.gain, decay = V{} + a.decay;
+  const V gain = (a.gain - V{}), decay = (a.decay - V{});
   const std::size_t stride = a.node_stride != 0 ? a.node_stride : a.nodes;
   for (std::size_t s = a.first; s < a.last; ++s) {
     const double* inlet = a.inlet_c + s * stride;
@@ -38,7 +41,7 @@ template <class V, int L, int C>
     V drive[C];
     for (int c = 0; c < C; ++c) {
       // gain · (inlet + R · power), then drive + decay · T: the kernel's operations.
-      drive[c] = gain * ((V{} + inlet[node[c]]) + res[c] * (V{} + power[node[c]]));
+      drive[c] = gain * ((inlet[node[c]] - V{}) + res[c] * (power[node[c]] - V{}));
       t[c] = drive[c] + decay * t[c];
       hot[c] = hot[c] > t[c] ? hot[c] : t[c];
       cold[c] = cold[c] < t[c] ? cold[c] : t[c];
@@ -111,11 +114,11 @@ template <class V, int L>
     std::memcpy(&r, a.resistance_k_per_w + u, sizeof(V));
     std::memcpy(&hot, a.sampled_c + u, sizeof(V));
     std::memcpy(&cold, a.coldest_c + u, sizeof(V));
-    const V run = (V{} + a.run_c) + r * (V{} + a.run_w);
-    const V stall = (V{} + a.stall_c) + r * (V{} + a.stall_w);
+    const V run = (a.run_c - V{}) + r * (a.run_w - V{});
+    const V stall = (a.stall_c - V{}) + r * (a.stall_w - V{});
     for (int b = 0; b < a.boundaries; ++b) {
       const double* q = a.weights + 3 * b;
-      const V v = (V{} + q[0]) * t + (V{} + q[1]) * run + (V{} + q[2]) * stall;
+      const V v = (q[0] - V{}) * t + (q[1] - V{}) * run + (q[2] - V{}) * stall;
       hot = hot > v ? hot : v;
       cold = cold < v ? cold : v;
     }
