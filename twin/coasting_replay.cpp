@@ -240,6 +240,9 @@ void Engine::State::settle_rack(std::int64_t r, std::int64_t k) {
         settle_pass(pass);
       }
     };
+    // (One for all the calls: zeroing it per node, a rep stos, cost more than the samples.)
+    SettleSampleArgs sample;
+    sample.units = static_cast<std::size_t>(apn);
     std::size_t s = s0;  // up to each tick with stretches, then its samples
     for (auto b = std::lower_bound(in.sampled.begin(), in.sampled.end(), s0);
          b != in.sampled.end() && *b < s1; ++b) {
@@ -247,10 +250,8 @@ void Engine::State::settle_rack(std::int64_t r, std::int64_t k) {
       // sample_boundaries with its values folded into sampled (max) and coldest (min), in
       // registers (settle_samples: the same operations).
       boundary_nodes(*b, nodes, [&](std::size_t u0, const double* w, double run_c, double stall_c) {
-        SettleSampleArgs sample;
         sample.junction_c = jc + u0, sample.resistance_k_per_w = res + u0;
         sample.sampled_c = sampled + u0, sample.coldest_c = coldest + u0;
-        sample.units = static_cast<std::size_t>(apn);
         sample.boundaries = static_cast<int>(w[0]), sample.weights = w + 3;
         sample.run_c = run_c, sample.stall_c = stall_c, sample.run_w = w[1], sample.stall_w = w[2];
         settle_samples(sample);
