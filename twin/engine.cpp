@@ -53,6 +53,7 @@ void Engine::State::setup() {
   block = topology::rack_block(campus.racks(), ranks, rank);
   local_nodes = block.rack_count * npr;
   local_accs = local_nodes * apn;
+  scratch_stepped_racks.resize(static_cast<std::size_t>(block.rack_count));
   dt = sc.time.tick_s;
   ticks = sc.ticks();
   ticks_per_output = sc.ticks_per_output();

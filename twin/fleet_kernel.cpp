@@ -303,8 +303,21 @@ void Engine::State::kernel(TickReduction& red, double t0_s) {
   coast.settled_max_c = -kInf;
   bool any_follows = false;  // a job's power steps at the tick's start or inside it
   for (std::size_t j = 0; j < n_jobs; ++j) any_follows |= fast[j].inlet_follows;
-  for (std::int64_t r = 0; r < block.rack_count; ++r) {
-    if (coast.enabled && coast.since[r] >= 0) continue;  // coasting: counted above
+  // The racks this tick steps (the others coast: counted above), listed without a branch per
+  // rack: with most racks coasting, a branch mispredicted at every stepped one cost more than
+  // the scan.
+  std::int64_t* const stepped = scratch_stepped_racks.data();
+  std::int64_t n_stepped = 0;
+  if (coast.enabled) {
+    for (std::int64_t r = 0; r < block.rack_count; ++r) {
+      stepped[n_stepped] = r;
+      n_stepped += coast.since[r] < 0;
+    }
+  } else {
+    for (std::int64_t r = 0; r < block.rack_count; ++r) stepped[n_stepped++] = r;
+  }
+  for (std::int64_t ri = 0; ri < n_stepped; ++ri) {
+    const std::int64_t r = stepped[ri];
     const double prev_power_w = fleet.rack_power_w[r];
     const double supply_c = sites[rack_site[r]].supply_c;
     const double liquid_inlet =
