@@ -381,7 +381,6 @@ void Engine::State::coast_tick_racks(std::int64_t k) {
         c = std::max(c, static_cast<int>(code[coast.node_slot[n]]));
       return c;
     };
-
     if (any_paced) {  // the step every coasting rack's history holds (settle_rack)
       coast.step_ticks.push_back(k);
       for (const FastTick& ft : fast) coast.step_thermal_w.push_back(ft.thermal_power_w);

@@ -585,8 +585,8 @@ struct Engine::State {
   std::vector<int> rack_jobs_touched;
   std::vector<std::int64_t> rack_stretch_nodes;  // per job: its nodes in this rack (stretch ticks)
   std::vector<int> rack_stretch_jobs;
-  std::vector<std::int64_t>
-      scratch_stepped_racks;  // the kernel's scratch: this tick's stepped racks
+  // The kernel's scratch, per local rack: the racks it steps this tick (the others coast).
+  std::vector<std::int64_t> scratch_stepped_racks;
   // Per job: running at the last tick's end (−1 not known yet), and a node's power then.
   std::vector<std::int8_t> job_end_running;
   std::vector<double> job_end_node_power_w;

@@ -33,7 +33,7 @@ template <class V, int L, int C>
     std::memcpy(&res[c], a.resistance_k_per_w + u, sizeof(V));
     node[c] = u / a.units_per_node;
   }
-  const V gain = (a.gain - V{}), decay = (a.decay - V{});
+  const V gain = a.gain - V{}, decay = a.decay - V{};
   const std::size_t stride = a.node_stride != 0 ? a.node_stride : a.nodes;
   for (std::size_t s = a.first; s < a.last; ++s) {
     const double* inlet = a.inlet_c + s * stride;
