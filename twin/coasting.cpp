@@ -280,11 +280,12 @@ bool Engine::State::follow_pace(std::int64_t r, bool coasting) {
     if (ft.swings) swing_k_s += ft.swing_per_r * fleet.node_resistance_sum[r * npr + node];
   }
   const std::int64_t swing_fx = to_fixed(swing_k_s, kSecondScale);
-  if (coasting) coast.swing_fx += swing_fx - coast.rack_swing_fx[r];
-  coast.rack_swing_fx[r] = swing_fx;
-  if (coasting)  // (an eligible rack adds its values when it starts)
+  if (coasting) {  // (an eligible rack adds its values when it starts)
+    coast.swing_fx += swing_fx - coast.rack_swing_fx[r];
     coast.site_power_fx[rack_site[r]] +=
         memo.power_fx - to_fixed(coast.rack_power_w[r], kWattScale);
+  }
+  coast.rack_swing_fx[r] = swing_fx;
   coast.rack_power_w[r] = power_w;
   coast.rack_end_power_w[r] = end_w;
   return true;

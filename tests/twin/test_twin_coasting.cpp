@@ -367,6 +367,7 @@ TEST(Coasting, RacksFollowAPaceStepAsTheyWouldAlone) {
     s.fast.assign(s.control.jobs.size() + 1, FastTick{});
     FastTick& ft = s.fast[0];
     ft.thermal_power_w = 600.0, ft.node_power_w = 5400.0, ft.k_per_r = 60.0, ft.swing_per_r = 2.0;
+    ft.swings = true;  // its job runs: the rack's swing sum counts (as the kernel sets it)
     s.coast.follow_memo.valid = false;
   };
   auto prepare = [](Engine::State& s, std::int64_t r, const Variant& v) {
