@@ -18,6 +18,7 @@
 #include <bit>
 #include <cassert>
 #include <cmath>
+#include <cstring>
 
 #include "common/simd.hpp"
 #include "thermal/junction.hpp"
@@ -41,6 +42,7 @@ void Engine::State::coast_setup() {
   coast.rack_swing_fx.assign(racks, 0);
   coast.rack_unallocated_fx.assign(racks, 0);
   coast.node_slot.assign(nodes, 0);
+  coast.rack_slot.assign(racks, Coasting::kMixed);
   coast.site_power_fx.assign(sites.size(), 0);
   coast.node_inlet_c.assign(nodes, 0.0);
   coast.node_power_w.assign(nodes, 0.0);
@@ -54,6 +56,7 @@ void Engine::State::coast_setup() {
   coast.scratch_node_stall_c.assign(static_cast<std::size_t>(npr), 0.0);
   coast.scratch_replay.assign(3 * static_cast<std::size_t>(npr), 0);  // a settle's, a chunk's (2)
   coast.rack_end_power_w.assign(racks, 0.0);
+  coast.scratch_follow.assign(racks, 0);
   for (std::int64_t k = 0; k < npr; ++k) {
     if (node_height_fraction[k] < node_height_fraction[coast.lowest_node]) coast.lowest_node = k;
     if (node_height_fraction[k] > node_height_fraction[coast.highest_node]) coast.highest_node = k;
@@ -179,6 +182,7 @@ void Engine::State::coast_check_rack(std::int64_t r, double rack_power_w, std::i
   }
   coast.rack_t_upper[r] = t_upper;
   coast.rack_inlet_c[r] = inlet_sum / static_cast<double>(npr);  // as the kernel's mean
+  coast_rack_slot(r);
   coast.eligible[r] = 1;
   coast.eligible_racks.push_back(r);
   coast.rack_power_w[r] = rack_power_w;
@@ -200,95 +204,193 @@ void Engine::State::coast_check_rack(std::int64_t r, double rack_power_w, std::i
 // inlets of the rack's power in its job's running and stalled stretches (the kernel's), which
 // the largest of those bounds.
 bool Engine::State::follow_pace(std::int64_t r, bool coasting) {
-  const thermal::AcceleratorSpec& spec = sc.accelerator;
-  const double decay = rc_decay_per_tick, gain = 1.0 - decay;
+  return follow_paces(&r, 1, coasting) == 0;
+}
+
+// The memo's values for rack r: its power, end power and inlet bound, its slots' largest RC-step
+// power and k, and each node's swing per R (0 under repair or not running: adding 0 to the sum,
+// never −0, leaves it as skipping the node does).
+void Engine::State::follow_memo_fill(std::int64_t r) {
   const std::size_t n_jobs = control.jobs.size();
   const std::int16_t* const slot = coast.node_slot.data() + r * npr;
   const double before_end_w = coast.rack_end_power_w[r];
   Coasting::FollowMemo& memo = coast.follow_memo;
-  const bool same =
-      memo.valid && memo.before_end_w_bits == std::bit_cast<std::uint64_t>(before_end_w) &&
-      memo.site == rack_site[r] &&
-      memo.row_end_weight_bits == std::bit_cast<std::uint64_t>(rack_row_end_weight[r]) &&
-      [&] {  // (a loop: std::equal calls memcmp, per rack and pace step)
-        bool equal = true;
-        for (std::int64_t node = 0; node < npr; ++node) equal &= slot[node] == memo.slots[node];
-        return equal;
-      }();
-  if (!same) {
-    double power_w = 0.0;  // summed node by node, as the kernel sums a rack's power
-    double thermal_w = 0.0, k_per_r = 0.0;
-    for (std::int64_t node = 0; node < npr; ++node) {
-      if (slot[node] == Coasting::kRepairing) continue;  // no power
-      const auto f = static_cast<std::size_t>(slot[node]);
-      const FastTick& ft = fast[f];
-      power_w += ft.node_power_w;
-      thermal_w = std::max(thermal_w, ft.thermal_power_w);
-      k_per_r = std::max(k_per_r, ft.k_per_r);
-      if (f < n_jobs && ft.inlet_follows && rack_stretch_nodes[f]++ == 0)
-        rack_stretch_jobs.push_back(static_cast<int>(f));
-    }
-    // The rack's power at this tick's end (the kernel's sum), and the largest it has in a
-    // stretch.
-    double end_w = power_w, highest_w = before_end_w;
-    for (int jj : rack_stretch_jobs) {
-      const FastTick& ft = fast[static_cast<std::size_t>(jj)];
-      const auto n = static_cast<double>(rack_stretch_nodes[jj]);
-      end_w += n * ft.end_node_step_w();
-      const double end_node_w = job_end_node_power_w[static_cast<std::size_t>(jj)];
-      highest_w = std::max({highest_w, before_end_w + n * (ft.node_power_run_w - end_node_w),
-                            before_end_w + n * (ft.node_power_stall_w - end_node_w)});
-      rack_stretch_nodes[jj] = 0;
-    }
-    rack_stretch_jobs.clear();
-    highest_w = std::max(highest_w, end_w);
-    // The inlet at the rack's lowest and highest node (its extremes: it is affine in the
-    // height), the load divided out once (air_inlets_c: coast_inlet_c's operations).
-    double inlet = 0.0;
-    if (campus.spec().cooling == topology::Cooling::air) {
-      const double height[2] = {node_height_fraction[coast.lowest_node],
-                                node_height_fraction[coast.highest_node]};
-      double inlet_c[2];
-      thermal::air_inlets_c(sc.air_rack, sites[rack_site[r]].supply_c, height, 2, highest_w,
-                            rack_row_end_weight[r], inlet_c);
-      inlet = std::max(inlet_c[0], inlet_c[1]);
-    } else {
-      inlet = coast_inlet_c(r, coast.lowest_node, highest_w);
-    }
-    memo.valid = true;
-    memo.slots.assign(slot, slot + npr);
-    memo.before_end_w_bits = std::bit_cast<std::uint64_t>(before_end_w);
-    memo.site = rack_site[r];
-    memo.row_end_weight_bits = std::bit_cast<std::uint64_t>(rack_row_end_weight[r]);
-    memo.power_w = power_w, memo.thermal_w = thermal_w, memo.k_per_r = k_per_r;
-    memo.end_w = end_w, memo.inlet_c = inlet;
-    memo.power_fx = to_fixed(power_w, kWattScale);
-  }
-  const double power_w = memo.power_w, thermal_w = memo.thermal_w, k_per_r = memo.k_per_r;
-  const double end_w = memo.end_w, inlet = memo.inlet_c;
-  const double r_max = coast.rack_resistance_max[r];
-  const double t_upper = std::max(coast.rack_t_upper[r], inlet + r_max * thermal_w);
-  const double limit_c = spec.slowdown_temperature_c - gain * inlet;
-  if (!(r_max * k_per_r + decay * t_upper <= limit_c - 1e-9 * std::fabs(limit_c))) return false;
-  coast.rack_t_upper[r] = t_upper;
-  // The rack's in-iteration ΔT_pp·s of a tick, summed as the kernel sums it (every time: the
-  // slots' swing per R moves with their pace).
-  double swing_k_s = 0.0;
+  double power_w = 0.0;  // summed node by node, as the kernel sums a rack's power
+  double thermal_w = 0.0, k_per_r = 0.0;
+  memo.node_swing_per_r.resize(static_cast<std::size_t>(npr));  // (allocates once)
   for (std::int64_t node = 0; node < npr; ++node) {
-    if (slot[node] == Coasting::kRepairing) continue;
-    const FastTick& ft = fast[static_cast<std::size_t>(slot[node])];
-    if (ft.swings) swing_k_s += ft.swing_per_r * fleet.node_resistance_sum[r * npr + node];
+    memo.node_swing_per_r[node] = 0.0;
+    if (slot[node] == Coasting::kRepairing) continue;  // no power
+    const auto f = static_cast<std::size_t>(slot[node]);
+    const FastTick& ft = fast[f];
+    power_w += ft.node_power_w;
+    thermal_w = std::max(thermal_w, ft.thermal_power_w);
+    k_per_r = std::max(k_per_r, ft.k_per_r);
+    if (ft.swings) memo.node_swing_per_r[node] = ft.swing_per_r;
+    if (f < n_jobs && ft.inlet_follows && rack_stretch_nodes[f]++ == 0)
+      rack_stretch_jobs.push_back(static_cast<int>(f));
   }
-  const std::int64_t swing_fx = to_fixed(swing_k_s, kSecondScale);
-  if (coasting) {  // (an eligible rack adds its values when it starts)
-    coast.swing_fx += swing_fx - coast.rack_swing_fx[r];
-    coast.site_power_fx[rack_site[r]] +=
-        memo.power_fx - to_fixed(coast.rack_power_w[r], kWattScale);
+  // The rack's power at this tick's end (the kernel's sum), and the largest it has in a
+  // stretch.
+  double end_w = power_w, highest_w = before_end_w;
+  for (int jj : rack_stretch_jobs) {
+    const FastTick& ft = fast[static_cast<std::size_t>(jj)];
+    const auto n = static_cast<double>(rack_stretch_nodes[jj]);
+    end_w += n * ft.end_node_step_w();
+    const double end_node_w = job_end_node_power_w[static_cast<std::size_t>(jj)];
+    highest_w = std::max({highest_w, before_end_w + n * (ft.node_power_run_w - end_node_w),
+                          before_end_w + n * (ft.node_power_stall_w - end_node_w)});
+    rack_stretch_nodes[jj] = 0;
   }
-  coast.rack_swing_fx[r] = swing_fx;
-  coast.rack_power_w[r] = power_w;
-  coast.rack_end_power_w[r] = end_w;
-  return true;
+  rack_stretch_jobs.clear();
+  highest_w = std::max(highest_w, end_w);
+  // The inlet at the rack's lowest and highest node (its extremes: it is affine in the
+  // height), the load divided out once (air_inlets_c: coast_inlet_c's operations).
+  double inlet = 0.0;
+  if (campus.spec().cooling == topology::Cooling::air) {
+    const double height[2] = {node_height_fraction[coast.lowest_node],
+                              node_height_fraction[coast.highest_node]};
+    double inlet_c[2];
+    thermal::air_inlets_c(sc.air_rack, sites[rack_site[r]].supply_c, height, 2, highest_w,
+                          rack_row_end_weight[r], inlet_c);
+    inlet = std::max(inlet_c[0], inlet_c[1]);
+  } else {
+    inlet = coast_inlet_c(r, coast.lowest_node, highest_w);
+  }
+  memo.valid = true;
+  memo.slots.assign(slot, slot + npr);
+  memo.before_end_w_bits = std::bit_cast<std::uint64_t>(before_end_w);
+  memo.site = rack_site[r];
+  memo.row_end_weight_bits = std::bit_cast<std::uint64_t>(rack_row_end_weight[r]);
+  memo.power_w = power_w, memo.thermal_w = thermal_w, memo.k_per_r = k_per_r;
+  memo.end_w = end_w, memo.inlet_c = inlet;
+  memo.power_fx = to_fixed(power_w, kWattScale);
+}
+
+namespace {
+
+// What follow_run reads and writes per rack, and the values of one run of racks (the memo's).
+struct FollowArrays {
+  const std::int16_t *slot, *site;
+  const double *row_end_weight, *resistance_max, *node_resistance_sum;
+  double *t_upper_c, *power_w, *end_power_w;
+  std::int64_t* swing_fx;
+};
+struct FollowRun {
+  const std::int16_t* slots;  // per node
+  std::uint64_t end_w_bits, row_end_weight_bits;
+  std::int64_t site;
+  double thermal_w, k_per_r, inlet_c, bound_c, decay, power_w, end_w;
+  std::int64_t power_fx;
+  const double* node_swing_per_r;
+  // Summed over the run: the changes of the racks' swing and power (fixed point).
+  std::int64_t swing_delta_fx = 0, power_delta_fx = 0;
+};
+
+// The node slots of a rack equal (NPR: nodes per rack, 4 compared as one word; 0: npr).
+template <int NPR>
+bool same_slots(const std::int16_t* a, const std::int16_t* b, std::int64_t npr) {
+  if constexpr (NPR == 4) {
+    std::uint64_t x = 0, y = 0;
+    std::memcpy(&x, a, sizeof x);
+    std::memcpy(&y, b, sizeof y);
+    return x == y;
+  } else {
+    bool equal = true;  // (a loop: std::equal calls memcmp, per rack and pace step)
+    for (std::int64_t node = 0; node < npr; ++node) equal &= a[node] == b[node];
+    return equal;
+  }
+}
+
+// Racks racks[i], racks[i + 1], ... through the pace step with the run's values while they have
+// them (racks[i] has); the ones that cannot follow go to racks[failed++], untouched. Returns the
+// first rack past the run.
+template <int NPR>
+std::size_t follow_run(const FollowArrays& a, FollowRun& run, std::int64_t npr_any,
+                       std::int64_t* racks, std::size_t i, std::size_t n, std::size_t& failed) {
+  const std::int64_t npr = NPR > 0 ? NPR : npr_any;
+  std::uint64_t old_bits = 0;  // the last old power and its fixed point (a run's are alike)
+  std::int64_t old_fx = to_fixed(0.0, kWattScale);
+  do {
+    const std::int64_t r = racks[i];
+    const double t_up = std::max(a.t_upper_c[r], run.inlet_c + a.resistance_max[r] * run.thermal_w);
+    if (!(a.resistance_max[r] * run.k_per_r + run.decay * t_up <= run.bound_c)) {
+      racks[failed++] = r;
+      continue;
+    }
+    a.t_upper_c[r] = t_up;
+    // The rack's in-iteration ΔT_pp·s of a tick, summed as the kernel sums it (every time: the
+    // slots' swing per R moves with their pace).
+    double swing_k_s = 0.0;
+    const double* const rn = a.node_resistance_sum + r * npr;
+    for (std::int64_t node = 0; node < npr; ++node)
+      swing_k_s += run.node_swing_per_r[node] * rn[node];
+    const std::int64_t swing_fx = to_fixed(swing_k_s, kSecondScale);
+    run.swing_delta_fx += swing_fx - a.swing_fx[r];
+    if (const auto bits = std::bit_cast<std::uint64_t>(a.power_w[r]); bits != old_bits)
+      old_bits = bits, old_fx = to_fixed(a.power_w[r], kWattScale);
+    run.power_delta_fx += run.power_fx - old_fx;
+    a.swing_fx[r] = swing_fx;
+    a.power_w[r] = run.power_w;
+    a.end_power_w[r] = run.end_w;
+  } while (++i < n && std::bit_cast<std::uint64_t>(a.end_power_w[racks[i]]) == run.end_w_bits &&
+           a.site[racks[i]] == run.site &&
+           std::bit_cast<std::uint64_t>(a.row_end_weight[racks[i]]) == run.row_end_weight_bits &&
+           same_slots<NPR>(a.slot + racks[i] * npr, run.slots, npr));
+  return i;
+}
+
+}  // namespace
+
+// Whether rack r follows with the memo's values: the same node slots, end power, site and
+// row-end weight, bit for bit (all that they read besides this tick's FastTicks and supply
+// temperatures).
+bool Engine::State::follow_memo_matches(std::int64_t r) const {
+  const Coasting::FollowMemo& memo = coast.follow_memo;
+  return memo.valid &&
+         memo.before_end_w_bits == std::bit_cast<std::uint64_t>(coast.rack_end_power_w[r]) &&
+         memo.site == rack_site[r] &&
+         memo.row_end_weight_bits == std::bit_cast<std::uint64_t>(rack_row_end_weight[r]) &&
+         same_slots<0>(coast.node_slot.data() + r * npr, memo.slots.data(), npr);
+}
+
+// Racks (local, ascending) through a pace step of this tick, in runs of racks that share the
+// memo's values (most of a job's racks: one memo per run, the rest per rack in a tight loop).
+// The racks that cannot follow are moved to the front of `racks`, untouched; returns their
+// count.
+std::size_t Engine::State::follow_paces(std::int64_t* racks, std::size_t n, bool coasting) {
+  const Coasting::FollowMemo& memo = coast.follow_memo;
+  const FollowArrays arrays{coast.node_slot.data(),           rack_site.data(),
+                            rack_row_end_weight.data(),       coast.rack_resistance_max.data(),
+                            fleet.node_resistance_sum.data(), coast.rack_t_upper.data(),
+                            coast.rack_power_w.data(),        coast.rack_end_power_w.data(),
+                            coast.rack_swing_fx.data()};
+  const double decay = rc_decay_per_tick, gain = 1.0 - decay;
+  std::size_t failed = 0, i = 0;
+  while (i < n) {
+    if (!follow_memo_matches(racks[i])) follow_memo_fill(racks[i]);
+    const double limit_c = sc.accelerator.slowdown_temperature_c - gain * memo.inlet_c;
+    FollowRun run{memo.slots.data(),
+                  memo.before_end_w_bits,
+                  memo.row_end_weight_bits,
+                  memo.site,
+                  memo.thermal_w,
+                  memo.k_per_r,
+                  memo.inlet_c,
+                  limit_c - 1e-9 * std::fabs(limit_c),
+                  decay,
+                  memo.power_w,
+                  memo.end_w,
+                  memo.power_fx,
+                  memo.node_swing_per_r.data()};
+    i = npr == 4 ? follow_run<4>(arrays, run, npr, racks, i, n, failed)
+                 : follow_run<0>(arrays, run, npr, racks, i, n, failed);
+    if (coasting) {  // (an eligible rack adds its values when it starts)
+      coast.swing_fx += run.swing_delta_fx;
+      coast.site_power_fx[memo.site] += run.power_delta_fx;
+    }
+  }
+  return failed;
 }
 
 void Engine::State::coast_tick(std::int64_t k) {
@@ -377,6 +479,8 @@ void Engine::State::coast_tick_racks(std::int64_t k) {
     const std::int8_t* const code = coast.slot_code.data() + 1;
     auto change = [&](std::int64_t r) {
       if (coast.rack_changed[static_cast<std::size_t>(r)]) return 2;
+      if (const std::int16_t f = coast.rack_slot[r]; f != Coasting::kMixed)
+        return static_cast<int>(code[f]);
       int c = 0;
       for (std::int64_t n = r * npr; n < (r + 1) * npr; ++n)
         c = std::max(c, static_cast<int>(code[coast.node_slot[n]]));
@@ -396,16 +500,30 @@ void Engine::State::coast_tick_racks(std::int64_t k) {
                          coast.step_stretch.data() + at + f * Coasting::kStretchWords);
       for (std::size_t f = 0; f < n_slots; ++f) coast.step_slots.push_back(coast.slot_paced[f]);
     }
-    if (coast.coasting_racks > 0)
+    // Racks touched only through paced slots follow the step together (follow_paces); the
+    // coasting ones that cannot are brought to the present, the eligible ones lose eligibility.
+    std::int64_t* const follow = coast.scratch_follow.data();
+    if (coast.coasting_racks > 0) {
+      std::size_t n = 0;
       for (std::int64_t r = 0; r < block.rack_count; ++r)
-        if (coast.since[r] >= 0)
-          if (const int c = change(r); c > 0 && !(c == 1 && follow_pace(r, true)))
-            settle_rack(r, k);
-    std::erase_if(coast.eligible_racks, [&](std::int64_t r) {
-      if (const int c = change(r); c == 0 || (c == 1 && follow_pace(r, false))) return false;
-      coast.eligible[r] = 0;
-      return true;
-    });
+        if (coast.since[r] >= 0) {
+          const int c = change(r);
+          follow[n] = r;  // (listed without a branch: which racks follow is the data's)
+          n += c == 1;
+          if (c == 2) settle_rack(r, k);
+        }
+      const std::size_t failed = follow_paces(follow, n, true);
+      for (std::size_t i = 0; i < failed; ++i) settle_rack(follow[i], k);
+    }
+    std::size_t n = 0;
+    for (std::int64_t r : coast.eligible_racks)
+      if (const int c = change(r); c == 2)
+        coast.eligible[r] = 0;
+      else if (c == 1)
+        follow[n++] = r;
+    const std::size_t failed = follow_paces(follow, n, false);
+    for (std::size_t i = 0; i < failed; ++i) coast.eligible[follow[i]] = 0;
+    std::erase_if(coast.eligible_racks, [&](std::int64_t r) { return coast.eligible[r] == 0; });
   }
   for (std::int64_t r : coast.eligible_racks) {
     coast.eligible[r] = 0;
@@ -442,12 +560,21 @@ void Engine::State::coast_count_rack(std::int64_t r, int sign) {
   coast.coasting_racks += sign;
 }
 
+// The slot every node of rack r holds, or kMixed (coast_tick_racks reads one value per rack).
+void Engine::State::coast_rack_slot(std::int64_t r) {
+  const std::int16_t* const slot = coast.node_slot.data() + r * npr;
+  bool one = true;
+  for (std::int64_t n = 1; n < npr; ++n) one &= slot[n] == slot[0];
+  coast.rack_slot[r] = one ? slot[0] : Coasting::kMixed;
+}
+
 void Engine::State::coast_restored() {
   coast.eligible_racks.clear();
   coast.slot_nodes.assign(control.jobs.size() + 1, 0);
   coast.coasting_racks = coast.throttled = coast.swing_fx = coast.unallocated_fx = 0;
   coast.site_power_fx.assign(sites.size(), 0);
   for (std::int64_t r = 0; r < block.rack_count; ++r) {
+    coast_rack_slot(r);
     if (coast.eligible[r]) coast.eligible_racks.push_back(r);
     if (coast.since[r] < 0) continue;
     coast_count_rack(r, 1);

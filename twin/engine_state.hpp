@@ -316,6 +316,9 @@ struct Coasting {
   static constexpr std::int16_t kRepairing = -1;  // node_slot of a node under repair (powered off)
   // Per local node: its FastTick slot, inlet and RC-step power while coasting.
   std::vector<std::int16_t> node_slot;
+  // Derived per local rack (coast_rack_slot): the slot all its nodes hold, or kMixed.
+  static constexpr std::int16_t kMixed = -2;
+  std::vector<std::int16_t> rack_slot;
   std::vector<double> node_inlet_c, node_power_w;
   std::vector<double> node_resistance_max;  // max R of the node's units (constant)
   std::vector<double> scratch_drive, scratch_start, scratch_max, scratch_min, scratch_fall,
@@ -395,9 +398,11 @@ struct Coasting {
     std::uint64_t before_end_w_bits = 0, row_end_weight_bits = 0;  // the doubles' bits
     std::int64_t site = -1;
     double power_w = 0.0, thermal_w = 0.0, k_per_r = 0.0, end_w = 0.0, inlet_c = 0.0;
-    std::int64_t power_fx = 0;  // to_fixed(power_w, kWattScale)
+    std::int64_t power_fx = 0;             // to_fixed(power_w, kWattScale)
+    std::vector<double> node_swing_per_r;  // per node: its slot's swing per R if it swings, or 0
   };
   FollowMemo follow_memo;
+  std::vector<std::int64_t> scratch_follow;  // per local rack: the racks following a pace step
   // Per local rack: its power at the last tick's end (the next tick's inlet; differs from
   // rack_power_w, the tick's mean, after a tick with stretches).
   std::vector<double> rack_end_power_w;
@@ -553,10 +558,14 @@ struct Engine::State {
   void coast_tick(std::int64_t k);
   void coast_tick_racks(std::int64_t k);
   void coast_count_rack(std::int64_t r, int sign);
+  void coast_rack_slot(std::int64_t r);
   bool reduction_repeats(const TickReduction& red, double t1_s) const;
   double coast_inlet_c(std::int64_t r, std::int64_t node_in_rack, double rack_power_w) const;
   void coast_inlets_c(std::int64_t r, double rack_power_w, double* inlet_c) const;
   bool follow_pace(std::int64_t r, bool coasting);
+  std::size_t follow_paces(std::int64_t* racks, std::size_t n, bool coasting);
+  bool follow_memo_matches(std::int64_t r) const;
+  void follow_memo_fill(std::int64_t r);
   bool stretch_history_valid() const;  // a restart file's step_stretch decodes
   void settle_rack(std::int64_t r, std::int64_t k);
   const Coasting::SettleInputs& settle_inputs(std::int64_t r, std::int64_t since, std::int64_t k);
