@@ -77,12 +77,18 @@ inline double frequency_damage_factor(double frequency_hz, const CyclingReferenc
 }
 
 // N_f(reference) / N_f(ΔT, f, T_max) from the two factors (ΔT > 0, f > 0).
+// inv_reference_k = 1 / (T_max,ref + 273.15) (a caller with many units divides once).
+inline double relative_cycle_damage_from_inverse(double swing_factor, double frequency_factor,
+                                                 double t_max_c, double inv_reference_k,
+                                                 const SolderFatigue& fatigue) {
+  return swing_factor * frequency_factor *
+         std::exp(fatigue.ea_over_k_k * (inv_reference_k - 1.0 / (t_max_c + kZeroCelsiusK)));
+}
 inline double relative_cycle_damage_from(double swing_factor, double frequency_factor,
                                          double t_max_c, const CyclingReference& ref,
                                          const SolderFatigue& fatigue) {
-  return swing_factor * frequency_factor *
-         std::exp(fatigue.ea_over_k_k *
-                  (1.0 / (ref.t_max_c + kZeroCelsiusK) - 1.0 / (t_max_c + kZeroCelsiusK)));
+  return relative_cycle_damage_from_inverse(swing_factor, frequency_factor, t_max_c,
+                                            1.0 / (ref.t_max_c + kZeroCelsiusK), fatigue);
 }
 
 // N_f(reference) / N_f(ΔT, f, T_max): damage of one such cycle in units of one reference cycle.
@@ -209,12 +215,11 @@ inline double scope_hazard_rate_with_age_per_s(const ScopeHazardTable& t, const 
   return total_per_s;
 }
 
-// Σ over the table's classes of the age-free hazard rate; per-class rates into rates_out when
-// not null (for choose_cause). junction_c feeds accelerator_junction classes, inlet_c rack_inlet.
-inline double scope_hazard_rate_per_s(const ScopeHazardTable& t, double junction_c, double inlet_c,
-                                      double relative_damage, double* rates_out = nullptr) {
-  const double inv_junction_k = 1.0 / (junction_c + kZeroCelsiusK);
-  const double inv_inlet_k = 1.0 / (inlet_c + kZeroCelsiusK);
+// scope_hazard_rate_per_s (below) from the temperatures' inverses in 1/K, 1 / (T + 273.15): a
+// caller with many components at one inlet divides once.
+inline double scope_hazard_rate_from_inverse_per_s(const ScopeHazardTable& t, double inv_junction_k,
+                                                   double inv_inlet_k, double relative_damage,
+                                                   double* rates_out = nullptr) {
   double total_per_s = 0.0;
   for (int k = 0; k < t.count; ++k) {
     double af = 1.0;
@@ -229,6 +234,15 @@ inline double scope_hazard_rate_per_s(const ScopeHazardTable& t, double junction
     total_per_s += r;
   }
   return total_per_s;
+}
+
+// Σ over the table's classes of the age-free hazard rate; per-class rates into rates_out when
+// not null (for choose_cause). junction_c feeds accelerator_junction classes, inlet_c rack_inlet.
+inline double scope_hazard_rate_per_s(const ScopeHazardTable& t, double junction_c, double inlet_c,
+                                      double relative_damage, double* rates_out = nullptr) {
+  return scope_hazard_rate_from_inverse_per_s(t, 1.0 / (junction_c + kZeroCelsiusK),
+                                              1.0 / (inlet_c + kZeroCelsiusK), relative_damage,
+                                              rates_out);
 }
 
 }  // namespace ct::faults

@@ -311,11 +311,18 @@ std::size_t follow_run(const FollowArrays& a, FollowRun& run, std::int64_t npr_a
   const std::int64_t npr = NPR > 0 ? NPR : npr_any;
   std::uint64_t old_bits = 0;  // the last old power and its fixed point (a run's are alike)
   std::int64_t old_fx = to_fixed(0.0, kWattScale);
+  // Local sums and values (the stores to the per-rack arrays could alias `run`'s).
+  std::int64_t swing_delta_fx = 0, power_delta_fx = 0;
+  std::size_t failed_here = failed;
+  const FollowRun v = run;
+  double swing_per_r[NPR > 0 ? NPR : 1];
+  const double* const s = NPR > 0 ? swing_per_r : v.node_swing_per_r;
+  if constexpr (NPR > 0) std::copy(v.node_swing_per_r, v.node_swing_per_r + NPR, swing_per_r);
   do {
     const std::int64_t r = racks[i];
-    const double t_up = std::max(a.t_upper_c[r], run.inlet_c + a.resistance_max[r] * run.thermal_w);
-    if (!(a.resistance_max[r] * run.k_per_r + run.decay * t_up <= run.bound_c)) {
-      racks[failed++] = r;
+    const double t_up = std::max(a.t_upper_c[r], v.inlet_c + a.resistance_max[r] * v.thermal_w);
+    if (!(a.resistance_max[r] * v.k_per_r + v.decay * t_up <= v.bound_c)) {
+      racks[failed_here++] = r;
       continue;
     }
     a.t_upper_c[r] = t_up;
@@ -323,20 +330,22 @@ std::size_t follow_run(const FollowArrays& a, FollowRun& run, std::int64_t npr_a
     // slots' swing per R moves with their pace).
     double swing_k_s = 0.0;
     const double* const rn = a.node_resistance_sum + r * npr;
-    for (std::int64_t node = 0; node < npr; ++node)
-      swing_k_s += run.node_swing_per_r[node] * rn[node];
+    for (std::int64_t node = 0; node < npr; ++node) swing_k_s += s[node] * rn[node];
     const std::int64_t swing_fx = to_fixed(swing_k_s, kSecondScale);
-    run.swing_delta_fx += swing_fx - a.swing_fx[r];
+    swing_delta_fx += swing_fx - a.swing_fx[r];
     if (const auto bits = std::bit_cast<std::uint64_t>(a.power_w[r]); bits != old_bits)
       old_bits = bits, old_fx = to_fixed(a.power_w[r], kWattScale);
-    run.power_delta_fx += run.power_fx - old_fx;
+    power_delta_fx += v.power_fx - old_fx;
     a.swing_fx[r] = swing_fx;
-    a.power_w[r] = run.power_w;
-    a.end_power_w[r] = run.end_w;
-  } while (++i < n && std::bit_cast<std::uint64_t>(a.end_power_w[racks[i]]) == run.end_w_bits &&
-           a.site[racks[i]] == run.site &&
-           std::bit_cast<std::uint64_t>(a.row_end_weight[racks[i]]) == run.row_end_weight_bits &&
-           same_slots<NPR>(a.slot + racks[i] * npr, run.slots, npr));
+    a.power_w[r] = v.power_w;
+    a.end_power_w[r] = v.end_w;
+  } while (++i < n && std::bit_cast<std::uint64_t>(a.end_power_w[racks[i]]) == v.end_w_bits &&
+           a.site[racks[i]] == v.site &&
+           std::bit_cast<std::uint64_t>(a.row_end_weight[racks[i]]) == v.row_end_weight_bits &&
+           same_slots<NPR>(a.slot + racks[i] * npr, v.slots, npr));
+  run.swing_delta_fx += swing_delta_fx;
+  run.power_delta_fx += power_delta_fx;
+  failed = failed_here;
   return i;
 }
 
