@@ -410,6 +410,18 @@ TEST(Coasting, RacksFollowAPaceStepAsTheyWouldAlone) {
     for (std::size_t i = 0; i < want.size(); ++i)
       EXPECT_EQ(std::bit_cast<std::uint64_t>(got[i]), std::bit_cast<std::uint64_t>(want[i]))
           << v.what << ", value " << i << ": " << got[i] << " vs " << want[i];
+    // ...and in one run after rack 0 (follow_paces: the run's own test of like racks).
+    testing::StateFixture together(air_scenario());
+    Engine::State& c = *together.state;
+    tick(c);
+    prepare(c, 0, variants[0]);
+    prepare(c, 1, v);
+    std::int64_t racks[] = {0, 1};
+    EXPECT_EQ(c.follow_paces(racks, 2, false), 0u) << v.what;
+    const std::vector<double> in_run = outcome(c, 1, true);
+    for (std::size_t i = 0; i < want.size(); ++i)
+      EXPECT_EQ(std::bit_cast<std::uint64_t>(in_run[i]), std::bit_cast<std::uint64_t>(want[i]))
+          << v.what << " (in a run), value " << i << ": " << in_run[i] << " vs " << want[i];
     // The variant changes what the rack follows with (so a shared value would show).
     if (v.what != std::string("the same")) {
       EXPECT_NE(outcome(a, 0, followed0), want) << v.what;
