@@ -13,6 +13,8 @@
 //                 table) + in-iteration cycling damage + threshold check, per accelerator, then
 //                 per node and per rack (Engine::State::hazard_update; it runs every
 //                 faults.hazard_update_s / tick_s ticks, 60 by default)
+//   exp, pow      the hazard's exponentials and power laws over N values: libm's scalar calls
+//                 against faults::hazard_exp_n / hazard_pow_n (faults/hazard_math.hpp)
 //   triad         STREAM triad a[i] = b[i] + s·c[i] over arrays larger than the caches: the
 //                 memory bandwidth of this machine, 24 bytes per element
 //
@@ -26,6 +28,7 @@
 // measured rate over that bound.
 #include <benchmark/benchmark.h>
 
+#include <cmath>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -33,6 +36,7 @@
 
 #include "bench/bench_fleet.hpp"
 #include "bench/bench_summary.hpp"
+#include "faults/hazard_math.hpp"
 #include "thermal/accelerator_power.hpp"
 #include "thermal/junction.hpp"
 #include "thermal/rack_inlet.hpp"
@@ -182,6 +186,44 @@ void BM_hazard(benchmark::State& state) {
   set_rates(state, f.n, kHazardBytes);
 }
 
+// The acceleration factors' exp (arguments in [−5, 5], as the Arrhenius and T_max terms take)
+// and power law ((ΔT/ΔT_ref)^2.65 for ratios in [0.05, 10]) of state.range(0) values: libm one by
+// one (range(1) = 0) or the hazard model's batch form (1). 16 bytes per value (read, write).
+std::vector<double> spread_values(std::size_t n, double lo, double hi) {
+  std::vector<double> v(n);
+  for (std::size_t i = 0; i < n; ++i)
+    v[i] = lo + (hi - lo) * static_cast<double>((i * 2654435761u) % n) / static_cast<double>(n);
+  return v;
+}
+
+void BM_exp(benchmark::State& state) {
+  const auto n = static_cast<std::size_t>(state.range(0));
+  const std::vector<double> x = spread_values(n, -5.0, 5.0);
+  std::vector<double> out(n);
+  for (auto _ : state) {
+    if (state.range(1) == 0)
+      for (std::size_t i = 0; i < n; ++i) out[i] = std::exp(x[i]);
+    else
+      ct::faults::hazard_exp_n(x.data(), out.data(), n);
+    benchmark::ClobberMemory();
+  }
+  set_rates(state, state.range(0), 16.0);
+}
+
+void BM_pow(benchmark::State& state) {
+  const auto n = static_cast<std::size_t>(state.range(0));
+  const std::vector<double> x = spread_values(n, 0.05, 10.0);
+  std::vector<double> out(n);
+  for (auto _ : state) {
+    if (state.range(1) == 0)
+      for (std::size_t i = 0; i < n; ++i) out[i] = std::pow(x[i], 2.65);
+    else
+      ct::faults::hazard_pow_n(x.data(), 2.65, out.data(), n);
+    benchmark::ClobberMemory();
+  }
+  set_rates(state, state.range(0), 16.0);
+}
+
 // STREAM triad over three arrays of state.range(0) MiB each (one set per thread).
 void BM_triad(benchmark::State& state) {
   const auto n = static_cast<std::size_t>(state.range(0)) * (1u << 20) / sizeof(double);
@@ -209,6 +251,8 @@ BENCHMARK(BM_fused_tick)->Arg(16384)->Arg(1 << 20)->Arg(1 << 22)->Unit(benchmark
 BENCHMARK(BM_fused_tick)->Arg(1 << 20)->Threads(2)->UseRealTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_fast_units)->Arg(16384)->Arg(1 << 20)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_hazard)->Arg(16384)->Arg(1 << 20)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_exp)->Args({4096, 0})->Args({4096, 1})->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_pow)->Args({4096, 0})->Args({4096, 1})->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_triad)->Arg(128)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_triad)->Arg(128)->Threads(2)->UseRealTime()->Unit(benchmark::kMillisecond);
 

@@ -2,14 +2,17 @@
 // fatigue with Miner's rule, and the combined hazard of a failure class.
 //
 // All functions are inline, allocation-free and branch-light: the engine calls them per
-// component per tick.
+// component per tick. The acceleration factors' exp and power laws are hazard_exp and
+// hazard_pow (hazard_math.hpp): the engine's batch forms of them give the same bits.
 #pragma once
 
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstddef>
 
 #include "faults/failure_classes.hpp"
+#include "faults/hazard_math.hpp"
 
 namespace ct::faults {
 
@@ -22,8 +25,8 @@ inline constexpr double kZeroCelsiusK = 273.15;
 inline double arrhenius_factor(double activation_energy_ev, double reference_c,
                                double temperature_c) {
   if (activation_energy_ev == 0.0) return 1.0;
-  return std::exp(activation_energy_ev / kBoltzmannEvPerK *
-                  (1.0 / (reference_c + kZeroCelsiusK) - 1.0 / (temperature_c + kZeroCelsiusK)));
+  return hazard_exp(activation_energy_ev / kBoltzmannEvPerK *
+                    (1.0 / (reference_c + kZeroCelsiusK) - 1.0 / (temperature_c + kZeroCelsiusK)));
 }
 
 // ---- Weibull age ----------------------------------------------------------------------------
@@ -61,28 +64,39 @@ inline double weibull_age_factor(double age_s, double beta, double reference_age
 
 inline double norris_landzberg_cycles_to_failure(double c, double delta_t_k, double frequency_hz,
                                                  double t_max_c, const SolderFatigue& fatigue) {
-  return c * std::pow(delta_t_k, -fatigue.n) * std::pow(frequency_hz, fatigue.m) *
-         std::exp(fatigue.ea_over_k_k / (t_max_c + kZeroCelsiusK));
+  return c * hazard_pow(delta_t_k, -fatigue.n) * hazard_pow(frequency_hz, fatigue.m) *
+         hazard_exp(fatigue.ea_over_k_k / (t_max_c + kZeroCelsiusK));
 }
 
 // The two power laws of the damage ratio below, (ΔT/ΔT_ref)^n and (f_ref/f)^m: a caller that
 // sees the same swing or frequency again may keep them (the hazard update, per unit and job).
+// swing_damage_factor is hazard_pow(swing_damage_base, n): a caller with many swings takes the
+// power laws in one batch (hazard_pow_n).
+inline double swing_damage_base(double delta_t_k, const CyclingReference& ref) {
+  return delta_t_k / ref.delta_t_k;
+}
 inline double swing_damage_factor(double delta_t_k, const CyclingReference& ref,
                                   const SolderFatigue& fatigue) {
-  return std::pow(delta_t_k / ref.delta_t_k, fatigue.n);
+  return hazard_pow(swing_damage_base(delta_t_k, ref), fatigue.n);
 }
 inline double frequency_damage_factor(double frequency_hz, const CyclingReference& ref,
                                       const SolderFatigue& fatigue) {
-  return std::pow(ref.frequency_hz / frequency_hz, fatigue.m);
+  return hazard_pow(ref.frequency_hz / frequency_hz, fatigue.m);
 }
 
 // N_f(reference) / N_f(ΔT, f, T_max) from the two factors (ΔT > 0, f > 0).
-// inv_reference_k = 1 / (T_max,ref + 273.15) (a caller with many units divides once).
+// inv_reference_k = 1 / (T_max,ref + 273.15) (a caller with many units divides once). The
+// temperature term is hazard_exp(cycle_temperature_argument): a caller with many units takes
+// the exponentials in one batch (hazard_exp_n) and multiplies as here.
+inline double cycle_temperature_argument(double t_max_c, double inv_reference_k,
+                                         const SolderFatigue& fatigue) {
+  return fatigue.ea_over_k_k * (inv_reference_k - 1.0 / (t_max_c + kZeroCelsiusK));
+}
 inline double relative_cycle_damage_from_inverse(double swing_factor, double frequency_factor,
                                                  double t_max_c, double inv_reference_k,
                                                  const SolderFatigue& fatigue) {
   return swing_factor * frequency_factor *
-         std::exp(fatigue.ea_over_k_k * (inv_reference_k - 1.0 / (t_max_c + kZeroCelsiusK)));
+         hazard_exp(cycle_temperature_argument(t_max_c, inv_reference_k, fatigue));
 }
 inline double relative_cycle_damage_from(double swing_factor, double frequency_factor,
                                          double t_max_c, const CyclingReference& ref,
@@ -120,6 +134,37 @@ inline double half_cycle_damage_reference_s(double delta_t_k, double half_cycle_
   const double frequency_hz = 0.5 / half_cycle_s;
   return 0.5 * relative_cycle_damage(delta_t_k, frequency_hz, t_max_c, ref, fatigue) /
          ref.frequency_hz;
+}
+
+// half_cycle_damage_reference_s of n half-cycles into out[0..n), the same bits, with the power
+// laws and exponentials taken in batches (the cycle counter confirms a node's units together).
+inline void half_cycle_damage_reference_s_n(const double* delta_t_k, const double* half_cycle_s,
+                                            const double* t_max_c, std::size_t n,
+                                            const CyclingReference& ref,
+                                            const SolderFatigue& fatigue, double* out) {
+  constexpr std::size_t kChunk = 16;
+  const double inv_reference_k = 1.0 / (ref.t_max_c + kZeroCelsiusK);
+  for (std::size_t i0 = 0; i0 < n; i0 += kChunk) {
+    const std::size_t m = std::min(kChunk, n - i0);
+    std::array<double, kChunk> swing_f, frequency_f, temperature_f;
+    for (std::size_t j = 0; j < m; ++j) {
+      const std::size_t i = i0 + j;
+      swing_f[j] = swing_damage_base(delta_t_k[i], ref);
+      frequency_f[j] = ref.frequency_hz / (0.5 / half_cycle_s[i]);  // frequency_damage_factor's
+      temperature_f[j] = cycle_temperature_argument(t_max_c[i], inv_reference_k, fatigue);
+    }
+    hazard_pow_n(swing_f.data(), fatigue.n, swing_f.data(), m);
+    hazard_pow_n(frequency_f.data(), fatigue.m, frequency_f.data(), m);
+    hazard_exp_n(temperature_f.data(), temperature_f.data(), m);
+    for (std::size_t j = 0; j < m; ++j) {
+      const std::size_t i = i0 + j;
+      const double frequency_hz = 0.5 / half_cycle_s[i];
+      const double relative = delta_t_k[i] <= 0.0 || frequency_hz <= 0.0
+                                  ? 0.0
+                                  : swing_f[j] * frequency_f[j] * temperature_f[j];
+      out[i] = half_cycle_s[i] <= 0.0 ? 0.0 : 0.5 * relative / ref.frequency_hz;
+    }
+  }
 }
 
 // ---- Combined class hazard ------------------------------------------------------------------
@@ -215,25 +260,42 @@ inline double scope_hazard_rate_with_age_per_s(const ScopeHazardTable& t, const 
   return total_per_s;
 }
 
+// Class k's Arrhenius exponent (Ea/kB)·(1/T_ref − 1/T) from the temperatures' inverses in 1/K,
+// 1 / (T + 273.15); its factor is hazard_exp of it, or 1 where ea_over_kb_k[k] is 0.
+inline double scope_arrhenius_argument(const ScopeHazardTable& t, int k, double inv_junction_k,
+                                       double inv_inlet_k) {
+  const double inv_t_k = t.temperature_source[k] == TemperatureSource::accelerator_junction
+                             ? inv_junction_k
+                             : inv_inlet_k;
+  return t.ea_over_kb_k[k] * (t.inv_reference_k[k] - inv_t_k);
+}
+
+// scope_hazard_rate_per_s (below) from the classes' Arrhenius factors af[k] (1 where a class has
+// none): a caller with many components takes the exponentials in one batch.
+inline double scope_hazard_rate_from_factors_per_s(const ScopeHazardTable& t, const double* af,
+                                                   double relative_damage,
+                                                   double* rates_out = nullptr) {
+  double total_per_s = 0.0;
+  for (int k = 0; k < t.count; ++k) {
+    const double r = t.steady_rate_per_s[k] * af[k] + t.cycling_rate_per_s[k] * relative_damage;
+    if (rates_out) rates_out[k] = r;
+    total_per_s += r;
+  }
+  return total_per_s;
+}
+
 // scope_hazard_rate_per_s (below) from the temperatures' inverses in 1/K, 1 / (T + 273.15): a
 // caller with many components at one inlet divides once.
 inline double scope_hazard_rate_from_inverse_per_s(const ScopeHazardTable& t, double inv_junction_k,
                                                    double inv_inlet_k, double relative_damage,
                                                    double* rates_out = nullptr) {
-  double total_per_s = 0.0;
-  for (int k = 0; k < t.count; ++k) {
-    double af = 1.0;
-    if (t.ea_over_kb_k[k] != 0.0) {
-      const double inv_t_k = t.temperature_source[k] == TemperatureSource::accelerator_junction
-                                 ? inv_junction_k
-                                 : inv_inlet_k;
-      af = std::exp(t.ea_over_kb_k[k] * (t.inv_reference_k[k] - inv_t_k));
-    }
-    const double r = t.steady_rate_per_s[k] * af + t.cycling_rate_per_s[k] * relative_damage;
-    if (rates_out) rates_out[k] = r;
-    total_per_s += r;
-  }
-  return total_per_s;
+  // The factors in one batch (e^0 = 1 exactly for a class without Arrhenius).
+  std::array<double, kFailureClassCount> af;
+  for (int k = 0; k < t.count; ++k)
+    af[k] = t.ea_over_kb_k[k] != 0.0 ? scope_arrhenius_argument(t, k, inv_junction_k, inv_inlet_k)
+                                     : 0.0;
+  hazard_exp_n(af.data(), af.data(), static_cast<std::size_t>(t.count));
+  return scope_hazard_rate_from_factors_per_s(t, af.data(), relative_damage, rates_out);
 }
 
 // Σ over the table's classes of the age-free hazard rate; per-class rates into rates_out when

@@ -180,8 +180,10 @@ void Engine::State::setup() {
   series.configure(dt, ticks_per_output, block.rack_count);
   declare_series();
   node_swing_k.assign(static_cast<std::size_t>(apn), 0.0f);
-  for (auto* v : {&node_t0_c, &node_dynamic_w, &node_run_activity, &node_thermal_w, &node_sample_c})
+  for (auto* v : {&node_t0_c, &node_dynamic_w, &node_run_activity, &node_thermal_w, &node_sample_c,
+                  &confirm_swing_k, &confirm_half_cycle_s, &confirm_peak_c, &confirm_damage})
     v->assign(static_cast<std::size_t>(apn), 0.0);
+  confirm_unit.assign(static_cast<std::size_t>(apn), 0);
   size_job_scratch();
   lay_out_reduction();
 }

@@ -603,6 +603,10 @@ struct Engine::State {
   // Per unit of one node, this tick: the junction at the tick's start (ticks with stretches),
   // the dynamic power, running activity and RC-step power at the unit's clock, and a sample.
   std::vector<double> node_t0_c, node_dynamic_w, node_run_activity, node_thermal_w, node_sample_c;
+  // Per half-cycle the counter confirms in one node's sample: its unit, swing, duration, peak and
+  // damage (count_cycles takes their damage in one batch).
+  std::vector<std::size_t> confirm_unit;
+  std::vector<double> confirm_swing_k, confirm_half_cycle_s, confirm_peak_c, confirm_damage;
   std::vector<double> node_height_fraction;  // per node of a rack
   std::vector<double> rack_row_end_weight;   // per local rack: 1 at a row's ends, else 0
   double rc_decay_per_tick = 0.0;            // exp(−dt/τ) of the junction RC

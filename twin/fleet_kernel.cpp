@@ -104,6 +104,7 @@ void Engine::State::count_cycles(std::int64_t base, double inlet, double inlet_r
   // Half-cycles confirmed at sample time t_k (temperatures t_c), with the steady temperature of
   // the stretch that ends at the sample.
   auto confirm = [&](const double* t_c, double t_prev_s, double t_k_s, auto steady_c) {
+    std::size_t confirmed = 0;
     for (std::size_t a = 0; a < n; ++a) {
       const float swing_k = swings[a];
       if (swing_k <= 0.0f) continue;
@@ -119,10 +120,20 @@ void Engine::State::count_cycles(std::int64_t base, double inlet, double inlet_r
       swing_sum_k += swing_k;
       const double half_cycle_s = std::max(at_s - static_cast<double>(fleet.cycle_turn_s[i]), 1e-3);
       fleet.cycle_turn_s[i] = static_cast<float>(at_s);
-      const double d = faults::half_cycle_damage_reference_s(
-          swing_k, half_cycle_s, thermal::last_half_cycle_peak_c(turning[a], extreme[a], swing_k),
-          sc.faults.model.cycling_reference, sc.faults.model.fatigue);
-      fleet.cycle_damage_ref_s[i] += static_cast<float>(d);
+      confirm_unit[confirmed] = a;
+      confirm_swing_k[confirmed] = swing_k;
+      confirm_half_cycle_s[confirmed] = half_cycle_s;
+      confirm_peak_c[confirmed++] =
+          thermal::last_half_cycle_peak_c(turning[a], extreme[a], swing_k);
+    }
+    // Their damage in one batch (half_cycle_damage_reference_s's bits), added in unit order.
+    faults::half_cycle_damage_reference_s_n(
+        confirm_swing_k.data(), confirm_half_cycle_s.data(), confirm_peak_c.data(), confirmed,
+        sc.faults.model.cycling_reference, sc.faults.model.fatigue, confirm_damage.data());
+    for (std::size_t j = 0; j < confirmed; ++j) {
+      const double d = confirm_damage[j];
+      fleet.cycle_damage_ref_s[base + static_cast<std::int64_t>(confirm_unit[j])] +=
+          static_cast<float>(d);
       damage_ref_s += d;
     }
   };

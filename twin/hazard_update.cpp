@@ -2,10 +2,13 @@
 // in-iteration swings and large thermal cycles into per-unit, per-node and per-rack hazards,
 // and the failures they cross into pending failure times.
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <vector>
 
 #include "faults/failure_sampler.hpp"
 #include "faults/hazard.hpp"
+#include "faults/hazard_math.hpp"
 #include "thermal/accelerator_power.hpp"
 #include "thermal/thermal_cycles.hpp"
 #include "twin/engine_state.hpp"
@@ -35,8 +38,11 @@ void Engine::State::hazard_update(double t0_s) {
     const double h = hazard + extra;
     if (in_job && rate_per_s > 0.0) {
       const double alive = std::min(rate_per_s * window_s, std::max(threshold - h, 0.0));
+      // Each class's share rates[k] / rate of it (one division: a sixth of this function's time
+      // went to one per class).
+      const double per_rate = alive / rate_per_s;
       const int n = table.count;
-      for (int k = 0; k < n; ++k) expected_slots[k] += rates[k] / rate_per_s * alive;
+      for (int k = 0; k < n; ++k) expected_slots[k] += rates[k] * per_rate;
     }
     if (h + rate_per_s * window_s < threshold) {
       hazard = h + rate_per_s * window_s;
@@ -52,10 +58,20 @@ void Engine::State::hazard_update(double t0_s) {
 
   // The power laws, kept while their argument repeats (the same bits give the same result):
   // units share their job's clock and step frequency, and a unit's swing changes only with its
-  // clock or its job's phase.
+  // clock or its job's step.
   double last_clock = -1.0, last_dyn_w = 0.0, last_frequency_hz = -1.0, last_frequency_f = 0.0;
   const faults::CyclingReference& ref = model.cycling_reference;
   const double inv_t_max_ref_k = 1.0 / (ref.t_max_c + faults::kZeroCelsiusK);
+  // A node's units take their exponentials and power laws in batches (hazard_exp_n,
+  // hazard_pow_n: the bits of the one-value forms the faults functions use), in arrays of the
+  // node's units: the libm calls one by one were a seventh of a campus run.
+  // The Arrhenius factors are a row per unit of all the table's classes (e^0 = 1 exactly where
+  // a class has none), read in place by the rate's sum.
+  const auto n_units = static_cast<std::size_t>(apn);
+  const auto n_classes = static_cast<std::size_t>(acc_table.count);
+  std::vector<double> swing_k(n_units), cycle_exp(n_units), swing_base(n_units);
+  std::vector<double> arrhenius(n_classes * n_units);
+  std::vector<std::size_t> swing_unit(n_units);
   for (std::int64_t r = 0; r < block.rack_count; ++r) {
     const std::int64_t grack = block.global_rack(r);
     const double rack_inlet = fleet.rack_inlet_c[r];
@@ -79,40 +95,65 @@ void Engine::State::hazard_update(double t0_s) {
       const double frequency_hz = jt ? 1.0 / jt->step_s : 0.0;
       const double frequency_ratio = frequency_hz / ref.frequency_hz;
       double node_max_c = -kInf, node_damage = 0.0;
-      for (std::int64_t a = 0; a < apn; ++a) {
-        const std::int64_t i = ln * apn + a;
-        // In-iteration cycling: ΔT_pp at the current clock, one cycle per step.
-        double damage = 0.0;
+      // 1. Per unit: its in-iteration swing (ΔT_pp at its clock, one cycle per step; 0: no
+      // cycling damage), the swings whose power law must be taken again, and the exponents.
+      std::size_t n_swings = 0;
+      for (std::size_t a = 0; a < n_units; ++a) {
+        const std::int64_t i = ln * apn + static_cast<std::int64_t>(a);
+        swing_k[a] = 0.0;
         if (jt && model.cycling_enabled) {
           if (fleet.clock_ratio[i] != last_clock) {
             last_clock = fleet.clock_ratio[i];
             last_dyn_w = full_w * std::pow(last_clock, sc.accelerator.power_exponent);
           }
-          const double swing_k =
+          const double swing =
               2.0 * jt->half_swing_per_r * fleet.resistance_k_per_w[i] * last_dyn_w;
-          // = jt->run_f · faults::relative_damage_rate(swing_k, 1/step, T + swing/2, ...)
-          if (swing_k > 0.0 && frequency_hz > 0.0) {
+          if (swing > 0.0 && frequency_hz > 0.0) {
             if (frequency_hz != last_frequency_hz) {
               last_frequency_hz = frequency_hz;
               last_frequency_f = faults::frequency_damage_factor(frequency_hz, ref, model.fatigue);
             }
-            if (swing_k != fleet.hazard_swing_k[i]) {
-              fleet.hazard_swing_k[i] = swing_k;
-              fleet.hazard_swing_factor[i] =
-                  faults::swing_damage_factor(swing_k, ref, model.fatigue);
+            if (swing != fleet.hazard_swing_k[i]) {
+              fleet.hazard_swing_k[i] = swing;
+              swing_base[n_swings] = faults::swing_damage_base(swing, ref);
+              swing_unit[n_swings++] = a;
             }
-            damage =
-                jt->run_f * (frequency_ratio * faults::relative_cycle_damage_from_inverse(
-                                                   fleet.hazard_swing_factor[i], last_frequency_f,
-                                                   fleet.junction_c[i] + 0.5 * swing_k,
-                                                   inv_t_max_ref_k, model.fatigue));
+            swing_k[a] = swing;
           }
         }
+        const double t_c = fleet.junction_c[i];
+        const double inv_junction_k = 1.0 / (t_c + faults::kZeroCelsiusK);
+        cycle_exp[a] = swing_k[a] > 0.0
+                           ? faults::cycle_temperature_argument(t_c + 0.5 * swing_k[a],
+                                                                inv_t_max_ref_k, model.fatigue)
+                           : 0.0;
+        for (std::size_t c = 0; c < n_classes; ++c)
+          arrhenius[a * n_classes + c] =
+              acc_table.ea_over_kb_k[c] != 0.0
+                  ? faults::scope_arrhenius_argument(acc_table, static_cast<int>(c), inv_junction_k,
+                                                     inv_inlet_k)
+                  : 0.0;
+      }
+      faults::hazard_pow_n(swing_base.data(), model.fatigue.n, swing_base.data(), n_swings);
+      for (std::size_t j = 0; j < n_swings; ++j)
+        fleet.hazard_swing_factor[ln * apn + static_cast<std::int64_t>(swing_unit[j])] =
+            swing_base[j];
+      faults::hazard_exp_n(cycle_exp.data(), cycle_exp.data(), n_units);
+      faults::hazard_exp_n(arrhenius.data(), arrhenius.data(), n_classes * n_units);
+      // 2. Per unit: its damage and hazard rate, then its threshold.
+      for (std::int64_t a = 0; a < apn; ++a) {
+        const std::int64_t i = ln * apn + a;
+        const auto u = static_cast<std::size_t>(a);
+        // = jt->run_f · faults::relative_damage_rate(swing_k, 1/step, T + swing/2, ...)
+        const double damage =
+            swing_k[u] > 0.0 ? jt->run_f * (frequency_ratio * (fleet.hazard_swing_factor[i] *
+                                                               last_frequency_f * cycle_exp[u]))
+                             : 0.0;
         node_max_c = std::max(node_max_c, fleet.junction_c[i]);
         node_damage += damage;
-        double rate = faults::scope_hazard_rate_from_inverse_per_s(
-            acc_table, 1.0 / (fleet.junction_c[i] + faults::kZeroCelsiusK), inv_inlet_k,
-            model.cycling_enabled ? damage : 1.0, rates);
+        double rate = faults::scope_hazard_rate_from_factors_per_s(
+            acc_table, arrhenius.data() + u * n_classes, model.cycling_enabled ? damage : 1.0,
+            rates);
         rate = faults::scope_hazard_rate_with_age_per_s(acc_table, model, rates,
                                                         t0_s - fleet.acc.life_start_s[i], rate);
         // Damage of the large cycles counted since the last update (in reference-seconds)
