@@ -37,10 +37,11 @@ void Engine::State::hazard_update(double t0_s) {
     if (!std::isfinite(hazard)) return;  // already scheduled
     const double h = hazard + extra;
     if (in_job && rate_per_s > 0.0) {
-      const double alive = std::min(rate_per_s * window_s, std::max(threshold - h, 0.0));
-      // Each class's share rates[k] / rate of it (one division: a sixth of this function's time
-      // went to one per class).
-      const double per_rate = alive / rate_per_s;
+      const double full_s = rate_per_s * window_s;
+      const double alive = std::min(full_s, std::max(threshold - h, 0.0));
+      // Each class's share rates[k] / rate of it: alive / rate, which is the window when the
+      // component lives through it (no division then: they were a sixth of this function's time).
+      const double per_rate = alive == full_s ? window_s : alive / rate_per_s;
       const int n = table.count;
       for (int k = 0; k < n; ++k) expected_slots[k] += rates[k] * per_rate;
     }
