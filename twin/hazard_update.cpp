@@ -66,12 +66,18 @@ void Engine::State::hazard_update(double t0_s) {
   // A node's units take their exponentials and power laws in batches (hazard_exp_n,
   // hazard_pow_n: the bits of the one-value forms the faults functions use), in arrays of the
   // node's units: the libm calls one by one were a seventh of a campus run.
-  // The Arrhenius factors are a row per unit of all the table's classes (e^0 = 1 exactly where
-  // a class has none), read in place by the rate's sum.
+  // The Arrhenius factors are a row per unit of all the table's classes, read in place by the
+  // rate's sum. Only the classes with an activation energy take an exponential (taken in a
+  // compact batch, then put in their rows); the others hold e^0 = 1 exactly, written once: they
+  // were a third of the exponentials.
   const auto n_units = static_cast<std::size_t>(apn);
   const auto n_classes = static_cast<std::size_t>(acc_table.count);
+  std::vector<int> arrhenius_class;
+  for (int c = 0; c < acc_table.count; ++c)
+    if (acc_table.ea_over_kb_k[c] != 0.0) arrhenius_class.push_back(c);
+  const std::size_t n_arrhenius = arrhenius_class.size();
   std::vector<double> swing_k(n_units), cycle_exp(n_units), swing_base(n_units);
-  std::vector<double> arrhenius(n_classes * n_units);
+  std::vector<double> arrhenius(n_classes * n_units, 1.0), arrhenius_arg(n_arrhenius * n_units);
   std::vector<std::size_t> swing_unit(n_units);
   for (std::int64_t r = 0; r < block.rack_count; ++r) {
     const std::int64_t grack = block.global_rack(r);
@@ -128,19 +134,20 @@ void Engine::State::hazard_update(double t0_s) {
                            ? faults::cycle_temperature_argument(t_c + 0.5 * swing_k[a],
                                                                 inv_t_max_ref_k, model.fatigue)
                            : 0.0;
-        for (std::size_t c = 0; c < n_classes; ++c)
-          arrhenius[a * n_classes + c] =
-              acc_table.ea_over_kb_k[c] != 0.0
-                  ? faults::scope_arrhenius_argument(acc_table, static_cast<int>(c), inv_junction_k,
-                                                     inv_inlet_k)
-                  : 0.0;
+        for (std::size_t j = 0; j < n_arrhenius; ++j)
+          arrhenius_arg[a * n_arrhenius + j] = faults::scope_arrhenius_argument(
+              acc_table, arrhenius_class[j], inv_junction_k, inv_inlet_k);
       }
       faults::hazard_pow_n(swing_base.data(), model.fatigue.n, swing_base.data(), n_swings);
       for (std::size_t j = 0; j < n_swings; ++j)
         fleet.hazard_swing_factor[ln * apn + static_cast<std::int64_t>(swing_unit[j])] =
             swing_base[j];
       faults::hazard_exp_n(cycle_exp.data(), cycle_exp.data(), n_units);
-      faults::hazard_exp_n(arrhenius.data(), arrhenius.data(), n_classes * n_units);
+      faults::hazard_exp_n(arrhenius_arg.data(), arrhenius_arg.data(), n_arrhenius * n_units);
+      for (std::size_t a = 0; a < n_units; ++a)
+        for (std::size_t j = 0; j < n_arrhenius; ++j)
+          arrhenius[a * n_classes + static_cast<std::size_t>(arrhenius_class[j])] =
+              arrhenius_arg[a * n_arrhenius + j];
       // 2. Per unit: its damage and hazard rate, then its threshold.
       for (std::int64_t a = 0; a < apn; ++a) {
         const std::int64_t i = ln * apn + a;
