@@ -218,6 +218,10 @@ struct ScopeHazardTable {
   std::array<double, kFailureClassCount> inv_reference_k{};
   std::array<TemperatureSource, kFailureClassCount> temperature_source{};
   std::array<double, kFailureClassCount> weibull_shape{};
+  // The slots whose ea_over_kb_k is not 0, in order: only they take an exponential (the others'
+  // factor is e^0 = 1 exactly).
+  int arrhenius_count = 0;
+  std::array<int, kFailureClassCount> arrhenius_slot{};
 };
 
 // The classes of one scope (planned ones included or not).
@@ -237,6 +241,7 @@ inline ScopeHazardTable make_scope_hazard_table(const FailureModel& model, Scope
     const bool arrhenius = model.arrhenius_enabled && s.activation_energy_ev != 0.0 &&
                            s.temperature_source != TemperatureSource::none;
     t.ea_over_kb_k[k] = arrhenius ? s.activation_energy_ev / kBoltzmannEvPerK : 0.0;
+    if (t.ea_over_kb_k[k] != 0.0) t.arrhenius_slot[t.arrhenius_count++] = k;
     t.inv_reference_k[k] = 1.0 / (s.reference_temperature_c + kZeroCelsiusK);
     t.temperature_source[k] = s.temperature_source;
     t.weibull_shape[k] = s.weibull_shape;
@@ -289,12 +294,13 @@ inline double scope_hazard_rate_from_factors_per_s(const ScopeHazardTable& t, co
 inline double scope_hazard_rate_from_inverse_per_s(const ScopeHazardTable& t, double inv_junction_k,
                                                    double inv_inlet_k, double relative_damage,
                                                    double* rates_out = nullptr) {
-  // The factors in one batch (e^0 = 1 exactly for a class without Arrhenius).
-  std::array<double, kFailureClassCount> af;
-  for (int k = 0; k < t.count; ++k)
-    af[k] = t.ea_over_kb_k[k] != 0.0 ? scope_arrhenius_argument(t, k, inv_junction_k, inv_inlet_k)
-                                     : 0.0;
-  hazard_exp_n(af.data(), af.data(), static_cast<std::size_t>(t.count));
+  // The Arrhenius classes' factors in one batch; the others' are 1.
+  std::array<double, kFailureClassCount> arg, af;
+  af.fill(1.0);
+  for (int j = 0; j < t.arrhenius_count; ++j)
+    arg[j] = scope_arrhenius_argument(t, t.arrhenius_slot[j], inv_junction_k, inv_inlet_k);
+  hazard_exp_n(arg.data(), arg.data(), static_cast<std::size_t>(t.arrhenius_count));
+  for (int j = 0; j < t.arrhenius_count; ++j) af[t.arrhenius_slot[j]] = arg[j];
   return scope_hazard_rate_from_factors_per_s(t, af.data(), relative_damage, rates_out);
 }
 

@@ -67,15 +67,12 @@ void Engine::State::hazard_update(double t0_s) {
   // hazard_pow_n: the bits of the one-value forms the faults functions use), in arrays of the
   // node's units: the libm calls one by one were a seventh of a campus run.
   // The Arrhenius factors are a row per unit of all the table's classes, read in place by the
-  // rate's sum. Only the classes with an activation energy take an exponential (taken in a
-  // compact batch, then put in their rows); the others hold e^0 = 1 exactly, written once: they
-  // were a third of the exponentials.
+  // rate's sum. Only the classes with an activation energy (the table's arrhenius_slot) take an
+  // exponential, in a compact batch then put in their rows; the others hold e^0 = 1 exactly,
+  // written once: they were a third of the exponentials.
   const auto n_units = static_cast<std::size_t>(apn);
   const auto n_classes = static_cast<std::size_t>(acc_table.count);
-  std::vector<int> arrhenius_class;
-  for (int c = 0; c < acc_table.count; ++c)
-    if (acc_table.ea_over_kb_k[c] != 0.0) arrhenius_class.push_back(c);
-  const std::size_t n_arrhenius = arrhenius_class.size();
+  const auto n_arrhenius = static_cast<std::size_t>(acc_table.arrhenius_count);
   std::vector<double> swing_k(n_units), cycle_exp(n_units), swing_base(n_units);
   std::vector<double> arrhenius(n_classes * n_units, 1.0), arrhenius_arg(n_arrhenius * n_units);
   std::vector<std::size_t> swing_unit(n_units);
@@ -136,7 +133,7 @@ void Engine::State::hazard_update(double t0_s) {
                            : 0.0;
         for (std::size_t j = 0; j < n_arrhenius; ++j)
           arrhenius_arg[a * n_arrhenius + j] = faults::scope_arrhenius_argument(
-              acc_table, arrhenius_class[j], inv_junction_k, inv_inlet_k);
+              acc_table, acc_table.arrhenius_slot[j], inv_junction_k, inv_inlet_k);
       }
       faults::hazard_pow_n(swing_base.data(), model.fatigue.n, swing_base.data(), n_swings);
       for (std::size_t j = 0; j < n_swings; ++j)
@@ -146,7 +143,7 @@ void Engine::State::hazard_update(double t0_s) {
       faults::hazard_exp_n(arrhenius_arg.data(), arrhenius_arg.data(), n_arrhenius * n_units);
       for (std::size_t a = 0; a < n_units; ++a)
         for (std::size_t j = 0; j < n_arrhenius; ++j)
-          arrhenius[a * n_classes + static_cast<std::size_t>(arrhenius_class[j])] =
+          arrhenius[a * n_classes + static_cast<std::size_t>(acc_table.arrhenius_slot[j])] =
               arrhenius_arg[a * n_arrhenius + j];
       // 2. Per unit: its damage and hazard rate, then its threshold.
       for (std::int64_t a = 0; a < apn; ++a) {

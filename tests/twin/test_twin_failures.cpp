@@ -1,5 +1,6 @@
 // Failure handling in the engine (twin/failures.cpp): a hot spare swapped in, waiting for a
-// repair when none is left, a rack drained by its leaf switch; and the reduction layout.
+// repair when none is left, a rack drained by its leaf switch; the hazard update's rates; and the
+// reduction layout.
 #include <gtest/gtest.h>
 
 #include <set>
@@ -94,6 +95,49 @@ TEST(TwinFailures, LostWorkMovesToLost) {
   EXPECT_EQ(s.series.accumulated(s.ids.cat_time[lost]), 100.0);
   EXPECT_EQ(s.acct.time_total[lost], 100.0);
   EXPECT_EQ(s.acct.energy_total[lost], 7e4);
+}
+
+// The hazard update (twin/hazard_update.cpp) integrates each accelerator's and rack's rate as the
+// faults model gives it class by class (class_hazard_rate_per_s), whatever the batches and the
+// table's slots: a unit's Arrhenius factors must land in their own classes' rows. The jobs do
+// not run in the window (no in-iteration swing, no large cycle: relative damage R = 0), so the
+// rate is the Arrhenius part; junctions and inlets far from the reference, so every factor
+// differs from 1 and from the others'.
+TEST(TwinHazard, EachUnitAndRackIntegratesItsClassesRates) {
+  StateFixture fx(small_scenario(2, 1));
+  Engine::State& s = *fx.state;
+  const faults::FailureModel& model = s.sc.faults.model;
+  ASSERT_TRUE(model.cycling_enabled && model.arrhenius_enabled);
+  for (auto& job : s.control.jobs) job.tick.run_f = 0.0;
+  ASSERT_GT(s.acc_table.arrhenius_count, 0);
+  ASSERT_LT(s.acc_table.arrhenius_count, s.acc_table.count);  // some classes have none
+  const std::size_t units = s.fleet.junction_c.size();
+  for (std::size_t i = 0; i < units; ++i) {
+    s.fleet.junction_c[i] = 35.0 + 0.25 * static_cast<double>(i);  // 35 … 98.75 °C
+    s.fleet.acc.hazard[i] = 0.0;
+    s.fleet.acc.threshold[i] = 1.0;  // no crossing: the hazard is the window's integral
+  }
+  for (std::size_t r = 0; r < s.fleet.rack_inlet_c.size(); ++r) {
+    s.fleet.rack_inlet_c[r] = 15.0 + 3.0 * static_cast<double>(r);
+    s.fleet.rack.hazard[r] = 0.0;
+    s.fleet.rack.threshold[r] = 1.0;
+  }
+  s.hazard_update(0.0);
+  const double window_s = static_cast<double>(s.hazard_every) * s.dt;
+  auto expected = [&](const faults::ScopeHazardTable& t, double temperature_c) {
+    double rate_per_s = 0.0;
+    for (int k = 0; k < t.count; ++k)
+      rate_per_s += faults::class_hazard_rate_per_s(model[t.classes[k]], model, temperature_c, 0.0);
+    return rate_per_s * window_s;
+  };
+  for (std::size_t i = 0; i < units; ++i) {
+    const double h = expected(s.acc_table, s.fleet.junction_c[i]);
+    EXPECT_NEAR(s.fleet.acc.hazard[i], h, 1e-12 * h) << "unit " << i;
+  }
+  for (std::size_t r = 0; r < s.fleet.rack_inlet_c.size(); ++r) {
+    const double h = expected(s.rack_table, s.fleet.rack_inlet_c[r]);
+    EXPECT_NEAR(s.fleet.rack.hazard[r], h, 1e-12 * h) << "rack " << r;
+  }
 }
 
 TEST(TwinReduction, SlotsAreDisjointAndCoverTheLayout) {
