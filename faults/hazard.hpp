@@ -233,8 +233,10 @@ inline ScopeHazardTable make_scope_hazard_table(const FailureModel& model, Scope
     if (s.scope != scope || (s.planned && !include_planned)) continue;
     const int k = t.count++;
     const double rate = model.rate_scale * s.base_rate_per_s;
-    // Cycling disabled = held at reference, which is the same as a steady share.
-    const double cf = model.cycling_enabled ? s.cycling_fraction : 0.0;
+    // Cycling disabled holds R at 1 (the callers pass 1): the cycling share stays, at its
+    // reference rate and without Arrhenius. (Zeroing it instead put the whole rate under
+    // Arrhenius, which is not the documented model.)
+    const double cf = s.cycling_fraction;
     t.classes[k] = static_cast<FailureClass>(i);
     t.steady_rate_per_s[k] = rate * (1.0 - cf);
     t.cycling_rate_per_s[k] = rate * cf;

@@ -432,10 +432,13 @@ class AccelerationOnOff(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.TemporaryDirectory()
-        # Idle cluster (no job): temperatures follow the supply air only.
+        # Idle cluster (no job): temperatures follow the supply air only. Cycling stays on: an
+        # idle unit has no swing and no large cycle (R = 0), so the classes' Arrhenius share is
+        # all their rate. (With cycling off, R is held at 1 and the cycling share is a constant
+        # rate the inlet does not move.)
         idle = ["--set", "jobs=[]", "--set", "time.duration_s=1728000", "--set", "time.tick_s=60",
                 "--set", "time.output_interval_s=86400", "--set", "faults.rate_scale=500",
-                "--set", "faults.mttr_scale=0.001", "--set", "faults.thermal_cycling=false"]
+                "--set", "faults.mttr_scale=0.001"]
         supply = {"cold": ["--set", "cooling.supply_min_c=18", "--set", "cooling.supply_max_c=18"],
                   "hot": ["--set", "cooling.supply_min_c=32", "--set", "cooling.supply_max_c=32"]}
         # A running job with checkpoint stalls (large cycles) or without; no Arrhenius.
@@ -474,6 +477,12 @@ class AccelerationOnOff(unittest.TestCase):
         print(f"Arrhenius on, unaccelerated classes: {counts(hot, UNACCELERATED):.0f} vs "
               f"{counts(cold, UNACCELERATED):.0f} (z = {zz:.1f})")
         self.assertLess(abs(zz), 3.5)
+
+    def test_idle_cluster_has_no_large_cycles(self):
+        # The premise of the idle cases: with cycling on, nothing but Arrhenius moves the rates.
+        for k in ("arrhenius_true_hot", "arrhenius_true_cold", "arrhenius_false_hot",
+                  "arrhenius_false_cold"):
+            self.assertEqual(self.s[k]["large_cycles"], 0.0, k)
 
     def test_arrhenius_off_makes_inlet_irrelevant(self):
         hot, cold = self.s["arrhenius_false_hot"], self.s["arrhenius_false_cold"]

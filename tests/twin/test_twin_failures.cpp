@@ -102,12 +102,15 @@ TEST(TwinFailures, LostWorkMovesToLost) {
 // table's slots: a unit's Arrhenius factors must land in their own classes' rows. The jobs do
 // not run in the window (no in-iteration swing, no large cycle: relative damage R = 0), so the
 // rate is the Arrhenius part; junctions and inlets far from the reference, so every factor
-// differs from 1 and from the others'.
-TEST(TwinHazard, EachUnitAndRackIntegratesItsClassesRates) {
-  StateFixture fx(small_scenario(2, 1));
+// differs from 1 and from the others'. With `thermal_cycling: false` the cycling share is held at
+// its reference (R = 1) and stays in the rate (faults/README).
+void expect_each_unit_and_rack_integrates_its_classes_rates(bool cycling) {
+  StateFixture fx(small_scenario(2, 1, cycling ? "" : "faults: {thermal_cycling: false}\n"));
   Engine::State& s = *fx.state;
   const faults::FailureModel& model = s.sc.faults.model;
-  ASSERT_TRUE(model.cycling_enabled && model.arrhenius_enabled);
+  ASSERT_TRUE(model.arrhenius_enabled);
+  ASSERT_EQ(model.cycling_enabled, cycling);
+  const double relative_damage = cycling ? 0.0 : 1.0;
   for (auto& job : s.control.jobs) job.tick.run_f = 0.0;
   ASSERT_GT(s.acc_table.arrhenius_count, 0);
   ASSERT_LT(s.acc_table.arrhenius_count, s.acc_table.count);  // some classes have none
@@ -127,7 +130,8 @@ TEST(TwinHazard, EachUnitAndRackIntegratesItsClassesRates) {
   auto expected = [&](const faults::ScopeHazardTable& t, double temperature_c) {
     double rate_per_s = 0.0;
     for (int k = 0; k < t.count; ++k)
-      rate_per_s += faults::class_hazard_rate_per_s(model[t.classes[k]], model, temperature_c, 0.0);
+      rate_per_s += faults::class_hazard_rate_per_s(model[t.classes[k]], model, temperature_c,
+                                                    relative_damage);
     return rate_per_s * window_s;
   };
   for (std::size_t i = 0; i < units; ++i) {
@@ -138,6 +142,14 @@ TEST(TwinHazard, EachUnitAndRackIntegratesItsClassesRates) {
     const double h = expected(s.rack_table, s.fleet.rack_inlet_c[r]);
     EXPECT_NEAR(s.fleet.rack.hazard[r], h, 1e-12 * h) << "rack " << r;
   }
+}
+
+TEST(TwinHazard, EachUnitAndRackIntegratesItsClassesRates) {
+  expect_each_unit_and_rack_integrates_its_classes_rates(true);
+}
+
+TEST(TwinHazard, EachUnitAndRackIntegratesItsClassesRatesWithCyclingOff) {
+  expect_each_unit_and_rack_integrates_its_classes_rates(false);
 }
 
 TEST(TwinReduction, SlotsAreDisjointAndCoverTheLayout) {

@@ -181,4 +181,45 @@ TEST(FaultsScopeTable, MatchesPerClassFunctions) {
   EXPECT_EQ(job.classes[0], FailureClass::software);
 }
 
+// Each switch holds its factor at 1 and nothing else: the table with R = 1 (what the engine
+// passes when cycling is off) gives class_hazard_rate_per_s for every combination of switches,
+// at junctions and inlets away from the reference (a table that dropped the cycling share when
+// cycling is off, putting the whole rate under Arrhenius, fails the cycling-off cases).
+TEST(FaultsScopeTable, SwitchesHoldTheirFactorAtOne) {
+  for (const bool arrhenius : {true, false}) {
+    for (const bool cycling : {true, false}) {
+      auto model = h100_failure_model();
+      model.arrhenius_enabled = arrhenius;
+      model.cycling_enabled = cycling;
+      for (const Scope scope : {Scope::accelerator, Scope::node}) {
+        const auto table = make_scope_hazard_table(model, scope);
+        for (const double t_c : {35.0, 70.0, 95.0}) {
+          const double inlet_c = t_c - 20.0;
+          const double r = cycling ? 2.5 : 1.0;
+          double rates[kFailureClassCount];
+          scope_hazard_rate_per_s(table, t_c, inlet_c, r, rates);
+          for (int k = 0; k < table.count; ++k) {
+            const auto& spec = model[table.classes[k]];
+            const double temperature_c =
+                spec.temperature_source == TemperatureSource::rack_inlet ? inlet_c : t_c;
+            // The documented model, written out: rate·[(1−cf)·AF_T + cf·R].
+            const double af = arrhenius && spec.temperature_source != TemperatureSource::none
+                                  ? arrhenius_factor(spec.activation_energy_ev,
+                                                     spec.reference_temperature_c, temperature_c)
+                                  : 1.0;
+            const double expected =
+                model.rate_scale * spec.base_rate_per_s *
+                ((1.0 - spec.cycling_fraction) * af + spec.cycling_fraction * (cycling ? r : 1.0));
+            EXPECT_NEAR(rates[k], expected, 1e-12 * expected)
+                << spec.name << " arrhenius " << arrhenius << " cycling " << cycling << " at "
+                << t_c << " C";
+            EXPECT_NEAR(class_hazard_rate_per_s(spec, model, temperature_c, r), expected,
+                        1e-12 * expected);
+          }
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
