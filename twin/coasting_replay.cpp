@@ -46,6 +46,9 @@ std::size_t step_units(double* jc, const double* drive, double decay, std::int64
 // that a chunk's pass and decision cost little next to its steps, short enough that the ticks
 // fed one by one are few.
 constexpr std::size_t kChunkStretches = 16;
+// Times per chunk a node's counter is fed one stretch and the rest of the chunk decided again,
+// before the rest is fed (bounds the passes when half-cycles complete all through a chunk).
+constexpr int kPartialFeeds = 4;
 
 // Rack r coasted from tick `since` to k − 1: its units at tick k's start. The m steps are the
 // kernel's own (T ← gain·(T_inlet + R·P) + decay·T, the same operations in the same order), done
@@ -214,7 +217,11 @@ void Engine::State::settle_rack(std::int64_t r, std::int64_t k) {
   // show the counter's outcome (a unit whose trajectory spans more than the hysteresis, e.g.
   // warming up after a restart) goes again chunk by chunk below. Racks with nodes under repair
   // take the full pass (their nodes step by junction_step_c).
-  auto quick_pass = [&](std::size_t s0, std::size_t s1, const std::uint8_t* nodes) {
+  //
+  // With `exact`, the pass also notes each unit's exact largest fall and rise (settle_pass's
+  // optional peak, fall and rise: the values in order, as note_unit takes them).
+  double* __restrict const peak = coast.scratch_peak.data();
+  auto quick_pass = [&](std::size_t s0, std::size_t s1, const std::uint8_t* nodes, bool exact) {
     double* __restrict const sampled = coast.scratch_sampled_max.data();
     auto each_unit = [&](auto&& f) {
       for (std::int64_t node = 0; node < npr; ++node)
@@ -224,6 +231,7 @@ void Engine::State::settle_rack(std::int64_t r, std::int64_t k) {
             f(u);
     };
     each_unit([&](std::size_t u) { hottest[u] = sampled[u] = -kInf, coldest[u] = kInf; });
+    if (exact) each_unit([&](std::size_t u) { peak[u] = -kInf, fall[u] = rise[u] = 0.0; });
     SettlePassArgs pass;
     pass.units_per_node = static_cast<std::size_t>(apn);
     pass.nodes = nodes == nullptr ? static_cast<std::size_t>(npr) : 1;
@@ -237,6 +245,7 @@ void Engine::State::settle_rack(std::int64_t r, std::int64_t k) {
         pass.junction_c = jc + u0, pass.resistance_k_per_w = res + u0;
         pass.hottest_c = hottest + u0, pass.coldest_c = coldest + u0;
         pass.inlet_c = in.inlet_c.data() + node, pass.power_w = in.power_w.data() + node;
+        if (exact) pass.peak_c = peak + u0, pass.fall_c = fall + u0, pass.rise_c = rise + u0;
         settle_pass(pass);
       }
     };
@@ -254,6 +263,7 @@ void Engine::State::settle_rack(std::int64_t r, std::int64_t k) {
         sample.sampled_c = sampled + u0, sample.coldest_c = coldest + u0;
         sample.boundaries = static_cast<int>(w[0]), sample.weights = w + 3;
         sample.run_c = run_c, sample.stall_c = stall_c, sample.run_w = w[1], sample.stall_w = w[2];
+        if (exact) sample.peak_c = peak + u0, sample.fall_c = fall + u0, sample.rise_c = rise + u0;
         settle_samples(sample);
       });
       s = *b;
@@ -263,14 +273,14 @@ void Engine::State::settle_rack(std::int64_t r, std::int64_t k) {
     each_unit([&](std::size_t u) {
       tick_max_c = tick_max_c > hottest[u] ? tick_max_c : hottest[u];
       hottest[u] = hottest[u] > sampled[u] ? hottest[u] : sampled[u];
-      fall[u] = rise[u] = hottest[u] - coldest[u];
+      if (!exact) fall[u] = rise[u] = hottest[u] - coldest[u];
     });
     return tick_max_c;
   };
   if (repairs)
     full_pass();
   else
-    rack_max_c = quick_pass(0, in.m.size(), nullptr);
+    rack_max_c = quick_pass(0, in.m.size(), nullptr, false);
   // The per-rack series, added once per tick as the kernel adds them (in registers), or taken
   // from the last rack that read the record if it started from the same sums.
   const std::array<std::uint64_t, 4> series_from = {
@@ -301,40 +311,48 @@ void Engine::State::settle_rack(std::int64_t r, std::int64_t k) {
   const auto h = static_cast<float>(hysteresis);
   // The nodes among `among` (all: null) that must be fed step by step (fed[node] = 1); the
   // others' counters take the outcome. Returns whether any must.
+  // Whether node's units' extremes and largest fall and rise so far leave the counter's outcome
+  // unknown (some half-cycle may complete).
+  auto node_fed = [&](std::int64_t node) {
+    bool fed = false;
+    for (auto u = static_cast<std::size_t>(node * apn);
+         u < static_cast<std::size_t>((node + 1) * apn); ++u) {
+      const float e0 = extreme[u], leg = e0 - turning[u];
+      const auto hi = static_cast<float>(hottest[u]), lo = static_cast<float>(coldest[u]);
+      const double margin = 1e-6 * std::max(std::fabs(hottest[u]), std::fabs(coldest[u]));
+      if (leg > 0.0f)
+        fed |= e0 - lo > h || !(fall[u] + margin <= 0.999999 * hysteresis);
+      else if (leg < 0.0f)
+        fed |= hi - e0 > h || !(rise[u] + margin <= 0.999999 * hysteresis);
+      else  // no direction yet (an idle unit may keep none): it commits to a move beyond h
+        fed |= hi - e0 > h || -(lo - e0) > h;
+    }
+    return fed;
+  };
+  // The counter's outcome where no half-cycle completes: the leg extends to the extreme.
+  auto extend_legs = [&](std::int64_t node) {
+    for (auto u = static_cast<std::size_t>(node * apn);
+         u < static_cast<std::size_t>((node + 1) * apn); ++u) {
+      const float e0 = extreme[u];
+      if (e0 > turning[u])
+        extreme[u] = std::max(e0, static_cast<float>(hottest[u]));
+      else if (e0 < turning[u])
+        extreme[u] = std::min(e0, static_cast<float>(coldest[u]));
+    }
+  };
   auto decide = [&](const std::uint8_t* among, std::uint8_t* fed_nodes) {
     bool any = false;
     for (std::int64_t node = 0; node < npr; ++node) {
       fed_nodes[node] = 0;
       if (slot[node] == Coasting::kRepairing || (among != nullptr && !among[node])) continue;
-      bool fed = false;
-      for (auto u = static_cast<std::size_t>(node * apn);
-           u < static_cast<std::size_t>((node + 1) * apn); ++u) {
-        const float e0 = extreme[u], leg = e0 - turning[u];
-        const auto hi = static_cast<float>(hottest[u]), lo = static_cast<float>(coldest[u]);
-        const double margin = 1e-6 * std::max(std::fabs(hottest[u]), std::fabs(coldest[u]));
-        if (leg > 0.0f)
-          fed |= e0 - lo > h || !(fall[u] + margin <= 0.999999 * hysteresis);
-        else if (leg < 0.0f)
-          fed |= hi - e0 > h || !(rise[u] + margin <= 0.999999 * hysteresis);
-        else  // no direction yet (an idle unit may keep none): it commits to a move beyond h
-          fed |= hi - e0 > h || -(lo - e0) > h;
-      }
+      const bool fed = node_fed(node);
       fed_nodes[node] = fed;
       any |= fed;
-      if (fed) continue;
-      for (auto u = static_cast<std::size_t>(node * apn);
-           u < static_cast<std::size_t>((node + 1) * apn); ++u) {
-        const float e0 = extreme[u];
-        if (e0 > turning[u])
-          extreme[u] = std::max(e0, static_cast<float>(hottest[u]));
-        else if (e0 < turning[u])
-          extreme[u] = std::min(e0, static_cast<float>(coldest[u]));
-      }
+      if (!fed) extend_legs(node);
     }
     return any;
   };
   std::uint8_t* const replay = coast.scratch_replay.data();  // per node, the whole settle
-  std::uint8_t* const fed_now = replay + static_cast<std::size_t>(npr);  // per node, a chunk
   if (decide(nullptr, replay)) {
     // The nodes fed step by step go again from the settle's start, a chunk of stretches at a
     // time: a chunk's pass notes their extremes and largest fall and rise, and decide() takes
@@ -350,7 +368,7 @@ void Engine::State::settle_rack(std::int64_t r, std::int64_t k) {
     // at a value of the stretch, or its values stand still) no half-cycle can complete in the
     // rest of the stretch: the leg only extends (a direction-less unit commits the values' way),
     // to the stretch's last value. A node whose units are all so is stepped without feeding its
-    // counter (fed_now 2) and fed the stretch's last value. `start` holds each unit's direction
+    // counter (feeding 2) and fed the stretch's last value. `start` holds each unit's direction
     // of motion in the stretch (−1, 0, 1).
     auto runs_on = [&](std::int64_t node) {
       for (std::int64_t a = node * apn; a < (node + 1) * apn; ++a) {
@@ -374,7 +392,8 @@ void Engine::State::settle_rack(std::int64_t r, std::int64_t k) {
           for (std::int64_t node = 0; node < npr; ++node)
             if (feeding[node])
               std::copy(jc + node * apn, jc + (node + 1) * apn, start + node * apn);
-        const bool last = j + 1 == stretch_end;
+        // (The range's end too: a partial feed may end where `again` sees no change.)
+        const bool last = j + 1 == stretch_end || j + 1 == j1;
         const double t0_s = static_cast<double>(j) * dt;
         std::int64_t cycles = 0;
         double swing_k = 0.0, damage_ref_s = 0.0;
@@ -423,62 +442,45 @@ void Engine::State::settle_rack(std::int64_t r, std::int64_t k) {
       }
       walked = j1;
     };
-    std::uint8_t* const exact = fed_now + static_cast<std::size_t>(npr);  // per node, a chunk
+    std::uint8_t* const exact = replay + static_cast<std::size_t>(npr);  // per node, a chunk
+    std::uint8_t* const active = exact + static_cast<std::size_t>(npr);  // the part of a chunk
     std::int64_t j0 = since;
     for (std::size_t s0 = 0; s0 < in.m.size();) {
       const std::size_t s1 = std::min(in.m.size(), s0 + kChunkStretches);
       std::int64_t j1 = j0;
       for (std::size_t s = s0; s < s1; ++s) j1 += in.m[s];
-      // 1. The quick pass of each of these nodes over the chunk, from the chunk's start (kept
-      // in `start`), its fall and rise bounded.
-      for (std::int64_t node = 0; node < npr; ++node)
-        if (replay[node]) std::copy(jc + node * apn, jc + (node + 1) * apn, start + node * apn);
-      quick_pass(s0, s1, replay);
-      if (decide(replay, fed_now)) {
-        // 2. Where the bound does not show the counter's outcome: the chunk again with each
-        // unit's exact largest fall and rise.
+      // The chunk's stretches [c0, s1) for the `active` nodes: first all of it for the replayed
+      // nodes; after a stretch fed for some nodes, the rest of it for them.
+      std::copy(replay, replay + npr, active);
+      std::size_t c0 = s0;
+      std::int64_t cj0 = j0;
+      int partial_feeds = kPartialFeeds;
+      for (;;) {
+        // 1. The pass of these nodes over the stretches, from their start (kept in `start`),
+        // with each unit's exact largest fall and rise.
+        bool all_active = true;
         for (std::int64_t node = 0; node < npr; ++node) {
-          if (!fed_now[node]) continue;
-          const auto u0 = static_cast<std::size_t>(node * apn);
-          const auto u1 = u0 + static_cast<std::size_t>(apn);
-          std::copy(start + u0, start + u1, jc + u0);
-          std::fill(hottest + u0, hottest + u1, -kInf);
-          std::fill(coldest + u0, coldest + u1, kInf);
-          std::fill(fall + u0, fall + u1, 0.0);
-          std::fill(rise + u0, rise + u1, 0.0);
+          all_active &= active[node] != 0;
+          if (active[node]) std::copy(jc + node * apn, jc + (node + 1) * apn, start + node * apn);
         }
-        for (std::size_t t = s0; t < s1; ++t) {
-          const std::int64_t m = in.m[t];
-          const std::size_t at = t * static_cast<std::size_t>(npr);
-          sample_boundaries(t, fed_now, [&](std::size_t u0, std::size_t u1) {
-            note_units(u0, u1, node_sample_c.data(), false);
-          });
-          for (std::int64_t node = 0; node < npr; ++node) {
-            if (!fed_now[node]) continue;
-            const double node_inlet = in.inlet_c[at + static_cast<std::size_t>(node)];
-            const double node_power = in.power_w[at + static_cast<std::size_t>(node)];
-            const auto u0 = static_cast<std::size_t>(node * apn);
-            const auto u1 = u0 + static_cast<std::size_t>(apn);
-            for (std::size_t u = u0; u < u1; ++u) {
-              drive[u] = gain * (node_inlet + res[u] * node_power);
-              jc[u] = drive[u] + decay * jc[u];
-            }
-            note_units(u0, u1, jc + u0, false);
-            if (m > 1) {
-              std::size_t u = u0 + step_units<4>(jc + u0, drive + u0, decay, m - 1, u1 - u0);
-              for (; u < u1; ++u)
-                for (std::int64_t i = 1; i < m; ++i) jc[u] = drive[u] + decay * jc[u];
-              note_units(u0, u1, jc + u0, false);
-            }
-          }
+        quick_pass(c0, s1, all_active ? nullptr : active, true);
+        if (!decide(active, exact)) break;
+        // 2. Where that does not show the counter's outcome (a half-cycle may complete): the
+        // counter fed at every tick. Half-cycles complete mostly in a settle's first stretch (the
+        // rise or fall after the event that settled the rack last), so that stretch alone is fed
+        // and the rest goes again as above, a few times per chunk; then the rest is fed.
+        for (std::int64_t node = 0; node < npr; ++node)
+          if (exact[node]) std::copy(start + node * apn, start + (node + 1) * apn, jc + node * apn);
+        if (partial_feeds-- > 0 && c0 + 1 < s1) {
+          const std::int64_t fed_end = cj0 + in.m[c0];
+          feed_ticks(cj0, fed_end, exact);
+          std::copy(exact, exact + npr, active);
+          c0 += 1;
+          cj0 = fed_end;
+          continue;
         }
-        // 3. Where even that does not: every tick of the chunk, the counter fed.
-        if (decide(fed_now, exact)) {
-          for (std::int64_t node = 0; node < npr; ++node)
-            if (exact[node])
-              std::copy(start + node * apn, start + (node + 1) * apn, jc + node * apn);
-          feed_ticks(j0, j1, exact);
-        }
+        feed_ticks(cj0, j1, exact);
+        break;
       }
       s0 = s1;
       j0 = j1;

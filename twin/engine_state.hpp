@@ -322,7 +322,7 @@ struct Coasting {
   std::vector<double> node_inlet_c, node_power_w;
   std::vector<double> node_resistance_max;  // max R of the node's units (constant)
   std::vector<double> scratch_drive, scratch_start, scratch_max, scratch_min, scratch_fall,
-      scratch_rise, scratch_sampled_max;  // per unit of one rack
+      scratch_rise, scratch_sampled_max, scratch_peak;  // per unit of one rack
   // The tick's inputs to coasting racks (bits of every FastTick's constants and the supply
   // temperature), this tick's and the previous one's.
   std::vector<std::uint64_t> signature, previous;

@@ -20,10 +20,35 @@ using f64x8 = double __attribute__((vector_size(64)));
 // A value in every lane is written x − V{}: exact for every x, and GCC folds it to a broadcast
 // (V{} + x is not folded, since 0.0 + x is not x for x = −0.0: an add per value).
 
+// A value v noted: the extremes, and with Exact the peak and the largest fall and rise so far
+// (note_unit's operations in its order: the same values).
+template <bool Exact, class V>
+[[gnu::always_inline]] inline void note(V v, V& hot, V& cold, V& peak, V& fall, V& rise) {
+  hot = hot > v ? hot : v;
+  cold = cold < v ? cold : v;
+  if constexpr (Exact) {
+    peak = peak > v ? peak : v;
+    const V down = peak - v, up = v - cold;
+    fall = fall < down ? down : fall;
+    rise = rise < up ? up : rise;
+  }
+}
+
+// The optional arrays (no offset taken from a null pointer).
+template <bool Present, class V>
+[[gnu::always_inline]] inline void load(V& v, const double* p, std::size_t u) {
+  if constexpr (Present) std::memcpy(&v, p + u, sizeof(V));
+}
+
+template <bool Present, class V>
+[[gnu::always_inline]] inline void store(double* p, std::size_t u, const V& v) {
+  if constexpr (Present) std::memcpy(p + u, &v, sizeof(V));
+}
+
 // C vectors of L lanes from unit u0 on, through the stretches.
-template <class V, int L, int C>
+template <bool Exact, class V, int L, int C>
 [[gnu::always_inline]] inline void step_block(const SettlePassArgs& a, std::size_t u0) {
-  V t[C], hot[C], cold[C], res[C];
+  V t[C], hot[C], cold[C], res[C], peak[C]{}, fall[C]{}, rise[C]{};
   std::size_t node[C];
   for (int c = 0; c < C; ++c) {
     const std::size_t u = u0 + static_cast<std::size_t>(c * L);
@@ -31,6 +56,9 @@ template <class V, int L, int C>
     std::memcpy(&hot[c], a.hottest_c + u, sizeof(V));
     std::memcpy(&cold[c], a.coldest_c + u, sizeof(V));
     std::memcpy(&res[c], a.resistance_k_per_w + u, sizeof(V));
+    load<Exact>(peak[c], a.peak_c, u);
+    load<Exact>(fall[c], a.fall_c, u);
+    load<Exact>(rise[c], a.rise_c, u);
     node[c] = u / a.units_per_node;
   }
   const V gain = a.gain - V{}, decay = a.decay - V{};
@@ -43,17 +71,13 @@ template <class V, int L, int C>
       // gain · (inlet + R · power), then drive + decay · T: the kernel's operations.
       drive[c] = gain * ((inlet[node[c]] - V{}) + res[c] * (power[node[c]] - V{}));
       t[c] = drive[c] + decay * t[c];
-      hot[c] = hot[c] > t[c] ? hot[c] : t[c];
-      cold[c] = cold[c] < t[c] ? cold[c] : t[c];
+      note<Exact>(t[c], hot[c], cold[c], peak[c], fall[c], rise[c]);
     }
     const std::int64_t m = a.ticks[s];
     if (m > 1) {
       for (std::int64_t i = 1; i < m; ++i)
         for (int c = 0; c < C; ++c) t[c] = drive[c] + decay * t[c];
-      for (int c = 0; c < C; ++c) {
-        hot[c] = hot[c] > t[c] ? hot[c] : t[c];
-        cold[c] = cold[c] < t[c] ? cold[c] : t[c];
-      }
+      for (int c = 0; c < C; ++c) note<Exact>(t[c], hot[c], cold[c], peak[c], fall[c], rise[c]);
     }
   }
   for (int c = 0; c < C; ++c) {
@@ -61,80 +85,84 @@ template <class V, int L, int C>
     std::memcpy(a.junction_c + u, &t[c], sizeof(V));
     std::memcpy(a.hottest_c + u, &hot[c], sizeof(V));
     std::memcpy(a.coldest_c + u, &cold[c], sizeof(V));
+    store<Exact>(a.peak_c, u, peak[c]);
+    store<Exact>(a.fall_c, u, fall[c]);
+    store<Exact>(a.rise_c, u, rise[c]);
   }
 }
 
 // All units: blocks of C vectors, then single vectors (the units per node are a multiple of L).
-template <class V, int L, int C>
+template <bool Exact, class V, int L, int C>
 [[gnu::always_inline]] inline void step_all(const SettlePassArgs& a) {
   const std::size_t n = a.nodes * a.units_per_node;
   std::size_t u = 0;
-  for (; u + C * L <= n; u += C * L) step_block<V, L, C>(a, u);
-  for (; u < n; u += L) step_block<V, L, 1>(a, u);
+  for (; u + C * L <= n; u += C * L) step_block<Exact, V, L, C>(a, u);
+  for (; u < n; u += L) step_block<Exact, V, L, 1>(a, u);
+}
+
+template <class V, int L, int C>
+[[gnu::always_inline]] inline void step_any(const SettlePassArgs& a) {
+  if (a.fall_c != nullptr)
+    step_all<true, V, L, C>(a);
+  else
+    step_all<false, V, L, C>(a);
 }
 
 // One unit at a time (any units per node): the scalar form of the same operations.
-void step_scalar(const SettlePassArgs& a) {
-  const std::size_t n = a.nodes * a.units_per_node;
-  const std::size_t stride = a.node_stride != 0 ? a.node_stride : a.nodes;
-  for (std::size_t u = 0; u < n; ++u) {
-    const std::size_t node = u / a.units_per_node;
-    double t = a.junction_c[u], hot = a.hottest_c[u], cold = a.coldest_c[u];
-    const double res = a.resistance_k_per_w[u];
-    for (std::size_t s = a.first; s < a.last; ++s) {
-      const double drive =
-          a.gain * (a.inlet_c[s * stride + node] + res * a.power_w[s * stride + node]);
-      t = drive + a.decay * t;
-      hot = hot > t ? hot : t;
-      cold = cold < t ? cold : t;
-      if (a.ticks[s] > 1) {
-        for (std::int64_t i = 1; i < a.ticks[s]; ++i) t = drive + a.decay * t;
-        hot = hot > t ? hot : t;
-        cold = cold < t ? cold : t;
-      }
-    }
-    a.junction_c[u] = t, a.hottest_c[u] = hot, a.coldest_c[u] = cold;
-  }
-}
+void step_scalar(const SettlePassArgs& a) { step_any<double, 1, 1>(a); }
 
-void step_sse2(const SettlePassArgs& a) { step_all<f64x2, 2, 4>(a); }
+void step_sse2(const SettlePassArgs& a) { step_any<f64x2, 2, 4>(a); }
 
 #if defined(__x86_64__)
-[[gnu::target("avx2")]] void step_avx2(const SettlePassArgs& a) { step_all<f64x4, 4, 8>(a); }
-// Four chains of eight: a rack of 4 nodes × 8 units is one block, in 20 of the 32 registers.
-[[gnu::target("avx512f")]] void step_avx512(const SettlePassArgs& a) { step_all<f64x8, 8, 4>(a); }
+[[gnu::target("avx2")]] void step_avx2(const SettlePassArgs& a) { step_any<f64x4, 4, 8>(a); }
+// Four chains of eight: a rack of 4 nodes × 8 units is one block, in 20 of the 32 registers
+// (with the exact fall and rise, 32: GCC keeps the inner loop's few in registers).
+[[gnu::target("avx512f")]] void step_avx512(const SettlePassArgs& a) { step_any<f64x8, 8, 4>(a); }
 #endif
 
 // The boundary samples, L units at a time (L = 1: doubles; the units are a multiple of L).
-template <class V, int L>
+template <bool Exact, class V, int L>
 [[gnu::always_inline]] inline void sample_all(const SettleSampleArgs& a) {
   for (std::size_t u = 0; u < a.units; u += L) {
-    V t, r, hot, cold;
+    V t, r, hot, cold, peak{}, fall{}, rise{};
     std::memcpy(&t, a.junction_c + u, sizeof(V));
     std::memcpy(&r, a.resistance_k_per_w + u, sizeof(V));
     std::memcpy(&hot, a.sampled_c + u, sizeof(V));
     std::memcpy(&cold, a.coldest_c + u, sizeof(V));
+    load<Exact>(peak, a.peak_c, u);
+    load<Exact>(fall, a.fall_c, u);
+    load<Exact>(rise, a.rise_c, u);
     const V run = (a.run_c - V{}) + r * (a.run_w - V{});
     const V stall = (a.stall_c - V{}) + r * (a.stall_w - V{});
     for (int b = 0; b < a.boundaries; ++b) {
       const double* q = a.weights + 3 * b;
       const V v = (q[0] - V{}) * t + (q[1] - V{}) * run + (q[2] - V{}) * stall;
-      hot = hot > v ? hot : v;
-      cold = cold < v ? cold : v;
+      note<Exact>(v, hot, cold, peak, fall, rise);
     }
     std::memcpy(a.sampled_c + u, &hot, sizeof(V));
     std::memcpy(a.coldest_c + u, &cold, sizeof(V));
+    store<Exact>(a.peak_c, u, peak);
+    store<Exact>(a.fall_c, u, fall);
+    store<Exact>(a.rise_c, u, rise);
   }
 }
 
-void sample_sse2(const SettleSampleArgs& a) { sample_all<f64x2, 2>(a); }
+template <class V, int L>
+[[gnu::always_inline]] inline void sample_any(const SettleSampleArgs& a) {
+  if (a.fall_c != nullptr)
+    sample_all<true, V, L>(a);
+  else
+    sample_all<false, V, L>(a);
+}
 
-void sample_scalar(const SettleSampleArgs& a) { sample_all<double, 1>(a); }
+void sample_sse2(const SettleSampleArgs& a) { sample_any<f64x2, 2>(a); }
+
+void sample_scalar(const SettleSampleArgs& a) { sample_any<double, 1>(a); }
 
 #if defined(__x86_64__)
-[[gnu::target("avx2")]] void sample_avx2(const SettleSampleArgs& a) { sample_all<f64x4, 4>(a); }
+[[gnu::target("avx2")]] void sample_avx2(const SettleSampleArgs& a) { sample_any<f64x4, 4>(a); }
 [[gnu::target("avx512f")]] void sample_avx512(const SettleSampleArgs& a) {
-  sample_all<f64x8, 8>(a);
+  sample_any<f64x8, 8>(a);
 }
 #endif
 

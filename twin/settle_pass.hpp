@@ -23,6 +23,14 @@ struct SettlePassArgs {
   std::size_t node_stride = 0;          // between stretches in inlet_c, power_w (0: nodes)
   std::size_t first = 0, last = 0;
   double gain = 0.0, decay = 0.0;
+  // Optional (all three or none): the exact largest fall from a maximum and rise from a minimum
+  // of the values noted in order (the cycle counter's test), with peak_c the maximum of every
+  // value noted (tick ends and boundary samples) and coldest_c their minimum: at each value v,
+  // peak = max(peak, v), cold = min(cold, v), fall = max(fall, peak − v), rise = max(rise,
+  // v − cold).
+  double* peak_c = nullptr;
+  double* fall_c = nullptr;
+  double* rise_c = nullptr;
 };
 
 // Which instruction set steps the units. Every one gives the same bits (element-wise IEEE
@@ -50,6 +58,10 @@ struct SettleSampleArgs {
   int boundaries = 0;
   const double* weights = nullptr;  // 3 per boundary
   double run_c = 0.0, stall_c = 0.0, run_w = 0.0, stall_w = 0.0;
+  // Optional, as in SettlePassArgs: the samples also noted in peak, fall and rise.
+  double* peak_c = nullptr;
+  double* fall_c = nullptr;
+  double* rise_c = nullptr;
 };
 
 void settle_samples(const SettleSampleArgs& a, SettleIsa isa = SettleIsa::best);

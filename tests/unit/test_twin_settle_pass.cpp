@@ -123,6 +123,58 @@ TEST(SettlePass, EveryInstructionSetGivesTheTickByTickBits) {
   }
 }
 
+// The optional exact largest fall and rise: the pass notes a stretch's first and last tick
+// ends only, which gives what noting every tick end in order gives (the step is monotone within
+// a stretch), on every instruction set, in one call or two.
+TEST(SettlePass, ExactFallAndRiseEqualNotingEveryTick) {
+  const double inf = std::numeric_limits<double>::infinity();
+  const std::size_t shapes[][2] = {{4, 8}, {5, 8}, {4, 4}, {3, 6}, {4, 3}};
+  for (const auto& shape : shapes) {
+    Case c = make_case(shape[0], shape[1], static_cast<std::uint32_t>(shape[0] * 10 + shape[1]));
+    const std::size_t n = c.nodes * c.units_per_node;
+    // Reference: every tick end noted in order (coasting_replay.cpp, note_unit).
+    std::vector<double> jc0 = c.junction_c, peak0(n, -inf), cold0(n, inf), fall0(n, 0.0),
+                        rise0(n, 0.0);
+    for (std::size_t u = 0; u < n; ++u) {
+      const std::size_t node = u / c.units_per_node;
+      for (std::size_t s = 0; s < c.ticks.size(); ++s) {
+        const double drive = c.gain * (c.inlet_c[s * c.nodes + node] +
+                                       c.resistance[u] * c.power_w[s * c.nodes + node]);
+        for (std::int64_t i = 0; i < c.ticks[s]; ++i) {
+          const double t = jc0[u] = drive + c.decay * jc0[u];
+          peak0[u] = std::max(peak0[u], t);
+          cold0[u] = std::min(cold0[u], t);
+          fall0[u] = std::max(fall0[u], peak0[u] - t);
+          rise0[u] = std::max(rise0[u], t - cold0[u]);
+        }
+      }
+    }
+    ASSERT_GT(*std::max_element(fall0.begin(), fall0.end()), 1.0);  // the case turns
+    for (SettleIsa isa : kIsas) {
+      SCOPED_TRACE(testing::Message() << shape[0] << " nodes × " << shape[1] << " units, isa "
+                                      << static_cast<int>(isa));
+      for (const std::size_t split : {std::size_t{0}, std::size_t{17}}) {
+        std::vector<double> jc = c.junction_c, hot(n, -inf), cold(n, inf), peak(n, -inf),
+                            fall(n, 0.0), rise(n, 0.0);
+        SettlePassArgs a = args(c, jc, hot, cold);
+        a.peak_c = peak.data(), a.fall_c = fall.data(), a.rise_c = rise.data();
+        if (split > 0) {
+          a.last = split;
+          settle_pass(a, isa);
+          a.first = split, a.last = c.ticks.size();
+        }
+        settle_pass(a, isa);
+        expect_bits(jc, jc0, "junction");
+        expect_bits(peak, peak0, "peak");
+        expect_bits(hot, peak0, "hottest");  // no samples: the peak is the tick ends' maximum
+        expect_bits(cold, cold0, "coldest");
+        expect_bits(fall, fall0, "fall");
+        expect_bits(rise, rise0, "rise");
+      }
+    }
+  }
+}
+
 TEST(SettlePass, AnEmptyRangeChangesNothing) {
   Case c = make_case(2, 8, 7);
   std::vector<double> jc = c.junction_c, hot(16, 1.0), cold(16, 2.0);
@@ -177,6 +229,32 @@ TEST(SettlePass, BoundarySamplesOnEveryInstructionSetGiveTheEnginesBits) {
         settle_samples(a, isa);
         expect_bits(sampled, sampled_want, "sampled");
         expect_bits(coldest, coldest_want, "coldest");
+        // With the exact fall and rise: the samples noted in order into them too.
+        // (A peak above the samples' maximum so far: a tick end's, which `sampled` does not hold.)
+        std::vector<double> peak = sampled0, fall(units, 0.5), rise(units, 0.25);
+        for (double& p : peak) p += 1.5;
+        std::vector<double> peak_want = peak, fall_want = fall, rise_want = rise;
+        std::vector<double> cold_want = coldest0;
+        for (int b = 0; b < boundaries; ++b) {
+          const double* q = weights.data() + 3 * b;
+          for (std::size_t u = 0; u < units; ++u) {
+            const double t = q[0] * jc[u] + q[1] * (run_c + res[u] * run_w) +
+                             q[2] * (stall_c + res[u] * stall_w);
+            peak_want[u] = std::max(peak_want[u], t);
+            cold_want[u] = std::min(cold_want[u], t);
+            fall_want[u] = std::max(fall_want[u], peak_want[u] - t);
+            rise_want[u] = std::max(rise_want[u], t - cold_want[u]);
+          }
+        }
+        sampled = sampled0, coldest = coldest0;
+        a.sampled_c = sampled.data(), a.coldest_c = coldest.data();
+        a.peak_c = peak.data(), a.fall_c = fall.data(), a.rise_c = rise.data();
+        settle_samples(a, isa);
+        expect_bits(sampled, sampled_want, "sampled (exact)");
+        expect_bits(coldest, cold_want, "coldest (exact)");
+        expect_bits(peak, peak_want, "peak");
+        expect_bits(fall, fall_want, "fall");
+        expect_bits(rise, rise_want, "rise");
       }
     }
   }
