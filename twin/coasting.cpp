@@ -70,6 +70,8 @@ void Engine::State::coast_setup() {
   coast.scratch_rise.assign(per_rack, 0.0);
   coast.scratch_sampled_max.assign(per_rack, 0.0);
   coast.scratch_peak.assign(per_rack, 0.0);
+  coast.scratch_quiet_c.assign(per_rack, 0.0);
+  coast.scratch_quiet_end.assign(static_cast<std::size_t>(npr), 0);
   for (std::size_t n = 0; n < nodes; ++n)
     for (std::int64_t a = 0; a < apn; ++a)
       coast.node_resistance_max[n] =

@@ -378,6 +378,35 @@ void Engine::State::settle_rack(std::int64_t r, std::int64_t k) {
       }
       return true;
     };
+    // In a stretch of constant inputs a unit moving against its leg keeps its extreme, and a
+    // unit with no direction its turning point, until the tick where it reverses (or commits);
+    // a unit moving with its leg only extends it. So from the junctions now, the ticks [from, x)
+    // before the first tick x where some unit of the node reverses or commits (observe_sample's
+    // tests, on the values stepped ahead with the step's operations) change nothing but the
+    // extremes of units moving with their legs, which observing the last of them sets as
+    // observing each would. Returns x, or `end` if none.
+    std::int64_t* const quiet_end = coast.scratch_quiet_end.data();
+    double* const ahead_c = coast.scratch_quiet_c.data();
+    const auto hf = static_cast<float>(hysteresis);
+    auto first_turn = [&](std::int64_t node, std::int64_t from, std::int64_t end) {
+      const std::int64_t base = node * apn;
+      std::copy(jc + base, jc + base + apn, ahead_c);
+      for (std::int64_t j = from; j < end; ++j) {
+        bool turns = false;
+        for (std::int64_t a = 0; a < apn; ++a) {
+          const double t_c = ahead_c[a] = drive[base + a] + decay * ahead_c[a];
+          const auto t = static_cast<float>(t_c);
+          const float e = extreme[base + a], leg = e - turning[base + a];
+          const float direction = leg > 0.0f ? 1.0f : (leg < 0.0f ? -1.0f : 0.0f);
+          const float ahead = direction * (t - e);
+          const float from_turning = t - turning[base + a];
+          turns |= leg != 0.0f ? (ahead <= 0.0f && -ahead > hf)
+                               : (from_turning > hf || -from_turning > hf);
+        }
+        if (turns) return j;
+      }
+      return end;
+    };
     auto feed_ticks = [&](std::int64_t j0, std::int64_t j1, std::uint8_t* feeding) {
       for (; walked < j0; walked = again.next_change(walked)) again.at(walked);
       std::int64_t stretch_end = j0;  // the end of the current stretch of constant inputs
@@ -412,8 +441,8 @@ void Engine::State::settle_rack(std::int64_t r, std::int64_t k) {
           if (first && long_stretch)
             for (std::int64_t a = base; a < base + apn; ++a)
               start[a] = jc[a] > start[a] ? 1.0 : jc[a] < start[a] ? -1.0 : 0.0;
-          if (feeding[node] == 2) {  // its leg only extends in this stretch
-            if (!last) continue;
+          if (feeding[node] == 2) {  // its legs only extend until quiet_end
+            if (j + 1 != quiet_end[node] && j + 1 != j1) continue;
             if (thermal::observe_units(apn, jc + base, hysteresis, turning + base, extreme + base,
                                        node_swing_k.data()))
               throw std::logic_error("settle_rack: a half-cycle where the leg only extends");
@@ -432,7 +461,14 @@ void Engine::State::settle_rack(std::int64_t r, std::int64_t k) {
                          in_tick ? again.stall_c[node] : node_inlet, t0_s, t0_s + dt, ft, true,
                          true, cycles, swing_k, damage_ref_s);
           }
-          if (long_stretch && !last && runs_on(node)) feeding[node] = 2;
+          if (long_stretch && !last) {
+            if (runs_on(node)) {
+              feeding[node] = 2, quiet_end[node] = stretch_end;
+            } else {
+              const std::int64_t x = first_turn(node, j + 1, stretch_end);
+              if (x - 1 > j + 1) feeding[node] = 2, quiet_end[node] = x;
+            }
+          }
         }
         if (cycles > 0) {
           coast.settled_cycles += cycles;

@@ -363,6 +363,8 @@ struct Coasting {
   // Per node of one rack, three rows (settle_rack): fed step by step somewhere in the settle, in
   // the current chunk after its quick pass, and after its exact pass.
   std::vector<std::uint8_t> scratch_replay;
+  std::vector<std::int64_t> scratch_quiet_end;  // per node of one rack (settle_rack's feeding)
+  std::vector<double> scratch_quiet_c;          // per unit of one rack (its look ahead)
   // A settle's inputs (settle_rack): its stretches of constant inputs and each node's inputs in
   // them, recorded once per tick for the racks that share them: racks whose nodes hold the same
   // slots from the same powers and inlets at the same supply and row-end weight (a job's racks,
