@@ -257,7 +257,26 @@ void Engine::State::settle_rack(std::int64_t r, std::int64_t k) {
          b != in.sampled.end() && *b < s1; ++b) {
       step(s, *b);
       // sample_boundaries with its values folded into sampled (max) and coldest (min), in
-      // registers (settle_samples: the same operations).
+      // registers (settle_samples: the same operations). The whole rack in one call when its
+      // nodes share their words (one FastTick: settle_inputs).
+      const std::size_t at = *b * static_cast<std::size_t>(npr);
+      bool shared = nodes == nullptr;
+      for (std::int64_t node = 1; shared && node < npr; ++node)
+        shared = in.boundary[at + static_cast<std::size_t>(node)] == in.boundary[at];
+      if (shared && in.boundary[at] >= 0) {
+        const double* w = in.words.data() + in.boundary[at];
+        SettleSampleArgs rack;
+        rack.junction_c = jc, rack.resistance_k_per_w = res;
+        rack.sampled_c = sampled, rack.coldest_c = coldest;
+        rack.units = n, rack.units_per_node = static_cast<std::size_t>(apn);
+        rack.boundaries = static_cast<int>(w[0]), rack.weights = w + 3;
+        rack.node_run_c = in.run_c.data() + at, rack.node_stall_c = in.stall_c.data() + at;
+        rack.run_w = w[1], rack.stall_w = w[2];
+        if (exact) rack.peak_c = peak, rack.fall_c = fall, rack.rise_c = rise;
+        settle_samples(rack);
+        s = *b;
+        continue;
+      }
       boundary_nodes(*b, nodes, [&](std::size_t u0, const double* w, double run_c, double stall_c) {
         sample.junction_c = jc + u0, sample.resistance_k_per_w = res + u0;
         sample.sampled_c = sampled + u0, sample.coldest_c = coldest + u0;

@@ -65,8 +65,14 @@ const Coasting::SettleInputs& Engine::State::settle_inputs(std::int64_t r, std::
       const TickTrajectory& tr = ft->traj;
       if (rec.sampled.empty() || rec.sampled.back() != rec.m.size() - 1)
         rec.sampled.push_back(rec.m.size() - 1);
-      rec.boundary.push_back(static_cast<std::int32_t>(rec.words.size()));
       rec.run_c.push_back(in.run_c[node]), rec.stall_c.push_back(in.stall_c[node]);
+      // A node with the last node's FastTick reads its words (the same values): the settle then
+      // samples the rack's nodes in one call.
+      if (node > 0 && in.stretch_tick(node - 1) == ft) {
+        rec.boundary.push_back(rec.boundary.back());
+        continue;
+      }
+      rec.boundary.push_back(static_cast<std::int32_t>(rec.words.size()));
       rec.words.push_back(static_cast<double>(tr.boundaries));
       rec.words.push_back(idle_w + ft->run_activity * ft->dynamic_w);
       rec.words.push_back(idle_w + ft->stall_activity * ft->dynamic_w);

@@ -132,8 +132,11 @@ template <bool Exact, class V, int L>
     load<Exact>(peak, a.peak_c, u);
     load<Exact>(fall, a.fall_c, u);
     load<Exact>(rise, a.rise_c, u);
-    const V run = (a.run_c - V{}) + r * (a.run_w - V{});
-    const V stall = (a.stall_c - V{}) + r * (a.stall_w - V{});
+    const bool per_node = a.node_run_c != nullptr;
+    const double run_c = per_node ? a.node_run_c[u / a.units_per_node] : a.run_c;
+    const double stall_c = per_node ? a.node_stall_c[u / a.units_per_node] : a.stall_c;
+    const V run = (run_c - V{}) + r * (a.run_w - V{});
+    const V stall = (stall_c - V{}) + r * (a.stall_w - V{});
     for (int b = 0; b < a.boundaries; ++b) {
       const double* q = a.weights + 3 * b;
       const V v = (q[0] - V{}) * t + (q[1] - V{}) * run + (q[2] - V{}) * stall;
@@ -200,14 +203,15 @@ void settle_pass(const SettlePassArgs& a, SettleIsa isa) {
 }
 
 void settle_samples(const SettleSampleArgs& a, SettleIsa isa) {
+  // A vector's lanes within one node.
+  const std::size_t block = a.node_run_c != nullptr ? a.units_per_node : a.units;
 #if defined(__x86_64__)
-  if (isa == SettleIsa::best && a.units % 8 == 0 && settle_pass_has_avx512())
-    return sample_avx512(a);
-  if ((isa == SettleIsa::best || isa == SettleIsa::avx2) && a.units % 4 == 0 &&
+  if (isa == SettleIsa::best && block % 8 == 0 && settle_pass_has_avx512()) return sample_avx512(a);
+  if ((isa == SettleIsa::best || isa == SettleIsa::avx2) && block % 4 == 0 &&
       settle_pass_has_avx2())
     return sample_avx2(a);
 #endif
-  if (isa != SettleIsa::scalar && a.units % 2 == 0) return sample_sse2(a);
+  if (isa != SettleIsa::scalar && block % 2 == 0) return sample_sse2(a);
   sample_scalar(a);
 }
 

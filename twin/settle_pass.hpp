@@ -58,6 +58,12 @@ struct SettleSampleArgs {
   int boundaries = 0;
   const double* weights = nullptr;  // 3 per boundary
   double run_c = 0.0, stall_c = 0.0, run_w = 0.0, stall_w = 0.0;
+  // Optional: several nodes of units_per_node units each (units a multiple of it) sharing the
+  // weights and powers, each with its own run_c and stall_c (these arrays, per node; the scalars
+  // above are then not read).
+  const double* node_run_c = nullptr;
+  const double* node_stall_c = nullptr;
+  std::size_t units_per_node = 0;
   // Optional, as in SettlePassArgs: the samples also noted in peak, fall and rise.
   double* peak_c = nullptr;
   double* fall_c = nullptr;

@@ -260,4 +260,65 @@ TEST(SettlePass, BoundarySamplesOnEveryInstructionSetGiveTheEnginesBits) {
   }
 }
 
+// Several nodes in one call (per-node run and stall inlets, shared weights and powers): the
+// bits of one call per node, on every instruction set, with and without the exact fall and rise.
+TEST(SettlePass, BoundarySamplesOfSeveralNodesInOneCallGiveTheOneNodeBits) {
+  for (const std::size_t units_per_node : {8u, 4u, 6u, 3u}) {
+    const std::size_t nodes = 4, units = nodes * units_per_node;
+    std::mt19937_64 rng(units_per_node);
+    std::uniform_real_distribution<double> u01(0.0, 1.0);
+    std::vector<double> jc, res, sampled0, coldest0, weights, run_c, stall_c;
+    for (std::size_t u = 0; u < units; ++u) {
+      jc.push_back(25.0 + 60.0 * u01(rng));
+      res.push_back(0.07 + 0.01 * u01(rng));
+      sampled0.push_back(40.0 + 20.0 * u01(rng));
+      coldest0.push_back(40.0 + 20.0 * u01(rng));
+    }
+    for (std::size_t node = 0; node < nodes; ++node) {
+      run_c.push_back(20.0 + 10.0 * u01(rng));
+      stall_c.push_back(20.0 + 10.0 * u01(rng));
+    }
+    for (int b = 0; b < 2; ++b) {
+      const double decay = 0.9 + 0.09 * u01(rng), run = (1.0 - decay) * u01(rng);
+      weights.insert(weights.end(), {decay, run, 1.0 - decay - run});
+    }
+    const double run_w = 300.0 + 400.0 * u01(rng), stall_w = 90.0 + 10.0 * u01(rng);
+    for (const bool exact : {false, true}) {
+      for (SettleIsa isa : kIsas) {
+        SCOPED_TRACE(testing::Message() << units_per_node << " units per node, exact " << exact
+                                        << ", isa " << static_cast<int>(isa));
+        std::vector<double> sampled_want = sampled0, coldest_want = coldest0;
+        std::vector<double> peak_want(units, 50.0), fall_want(units, 0.1), rise_want(units, 0.2);
+        std::vector<double> sampled = sampled_want, coldest = coldest_want, peak = peak_want,
+                            fall = fall_want, rise = rise_want;
+        for (std::size_t node = 0; node < nodes; ++node) {
+          const std::size_t u0 = node * units_per_node;
+          SettleSampleArgs a;
+          a.junction_c = jc.data() + u0, a.resistance_k_per_w = res.data() + u0;
+          a.sampled_c = sampled_want.data() + u0, a.coldest_c = coldest_want.data() + u0;
+          a.units = units_per_node, a.boundaries = 2, a.weights = weights.data();
+          a.run_c = run_c[node], a.stall_c = stall_c[node], a.run_w = run_w, a.stall_w = stall_w;
+          if (exact)
+            a.peak_c = peak_want.data() + u0, a.fall_c = fall_want.data() + u0,
+            a.rise_c = rise_want.data() + u0;
+          settle_samples(a, isa);
+        }
+        SettleSampleArgs a;
+        a.junction_c = jc.data(), a.resistance_k_per_w = res.data();
+        a.sampled_c = sampled.data(), a.coldest_c = coldest.data();
+        a.units = units, a.units_per_node = units_per_node, a.boundaries = 2;
+        a.weights = weights.data(), a.node_run_c = run_c.data(), a.node_stall_c = stall_c.data();
+        a.run_w = run_w, a.stall_w = stall_w;
+        if (exact) a.peak_c = peak.data(), a.fall_c = fall.data(), a.rise_c = rise.data();
+        settle_samples(a, isa);
+        expect_bits(sampled, sampled_want, "sampled");
+        expect_bits(coldest, coldest_want, "coldest");
+        expect_bits(peak, peak_want, "peak");
+        expect_bits(fall, fall_want, "fall");
+        expect_bits(rise, rise_want, "rise");
+      }
+    }
+  }
+}
+
 }  // namespace
