@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <bit>
 #include <cstdint>
+#include <initializer_list>
 #include <limits>
 #include <random>
 #include <vector>
@@ -89,6 +90,15 @@ void expect_bits(const std::vector<double>& got, const std::vector<double>& want
   for (std::size_t u = 0; u < got.size(); ++u)
     ASSERT_EQ(std::bit_cast<std::uint64_t>(got[u]), std::bit_cast<std::uint64_t>(want[u]))
         << what << " of unit " << u << ": " << got[u] << " vs " << want[u];
+}
+
+// The samples' maximum, minimum, peak, fall and rise against their expected values.
+void expect_all_bits(std::initializer_list<const std::vector<double>*> got,
+                     std::initializer_list<const std::vector<double>*> want) {
+  const char* names[] = {"sampled", "coldest", "peak", "fall", "rise"};
+  auto w = want.begin();
+  int i = 0;
+  for (const auto* g : got) expect_bits(*g, **w++, names[i++]);
 }
 
 TEST(SettlePass, EveryInstructionSetGivesTheTickByTickBits) {
@@ -250,11 +260,8 @@ TEST(SettlePass, BoundarySamplesOnEveryInstructionSetGiveTheEnginesBits) {
         a.sampled_c = sampled.data(), a.coldest_c = coldest.data();
         a.peak_c = peak.data(), a.fall_c = fall.data(), a.rise_c = rise.data();
         settle_samples(a, isa);
-        expect_bits(sampled, sampled_want, "sampled (exact)");
-        expect_bits(coldest, cold_want, "coldest (exact)");
-        expect_bits(peak, peak_want, "peak");
-        expect_bits(fall, fall_want, "fall");
-        expect_bits(rise, rise_want, "rise");
+        expect_all_bits({&sampled, &coldest, &peak, &fall, &rise},
+                        {&sampled_want, &cold_want, &peak_want, &fall_want, &rise_want});
       }
     }
   }
@@ -311,11 +318,8 @@ TEST(SettlePass, BoundarySamplesOfSeveralNodesInOneCallGiveTheOneNodeBits) {
         a.run_w = run_w, a.stall_w = stall_w;
         if (exact) a.peak_c = peak.data(), a.fall_c = fall.data(), a.rise_c = rise.data();
         settle_samples(a, isa);
-        expect_bits(sampled, sampled_want, "sampled");
-        expect_bits(coldest, coldest_want, "coldest");
-        expect_bits(peak, peak_want, "peak");
-        expect_bits(fall, fall_want, "fall");
-        expect_bits(rise, rise_want, "rise");
+        expect_all_bits({&sampled, &coldest, &peak, &fall, &rise},
+                        {&sampled_want, &coldest_want, &peak_want, &fall_want, &rise_want});
       }
     }
   }
