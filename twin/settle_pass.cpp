@@ -23,7 +23,7 @@ using f64x8 = double __attribute__((vector_size(64)));
 // A value v noted: the extremes, and with Exact the peak and the largest fall and rise so far
 // (note_unit's operations in its order: the same values).
 template <bool Exact, class V>
-[[gnu::always_inline]] inline void note(V v, V& hot, V& cold, V& peak, V& fall, V& rise) {
+[[gnu::always_inline]] inline void note(const V& v, V& hot, V& cold, V& peak, V& fall, V& rise) {
   hot = hot > v ? hot : v;
   cold = cold < v ? cold : v;
   if constexpr (Exact) {
