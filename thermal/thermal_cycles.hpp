@@ -38,26 +38,38 @@ inline CycleState make_cycle_state(double temperature_c) {
   return {t, t};
 }
 
+// observe_sample's tests of a sample t against one unit's counter (turning, extreme), which the
+// engine's look-ahead (twin/coasting_replay.cpp) makes too: `commit` (no direction yet, a move
+// beyond the hysteresis), `extend` (still moving the leg's way), `reverse` (came back by more
+// than the hysteresis: the leg ends at its extreme). `leg` > 0 rising, < 0 falling, 0 no
+// direction yet.
+struct SampleTests {
+  float leg;
+  bool commit, extend, reverse;
+};
+
+inline SampleTests test_sample(float turning, float extreme, float t, float hysteresis) {
+  const float leg = extreme - turning;
+  const float direction = leg > 0.0f ? 1.0f : (leg < 0.0f ? -1.0f : 0.0f);
+  const float ahead = direction * (t - extreme);  // > 0: still moving the leg's way (±1·x: exact)
+  const float from_turning = t - turning;
+  const bool known = leg != 0.0f;
+  const bool commit = (leg == 0.0f) & ((from_turning > hysteresis) | (-from_turning > hysteresis));
+  const bool extend = known & (ahead > 0.0f);
+  const bool reverse = known & (ahead <= 0.0f) & (-ahead > hysteresis);
+  return {leg, commit, extend, reverse};
+}
+
 // Feed one sample to one unit's counter (its two floats). Returns the swing (K, > 0) of a
 // half-cycle completed at this sample, else 0. Written with selects only, no branches: the
 // engine runs it for every unit every tick, where the outcome (extend, reverse or nothing) is
 // data-dependent, and observe_units below vectorizes it.
 inline float observe_sample(float& turning_c, float& extreme_c, float t, float hysteresis) {
   const float turning = turning_c, extreme = extreme_c;
-  const float leg = extreme - turning;  // > 0 rising, < 0 falling, 0 direction not known yet
-  const float direction = leg > 0.0f ? 1.0f : (leg < 0.0f ? -1.0f : 0.0f);
-  const float ahead = direction * (t - extreme);  // > 0: still moving the leg's way (±1·x: exact)
-  const float from_turning = t - turning;
-  const bool known = leg != 0.0f;
-  // Direction not known yet: commit to the first move beyond the hysteresis.
-  const bool commit = (leg == 0.0f) & ((from_turning > hysteresis) | (-from_turning > hysteresis));
-  // Still moving the same way: extend the leg.
-  const bool extend = known & (ahead > 0.0f);
-  // Came back by more than the hysteresis: the leg ends at its extreme.
-  const bool reverse = known & (ahead <= 0.0f) & (-ahead > hysteresis);
-  turning_c = reverse ? extreme : turning;
-  extreme_c = (commit | extend | reverse) ? t : extreme;
-  return reverse ? std::fabs(leg) : 0.0f;
+  const SampleTests s = test_sample(turning, extreme, t, hysteresis);
+  turning_c = s.reverse ? extreme : turning;
+  extreme_c = (s.commit | s.extend | s.reverse) ? t : extreme;
+  return s.reverse ? std::fabs(s.leg) : 0.0f;
 }
 
 inline float observe(CycleState& state, double temperature_c, double hysteresis_k) {

@@ -328,46 +328,39 @@ void Engine::State::settle_rack(std::int64_t r, std::int64_t k) {
   // idle one may never get one) keeps its state unless a value is more than the hysteresis from
   // its turning point; float conversion and subtraction are monotone, so its extremes decide.
   const auto h = static_cast<float>(hysteresis);
-  // The nodes among `among` (all: null) that must be fed step by step (fed[node] = 1); the
-  // others' counters take the outcome. Returns whether any must.
-  // Whether node's units' extremes and largest fall and rise so far leave the counter's outcome
-  // unknown (some half-cycle may complete).
-  auto node_fed = [&](std::int64_t node) {
-    bool fed = false;
-    for (auto u = static_cast<std::size_t>(node * apn);
-         u < static_cast<std::size_t>((node + 1) * apn); ++u) {
-      const float e0 = extreme[u], leg = e0 - turning[u];
-      const auto hi = static_cast<float>(hottest[u]), lo = static_cast<float>(coldest[u]);
-      const double margin = 1e-6 * std::max(std::fabs(hottest[u]), std::fabs(coldest[u]));
-      if (leg > 0.0f)
-        fed |= e0 - lo > h || !(fall[u] + margin <= 0.999999 * hysteresis);
-      else if (leg < 0.0f)
-        fed |= hi - e0 > h || !(rise[u] + margin <= 0.999999 * hysteresis);
-      else  // no direction yet (an idle unit may keep none): it commits to a move beyond h
-        fed |= hi - e0 > h || -(lo - e0) > h;
-    }
-    return fed;
-  };
-  // The counter's outcome where no half-cycle completes: the leg extends to the extreme.
-  auto extend_legs = [&](std::int64_t node) {
-    for (auto u = static_cast<std::size_t>(node * apn);
-         u < static_cast<std::size_t>((node + 1) * apn); ++u) {
-      const float e0 = extreme[u];
-      if (e0 > turning[u])
-        extreme[u] = std::max(e0, static_cast<float>(hottest[u]));
-      else if (e0 < turning[u])
-        extreme[u] = std::min(e0, static_cast<float>(coldest[u]));
-    }
-  };
+  // The nodes among `among` (all: null) that must be fed step by step (fed_nodes[node] = 1):
+  // those with a unit whose extremes and largest fall and rise so far leave the counter's
+  // outcome unknown (some half-cycle may complete). The others' counters take the outcome: no
+  // half-cycle completes, so each leg extends to its extreme. Returns whether any must be fed.
   auto decide = [&](const std::uint8_t* among, std::uint8_t* fed_nodes) {
     bool any = false;
     for (std::int64_t node = 0; node < npr; ++node) {
       fed_nodes[node] = 0;
       if (slot[node] == Coasting::kRepairing || (among != nullptr && !among[node])) continue;
-      const bool fed = node_fed(node);
+      const auto u0 = static_cast<std::size_t>(node * apn);
+      const auto u1 = static_cast<std::size_t>((node + 1) * apn);
+      bool fed = false;
+      for (auto u = u0; u < u1; ++u) {
+        const float e0 = extreme[u], leg = e0 - turning[u];
+        const auto hi = static_cast<float>(hottest[u]), lo = static_cast<float>(coldest[u]);
+        const double margin = 1e-6 * std::max(std::fabs(hottest[u]), std::fabs(coldest[u]));
+        if (leg > 0.0f)
+          fed |= e0 - lo > h || !(fall[u] + margin <= 0.999999 * hysteresis);
+        else if (leg < 0.0f)
+          fed |= hi - e0 > h || !(rise[u] + margin <= 0.999999 * hysteresis);
+        else  // no direction yet (an idle unit may keep none): it commits to a move beyond h
+          fed |= hi - e0 > h || -(lo - e0) > h;
+      }
       fed_nodes[node] = fed;
       any |= fed;
-      if (!fed) extend_legs(node);
+      if (fed) continue;
+      for (auto u = u0; u < u1; ++u) {
+        const float e0 = extreme[u];
+        if (e0 > turning[u])
+          extreme[u] = std::max(e0, static_cast<float>(hottest[u]));
+        else if (e0 < turning[u])
+          extreme[u] = std::min(e0, static_cast<float>(coldest[u]));
+      }
     }
     return any;
   };
@@ -400,9 +393,9 @@ void Engine::State::settle_rack(std::int64_t r, std::int64_t k) {
     // In a stretch of constant inputs a unit moving against its leg keeps its extreme, and a
     // unit with no direction its turning point, until the tick where it reverses (or commits);
     // a unit moving with its leg only extends it. So from the junctions now, the ticks [from, x)
-    // before the first tick x where some unit of the node reverses or commits (observe_sample's
-    // tests, on the values stepped ahead with the step's operations) change nothing but the
-    // extremes of units moving with their legs, which observing the last of them sets as
+    // before the first tick x where some unit of the node reverses or commits
+    // (thermal::test_sample, on the values stepped ahead with the step's operations) change nothing
+    // but the extremes of units moving with their legs, which observing the last of them sets as
     // observing each would. Returns x, or `end` if none.
     std::int64_t* const quiet_end = coast.scratch_quiet_end.data();
     double* const ahead_c = coast.scratch_quiet_c.data();
@@ -415,12 +408,9 @@ void Engine::State::settle_rack(std::int64_t r, std::int64_t k) {
         for (std::int64_t a = 0; a < apn; ++a) {
           const double t_c = ahead_c[a] = drive[base + a] + decay * ahead_c[a];
           const auto t = static_cast<float>(t_c);
-          const float e = extreme[base + a], leg = e - turning[base + a];
-          const float direction = leg > 0.0f ? 1.0f : (leg < 0.0f ? -1.0f : 0.0f);
-          const float ahead = direction * (t - e);
-          const float from_turning = t - turning[base + a];
-          turns |= leg != 0.0f ? (ahead <= 0.0f && -ahead > hf)
-                               : (from_turning > hf || -from_turning > hf);
+          const thermal::SampleTests s =
+              thermal::test_sample(turning[base + a], extreme[base + a], t, hf);
+          turns |= s.commit | s.reverse;
         }
         if (turns) return j;
       }
