@@ -369,8 +369,8 @@ void Engine::State::settle_rack(std::int64_t r, std::int64_t k) {
     // The nodes fed step by step go again from the settle's start, a chunk of stretches at a
     // time: a chunk's pass notes their extremes and largest fall and rise, and decide() takes
     // the counters' outcome for the nodes where it can; the others are put back to the chunk's
-    // start and fed every tick of the chunk (half-cycles complete only in a few chunks: where a
-    // stall or a restart begins or ends).
+    // start and fed tick by tick (half-cycles complete only in a few chunks: where a stall or a
+    // restart begins or ends), the chunk's first stretch and then, decided again, the rest.
     for (std::int64_t node = 0; node < npr; ++node)
       if (replay[node]) std::copy(start + node * apn, start + (node + 1) * apn, jc + node * apn);
     PaceReplay again(*this, r, since, k, coast);
@@ -487,8 +487,9 @@ void Engine::State::settle_rack(std::int64_t r, std::int64_t k) {
       }
       walked = j1;
     };
-    std::uint8_t* const exact = replay + static_cast<std::size_t>(npr);  // per node, a chunk
-    std::uint8_t* const active = exact + static_cast<std::size_t>(npr);  // the part of a chunk
+    // Per node: fed in the chunk's part being decided; in that part's pass.
+    std::uint8_t* const chunk_fed = replay + static_cast<std::size_t>(npr);
+    std::uint8_t* const active = chunk_fed + static_cast<std::size_t>(npr);
     std::int64_t j0 = since;
     for (std::size_t s0 = 0; s0 < in.m.size();) {
       const std::size_t s1 = std::min(in.m.size(), s0 + kChunkStretches);
@@ -509,22 +510,23 @@ void Engine::State::settle_rack(std::int64_t r, std::int64_t k) {
           if (active[node]) std::copy(jc + node * apn, jc + (node + 1) * apn, start + node * apn);
         }
         quick_pass(c0, s1, all_active ? nullptr : active, true);
-        if (!decide(active, exact)) break;
+        if (!decide(active, chunk_fed)) break;
         // 2. Where that does not show the counter's outcome (a half-cycle may complete): the
         // counter fed at every tick. Half-cycles complete mostly in a settle's first stretch (the
         // rise or fall after the event that settled the rack last), so that stretch alone is fed
         // and the rest goes again as above, a few times per chunk; then the rest is fed.
         for (std::int64_t node = 0; node < npr; ++node)
-          if (exact[node]) std::copy(start + node * apn, start + (node + 1) * apn, jc + node * apn);
+          if (chunk_fed[node])
+            std::copy(start + node * apn, start + (node + 1) * apn, jc + node * apn);
         if (partial_feeds-- > 0 && c0 + 1 < s1) {
           const std::int64_t fed_end = cj0 + in.m[c0];
-          feed_ticks(cj0, fed_end, exact);
-          std::copy(exact, exact + npr, active);
+          feed_ticks(cj0, fed_end, chunk_fed);
+          std::copy(chunk_fed, chunk_fed + npr, active);
           c0 += 1;
           cj0 = fed_end;
           continue;
         }
-        feed_ticks(cj0, j1, exact);
+        feed_ticks(cj0, j1, chunk_fed);
         break;
       }
       s0 = s1;

@@ -360,8 +360,8 @@ struct Coasting {
   std::vector<double> scratch_node_step_c, scratch_node_run_c, scratch_node_stall_c;
   std::vector<FastTick> scratch_fast;
   std::vector<std::int32_t> scratch_count;  // per slot: its nodes in the rack
-  // Per node of one rack, three rows (settle_rack): fed step by step somewhere in the settle, in
-  // the current chunk after its quick pass, and after its exact pass.
+  // Per node of one rack, three rows (settle_rack): goes again in the settle; fed step by step
+  // in the chunk's part being decided; in that part's pass.
   std::vector<std::uint8_t> scratch_replay;
   std::vector<std::int64_t> scratch_quiet_end;  // per node of one rack (settle_rack's feeding)
   std::vector<double> scratch_quiet_c;          // per unit of one rack (its look ahead)
