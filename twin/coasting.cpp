@@ -38,6 +38,10 @@ void Engine::State::coast_setup() {
   coast.rack_power_w.assign(racks, 0.0);
   coast.rack_inlet_c.assign(racks, 0.0);
   coast.rack_changed.assign(racks, 0);
+  const std::size_t words = (racks + Coasting::kRacksPerWord - 1) / Coasting::kRacksPerWord;
+  coast.coasting_bits.assign(words, 0);
+  coast.coasting_codes.assign(words, 0);
+  coast.word_touched.assign(words, 0);
   coast.rack_throttled.assign(racks, 0);
   coast.rack_swing_fx.assign(racks, 0);
   coast.rack_unallocated_fx.assign(racks, 0);
@@ -412,8 +416,11 @@ void Engine::State::coast_tick(std::int64_t k) {
   }
   coast_tick_racks(k);
   for (std::int64_t node : control.changed_nodes)  // the flags coast_tick_racks read
-    if (const std::int64_t ln = local_node(node); ln >= 0)
-      coast.rack_changed[static_cast<std::size_t>(ln / npr)] = 0;
+    if (const std::int64_t ln = local_node(node); ln >= 0) {
+      const auto r = static_cast<std::size_t>(ln / npr);
+      coast.rack_changed[r] = 0;
+      coast.word_touched[r / Coasting::kRacksPerWord] = 0;
+    }
   control.changed_nodes.clear();
 }
 
@@ -438,8 +445,11 @@ void Engine::State::coast_tick_racks(std::int64_t k) {
   // the racks of a job whose tick changed.
   const bool roles_changed = !control.changed_nodes.empty();
   for (std::int64_t node : control.changed_nodes)
-    if (const std::int64_t ln = local_node(node); ln >= 0)
-      coast.rack_changed[static_cast<std::size_t>(ln / npr)] = 1;
+    if (const std::int64_t ln = local_node(node); ln >= 0) {
+      const auto r = static_cast<std::size_t>(ln / npr);
+      coast.rack_changed[r] = 1;
+      coast.word_touched[r / Coasting::kRacksPerWord] = 1;
+    }
   if (!all_same) {
     if (coast.coasting_racks > 0)
       for (std::int64_t r = 0; r < block.rack_count; ++r)
@@ -454,6 +464,7 @@ void Engine::State::coast_tick_racks(std::int64_t k) {
     coast.slot_nodes.assign(n_slots, 0);
     coast.coasting_racks = coast.throttled = coast.swing_fx = coast.unallocated_fx = 0;
     std::fill(coast.site_power_fx.begin(), coast.site_power_fx.end(), 0);
+    std::fill(coast.coasting_codes.begin(), coast.coasting_codes.end(), 0);  // none coasts
     return;
   }
   // A job whose tick changed (a checkpoint, a failure, a request burst): only the racks that
@@ -516,14 +527,25 @@ void Engine::State::coast_tick_racks(std::int64_t k) {
     // coasting ones that cannot are brought to the present, the eligible ones lose eligibility.
     std::int64_t* const follow = coast.scratch_follow.data();
     if (coast.coasting_racks > 0) {
+      // The slot codes that changed: a word of coasting racks without any of them, and without
+      // a rack whose node's role changed, holds no rack this tick touches (change gives 0).
+      std::uint64_t changed_codes = 0;
+      for (std::size_t f = 0; f < n_slots; ++f)
+        if (coast.slot_code[f + 1] != 0) changed_codes |= Coasting::code_bit(f + 1);
       std::size_t n = 0;
-      for (std::int64_t r = 0; r < block.rack_count; ++r)
-        if (coast.since[r] >= 0) {
+      for (std::size_t w = 0; w < coast.coasting_bits.size(); ++w) {
+        std::uint64_t bits = coast.coasting_bits[w];
+        if (bits == 0 || ((coast.coasting_codes[w] & changed_codes) == 0 && !coast.word_touched[w]))
+          continue;
+        for (; bits != 0; bits &= bits - 1) {  // its coasting racks, ascending
+          const auto r = static_cast<std::int64_t>(
+              w * Coasting::kRacksPerWord + static_cast<std::size_t>(std::countr_zero(bits)));
           const int c = change(r);
           follow[n] = r;  // (listed without a branch: which racks follow is the data's)
           n += c == 1;
           if (c == 2) settle_rack(r, k);
         }
+      }
       const std::size_t failed = follow_paces(follow, n, true);
       for (std::size_t i = 0; i < failed; ++i) settle_rack(follow[i], k);
     }
@@ -570,6 +592,17 @@ void Engine::State::coast_count_rack(std::int64_t r, int sign) {
   coast.swing_fx += sign * coast.rack_swing_fx[r];
   coast.site_power_fx[rack_site[r]] += sign * to_fixed(coast.rack_power_w[r], kWattScale);
   coast.coasting_racks += sign;
+  const auto w = static_cast<std::size_t>(r) / Coasting::kRacksPerWord;
+  const std::uint64_t bit = std::uint64_t{1}
+                            << (static_cast<std::size_t>(r) % Coasting::kRacksPerWord);
+  if (sign > 0) {
+    coast.coasting_bits[w] |= bit;
+    for (std::int64_t n = r * npr; n < (r + 1) * npr; ++n)
+      coast.coasting_codes[w] |=
+          Coasting::code_bit(static_cast<std::size_t>(coast.node_slot[n] + 1));
+  } else {
+    coast.coasting_bits[w] &= ~bit;
+  }
 }
 
 // The slot every node of rack r holds, or kMixed (coast_tick_racks reads one value per rack).
@@ -585,6 +618,8 @@ void Engine::State::coast_restored() {
   coast.slot_nodes.assign(control.jobs.size() + 1, 0);
   coast.coasting_racks = coast.throttled = coast.swing_fx = coast.unallocated_fx = 0;
   coast.site_power_fx.assign(sites.size(), 0);
+  std::fill(coast.coasting_bits.begin(), coast.coasting_bits.end(), 0);
+  std::fill(coast.coasting_codes.begin(), coast.coasting_codes.end(), 0);
   for (std::int64_t r = 0; r < block.rack_count; ++r) {
     coast_rack_slot(r);
     if (coast.eligible[r]) coast.eligible_racks.push_back(r);

@@ -8,6 +8,7 @@
 //   SeriesTable the output series and their interval accumulators (twin/series.hpp)
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <limits>
@@ -329,6 +330,17 @@ struct Coasting {
   static constexpr std::size_t kGlobalWords = 2, kSlotWords = 13 + 2 * kCategoryCount;
   std::vector<std::int8_t> slot_changed;  // per FastTick slot, this tick
   std::vector<std::int8_t> rack_changed;  // per local rack: a node's role changed this tick
+  // Per word of 64 local racks (coast_count_rack): a bit per coasting rack, and a superset of the
+  // slot codes (node slot + 1, as slot_code; 63 and above share bit 63) that its coasting racks'
+  // nodes hold. A tick's changes visit only the words that may hold a rack they touch, and the
+  // kernel lists its stepped racks from the bits: a scan of every rack per tick was a twentieth
+  // of a campus run.
+  static constexpr std::size_t kRacksPerWord = 64;
+  std::vector<std::uint64_t> coasting_bits, coasting_codes;
+  std::vector<std::int8_t> word_touched;  // per word: a rack of it has rack_changed set
+  static std::uint64_t code_bit(std::size_t code) {
+    return std::uint64_t{1} << std::min<std::size_t>(code, 63);
+  }
   // This tick's inputs equal the last tick's for every rack (replicated: from the signature).
   bool unchanged = false;
   // Pace steps: a slot whose tick changed only its pace (the job's slowest member moved: its

@@ -320,9 +320,17 @@ void Engine::State::kernel(TickReduction& red, double t0_s) {
   std::int64_t* const stepped = scratch_stepped_racks.data();
   std::int64_t n_stepped = 0;
   if (coast.enabled) {
-    for (std::int64_t r = 0; r < block.rack_count; ++r) {
-      stepped[n_stepped] = r;
-      n_stepped += coast.since[r] < 0;
+    // The racks not coasting, ascending, from the coasting bits (a word at a time).
+    const std::size_t words = coast.coasting_bits.size();
+    for (std::size_t w = 0; w < words; ++w) {
+      const std::size_t first = w * Coasting::kRacksPerWord;
+      const std::size_t in_word =
+          std::min(Coasting::kRacksPerWord, static_cast<std::size_t>(block.rack_count) - first);
+      std::uint64_t bits = ~coast.coasting_bits[w];
+      if (in_word < Coasting::kRacksPerWord) bits &= (std::uint64_t{1} << in_word) - 1;
+      for (; bits != 0; bits &= bits - 1)
+        stepped[n_stepped++] =
+            static_cast<std::int64_t>(first + static_cast<std::size_t>(std::countr_zero(bits)));
     }
   } else {
     for (std::int64_t r = 0; r < block.rack_count; ++r) stepped[n_stepped++] = r;

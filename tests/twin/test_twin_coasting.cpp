@@ -466,6 +466,9 @@ TEST(Coasting, AJobThatEndsSettlesOnlyTheRacksOfItsNodes) {
   for (std::int64_t r = 0; r < s.block.rack_count; ++r) {
     EXPECT_EQ(s.coast.since[r], holds[static_cast<std::size_t>(r)] ? -1 : 2) << "rack " << r;
     kept += s.coast.since[r] == 2;
+    // The coasting bits the tick's changes and the kernel's list of stepped racks read.
+    const std::uint64_t word = s.coast.coasting_bits[static_cast<std::size_t>(r) / 64];
+    EXPECT_EQ((word >> (r % 64)) & 1, s.coast.since[r] >= 0 ? 1u : 0u) << "rack " << r;
   }
   EXPECT_GE(kept, 6);  // of 8 racks, the job's 3 nodes are in at most 2
 }
