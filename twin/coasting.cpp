@@ -61,19 +61,16 @@ void Engine::State::coast_setup() {
   coast.scratch_replay.assign(3 * static_cast<std::size_t>(npr), 0);  // a settle's, a chunk's (2)
   coast.rack_end_power_w.assign(racks, 0.0);
   coast.scratch_follow.assign(racks, 0);
+  coast.scratch_settle.assign(racks, 0);
   for (std::int64_t k = 0; k < npr; ++k) {
     if (node_height_fraction[k] < node_height_fraction[coast.lowest_node]) coast.lowest_node = k;
     if (node_height_fraction[k] > node_height_fraction[coast.highest_node]) coast.highest_node = k;
   }
   const auto per_rack = static_cast<std::size_t>(apr);
-  coast.scratch_drive.assign(per_rack, 0.0);
-  coast.scratch_start.assign(per_rack, 0.0);
-  coast.scratch_max.assign(per_rack, 0.0);
-  coast.scratch_min.assign(per_rack, 0.0);
-  coast.scratch_fall.assign(per_rack, 0.0);
-  coast.scratch_rise.assign(per_rack, 0.0);
-  coast.scratch_sampled_max.assign(per_rack, 0.0);
-  coast.scratch_peak.assign(per_rack, 0.0);
+  for (auto* v :
+       {&coast.scratch_drive, &coast.scratch_start, &coast.scratch_max, &coast.scratch_min,
+        &coast.scratch_fall, &coast.scratch_rise, &coast.scratch_sampled_max, &coast.scratch_peak})
+    v->assign(2 * per_rack, 0.0);  // two racks' (settle_pair)
   coast.scratch_quiet_c.assign(per_rack, 0.0);
   coast.scratch_quiet_end.assign(static_cast<std::size_t>(npr), 0);
   for (std::size_t n = 0; n < nodes; ++n)
@@ -451,9 +448,13 @@ void Engine::State::coast_tick_racks(std::int64_t k) {
       coast.word_touched[r / Coasting::kRacksPerWord] = 1;
     }
   if (!all_same) {
-    if (coast.coasting_racks > 0)
+    if (coast.coasting_racks > 0) {
+      std::int64_t* const settle = coast.scratch_settle.data();
+      std::size_t n = 0;
       for (std::int64_t r = 0; r < block.rack_count; ++r)
-        if (coast.since[r] >= 0) settle_rack(r, k);
+        if (coast.since[r] >= 0) settle[n++] = r;
+      settle_racks(settle, n, k);
+    }
     coast.step_ticks.clear();
     coast.step_thermal_w.clear();
     coast.step_node_w.clear();
@@ -532,7 +533,10 @@ void Engine::State::coast_tick_racks(std::int64_t k) {
       std::uint64_t changed_codes = 0;
       for (std::size_t f = 0; f < n_slots; ++f)
         if (coast.slot_code[f + 1] != 0) changed_codes |= Coasting::code_bit(f + 1);
-      std::size_t n = 0;
+      // The racks it touches otherwise are settled after the scan (in order, paired where they
+      // can share a pass: settle_racks); they are not among those that follow.
+      std::int64_t* const settle = coast.scratch_settle.data();
+      std::size_t n = 0, n_settle = 0;
       for (std::size_t w = 0; w < coast.coasting_bits.size(); ++w) {
         std::uint64_t bits = coast.coasting_bits[w];
         if (bits == 0 || ((coast.coasting_codes[w] & changed_codes) == 0 && !coast.word_touched[w]))
@@ -543,11 +547,13 @@ void Engine::State::coast_tick_racks(std::int64_t k) {
           const int c = change(r);
           follow[n] = r;  // (listed without a branch: which racks follow is the data's)
           n += c == 1;
-          if (c == 2) settle_rack(r, k);
+          settle[n_settle] = r;
+          n_settle += c == 2;
         }
       }
+      settle_racks(settle, n_settle, k);
       const std::size_t failed = follow_paces(follow, n, true);
-      for (std::size_t i = 0; i < failed; ++i) settle_rack(follow[i], k);
+      settle_racks(follow, failed, k);
     }
     std::size_t n = 0;
     for (std::int64_t r : coast.eligible_racks)

@@ -323,7 +323,7 @@ struct Coasting {
   std::vector<double> node_inlet_c, node_power_w;
   std::vector<double> node_resistance_max;  // max R of the node's units (constant)
   std::vector<double> scratch_drive, scratch_start, scratch_max, scratch_min, scratch_fall,
-      scratch_rise, scratch_sampled_max, scratch_peak;  // per unit of one rack
+      scratch_rise, scratch_sampled_max, scratch_peak;  // per unit of two racks (settle_pair)
   // The tick's inputs to coasting racks (bits of every FastTick's constants and the supply
   // temperature), this tick's and the previous one's.
   std::vector<std::uint64_t> signature, previous;
@@ -402,7 +402,7 @@ struct Coasting {
   static constexpr std::size_t kSettleInputs = 8;
   std::array<SettleInputs, kSettleInputs> settle_inputs;
   std::size_t settle_inputs_valid = 0, settle_inputs_next = 0;  // this tick's (round robin)
-  std::vector<std::uint64_t> scratch_key;
+  std::vector<std::uint64_t> scratch_key, scratch_pair_key;
   // follow_pace's values of the last rack it followed in this tick (coast_tick_racks clears
   // `valid`): a rack with the same node slots, end power, site and row-end weight, bit for bit
   // (all that they read besides this tick's FastTicks and supply temperatures), takes them.
@@ -417,6 +417,7 @@ struct Coasting {
   };
   FollowMemo follow_memo;
   std::vector<std::int64_t> scratch_follow;  // per local rack: the racks following a pace step
+  std::vector<std::int64_t> scratch_settle;  // per local rack: the racks a tick settles
   // Per local rack: its power at the last tick's end (the next tick's inlet; differs from
   // rack_power_w, the tick's mean, after a tick with stretches).
   std::vector<double> rack_end_power_w;
@@ -581,7 +582,13 @@ struct Engine::State {
   bool follow_memo_matches(std::int64_t r) const;
   void follow_memo_fill(std::int64_t r);
   bool stretch_history_valid() const;  // a restart file's step_stretch decodes
-  void settle_rack(std::int64_t r, std::int64_t k);
+  // With quick_max_c, its quick pass is done (settle_pair) in its scratch `region` (0 or 1).
+  void settle_rack(std::int64_t r, std::int64_t k, std::size_t region = 0,
+                   const double* quick_max_c = nullptr);
+  bool settle_pair(std::int64_t a, std::int64_t b, std::int64_t k);
+  void settle_racks(const std::int64_t* racks, std::size_t n, std::int64_t k);
+  void settle_key(std::int64_t r, std::int64_t since, std::int64_t k,
+                  std::vector<std::uint64_t>& key) const;
   const Coasting::SettleInputs& settle_inputs(std::int64_t r, std::int64_t since, std::int64_t k);
   // After rack r's step with its inputs unchanged: eligible if every unit stays at its job's
   // clock up to its steady temperature; keeps what the rack adds per tick while coasting.

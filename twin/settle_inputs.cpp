@@ -10,13 +10,12 @@
 
 namespace ct::twin {
 
-// Rack r's inputs from tick `since` to k − 1, recorded by walking its PaceReplay, or those of
-// an earlier rack of this tick with the same key: PaceReplay reads of the rack only its nodes'
-// slots, RC-step powers and inlets, its power and mean inlet when it started coasting, its
-// supply temperature and row-end weight (coast_inlet_c), all in the key, bit for bit.
-const Coasting::SettleInputs& Engine::State::settle_inputs(std::int64_t r, std::int64_t since,
-                                                           std::int64_t k) {
-  std::vector<std::uint64_t>& key = coast.scratch_key;
+// What rack r's inputs from tick `since` to k − 1 depend on (settle_inputs): PaceReplay reads
+// of the rack only its nodes' slots, RC-step powers and inlets, its power and mean inlet when it
+// started coasting, its supply temperature and row-end weight (coast_inlet_c), all in the key,
+// bit for bit.
+void Engine::State::settle_key(std::int64_t r, std::int64_t since, std::int64_t k,
+                               std::vector<std::uint64_t>& key) const {
   key.clear();
   key.push_back(static_cast<std::uint64_t>(since));
   key.push_back(static_cast<std::uint64_t>(k));
@@ -29,6 +28,14 @@ const Coasting::SettleInputs& Engine::State::settle_inputs(std::int64_t r, std::
     key.push_back(std::bit_cast<std::uint64_t>(coast.node_power_w[n]));
     key.push_back(std::bit_cast<std::uint64_t>(coast.node_inlet_c[n]));
   }
+}
+
+// Rack r's inputs from tick `since` to k − 1, recorded by walking its PaceReplay, or those of
+// an earlier rack of this tick with the same key.
+const Coasting::SettleInputs& Engine::State::settle_inputs(std::int64_t r, std::int64_t since,
+                                                           std::int64_t k) {
+  std::vector<std::uint64_t>& key = coast.scratch_key;
+  settle_key(r, since, k, key);
   for (std::size_t e = 0; e < coast.settle_inputs_valid; ++e)
     if (coast.settle_inputs[e].key == key) return coast.settle_inputs[e];
   std::size_t e = coast.settle_inputs_valid;

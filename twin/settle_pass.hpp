@@ -31,6 +31,14 @@ struct SettlePassArgs {
   double* peak_c = nullptr;
   double* fall_c = nullptr;
   double* rise_c = nullptr;
+  // Optional (all four or none; not with peak_c): a second rack's units, with the same count,
+  // stretches and inputs (racks whose settles share a record), stepped in the same pass: twice
+  // the independent chains hide more of the step's latency. Each unit's values are those of a
+  // pass of its rack alone.
+  double* junction2_c = nullptr;
+  const double* resistance2_k_per_w = nullptr;
+  double* hottest2_c = nullptr;
+  double* coldest2_c = nullptr;
 };
 
 // Which instruction set steps the units. Every one gives the same bits (element-wise IEEE

@@ -12,6 +12,7 @@
 
 #include "thermal/junction.hpp"
 #include "thermal/thermal_cycles.hpp"
+#include "twin/settle_pass.hpp"
 #include "twin_fixture.hpp"
 
 namespace ct::twin {
@@ -58,6 +59,65 @@ TEST(Coasting, SettledRackIsTheKernelsStepsBitForBit) {
   EXPECT_EQ(s.coast.since[r], -1);
   EXPECT_EQ(s.coast.coasting_racks, 0);
   EXPECT_EQ(s.coast.slot_nodes[0], 0);
+}
+
+// Two racks whose settles share a record (the same inputs) take their quick pass together
+// (settle_pair: eight chains on AVX-512); each comes out bit for bit as settled alone: the
+// junctions, the cycle counters (the units start far from their steady temperature, so
+// half-cycles complete and the counter is fed step by step), the series and the totals.
+TEST(Coasting, TwoRacksSettledTogetherAreEachSettledAloneBitForBit) {
+  testing::StateFixture alone(testing::small_scenario(2, 1)), paired(testing::small_scenario(2, 1));
+  const std::int64_t since = 40, m = 211, racks[2] = {1, 2};
+  for (Engine::State* s : {alone.state.get(), paired.state.get()}) {
+    std::mt19937_64 rng(13);
+    std::uniform_real_distribution<double> temp(25.0, 90.0), resistance(0.06, 0.09);
+    s->coast.slot_nodes.assign(s->control.jobs.size() + 1, 0);
+    for (std::int64_t r : racks) {
+      for (std::int64_t i = r * s->apr; i < (r + 1) * s->apr; ++i) {
+        s->fleet.junction_c[i] = temp(rng);
+        s->fleet.resistance_k_per_w[i] = resistance(rng);
+      }
+      for (std::int64_t ln = r * s->npr; ln < (r + 1) * s->npr; ++ln) {
+        s->coast.node_inlet_c[ln] = 24.0 + static_cast<double>(ln % s->npr);
+        s->coast.node_power_w[ln] = 650.0;
+        s->coast.node_slot[ln] = 0;
+      }
+      s->rack_row_end_weight[static_cast<std::size_t>(r)] = 1.0;  // the same record
+      s->fleet.rack_power_w[r] = 20000.0;
+      s->coast.rack_inlet_c[r] = 25.5;
+      s->coast.slot_nodes[0] += s->npr;
+      s->coast.since[r] = since;
+      s->coast_count_rack(r, 1);
+    }
+  }
+  Engine::State& a = *alone.state;
+  Engine::State& b = *paired.state;
+  for (std::int64_t r : racks) a.settle_rack(r, since + m);
+  const bool together = b.settle_pair(racks[0], racks[1], since + m);
+  if (!together) b.settle_racks(racks, 2, since + m);  // (a CPU without AVX-512)
+  EXPECT_EQ(together, twin::settle_pass_has_avx512());
+  auto same = [](const auto& x, const auto& y, const char* what) {
+    ASSERT_EQ(x.size(), y.size());
+    EXPECT_EQ(std::memcmp(x.data(), y.data(), x.size() * sizeof x[0]), 0) << what;
+  };
+  same(a.fleet.junction_c, b.fleet.junction_c, "junctions");
+  same(a.fleet.cycle_turning_c, b.fleet.cycle_turning_c, "turning points");
+  same(a.fleet.cycle_extreme_c, b.fleet.cycle_extreme_c, "extremes");
+  same(a.fleet.cycle_damage_ref_s, b.fleet.cycle_damage_ref_s, "cycle damage");
+  for (auto id : {a.ids.rack_power, a.ids.rack_inlet, a.ids.rack_max_junction}) {
+    const double* x = a.series.rack_values(id);
+    const double* y = b.series.rack_values(id);
+    for (std::int64_t r : racks)
+      EXPECT_EQ(std::bit_cast<std::uint64_t>(x[r]), std::bit_cast<std::uint64_t>(y[r]));
+  }
+  EXPECT_GT(a.coast.settled_cycles, 0);  // the counter was fed step by step
+  EXPECT_EQ(a.coast.settled_cycles, b.coast.settled_cycles);
+  EXPECT_EQ(a.coast.settled_swing_fx, b.coast.settled_swing_fx);
+  EXPECT_EQ(a.coast.settled_damage_fx, b.coast.settled_damage_fx);
+  EXPECT_EQ(a.coast.settled_max_c, b.coast.settled_max_c);
+  EXPECT_EQ(b.coast.coasting_racks, 0);
+  EXPECT_EQ(b.coast.since[racks[0]], -1);
+  EXPECT_EQ(b.coast.since[racks[1]], -1);
 }
 
 // Through pace steps (its job's power changes, the inlet follows the rack's power one tick

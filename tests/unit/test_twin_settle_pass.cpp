@@ -84,6 +84,15 @@ SettlePassArgs args(Case& c, std::vector<double>& jc, std::vector<double>& hot,
   return a;
 }
 
+// The pass in two calls split at stretch 17 (the engine stops at a tick with stretches).
+void settle_pass_split(SettlePassArgs a, SettleIsa isa) {
+  const std::size_t last = a.last;
+  a.last = 17;
+  settle_pass(a, isa);
+  a.first = 17, a.last = last;
+  settle_pass(a, isa);
+}
+
 void expect_bits(const std::vector<double>& got, const std::vector<double>& want,
                  const char* what) {
   ASSERT_EQ(got.size(), want.size());
@@ -121,14 +130,46 @@ TEST(SettlePass, EveryInstructionSetGivesTheTickByTickBits) {
       expect_bits(cold, cold0, "coldest");
       // Split into two calls (the engine stops at a tick with stretches): the same bits.
       std::vector<double> jc2 = c.junction_c, hot2(n, -inf), cold2(n, inf);
-      SettlePassArgs a = args(c, jc2, hot2, cold2);
-      a.last = 17;
-      settle_pass(a, isa);
-      a.first = 17, a.last = c.ticks.size();
-      settle_pass(a, isa);
+      settle_pass_split(args(c, jc2, hot2, cold2), isa);
       expect_bits(jc2, jc0, "junction (split)");
       expect_bits(hot2, hot0, "hottest (split)");
       expect_bits(cold2, cold0, "coldest (split)");
+    }
+  }
+}
+
+// Two racks in one pass (the engine pairs racks whose settles share a record): each rack's
+// junctions and extremes are those of the tick-by-tick step, on every instruction set and
+// shape (4 × 8 units takes the eight-chain AVX-512 path; the others a pass per rack).
+TEST(SettlePass, TwoRacksInOnePassGiveEachRacksBits) {
+  const double inf = std::numeric_limits<double>::infinity();
+  const std::size_t shapes[][2] = {{4, 8}, {2, 16}, {1, 8}, {4, 3}};
+  for (const auto& shape : shapes) {
+    Case c = make_case(shape[0], shape[1], static_cast<std::uint32_t>(shape[0] * 10 + shape[1]));
+    Case d =
+        make_case(shape[0], shape[1], static_cast<std::uint32_t>(shape[0] * 10 + shape[1] + 7));
+    d.ticks = c.ticks, d.inlet_c = c.inlet_c, d.power_w = c.power_w;  // the same record
+    d.gain = c.gain, d.decay = c.decay;
+    const std::size_t n = c.nodes * c.units_per_node;
+    std::vector<double> jc_c = c.junction_c, hot_c(n, -inf), cold_c(n, inf);
+    std::vector<double> jc_d = d.junction_c, hot_d(n, -inf), cold_d(n, inf);
+    reference(c, jc_c, hot_c, cold_c);
+    reference(d, jc_d, hot_d, cold_d);
+    for (SettleIsa isa : kIsas) {
+      SCOPED_TRACE(testing::Message() << shape[0] << " nodes × " << shape[1] << " units, isa "
+                                      << static_cast<int>(isa));
+      std::vector<double> jc = c.junction_c, hot(n, -inf), cold(n, inf);
+      std::vector<double> jc2 = d.junction_c, hot2(n, -inf), cold2(n, inf);
+      SettlePassArgs a = args(c, jc, hot, cold);
+      a.junction2_c = jc2.data(), a.resistance2_k_per_w = d.resistance.data();
+      a.hottest2_c = hot2.data(), a.coldest2_c = cold2.data();
+      settle_pass_split(a, isa);
+      expect_bits(jc, jc_c, "junction (first rack)");
+      expect_bits(hot, hot_c, "hottest (first rack)");
+      expect_bits(cold, cold_c, "coldest (first rack)");
+      expect_bits(jc2, jc_d, "junction (second rack)");
+      expect_bits(hot2, hot_d, "hottest (second rack)");
+      expect_bits(cold2, cold_d, "coldest (second rack)");
     }
   }
 }
