@@ -609,16 +609,16 @@ void Engine::State::settle_rack(std::int64_t r, std::int64_t k, std::size_t regi
 // so the outcome is bit for bit that of settling a, then b. Returns false (nothing done) if they
 // cannot share it.
 bool Engine::State::settle_pair(std::int64_t a, std::int64_t b, std::int64_t k) {
-  if (apr != 32 || apn % 8 != 0 || !settle_pass_has_avx512()) return false;
+  if (!settle_pass_pairs(static_cast<std::size_t>(npr), static_cast<std::size_t>(apn)))
+    return false;
   const std::int64_t since = coast.since[a];
   if (since < 0 || coast.since[b] != since) return false;
   for (std::int64_t n = 0; n < 2 * npr; ++n)
     if (coast.node_slot[(n < npr ? a : b) * npr + n % npr] == Coasting::kRepairing) return false;
   std::vector<std::uint64_t>& key_b = coast.scratch_pair_key;
   settle_key(b, since, k, key_b);
-  settle_key(a, since, k, coast.scratch_key);
-  if (key_b != coast.scratch_key) return false;
-  const Coasting::SettleInputs& in = settle_inputs(a, since, k);
+  const Coasting::SettleInputs& in = settle_inputs(a, since, k);  // (recorded for a's settle)
+  if (in.key != key_b) return false;
   const auto n = static_cast<std::size_t>(apr);
   QuickRack q[2];
   for (int i = 0; i < 2; ++i) {

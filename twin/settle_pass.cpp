@@ -199,12 +199,16 @@ bool settle_pass_has_avx512() {
 #endif
 }
 
+bool settle_pass_pairs(std::size_t nodes, std::size_t units_per_node) {
+  return units_per_node % 8 == 0 && nodes * units_per_node == 32 && settle_pass_has_avx512();
+}
+
 void settle_pass(const SettlePassArgs& a, SettleIsa isa) {
   if (a.first >= a.last) return;
   if (a.junction2_c != nullptr) {
 #if defined(__x86_64__)
-    if (isa == SettleIsa::best && a.units_per_node % 8 == 0 && a.nodes * a.units_per_node == 32 &&
-        a.peak_c == nullptr && settle_pass_has_avx512())
+    if (isa == SettleIsa::best && a.peak_c == nullptr &&
+        settle_pass_pairs(a.nodes, a.units_per_node))
       return step_pair_avx512(a);
 #endif
     SettlePassArgs one = a, two = a;  // a pass per rack

@@ -84,4 +84,8 @@ void settle_samples(const SettleSampleArgs& a, SettleIsa isa = SettleIsa::best);
 bool settle_pass_has_avx2();
 bool settle_pass_has_avx512();
 
+// Whether settle_pass (isa best) steps two racks of `nodes` × `units_per_node` units in one pass
+// of eight chains (junction2_c set, no peak_c) on this CPU; otherwise it takes a pass per rack.
+bool settle_pass_pairs(std::size_t nodes, std::size_t units_per_node);
+
 }  // namespace ct::twin
