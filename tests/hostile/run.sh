@@ -256,7 +256,9 @@ case_sigterm() { # SIGTERM: restart file and exit 75 (direct); mpirun reports 1 
   local out=$TMP/term.h5
   (cd "$WORK" && exec "$BIN" run "$BASE" -o "$out" -q --pace 1000) >"$TMP/err" 2>&1 &
   local pid=$!
-  sleep 1.5
+  # Sent once the run has claimed its output: a fixed sleep lost the race on a loaded machine.
+  for _ in $(seq 1200); do [ -e "$out.partial" ] && break; sleep 0.1; done
+  sleep 0.5
   kill -TERM "$pid"
   wait "$pid"
   status=$?
@@ -271,7 +273,7 @@ case_sigterm() { # SIGTERM: restart file and exit 75 (direct); mpirun reports 1 
   (cd "$WORK" && exec "$MPIRUN" --mca odls_base_sigkill_timeout 3 -n 2 "$BIN" run "$BASE" \
     -o "$out" -q --pace 300) >"$TMP/err" 2>&1 &
   pid=$!
-  for _ in $(seq 100); do [ -e "$out.partial" ] && break; sleep 0.1; done
+  for _ in $(seq 1200); do [ -e "$out.partial" ] && break; sleep 0.1; done
   sleep 1
   kill -TERM "$pid"
   wait "$pid"

@@ -24,6 +24,16 @@ fi
 passed=0; failed=0
 ok() { echo "ok: $1"; passed=$((passed + 1)); }
 fail() { echo "FAIL: $1"; failed=$((failed + 1)); }
+# Waits (up to 120 s, for slow or loaded machines) until FILE exists; fails if PID ended first.
+wait_for() {  # FILE PID
+  local i
+  for i in $(seq 1200); do
+    [ -e "$1" ] && return 0
+    kill -0 "$2" 2>/dev/null || return 1
+    sleep 0.1
+  done
+  return 1
+}
 
 mpirun -n 2 "$bin" run "$scenario" -o ref.h5 "${args[@]}" > ref.log 2>&1 || { cat ref.log; exit 1; }
 
@@ -53,10 +63,13 @@ fi
 
 # SIGUSR1 delivered while running: agreed at a tick boundary, restart written, exit 75.
 # --pace holds the run to ~8.6 s of wall time whatever the machine, so the signal lands mid-run.
+# The signal is sent once the run has claimed its output (OUT.partial): from then on every rank
+# catches it, however long MPI's start took (a fixed sleep lost the race on a loaded CI machine).
 mpirun -n 2 "$bin" run "$scenario" -o sig.h5 "${args[@]}" --set time.tick_s=0.25 --pace 5000 \
   > sig.log 2>&1 &
 pid=$!
-sleep 2
+wait_for sig.h5.partial "$pid"
+sleep 0.5
 kill -USR1 "$pid"
 wait "$pid"; rc=$?
 if [ "$rc" -eq 75 ] && [ -f sig.h5.restart ]; then
@@ -77,6 +90,7 @@ fi
 "$bin" run "$scenario" -o killed.h5 "${args[@]}" --set time.tick_s=0.1 --pace 5000 \
   > /dev/null 2>&1 &
 pid=$!
+wait_for killed.h5.partial "$pid"
 sleep 3
 kill -9 "$pid"; wait "$pid" 2>/dev/null
 if /usr/bin/python3 - "$dir/killed.h5.partial" "$dir/ref.h5" <<'PY'
@@ -96,7 +110,9 @@ then ok "kill -9: partial file opens with every flushed sample"; else fail "kill
   --restart-every 0.5 \
   > /dev/null 2>&1 &
 pid=$!
-sleep 3
+# Killed once the first periodic restart file is there and the run has gone on past it.
+wait_for periodic.h5.restart "$pid"
+sleep 1
 kill -9 "$pid"; wait "$pid" 2>/dev/null
 if [ -f periodic.h5.restart ]; then
   mpirun -n 2 "$bin" run "$scenario" -o periodic.h5 "${args[@]}" --set time.tick_s=0.1 \
@@ -119,7 +135,7 @@ PY
     fail "periodic restart after kill -9 differs"; head diff
   fi
 else
-  fail "no periodic restart file after 3 s with --restart-every 0.5"
+  fail "no periodic restart file with --restart-every 0.5 (waited up to 120 s)"
 fi
 
 echo "$passed passed, $failed failed"

@@ -184,6 +184,13 @@ int cmd_run(int argc, char** argv, int rank, int ranks) {
         "clustertwin run: " + std::to_string(ranks) + " MPI ranks but the campus has only " +
         std::to_string(campus.racks()) + " racks (allowed: 1 to " + std::to_string(campus.racks()) +
         " ranks; racks are the unit of decomposition)");
+  // Caught from here on, before anything slow (the memory check's collectives, the engine, the
+  // output), so a signal is never lost to a slow start: it stops the run at its first tick
+  // boundary with a restart file. Replicas are not resumable: the default action stays.
+  if (sc.replicas == 1) {
+    std::signal(SIGUSR1, on_stop_signal);
+    std::signal(SIGTERM, on_stop_signal);
+  }
   const std::string out_path =
       p.vm.count("output") ? p.vm["output"].as<std::string>() : sc.name + ".h5";
   // Samples between flushes, in [1, samples of the run] (a huge flush_interval_s would
@@ -290,8 +297,6 @@ int cmd_run(int argc, char** argv, int rank, int ranks) {
   out->attach(target.get());
 
   if (sc.replicas == 1) {
-    std::signal(SIGUSR1, on_stop_signal);
-    std::signal(SIGTERM, on_stop_signal);
     control.stop_flag = &g_stop_requested;
     control.restart_path = restart_path;
   } else {
