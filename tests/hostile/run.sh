@@ -181,7 +181,7 @@ case_concurrent_runs() { # the second run must not write into the first one's fi
   (cd "$WORK" && exec "$BIN" run "$BASE" -o "$out" -q --pace 600) >"$TMP/first.log" 2>&1 &
   local pid=$!
   local i
-  for i in $(seq 50); do [ -e "$out.partial" ] && break; sleep 0.1; done
+  for i in $(seq 1200); do [ -e "$out.partial" ] && break; sleep 0.1; done
   sleep 0.5
   run_cmd 0 run "$BASE" -o "$out" -q
   check "second_run_same_output" 2 "another run is writing it now" "shared.h5.partial is locked"
