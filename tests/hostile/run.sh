@@ -16,6 +16,7 @@ set -u
 BIN=$(realpath "${1:?usage: $0 /path/to/clustertwin}")
 HERE=$(cd "$(dirname "$0")" && pwd)
 SRC=$(cd "$HERE/../.." && pwd)
+source "$SRC/tests/integration/wait_for.sh"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 export OMPI_MCA_rmaps_base_oversubscribe=1 OMPI_MCA_btl_vader_single_copy_mechanism=none
 MPIRUN=${MPIRUN:-mpirun}
@@ -180,8 +181,7 @@ case_concurrent_runs() { # the second run must not write into the first one's fi
   local out=$TMP/shared.h5
   (cd "$WORK" && exec "$BIN" run "$BASE" -o "$out" -q --pace 600) >"$TMP/first.log" 2>&1 &
   local pid=$!
-  local i
-  for i in $(seq 1200); do [ -e "$out.partial" ] && break; sleep 0.1; done
+  wait_for "$out.partial" "$pid"
   sleep 0.5
   run_cmd 0 run "$BASE" -o "$out" -q
   check "second_run_same_output" 2 "another run is writing it now" "shared.h5.partial is locked"
@@ -197,7 +197,7 @@ case_final_written_meanwhile() { # never replace a result another run produced a
   (cd "$WORK" && exec "$BIN" run "$BASE" -o "$out" -q --pace 600) >"$TMP/err" 2>&1 &
   local pid=$!
   # Once the run has claimed its output (OUT.partial exists), another one publishes OUT.
-  for _ in $(seq 300); do [ -e "$out.partial" ] && break; sleep 0.1; done
+  wait_for "$out.partial" "$pid"
   sleep 0.5
   echo "the other run's result" >"$out.tmp" && mv "$out.tmp" "$out"
   wait "$pid"
@@ -257,7 +257,7 @@ case_sigterm() { # SIGTERM: restart file and exit 75 (direct); mpirun reports 1 
   (cd "$WORK" && exec "$BIN" run "$BASE" -o "$out" -q --pace 1000) >"$TMP/err" 2>&1 &
   local pid=$!
   # Sent once the run has claimed its output: a fixed sleep lost the race on a loaded machine.
-  for _ in $(seq 1200); do [ -e "$out.partial" ] && break; sleep 0.1; done
+  wait_for "$out.partial" "$pid"
   sleep 0.5
   kill -TERM "$pid"
   wait "$pid"
@@ -273,7 +273,7 @@ case_sigterm() { # SIGTERM: restart file and exit 75 (direct); mpirun reports 1 
   (cd "$WORK" && exec "$MPIRUN" --mca odls_base_sigkill_timeout 3 -n 2 "$BIN" run "$BASE" \
     -o "$out" -q --pace 300) >"$TMP/err" 2>&1 &
   pid=$!
-  for _ in $(seq 1200); do [ -e "$out.partial" ] && break; sleep 0.1; done
+  wait_for "$out.partial" "$pid"
   sleep 1
   kill -TERM "$pid"
   wait "$pid"

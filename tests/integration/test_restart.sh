@@ -24,16 +24,7 @@ fi
 passed=0; failed=0
 ok() { echo "ok: $1"; passed=$((passed + 1)); }
 fail() { echo "FAIL: $1"; failed=$((failed + 1)); }
-# Waits (up to 120 s, for slow or loaded machines) until FILE exists; fails if PID ended first.
-wait_for() {  # FILE PID
-  local i
-  for i in $(seq 1200); do
-    [ -e "$1" ] && return 0
-    kill -0 "$2" 2>/dev/null || return 1
-    sleep 0.1
-  done
-  return 1
-}
+source "$src/tests/integration/wait_for.sh"
 
 mpirun -n 2 "$bin" run "$scenario" -o ref.h5 "${args[@]}" > ref.log 2>&1 || { cat ref.log; exit 1; }
 
